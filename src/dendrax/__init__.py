@@ -1,0 +1,25 @@
+"""dendrax: differentiable simulation of biophysical neuron models in JAX.
+
+Describe a neuron (`Compartment`, `Branch`, `Cell`), insert channels, stimulate and record,
+then `integrate`: a pure JAX function that ``jit``, ``vmap`` and ``grad`` apply to.
+"""
+
+from .compile.system import System as System
+from .mechanisms.channel import Channel as Channel
+from .mechanisms.channel import Mechanism as Mechanism
+from .mechanisms.gating import Gate as Gate
+from .mechanisms.gating import exponential_euler as exponential_euler
+from .mechanisms.gating import gate_from_rates as gate_from_rates
+from .mechanisms.gating import vtrap as vtrap
+from .model.cell import Branch as Branch
+from .model.cell import Cell as Cell
+from .model.cell import Compartment as Compartment
+from .model.module import Module as Module
+from .model.site import Site as Site
+from .model.stimulus import step_current as step_current
+from .model.view import View as View
+from .simulate import integrate as integrate
+from .solve.steppers import BackwardEuler as BackwardEuler
+from .solve.steppers import CrankNicolson as CrankNicolson
+
+__version__ = "0.1.0"

@@ -1,0 +1,283 @@
+"""Compile a description into an immutable `System`: flat arrays plus a static layout.
+
+The node graph follows NEURON: a node at the centre of every compartment, a zero-area node
+at the 1 end of each branch that has something there (children, a stimulus, a recording),
+and one at the 0 end of the root branch when something is there. A child branch connects
+to its parent's node at its ``parent_x`` (the parent's end node for x = 1, the compartment
+containing x otherwise). Each edge's conductance is the inverse of the sum of the half-
+compartment resistances between its two nodes. Zero-area nodes at free branch ends are
+left out: with nothing attached their voltage equals the last compartment's, and leaving
+them out changes no other node.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import TYPE_CHECKING
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array
+
+from ..mechanisms.channel import Mechanism
+from ..solve.layout import SolverLayout, plan_solver
+
+if TYPE_CHECKING:
+    from ..model.module import Module
+    from ..model.site import Site
+
+__all__ = ["Layout", "Placement", "System", "compile_module"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Placement:
+    """Where one mechanism sits: its compartments in node order and description order."""
+
+    mechanism: Mechanism
+    nodes: np.ndarray  # node positions (ascending)
+    comps: np.ndarray  # description indices of the same compartments
+    everywhere: bool  # inserted in every compartment (then ``nodes == arange(n_comps)``)
+
+    @property
+    def name(self) -> str:
+        return self.mechanism.name
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Layout:
+    """The static structure of a `System` (hashable; equal layouts share compiled code).
+
+    Attributes:
+        n_comps, n_nodes: compartments and nodes (compartments are nodes ``[0, n_comps)``).
+        solver: the solve plan; node order is its order.
+        node_comp: description index of the compartment at each node position ``< n_comps``.
+        edge_nodes: (E, 2) node positions of each axial edge.
+        edge_halves: (E, 2) index into the half-resistances ``[left of comp 0, right of comp
+            0, left of comp 1, ...]`` (description order), ``2 * n_comps`` for none.
+        junction_source: for each zero-area node, a neighbouring compartment's node
+            (its initial voltage).
+        placements: the mechanisms.
+        stimulus_nodes: node of each stimulus.
+        recordings: (kind, index): kind ``-1`` a voltage at node ``index``; kind ``k >= 0``
+            state ``recording_states[k]`` at position ``index`` of its mechanism's arrays.
+        recording_states: (mechanism position, state name) pairs that are recorded.
+        ions: the ions the mechanisms read.
+    """
+
+    n_comps: int
+    n_nodes: int
+    solver: SolverLayout
+    node_comp: np.ndarray
+    edge_nodes: np.ndarray
+    edge_halves: np.ndarray
+    junction_source: np.ndarray
+    placements: tuple[Placement, ...]
+    stimulus_nodes: np.ndarray
+    recordings: tuple[tuple[int, int], ...]
+    recording_states: tuple[tuple[int, str], ...]
+    digest: str
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Layout)
+            and other.digest == self.digest
+            and tuple(p.mechanism for p in other.placements) == tuple(p.mechanism for p in self.placements)
+        )
+
+
+class System(eqx.Module):
+    """A compiled neuron: what the pure simulation functions run on.
+
+    Attributes:
+        layout: static structure (node order, solver plan, mechanism placement).
+        params: every parameter, per compartment in the description's order (branch-major),
+            plus the scalar ``celsius``: geometry (µm), ``capacitance`` (µF/cm²),
+            ``axial_resistivity`` (Ω·cm), initial ``v`` (mV), mechanism parameters and ion
+            variables in their own units.
+        shape: frustum shape factors (1 for cylinders), per compartment.
+        initial_states: explicitly set initial states, per compartment (NaN: steady state).
+        stimuli: the stimulus waveforms, nA, one array per stimulus.
+        recording_names: the variable of each recording (``"v"``, ``"HH_m"``, ...).
+    """
+
+    layout: Layout = eqx.field(static=True)
+    params: dict[str, Array]
+    shape: dict[str, Array]
+    initial_states: dict[str, Array]
+    stimuli: list[Array]
+    recording_names: tuple[str, ...] = eqx.field(static=True)
+
+
+def compile_module(module: Module) -> System:
+    """Build the `System` of a description (NumPy work only; no JAX tracing)."""
+    data = module._data
+    n_comps = data.n_comps
+    starts = data.comp_start
+    ncomp = data.ncomp
+    parent = data.parent
+    parent_x = data.parent_x
+    root = int(np.flatnonzero(parent == -1)[0])
+    children_at = _children_by_attachment(parent, parent_x)
+
+    sites_used = [s for s, _ in module._stimuli] + [s for s, _ in module._recordings]
+    need_end = {b for b in range(data.n_branches) if children_at.get((b, "end"))}
+    need_end |= {s.index for s in sites_used if s.kind == "end"}
+    need_root_start = bool(children_at.get((root, "start"))) or any(
+        s.kind == "start" and _start_node_owner(s.index, parent, parent_x) == ("root", root) for s in sites_used
+    )
+    junction_id: dict[tuple[str, int], int] = {}
+    next_id = n_comps
+    if need_root_start:
+        junction_id[("start", root)] = next_id
+        next_id += 1
+    for b in sorted(need_end):
+        junction_id[("end", b)] = next_id
+        next_id += 1
+    n_nodes = next_id
+
+    def attach(b: int, x: float) -> int:
+        """Node at fraction x of branch b."""
+        if x == 1.0:
+            return junction_id[("end", b)]
+        if x == 0.0:
+            if parent[b] == -1:
+                return junction_id[("start", b)]
+            return attach(int(parent[b]), float(parent_x[b]))
+        return int(starts[b] + min(int(x * ncomp[b]), ncomp[b] - 1))
+
+    def site_node(site: Site) -> int:
+        if site.kind == "comp":
+            return int(site.index)
+        return attach(site.index, 0.0 if site.kind == "start" else 1.0)
+
+    # Axial edges (caller numbering: compartments then junctions).
+    none = 2 * n_comps
+    edges, halves = [], []
+    for b in range(data.n_branches):
+        first, n = int(starts[b]), int(ncomp[b])
+        for k in range(first, first + n - 1):
+            edges.append((k, k + 1))
+            halves.append((2 * k + 1, 2 * (k + 1)))
+        if parent[b] != -1 or ("start", b) in junction_id:
+            up = attach(b, 0.0)
+            edges.append((up, first))
+            halves.append((none, 2 * first))  # NEURON: only the child's half
+        if ("end", b) in junction_id:
+            last = first + n - 1
+            edges.append((last, junction_id[("end", b)]))
+            halves.append((2 * last + 1, none))
+    edges_arr = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    halves_arr = np.asarray(halves, dtype=np.int64).reshape(-1, 2)
+
+    junction_mask = np.zeros(n_nodes, dtype=bool)
+    junction_mask[n_comps:] = True
+    solver = plan_solver(n_nodes, edges_arr, junction_mask)
+    rank = solver.rank
+    if np.any(solver.order[:n_comps] >= n_comps):  # pragma: no cover - guaranteed by plan_solver
+        raise RuntimeError("internal error: compartments are not first in node order")
+    node_comp = solver.order[:n_comps].copy()
+
+    # A neighbouring compartment of each junction, for its initial voltage.
+    junction_source = np.zeros(n_nodes - n_comps, dtype=np.int64)
+    for a, c in edges_arr:
+        for j, other in ((a, c), (c, a)):
+            if j >= n_comps and other < n_comps:
+                junction_source[j - n_comps] = rank[other]
+
+    placements = []
+    for name, (mech, mask) in module._mechanisms.items():
+        comps = np.flatnonzero(mask)
+        nodes = np.sort(rank[comps])
+        everywhere = len(nodes) == n_comps
+        placements.append(Placement(mech, nodes, solver.order[nodes], everywhere))
+    placements_t = tuple(placements)
+
+    stimulus_nodes = np.array([rank[site_node(s)] for s, _ in module._stimuli], dtype=np.int64)
+    recordings, recording_states, names = [], [], []
+    mech_pos = {p.name: i for i, p in enumerate(placements_t)}
+    for site, var in module._recordings:
+        node = rank[site_node(site)]
+        names.append(var)
+        if var == "v":
+            recordings.append((-1, int(node)))
+            continue
+        mech_name, _, state = var.partition("_")
+        key = (mech_pos[mech_name], state)
+        if key not in recording_states:
+            recording_states.append(key)
+        pos = int(np.searchsorted(placements_t[key[0]].nodes, node))
+        recordings.append((recording_states.index(key), pos))
+
+    h = hashlib.sha1()
+    h.update(solver.digest.encode())
+    for arr in (node_comp, rank[edges_arr] if len(edges_arr) else edges_arr, halves_arr, junction_source, stimulus_nodes):
+        h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
+    for p in placements_t:
+        h.update(repr(p.mechanism).encode() + p.nodes.astype(np.int64).tobytes())
+    h.update(repr((recordings, recording_states)).encode())
+    layout = Layout(
+        n_comps=n_comps,
+        n_nodes=n_nodes,
+        solver=solver,
+        node_comp=node_comp,
+        edge_nodes=rank[edges_arr] if len(edges_arr) else edges_arr,
+        edge_halves=halves_arr,
+        junction_source=junction_source,
+        placements=placements_t,
+        stimulus_nodes=stimulus_nodes,
+        recordings=tuple(recordings),
+        recording_states=tuple(recording_states),
+        digest=h.hexdigest(),
+    )
+
+    state_names = {f"{p.name}_{s}" for p in placements_t for s in p.mechanism.states}
+    params = {
+        k: jnp.asarray(np.nan_to_num(v, nan=0.0)) for k, v in data.columns.items() if k not in state_names
+    }
+    params["celsius"] = jnp.asarray(module._celsius)
+    initial_states = {k: jnp.asarray(v) for k, v in data.columns.items() if k in state_names}
+    shape = {k: jnp.asarray(v) for k, v in data.shape.items()}
+    stimuli = [jnp.asarray(w) for _, w in module._stimuli]
+    return System(
+        layout=layout,
+        params=params,
+        shape=shape,
+        initial_states=initial_states,
+        stimuli=stimuli,
+        recording_names=tuple(names),
+    )
+
+
+def _children_by_attachment(parent: np.ndarray, parent_x: np.ndarray) -> dict[tuple[int, str], list[int]]:
+    """Children of each branch attached at its 1 end ("end") or 0 end ("start")."""
+    out: dict[tuple[int, str], list[int]] = {}
+    for b, (p, x) in enumerate(zip(parent, parent_x)):
+        if p == -1:
+            continue
+        where = _start_node_owner(b, parent, parent_x)
+        if where[0] == "root":
+            out.setdefault((where[1], "start"), []).append(b)
+        elif where[0] == "end":
+            out.setdefault((where[1], "end"), []).append(b)
+    return out
+
+
+def _start_node_owner(b: int, parent: np.ndarray, parent_x: np.ndarray) -> tuple[str, int]:
+    """Which node the 0 end of branch b is: ("root", r) root start, ("end", p) the 1 end of
+    branch p, or ("comp", p) a compartment of branch p."""
+    while True:
+        p = int(parent[b])
+        if p == -1:
+            return ("root", b)
+        x = float(parent_x[b])
+        if x == 1.0:
+            return ("end", p)
+        if x == 0.0:
+            b = p
+            continue
+        return ("comp", p)

@@ -1,0 +1,122 @@
+"""The interface every membrane mechanism implements.
+
+A channel is a small, final class: it declares its parameters (with units and defaults)
+and states, how its gates relax towards steady state, and the current density it carries.
+dendrax does everything else (storage per compartment, linearisation of the current for
+the implicit voltage step, the exponential-Euler gate update, recording, gradients).
+
+Example: a delayed-rectifier potassium channel in about fifteen lines::
+
+    import jax.numpy as jnp
+    import dendrax as dx
+
+    class Kdr(dx.Channel):
+        \"\"\"Delayed rectifier (Hodgkin & Huxley 1952, Table 3).\"\"\"
+
+        params = {"gK": 0.036}                # S/cm²
+        units = {"gK": "S/cm2"}
+        states = {"n": 0.3177}                # initial value if not at steady state
+        ions = ("k",)                         # reads ek (mV)
+
+        def gates(self, v, p):
+            alpha = 0.01 * dx.vtrap(-(v + 55.0), 10.0)   # 1/ms
+            beta = 0.125 * jnp.exp(-(v + 65.0) / 80.0)
+            return {"n": dx.gate_from_rates(alpha, beta)}
+
+        def current(self, s, v, p):           # mA/cm²
+            return {"k": p["gK"] * s["n"] ** 4 * (v - p["ek"])}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from .gating import Gate, exponential_euler
+
+__all__ = ["Channel", "Mechanism"]
+
+
+class Mechanism(eqx.Module):
+    """Base of everything inserted into compartments (channels, pumps, ion dynamics).
+
+    Class attributes a subclass sets:
+        params: parameter name -> default value (a `dict` of floats).
+        units: parameter or state name -> unit string, for documentation and error messages.
+        states: state name -> default initial value.
+        ions: ions whose variables the mechanism reads (``"na"`` gives ``ena``, ``nai``,
+            ``nao``; likewise ``"k"`` and ``"ca"``).
+        nonnegative: parameters that must not be negative (conductances by default: every
+            parameter whose unit is ``S/cm2``).
+
+    The methods receive ``p``, a dict with the mechanism's parameters under their short
+    names, the variables of its ions and ``celsius`` (°C), each an array over the
+    compartments where the mechanism is inserted; ``s`` is a dict of its states; ``v`` is
+    the membrane potential (mV); ``dt`` the time step (ms).
+    """
+
+    params: ClassVar[Mapping[str, float]] = {}
+    units: ClassVar[Mapping[str, str]] = {}
+    states: ClassVar[Mapping[str, float]] = {}
+    ions: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def name(self) -> str:
+        """Prefix of the mechanism's parameters and states (``"HH"`` gives ``"HH_gNa"``)."""
+        return type(self).__name__
+
+    @property
+    def nonnegative(self) -> tuple[str, ...]:
+        return tuple(k for k in self.params if self.units.get(k, "").replace(" ", "") in ("S/cm2", "S/cm²"))
+
+    def init_states(self, v: Float[Array, " n"], p: Mapping[str, Array]) -> dict[str, Array]:
+        """States at the start of a simulation (default: the declared values)."""
+        return {k: jnp.full_like(v, x) for k, x in self.states.items()}
+
+    def update_states(
+        self, s: Mapping[str, Array], v: Float[Array, " n"], dt: Array, p: Mapping[str, Array]
+    ) -> dict[str, Array]:
+        """States one step ``dt`` (ms) later, given the new membrane potential ``v`` (mV)."""
+        return dict(s)
+
+    def current(
+        self, s: Mapping[str, Array], v: Float[Array, " n"], p: Mapping[str, Array]
+    ) -> Array | dict[str, Array]:
+        """Outward membrane current density (mA/cm²).
+
+        Either one array (a current carried by no ion in particular) or a dict from ion
+        name (``"na"``, ``"k"``, ``"ca"``, or ``"nonspecific"``) to current density.
+        """
+        return jnp.zeros_like(v)
+
+
+class Channel(Mechanism):
+    """A membrane current with gating variables.
+
+    Implement `gates` (each gate's steady state and time constant, or its opening and
+    closing rates via `gate_from_rates`) and `current`. States then start at their steady
+    state at the initial voltage and advance by exponential Euler (NEURON's ``cnexp``),
+    exact for gates with voltage held over the step. Channels whose states follow other
+    dynamics override `init_states` and `update_states` instead.
+    """
+
+    def gates(self, v: Float[Array, " n"], p: Mapping[str, Array]) -> dict[str, Gate]:
+        """Steady state and time constant (ms) of each gating variable at voltage ``v``."""
+        return {}
+
+    def init_states(self, v, p):
+        gates = self.gates(v, p)
+        out = {k: jnp.full_like(v, x) for k, x in self.states.items()}
+        out.update({k: g.steady_state for k, g in gates.items()})
+        return out
+
+    def update_states(self, s, v, dt, p):
+        gates = self.gates(v, p)
+        out = dict(s)
+        for k, g in gates.items():
+            out[k] = exponential_euler(s[k], g.steady_state, g.time_constant, dt)
+        return out

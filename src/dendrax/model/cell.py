@@ -1,0 +1,203 @@
+"""The three ways to describe a neuron by hand: a compartment, a branch, a cell of branches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..morphology.frustum import branch_geometry
+from .module import Module
+from .tree import CABLE_DEFAULTS, TreeData
+
+__all__ = ["Branch", "Cell", "Compartment"]
+
+# NEURON's default section: L = 100 µm, diam = 500 µm.
+DEFAULT_LENGTH = 100.0
+DEFAULT_RADIUS = 250.0
+
+
+class Compartment(Module):
+    """A single isopotential compartment: a cylinder of ``length`` and ``radius`` (µm).
+
+    The defaults are NEURON's for a new section (L = 100 µm, diam = 500 µm).
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> comp = dx.Compartment(length=20.0, radius=10.0)
+        >>> comp.insert(HH())
+        >>> comp.record("v")
+        >>> v = dx.integrate(comp, t_max=5.0)
+        >>> v.shape
+        (1, 201)
+    """
+
+    def __init__(self, length: float = DEFAULT_LENGTH, radius: float = DEFAULT_RADIUS):
+        super().__init__(_cylinder(length, radius, 1))
+
+
+class Branch(Module):
+    """An unbranched cable (NEURON's section) cut into ``ncomp`` equal-length compartments.
+
+    Either a cylinder of total ``length`` and ``radius`` (µm; NEURON's defaults 100 and
+    250), or the cable through ``points``: an array of shape (P, 4) of x, y, z and radius
+    in µm, whose radius varies linearly between points (areas and axial resistances are
+    those of the frustums, as in NEURON).
+
+    Args:
+        length: total length of the cable, µm (each compartment is ``length / ncomp``).
+        radius: radius, µm.
+        ncomp: number of compartments (NEURON's ``nseg``).
+        points: 3-D points with radii; excludes ``length`` and ``radius``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> branch = dx.Branch(length=200.0, radius=1.0, ncomp=8)
+        >>> branch.get("length")[0]
+        np.float64(25.0)
+    """
+
+    def __init__(
+        self,
+        length: float | None = None,
+        radius: float | None = None,
+        ncomp: int = 1,
+        *,
+        points: np.ndarray | None = None,
+    ):
+        ncomp = _check_ncomp(ncomp)
+        if points is None:
+            data = _cylinder(
+                DEFAULT_LENGTH if length is None else length,
+                DEFAULT_RADIUS if radius is None else radius,
+                ncomp,
+            )
+        else:
+            if length is not None or radius is not None:
+                raise ValueError("give either length and radius, or points, not both")
+            data = _from_points(points, ncomp)
+        super().__init__(data)
+
+
+class Cell(Module):
+    """A neuron made of branches joined into a tree.
+
+    Args:
+        branches: the branches (`Branch` or `Compartment`); each is copied, with its
+            mechanisms and parameter values (not its stimuli or recordings), so one branch
+            can be used several times.
+        parents: for each branch, the index of its parent branch, ``-1`` for the root
+            (exactly one).
+        parent_locs: for each branch, where on its parent it connects (fraction of the
+            parent's length, NEURON's ``child.connect(parent(x))``); default 1.0, the
+            parent's end.
+
+    Example:
+        >>> import dendrax as dx
+        >>> branch = dx.Branch(length=200.0, radius=1.0, ncomp=8)
+        >>> cell = dx.Cell([branch] * 7, parents=[-1, 0, 0, 1, 1, 2, 2])
+        >>> cell.n_comps
+        56
+    """
+
+    def __init__(
+        self,
+        branches: Sequence[Module],
+        parents: Sequence[int],
+        parent_locs: Sequence[float] | None = None,
+    ):
+        branches = list(branches)
+        if not branches:
+            raise ValueError("a Cell needs at least one branch")
+        for i, b in enumerate(branches):
+            if not isinstance(b, (Branch, Compartment)):
+                raise TypeError(f"branches[{i}] must be a dx.Branch or dx.Compartment; got {type(b).__name__}")
+        parent = _check_parents(parents, len(branches))
+        if parent_locs is None:
+            locs = np.ones(len(branches))
+        else:
+            locs = np.asarray(parent_locs, dtype=np.float64)
+            if locs.shape != (len(branches),):
+                raise ValueError(f"parent_locs needs one value per branch ({len(branches)}); got shape {locs.shape}")
+            if not np.all(np.isfinite(locs)) or np.any((locs < 0) | (locs > 1)):
+                raise ValueError(f"parent_locs must lie in [0, 1]; got {locs.tolist()}")
+        data = TreeData.concatenate([b._data for b in branches], parent, locs)
+        super().__init__(data)
+        offsets = np.concatenate([[0], np.cumsum([b.n_comps for b in branches])])
+        for i, b in enumerate(branches):
+            for name, (mech, mask) in b._mechanisms.items():
+                comps = offsets[i] + np.flatnonzero(mask)
+                if name in self._mechanisms and self._mechanisms[name][0] != mech:
+                    raise ValueError(f"branches insert different mechanisms under the same name {name!r}")
+                if name not in self._mechanisms:
+                    self._mechanisms[name] = (mech, np.zeros(self.n_comps, dtype=bool))
+                self._mechanisms[name][1][comps] = True
+        self._celsius = branches[0]._celsius
+
+
+def _check_ncomp(ncomp) -> int:
+    if isinstance(ncomp, bool) or not isinstance(ncomp, (int, np.integer)) or ncomp < 1:
+        raise ValueError(f"ncomp must be a positive integer; got {ncomp!r}")
+    return int(ncomp)
+
+
+def _cylinder(length, radius, ncomp) -> TreeData:
+    for name, value in (("length", length), ("radius", radius)):
+        if not np.isscalar(value) or not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a finite number > 0 µm; got {value!r}")
+    return TreeData.cylinder(float(length), float(radius), ncomp)
+
+
+def _from_points(points, ncomp) -> TreeData:
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] != 4 or len(pts) < 2:
+        raise ValueError(f"points must have shape (P, 4) with P >= 2 (x, y, z, radius in µm); got {pts.shape}")
+    if not np.all(np.isfinite(pts)):
+        raise ValueError("points contain a non-finite value")
+    if np.any(pts[:, 3] <= 0):
+        i = int(np.flatnonzero(pts[:, 3] <= 0)[0])
+        raise ValueError(f"radius must be > 0 µm; point {i} has radius {pts[i, 3]}")
+    geo = branch_geometry(pts[:, :3], 2.0 * pts[:, 3], ncomp)
+    if geo.length[0] <= 0:
+        raise ValueError("the points of a branch must not all coincide (its length would be 0)")
+    r, length = geo.radius, geo.length
+    columns = {"length": length.copy(), "radius": r.copy()}
+    columns.update({k: np.full(ncomp, v) for k, v in CABLE_DEFAULTS.items()})
+    cylinder_half = (length / 2.0) / (4.0 * r * r)  # integral of 1/d² over a cylindrical half
+    shape = {
+        "area_factor": geo.area / (2.0 * np.pi * r * length),
+        "resistance_factor_left": geo.resistance_left / cylinder_half,
+        "resistance_factor_right": geo.resistance_right / cylinder_half,
+    }
+    return TreeData(
+        ncomp=np.array([ncomp]),
+        parent=np.array([-1]),
+        parent_x=np.array([1.0]),
+        columns=columns,
+        shape=shape,
+        points=[pts.copy()],
+    )
+
+
+def _check_parents(parents, n: int) -> np.ndarray:
+    parent = np.asarray(parents)
+    if parent.shape != (n,) or parent.dtype.kind not in "iu":
+        raise ValueError(f"parents must be {n} integers (one per branch, -1 for the root); got {parents!r}")
+    parent = parent.astype(np.int64)
+    roots = np.flatnonzero(parent == -1)
+    if len(roots) != 1:
+        raise ValueError(f"parents must have exactly one root (-1); got {len(roots)} in {parent.tolist()}")
+    bad = np.flatnonzero((parent < -1) | (parent >= n) | (parent == np.arange(n)))
+    if len(bad):
+        i = int(bad[0])
+        raise ValueError(f"parents[{i}] = {parent[i]} is not a valid parent (use -1..{n - 1}, not the branch itself)")
+    # Every branch must reach the root (no cycles).
+    for i in range(n):
+        seen, j = 0, i
+        while j != -1:
+            j = parent[j]
+            seen += 1
+            if seen > n:
+                raise ValueError(f"parents {parent.tolist()} contain a cycle through branch {i}: they do not form a tree")
+    return parent

@@ -1,0 +1,239 @@
+"""What every neuron description shares: compartments, mechanisms, stimuli, recordings.
+
+`Module` is the base of `Compartment`, `Branch` and `Cell`. It owns the description's
+data (`TreeData`), the inserted mechanisms, stimuli and recordings; selections (`View`)
+point into it and edit it. Nothing here touches JAX: `compile` turns a module into an
+immutable `System`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..mechanisms.channel import Mechanism
+from ..mechanisms.ions import ion_variables
+from .site import Site
+from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
+from .view import View
+
+if TYPE_CHECKING:
+    from ..compile.system import System
+
+__all__ = ["Module"]
+
+CELSIUS_DEFAULT = 6.3  # °C, NEURON's default
+
+
+class Module:
+    """A neuron (or part of one) being described. Subclasses build the `TreeData`.
+
+    Everything that edits the description is also available on selections: ``module.set``
+    acts on every compartment, ``module.branch(2).set`` on one branch.
+    """
+
+    def __init__(self, data: TreeData):
+        self._data = data
+        self._mechanisms: dict[str, tuple[Mechanism, np.ndarray]] = {}
+        self._stimuli: list[tuple[Site, np.ndarray]] = []
+        self._recordings: list[tuple[Site, str]] = []
+        self._celsius = CELSIUS_DEFAULT
+        self._version = 0
+        self._compiled: tuple[int, System] | None = None
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def n_branches(self) -> int:
+        """Number of branches (NEURON's sections)."""
+        return self._data.n_branches
+
+    @property
+    def n_comps(self) -> int:
+        """Number of compartments (NEURON's segments)."""
+        return self._data.n_comps
+
+    @property
+    def ncomp(self) -> np.ndarray:
+        """Number of compartments of each branch."""
+        return self._data.ncomp.copy()
+
+    @property
+    def mechanisms(self) -> dict[str, Mechanism]:
+        """Inserted mechanisms by name."""
+        return {k: m for k, (m, _) in self._mechanisms.items()}
+
+    @property
+    def recordings(self) -> list[tuple[Site, str]]:
+        """What `integrate` returns, one row each, in insertion order."""
+        return list(self._recordings)
+
+    @property
+    def stimuli(self) -> list[tuple[Site, np.ndarray]]:
+        """Current injections (site, waveform in nA) in insertion order."""
+        return [(s, w.copy()) for s, w in self._stimuli]
+
+    @property
+    def celsius(self) -> float:
+        """Temperature, °C (NEURON's default 6.3)."""
+        return self._celsius
+
+    @celsius.setter
+    def celsius(self, value: float) -> None:
+        value = float(value)
+        if not np.isfinite(value) or value < -273.15:
+            raise ValueError(f"celsius must be a finite temperature above -273.15 °C; got {value}")
+        self._celsius = value
+        self._touch()
+
+    @property
+    def parameter_names(self) -> list[str]:
+        """Every name accepted by `set`: geometry, cable properties, mechanism parameters
+        and states, ion variables and ``celsius``."""
+        return list(self._data.columns) + ["celsius"]
+
+    # ------------------------------------------------------------------ selections
+    def _all(self) -> View:
+        return View(self, np.arange(self.n_comps), branches=np.arange(self.n_branches))
+
+    def branch(self, index: int | Sequence[int] | slice | str) -> View:
+        """Select branches by index (an int, a list, a slice, or ``"all"``)."""
+        return self._all().branch(index)
+
+    def comp(self, index: int | Sequence[int] | slice | str) -> View:
+        """Select compartments by their index in the whole module (branch-major order)."""
+        return self._all().comp(index)
+
+    def loc(self, x: float | Sequence[float]) -> View:
+        """The point at fraction ``x`` along a single-branch module (see `View.loc`)."""
+        if self.n_branches != 1:
+            raise ValueError(
+                f"loc(x) is ambiguous on a module with {self.n_branches} branches; "
+                "select a branch first, e.g. cell.branch(0).loc(0.5)"
+            )
+        return self._all().loc(x)
+
+    # ------------------------------------------------------------------ editing
+    def insert(self, mechanism: Mechanism) -> None:
+        """Insert ``mechanism`` in every compartment (see `View.insert`)."""
+        self._all().insert(mechanism)
+
+    def set(self, name: str, value: Any) -> None:
+        """Set ``name`` in every compartment (see `View.set`); also accepts ``"celsius"``."""
+        if name == "celsius":
+            self.celsius = value
+            return
+        self._all().set(name, value)
+
+    def get(self, name: str) -> np.ndarray:
+        """Values of ``name`` in every compartment (a copy)."""
+        if name == "celsius":
+            return np.array(self._celsius)
+        return self._all().get(name)
+
+    def record(self, name: str = "v") -> None:
+        """Record ``name`` in every compartment (see `View.record`)."""
+        self._all().record(name)
+
+    def stimulate(self, current: Any) -> None:
+        """Inject ``current`` (nA) into every compartment (see `View.stimulate`)."""
+        self._all().stimulate(current)
+
+    def delete_recordings(self) -> None:
+        """Remove all recordings."""
+        self._recordings = []
+        self._touch()
+
+    def delete_stimuli(self) -> None:
+        """Remove all stimuli."""
+        self._stimuli = []
+        self._touch()
+
+    def compile(self) -> System:
+        """The immutable, simulatable `System` for the current description (cached)."""
+        from ..compile.system import compile_module
+
+        if self._compiled is None or self._compiled[0] != self._version:
+            self._compiled = (self._version, compile_module(self))
+        return self._compiled[1]
+
+    def copy(self):
+        """An independent deep copy of this description."""
+        import copy
+
+        new = copy.copy(self)
+        new._data = self._data.copy()
+        new._mechanisms = {k: (m, mask.copy()) for k, (m, mask) in self._mechanisms.items()}
+        new._stimuli = [(s, w.copy()) for s, w in self._stimuli]
+        new._recordings = list(self._recordings)
+        new._compiled = None
+        return new
+
+    # ------------------------------------------------------------------ internals
+    def _touch(self) -> None:
+        self._version += 1
+
+    def _resolve_name(self, name: str) -> str:
+        if not isinstance(name, str):
+            raise TypeError(f"a parameter name must be a string; got {name!r}")
+        if name in self._data.columns:
+            return name
+        close = difflib.get_close_matches(name, self.parameter_names, n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        mech = name.split("_")[0]
+        if "_" in name and mech not in self._mechanisms:
+            hint += f" No mechanism named {mech!r} is inserted (inserted: {sorted(self._mechanisms) or 'none'})."
+        raise KeyError(f"unknown parameter or state {name!r}.{hint}")
+
+    def _insert(self, mechanism: Mechanism, comps: np.ndarray) -> None:
+        if isinstance(mechanism, type) and issubclass(mechanism, Mechanism):
+            raise TypeError(
+                f"insert() takes a mechanism instance; write insert({mechanism.__name__}()) "
+                f"instead of insert({mechanism.__name__})"
+            )
+        if not isinstance(mechanism, Mechanism):
+            raise TypeError(f"insert() takes a dendrax Mechanism (e.g. HH()); got {mechanism!r}")
+        name = mechanism.name
+        for ion in mechanism.ions:
+            ion_variables(ion)  # raises for an unknown ion
+        mask = np.zeros(self.n_comps, dtype=bool)
+        if name in self._mechanisms:
+            existing, mask = self._mechanisms[name]
+            if existing != mechanism:
+                raise ValueError(
+                    f"a different mechanism named {name!r} is already inserted ({existing!r}); "
+                    "give one of them another name"
+                )
+            twice = np.intersect1d(np.flatnonzero(mask), comps)
+            if len(twice):
+                raise ValueError(
+                    f"{name} is already inserted in {len(twice)} of the selected compartments "
+                    f"(e.g. compartment {twice[0]}); a mechanism can be inserted once per compartment"
+                )
+            mask = mask.copy()
+        reserved = set(CABLE_DEFAULTS) | set(GEOMETRY) | set(SHAPE) | {"celsius"}
+        cols = self._data.columns
+        for key, default in list(mechanism.params.items()) + list(mechanism.states.items()):
+            full = f"{name}_{key}"
+            if full in reserved:
+                raise ValueError(f"{type(mechanism).__name__} declares {key!r}, which clashes with {full!r}")
+            if full not in cols:
+                cols[full] = np.full(self.n_comps, np.nan)
+            value = default if key in mechanism.params else np.nan  # states: NaN = steady state
+            cols[full][comps] = value
+        for ion in mechanism.ions:
+            for var, default in ion_variables(ion).items():
+                if var not in cols:
+                    cols[var] = np.full(self.n_comps, default)
+        mask[comps] = True
+        self._mechanisms[name] = (mechanism, mask)
+        self._touch()
+
+    def __repr__(self) -> str:
+        mechs = ", ".join(self._mechanisms) or "no mechanisms"
+        return (
+            f"{type(self).__name__}({self.n_branches} branches, {self.n_comps} compartments, "
+            f"{mechs}, {len(self._stimuli)} stimuli, {len(self._recordings)} recordings)"
+        )

@@ -1,0 +1,24 @@
+"""A point of a neuron where current can be injected or a value recorded."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["Site"]
+
+
+class Site(NamedTuple):
+    """A node of the voltage equation, named in terms of the description.
+
+    ``kind`` is ``"comp"`` (the centre of compartment ``index``), ``"start"`` or ``"end"``
+    (the zero-area node at the 0 or 1 end of branch ``index``, NEURON's ``sec(0)`` and
+    ``sec(1)``). The 0 end of a branch that hangs on a parent is the parent's node there.
+    """
+
+    kind: str
+    index: int
+
+    def describe(self) -> str:
+        if self.kind == "comp":
+            return f"compartment {self.index}"
+        return f"branch {self.index} at x={0.0 if self.kind == 'start' else 1.0}"

@@ -1,0 +1,253 @@
+"""Selections: light views into a description that read and edit it in place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .site import Site
+from .tree import GEOMETRY, SHAPE
+
+if TYPE_CHECKING:
+    from ..mechanisms.channel import Mechanism
+    from .module import Module
+
+__all__ = ["View"]
+
+POSITIVE = {
+    "length": "µm",
+    "radius": "µm",
+    "capacitance": "µF/cm²",
+    "axial_resistivity": "Ω·cm",
+}
+
+
+class View:
+    """Some compartments (and possibly points, ``loc``) of a module.
+
+    A view holds indices only; `set`, `insert`, `record` and `stimulate` change the module
+    it was taken from. Views chain: ``cell.branch([0, 2]).comp(0)``,
+    ``cell.branch(1).loc(0.5)``.
+    """
+
+    def __init__(
+        self,
+        module: Module,
+        comps: np.ndarray,
+        branches: np.ndarray | None = None,
+        sites: list[Site] | None = None,
+    ):
+        self._module = module
+        self._comps = np.asarray(comps, dtype=np.int64)
+        self._branches = branches
+        self._sites = sites
+
+    # ------------------------------------------------------------------ selecting
+    @property
+    def comps(self) -> np.ndarray:
+        """Indices (in the module, branch-major) of the selected compartments."""
+        return self._comps.copy()
+
+    @property
+    def sites(self) -> list[Site]:
+        """The points this view stands for: its `loc` points, or its compartment centres."""
+        if self._sites is not None:
+            return list(self._sites)
+        return [Site("comp", int(c)) for c in self._comps]
+
+    def branch(self, index: int | Sequence[int] | slice | str) -> View:
+        """Select branches (by index within this view's branches, or ``"all"``)."""
+        data = self._module._data
+        available = self._branches if self._branches is not None else np.unique(data.comp_branch[self._comps])
+        chosen = _pick(available, index, "branch")
+        starts = data.comp_start
+        comps = np.concatenate([starts[b] + np.arange(data.ncomp[b]) for b in chosen]) if len(chosen) else np.zeros(0, int)
+        return View(self._module, comps, branches=chosen)
+
+    def comp(self, index: int | Sequence[int] | slice | str) -> View:
+        """Select compartments: within each selected branch when the view is a set of
+        branches (``cell.branch(1).comp(0)`` is the first compartment of branch 1),
+        otherwise among this view's compartments."""
+        data = self._module._data
+        if self._branches is not None and self._sites is None:
+            starts = data.comp_start
+            out = []
+            for b in self._branches:
+                local = _pick(np.arange(data.ncomp[b]), index, f"compartment of branch {b}")
+                out.append(starts[b] + local)
+            comps = np.concatenate(out) if out else np.zeros(0, int)
+        else:
+            comps = _pick(self._comps, index, "compartment")
+        return View(self._module, comps)
+
+    def loc(self, x: float | Sequence[float]) -> View:
+        """The point at fraction ``x`` in [0, 1] along each selected branch (NEURON's ``sec(x)``).
+
+        ``x`` strictly inside (0, 1) is the compartment containing it (index
+        ``floor(x * ncomp)``); ``x = 0`` and ``x = 1`` are the branch's end points (zero-area
+        nodes; the 0 end of a child branch is where it joins its parent). Setting a
+        parameter at an end point sets it in the nearest compartment, as in NEURON.
+        """
+        if self._branches is None:
+            raise ValueError("loc(x) needs branches: select them first, e.g. cell.branch(0).loc(0.5)")
+        xs = np.atleast_1d(np.asarray(x, dtype=np.float64))
+        if xs.ndim != 1 or not np.all(np.isfinite(xs)) or np.any((xs < 0.0) | (xs > 1.0)):
+            raise ValueError(f"loc(x) takes x in [0, 1] (a fraction of the branch length); got {x!r}")
+        data = self._module._data
+        starts = data.comp_start
+        sites, comps = [], []
+        for b in self._branches:
+            n = int(data.ncomp[b])
+            for xi in xs:
+                if xi == 0.0:
+                    sites.append(Site("start", int(b)))
+                    comps.append(starts[b])
+                elif xi == 1.0:
+                    sites.append(Site("end", int(b)))
+                    comps.append(starts[b] + n - 1)
+                else:
+                    c = int(starts[b] + min(int(xi * n), n - 1))
+                    sites.append(Site("comp", c))
+                    comps.append(c)
+        return View(self._module, np.asarray(comps), sites=sites)
+
+    # ------------------------------------------------------------------ editing
+    def insert(self, mechanism: Mechanism) -> None:
+        """Insert a mechanism (e.g. ``HH()``) in the selected compartments.
+
+        Its parameters get their default values there and its states start at steady state.
+        """
+        self._module._insert(mechanism, np.unique(self._comps))
+
+    def set(self, name: str, value: Any) -> None:
+        """Set a quantity in the selected compartments.
+
+        ``name`` is ``"length"`` (µm, of each compartment: a branch of ``ncomp`` compartments
+        is ``ncomp`` times as long), ``"radius"`` (µm), ``"capacitance"`` (µF/cm²),
+        ``"axial_resistivity"`` (Ω·cm), ``"v"`` (initial membrane potential, mV), a mechanism
+        parameter or initial state (``"HH_gNa"``, ``"HH_m"``), or an ion variable (``"ena"``).
+        ``value`` is a number or one value per selected compartment. Setting ``length`` or
+        ``radius`` makes the compartments cylinders.
+
+        Example:
+            >>> import dendrax as dx
+            >>> from dendrax.channels import HH
+            >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=4)] * 3, parents=[-1, 0, 0])
+            >>> cell.insert(HH())
+            >>> cell.branch(1).set("HH_gNa", 0.2)
+            >>> cell.branch(1).get("HH_gNa")
+            array([0.2, 0.2, 0.2, 0.2])
+        """
+        module = self._module
+        if name == "celsius":
+            raise ValueError("celsius is model-wide: set it on the whole module, e.g. cell.set('celsius', 37.0)")
+        key = module._resolve_name(name)
+        comps = self._comps
+        values = np.asarray(value, dtype=np.float64) if _is_numeric(value) else None
+        if values is None:
+            raise TypeError(f"set({name!r}, ...) takes a number or an array of numbers; got {value!r}")
+        if values.ndim == 0:
+            values = np.full(len(comps), float(values))
+        elif values.shape != (len(comps),):
+            raise ValueError(
+                f"set({name!r}, ...) got {values.shape[0] if values.ndim == 1 else values.shape} values "
+                f"for {len(comps)} selected compartments; give one number or one per compartment"
+            )
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"set({name!r}, ...) got a non-finite value: {values[~np.isfinite(values)][0]}")
+        if name in POSITIVE and np.any(values <= 0.0):
+            bad = values[values <= 0.0][0]
+            raise ValueError(f"{name} must be > 0 {POSITIVE[name]}; got {bad}")
+        mech_name, _, short = key.partition("_")
+        if mech_name in module._mechanisms and short:
+            mech, mask = module._mechanisms[mech_name]
+            missing = comps[~mask[comps]]
+            if len(missing):
+                raise ValueError(
+                    f"{mech_name} is not inserted in compartment {missing[0]} (and {len(missing) - 1} "
+                    f"more of the selection); insert it there before setting {key!r}"
+                )
+            if short in mech.nonnegative and np.any(values < 0.0):
+                raise ValueError(
+                    f"{key} is a conductance and must be >= 0 {mech.units.get(short, '')}; got {values[values < 0][0]}"
+                )
+        module._data.columns[key][comps] = values
+        if key in GEOMETRY:
+            for k in SHAPE:
+                module._data.shape[k][comps] = 1.0
+        module._touch()
+
+    def get(self, name: str) -> np.ndarray:
+        """Values of ``name`` in the selected compartments (a copy; NaN for a state that will
+        start at steady state)."""
+        key = self._module._resolve_name(name)
+        return self._module._data.columns[key][self._comps].copy()
+
+    def record(self, name: str = "v") -> None:
+        """Record ``name`` (``"v"``, mV, or a mechanism state such as ``"HH_m"``) at each
+        selected point; `integrate` returns one row per recording, in insertion order."""
+        module = self._module
+        if name != "v":
+            key = module._resolve_name(name)
+            mech_name, _, short = key.partition("_")
+            if mech_name not in module._mechanisms or short not in module._mechanisms[mech_name][0].states:
+                raise ValueError(f"can record 'v' or a mechanism state (e.g. 'HH_m'); {name!r} is a parameter")
+            mask = module._mechanisms[mech_name][1]
+            for site in self.sites:
+                if site.kind != "comp" or not mask[site.index]:
+                    raise ValueError(f"cannot record {name!r} at {site.describe()}: {mech_name} is not there")
+        for site in self.sites:
+            module._recordings.append((site, name))
+        module._touch()
+
+    def stimulate(self, current: Any) -> None:
+        """Inject ``current`` (nA, one value per time point from 0 to t_max) at each selected point.
+
+        The value at index ``n`` drives the step from ``t_n`` to ``t_n + dt``.
+        """
+        wave = np.asarray(current, dtype=np.float64)
+        if wave.ndim != 1 or len(wave) == 0:
+            raise ValueError(
+                f"a stimulus is a 1-D array of currents (nA), one per time point; got shape {wave.shape}"
+            )
+        if not np.all(np.isfinite(wave)):
+            raise ValueError("the stimulus contains a non-finite value")
+        for site in self.sites:
+            self._module._stimuli.append((site, wave.copy()))
+        self._module._touch()
+
+    def __repr__(self) -> str:
+        what = f"{len(self._sites)} points" if self._sites is not None else f"{len(self._comps)} compartments"
+        return f"View({what} of {type(self._module).__name__})"
+
+
+def _is_numeric(value: Any) -> bool:
+    try:
+        arr = np.asarray(value)
+    except Exception:
+        return False
+    return arr.dtype.kind in "biuf"
+
+
+def _pick(available: np.ndarray, index: Any, what: str) -> np.ndarray:
+    """Items of ``available`` chosen by an int, a sequence of ints, a slice or ``"all"``."""
+    available = np.asarray(available, dtype=np.int64)
+    n = len(available)
+    if isinstance(index, str):
+        if index == "all":
+            return available
+        raise ValueError(f"select a {what} by integer, list of integers, slice or 'all'; got {index!r}")
+    if isinstance(index, slice):
+        return available[index]
+    idx = np.asarray(index)
+    if idx.dtype.kind not in "iu" and not (idx.dtype.kind == "b" and len(idx) == n):
+        raise TypeError(f"select a {what} by integer, list of integers, slice or 'all'; got {index!r}")
+    if idx.dtype.kind == "b":
+        return available[idx]
+    flat = np.atleast_1d(idx)
+    bad = flat[(flat >= n) | (flat < -n)]
+    if len(bad):
+        raise IndexError(f"{what} index {bad[0]} is out of range: there are {n}")
+    return available[flat]
