@@ -9,6 +9,7 @@ import numpy as np
 from ..morphology.frustum import branch_geometry
 from .module import Module
 from .tree import CABLE_DEFAULTS, TreeData
+from .view import View
 
 __all__ = ["Branch", "Cell", "Compartment"]
 
@@ -134,6 +135,34 @@ class Cell(Module):
                     self._mechanisms[name] = (mech, np.zeros(self.n_comps, dtype=bool))
                 self._mechanisms[name][1][comps] = True
         self._celsius = branches[0]._celsius
+
+    @classmethod
+    def from_tree(cls, data: TreeData) -> Cell:
+        """A cell from ready-made `TreeData` (used by readers such as `read_swc`)."""
+        _check_parents(data.parent, data.n_branches)
+        cell = cls.__new__(cls)
+        Module.__init__(cell, data)
+        return cell
+
+    @property
+    def soma(self) -> View:
+        """The compartments of SWC type 1 (group ``"soma"``)."""
+        return self.group("soma")
+
+    @property
+    def axon(self) -> View:
+        """The compartments of SWC type 2 (group ``"axon"``)."""
+        return self.group("axon")
+
+    @property
+    def basal(self) -> View:
+        """The compartments of SWC type 3 (group ``"basal"``)."""
+        return self.group("basal")
+
+    @property
+    def apical(self) -> View:
+        """The compartments of SWC type 4 (group ``"apical"``)."""
+        return self.group("apical")
 
 
 def _check_ncomp(ncomp) -> int:

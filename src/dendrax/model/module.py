@@ -106,6 +106,29 @@ class Module:
         """Select compartments by their index in the whole module (branch-major order)."""
         return self._all().comp(index)
 
+    def group(self, name: str) -> View:
+        """The compartments of a named group (from SWC types, or made with `add_group`)."""
+        groups = self._data.groups
+        if name not in groups:
+            known = ", ".join(repr(g) for g in groups) or "none"
+            raise KeyError(f"no group named {name!r}; groups: {known}")
+        return View(self, np.flatnonzero(groups[name]))
+
+    def add_group(self, name: str, selection: View) -> None:
+        """Name a selection so that ``module.group(name)`` returns it later."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a group name must be a non-empty string; got {name!r}")
+        if not isinstance(selection, View) or selection._module is not self:
+            raise TypeError("add_group takes a selection of this module, e.g. cell.branch([1, 2])")
+        mask = np.zeros(self.n_comps, dtype=bool)
+        mask[selection.comps] = True
+        self._data.groups[name] = mask
+
+    @property
+    def groups(self) -> list[str]:
+        """Names of the groups."""
+        return list(self._data.groups)
+
     def loc(self, x: float | Sequence[float]) -> View:
         """The point at fraction ``x`` along a single-branch module (see `View.loc`)."""
         if self.n_branches != 1:

@@ -36,6 +36,7 @@ class TreeData:
     columns: dict[str, np.ndarray]  # name -> (n_comps,)
     shape: dict[str, np.ndarray]  # SHAPE name -> (n_comps,)
     points: list[np.ndarray | None]  # per branch: (P, 4) x, y, z, radius in µm, or None
+    groups: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)  # name -> comp mask
 
     @property
     def n_branches(self) -> int:
@@ -86,6 +87,11 @@ class TreeData:
                 [p.columns.get(name, np.full(p.n_comps, np.nan)) for p in parts]
             )
         shape = {k: np.concatenate([p.shape[k] for p in parts]) for k in SHAPE}
+        group_names = list(dict.fromkeys(g for p in parts for g in p.groups))
+        groups = {
+            g: np.concatenate([p.groups.get(g, np.zeros(p.n_comps, dtype=bool)) for p in parts])
+            for g in group_names
+        }
         return TreeData(
             ncomp=np.concatenate([p.ncomp for p in parts]).astype(np.int64),
             parent=np.asarray(parent, dtype=np.int64),
@@ -93,4 +99,5 @@ class TreeData:
             columns=columns,
             shape=shape,
             points=[pt for p in parts for pt in p.points],
+            groups=groups,
         )
