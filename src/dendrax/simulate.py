@@ -280,7 +280,7 @@ def integrate(
         >>> cell.branch(2).loc(1.0).record("v")
         >>> dx.integrate(cell, t_max=20.0).shape
         (1, 801)
-        >>> g = jax.grad(lambda p: dx.integrate(cell, t_max=5.0, params=p)[0, -1])({"HH_gNa": 0.12})
+        >>> g = jax.grad(lambda p: dx.integrate(cell, t_max=20.0, params=p)[0, -1])({"HH_gNa": 0.12})
     """
     system = module if isinstance(module, System) else _compile(module)
     if not isinstance(solver, Stepper):

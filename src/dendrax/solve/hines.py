@@ -60,56 +60,41 @@ def _sweep(layout: SolverLayout, weights: CouplingWeights, diag: Array, rhs: Arr
     n_chains = layout.n_chains
     n_sep = layout.n_separators
 
-    # 1. Down the chains: d' (modified diagonal), r' (modified rhs), t (coupling to the top).
-    dps, rps, ts = [], [], []
+    # 1. Down the chains, all at once, one row per step. Each row is one stacked array:
+    #    d' (modified diagonal), r' (modified rhs), t (coupling to the chain's top), and the
+    #    running sums of what the eliminated nodes hand to the top (t²/d', t r'/d').
+    stacked: list[Array] = []
     for j, m in enumerate(rows):
         s = slice(offsets[j], offsets[j] + m)
         d, r, w = diag[s], rhs[s], up[s]
         if j == 0:
             t = w
+            acc_d = acc_r = 0.0
         else:
-            q = w / dps[-1][:m]
+            prev = stacked[-1][:, :m]
+            q = w / prev[0]
             d = d - w * q
-            r = r - q * rps[-1][:m]
-            t = -q * ts[-1][:m]
-        dps.append(d)
-        rps.append(r)
-        ts.append(t)
+            r = r - q * prev[1]
+            t = -q * prev[2]
+            acc_d, acc_r = prev[3], prev[4]
+        stacked.append(jnp.stack([d, r, t, acc_d + t * t / d, acc_r + t * r / d]))
 
-    # What each chain hands to its top separator (sum over its nodes) and to its bottom one.
-    def per_chain_sum(values):
-        total = jnp.zeros((n_chains,), dtype)
-        for j, m in enumerate(rows):
-            total = total + jnp.pad(values[j], (0, n_chains - m))
-        return total
-
-    top_d = per_chain_sum([t * t / d for t, d in zip(ts, dps)])
-    top_r = per_chain_sum([t * r / d for t, r, d in zip(ts, rps, dps)])
+    # 2. The separator system: each separator pulls what its chains hand it.
     if nc:
-        dp_flat, rp_flat, t_flat = (jnp.concatenate(v) for v in (dps, rps, ts))
-        dp_last = dp_flat[layout.chain_last]
-        rp_last = rp_flat[layout.chain_last]
-        t_last = t_flat[layout.chain_last]
+        last = jnp.concatenate(stacked, axis=1)[:, layout.chain_last]  # each chain's last row
+        dp_last, rp_last, t_last, top_d, top_r = last[0], last[1], last[2], last[3], last[4]
+        zero = jnp.zeros((1,), dtype)
+        hand_d = jnp.concatenate([top_d, bottom * bottom / dp_last, zero])
+        hand_r = jnp.concatenate([top_r, bottom * rp_last / dp_last, zero])
+        pulls = layout.separator_pulls
+        d_sep = diag[nc:] - sum(hand_d[pulls[w]] for w in range(pulls.shape[0]))
+        r_sep = rhs[nc:] - sum(hand_r[pulls[w]] for w in range(pulls.shape[0]))
+        fill = -t_last * bottom / dp_last
     else:
-        dp_last = rp_last = t_last = jnp.zeros((0,), dtype)
-    bottom_d = bottom * bottom / dp_last
-    bottom_r = bottom * rp_last / dp_last
-    fill = -t_last * bottom / dp_last
-
-    # 2. The separator system.
-    d_sep = diag[nc:]
-    r_sep = rhs[nc:]
-    if n_chains:
-        d_sep = d_sep - jnp.zeros((n_sep + 1,), dtype).at[layout.chain_top].add(top_d)[:n_sep]
-        d_sep = d_sep - jnp.zeros((n_sep + 1,), dtype).at[layout.chain_bottom].add(bottom_d)[:n_sep]
-        r_sep = r_sep - jnp.zeros((n_sep + 1,), dtype).at[layout.chain_top].add(top_r)[:n_sep]
-        r_sep = r_sep - jnp.zeros((n_sep + 1,), dtype).at[layout.chain_bottom].add(bottom_r)[:n_sep]
-    sep_weights = jnp.concatenate([direct, fill[layout.chain_edge_chains]])
-    schedule = layout.separators
-    w_slot = jnp.zeros((n_sep,), dtype)
-    if len(schedule.edge_slot):
-        w_slot = w_slot.at[schedule.edge_slot].set(sep_weights)
-    x_sep = solve_contraction(schedule, d_sep, w_slot, r_sep)
+        d_sep, r_sep = diag, rhs
+        fill = jnp.zeros((0,), dtype)
+    sep_weights = jnp.concatenate([direct, fill, jnp.zeros((1,), dtype)])[layout.separator_weight_source]
+    x_sep = solve_contraction(layout.separators, d_sep, sep_weights, r_sep)
 
     # 3. Back up the chains.
     if not nc:
@@ -128,7 +113,8 @@ def _sweep(layout: SolverLayout, weights: CouplingWeights, diag: Array, rhs: Arr
         else:
             w_down = bottom[:m]
             x_below = x_bottom[:m]
-        xs[j] = (rps[j] - ts[j] * x_top[:m] - w_down * x_below) / dps[j]
+        row = stacked[j]
+        xs[j] = (row[1] - row[2] * x_top[:m] - w_down * x_below) / row[0]
     return jnp.concatenate(xs + [x_sep])
 
 

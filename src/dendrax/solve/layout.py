@@ -47,6 +47,10 @@ class SolverLayout:
             ``edge_index``.
         n_direct: number of direct separator-separator edges.
         chain_edge_chains: the chains with both ends (their T-B edge order).
+        separator_pulls: (width, n_sep) indices into ``[top hand-over of each chain, bottom
+            hand-over of each chain, 0]``: what each separator receives from its chains.
+        separator_weight_source: for each slot of the separator schedule, index into
+            ``[direct edge weights, fill weight of each chain, 0]``.
     """
 
     n: int
@@ -62,6 +66,8 @@ class SolverLayout:
     edge_index: np.ndarray
     n_direct: int
     chain_edge_chains: np.ndarray
+    separator_pulls: np.ndarray
+    separator_weight_source: np.ndarray
     digest: str
 
     @property
@@ -214,8 +220,26 @@ def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) 
     sep_edges += [(chain_top[c], chain_bottom[c]) for c in both]
     separators = schedule_forest(n_sep, np.array(sep_edges, dtype=np.int64).reshape(-1, 2))
 
+    # What each separator pulls from the chains around it (padded to the widest).
+    received: list[list[int]] = [[] for _ in range(n_sep)]
+    for c in range(n_chains):
+        if chain_top[c] < n_sep:
+            received[chain_top[c]].append(c)
+        if chain_bottom[c] < n_sep:
+            received[chain_bottom[c]].append(n_chains + c)
+    width = max((len(r) for r in received), default=0)
+    separator_pulls = np.full((width, n_sep), 2 * n_chains, dtype=np.int64)
+    for s_, items in enumerate(received):
+        separator_pulls[: len(items), s_] = items
+    # Weight of each separator-schedule slot: a direct edge or a chain's fill edge.
+    separator_weight_source = np.full(n_sep, len(direct) + n_chains, dtype=np.int64)
+    n_sep_edges = len(sep_edges)
+    if n_sep_edges:
+        sources = np.concatenate([np.arange(len(direct)), len(direct) + both]).astype(np.int64)
+        separator_weight_source[separators.edge_slot] = sources
+
     h = hashlib.sha1()
-    for arr in (order, np.asarray(row_sizes), chain_top, chain_bottom, edge_kind, edge_index):
+    for arr in (order, np.asarray(row_sizes), chain_top, chain_bottom, edge_kind, edge_index, separator_pulls):
         h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
     h.update(separators.fingerprint())
     return SolverLayout(
@@ -232,6 +256,8 @@ def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) 
         edge_index=edge_index,
         n_direct=len(direct),
         chain_edge_chains=both,
+        separator_pulls=separator_pulls,
+        separator_weight_source=separator_weight_source,
         digest=h.hexdigest(),
     )
 
