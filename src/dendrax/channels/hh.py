@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jax.numpy as jnp
 
 from ..mechanisms.channel import Channel
@@ -40,12 +42,16 @@ class HH(Channel):
 
     def gates(self, v, p):
         q10 = 3.0 ** ((p["celsius"] - 6.3) / 10.0)
-        alpha_m = 0.1 * vtrap(-(v + 40.0), 10.0)
+        # Three exponentials give all six rates: exp(-(v+40)/10) also yields the ones at
+        # v+35 and v+55 (shifted by constant factors), exp(-(v+65)/80) also the one at /20.
+        e40 = jnp.exp(-(v + 40.0) / 10.0)
+        e65 = jnp.exp(-(v + 65.0) / 80.0)
+        alpha_m = 0.1 * vtrap(-(v + 40.0), 10.0, e40)
         beta_m = 4.0 * jnp.exp(-(v + 65.0) / 18.0)
-        alpha_h = 0.07 * jnp.exp(-(v + 65.0) / 20.0)
-        beta_h = 1.0 / (jnp.exp(-(v + 35.0) / 10.0) + 1.0)
-        alpha_n = 0.01 * vtrap(-(v + 55.0), 10.0)
-        beta_n = 0.125 * jnp.exp(-(v + 65.0) / 80.0)
+        alpha_h = 0.07 * (e65 * e65) ** 2  # 0.07 exp(-(v+65)/20)
+        beta_h = 1.0 / (e40 * math.exp(0.5) + 1.0)  # 1 / (exp(-(v+35)/10) + 1)
+        alpha_n = 0.01 * vtrap(-(v + 55.0), 10.0, e40 * math.exp(-1.5))
+        beta_n = 0.125 * e65
         return {
             "m": gate_from_rates(alpha_m, beta_m, q10),
             "h": gate_from_rates(alpha_h, beta_h, q10),

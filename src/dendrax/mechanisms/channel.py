@@ -36,7 +36,7 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from .gating import Gate, exponential_euler
+from .gating import Gate
 
 __all__ = ["Channel", "Mechanism"]
 
@@ -118,5 +118,5 @@ class Channel(Mechanism):
         gates = self.gates(v, p)
         out = dict(s)
         for k, g in gates.items():
-            out[k] = exponential_euler(s[k], g.steady_state, g.time_constant, dt)
+            out[k] = g.relax(s[k], dt)
         return out
