@@ -1,15 +1,6 @@
-"""Test configuration: float64, strict dtype promotion, several CPU devices, NEURON helpers."""
+"""Fixtures shared by the tests (JAX is configured in the repository's root conftest.py)."""
 
-import os
-
-# Several host devices, so that sharding code can be tested on CPU; set before JAX starts.
-os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
-
-import jax  # noqa: E402
-import pytest  # noqa: E402
-
-jax.config.update("jax_enable_x64", True)
-jax.config.update("jax_numpy_dtype_promotion", "strict")
+import pytest
 
 
 @pytest.fixture

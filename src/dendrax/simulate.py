@@ -100,18 +100,18 @@ def prepare(
         solver: the time stepper.
     """
     layout = system.layout
+    dtype = jnp.result_type(float)  # float64 with jax_enable_x64, else float32
     p = dict(system.params)
     if params:
         p.update(params)
-    p = {k: jnp.asarray(v) for k, v in p.items()}
-    dtype = jnp.result_type(float)
-    c = layout.n_comps
+    p = {k: jnp.asarray(v, dtype) for k, v in p.items()}
+    shape = {k: jnp.asarray(v, dtype) for k, v in system.shape.items()}
     nc = layout.node_comp
     length, radius = p["length"], p["radius"]
-    area_desc = 2.0 * jnp.pi * radius * length * system.shape["area_factor"]
+    area_desc = 2.0 * jnp.pi * radius * length * shape["area_factor"]
     half = RESISTANCE_TO_MOHM * p["axial_resistivity"] * (length / 2.0) / (jnp.pi * radius * radius)
     halves = jnp.stack(
-        [half * system.shape["resistance_factor_left"], half * system.shape["resistance_factor_right"]], axis=1
+        [half * shape["resistance_factor_left"], half * shape["resistance_factor_right"]], axis=1
     ).reshape(-1)
     halves = jnp.concatenate([halves, jnp.zeros((1,), halves.dtype)])
     r_edge = halves[layout.edge_halves[:, 0]] + halves[layout.edge_halves[:, 1]]
@@ -127,10 +127,9 @@ def prepare(
     v_init = jnp.concatenate([v_comp, v_comp[layout.junction_source]])
     mech_params = tuple(_mechanism_params(pl, p) for pl in layout.placements)
     initial_states = tuple(
-        {k: system.initial_states[f"{pl.name}_{k}"][pl.comps] for k in pl.mechanism.states}
+        {k: jnp.asarray(system.initial_states[f"{pl.name}_{k}"], dtype)[pl.comps] for k in pl.mechanism.states}
         for pl in layout.placements
     )
-    del c
     return Prepared(
         dt=jnp.asarray(delta_t, dtype),
         capacitance=capacitance,
@@ -235,7 +234,7 @@ def _run(system: System, params, stimuli, delta_t, n_steps: int, solver: Stepper
 
     first = observe(system, state)
     if stimuli.shape[0]:
-        xs = stimuli[:, :n_steps].T
+        xs = jnp.asarray(stimuli, first.dtype)[:, :n_steps].T
     else:
         xs = jnp.zeros((n_steps, 0), first.dtype)
     _, trace = jax.lax.scan(body, state, xs)

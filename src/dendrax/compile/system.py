@@ -206,7 +206,7 @@ def compile_module(module: Module) -> System:
         if var == "v":
             recordings.append((-1, int(node)))
             continue
-        mech_name, _, state = var.partition("_")
+        mech_name, state, _ = module._owner(var)
         key = (mech_pos[mech_name], state)
         if key not in recording_states:
             recording_states.append(key)

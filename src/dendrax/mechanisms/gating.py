@@ -65,7 +65,7 @@ def vtrap(
     Example:
         >>> import dendrax as dx
         >>> float(dx.vtrap(0.0, 10.0)), round(float(dx.vtrap(-25.0, 10.0)), 6)
-        (10.0, 27.253906)
+        (10.0, 27.235637)
     """
     x = jnp.asarray(x)
     u = x / y

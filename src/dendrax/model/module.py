@@ -198,6 +198,17 @@ class Module:
     def _touch(self) -> None:
         self._version += 1
 
+    def _owner(self, key: str) -> tuple[str, str, str] | None:
+        """(mechanism name, short name, "param" or "state") of a prefixed name, else None."""
+        for mname, (mech, _) in self._mechanisms.items():
+            if key.startswith(mname + "_"):
+                short = key[len(mname) + 1 :]
+                if short in mech.params:
+                    return mname, short, "param"
+                if short in mech.states:
+                    return mname, short, "state"
+        return None
+
     def _resolve_name(self, name: str) -> str:
         if not isinstance(name, str):
             raise TypeError(f"a parameter name must be a string; got {name!r}")
@@ -205,9 +216,8 @@ class Module:
             return name
         close = difflib.get_close_matches(name, self.parameter_names, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        mech = name.split("_")[0]
-        if "_" in name and mech not in self._mechanisms:
-            hint += f" No mechanism named {mech!r} is inserted (inserted: {sorted(self._mechanisms) or 'none'})."
+        if "_" in name and not any(name.startswith(m + "_") for m in self._mechanisms):
+            hint += f" Inserted mechanisms: {sorted(self._mechanisms) or 'none'}."
         raise KeyError(f"unknown parameter or state {name!r}.{hint}")
 
     def _insert(self, mechanism: Mechanism, comps: np.ndarray) -> None:
@@ -237,11 +247,17 @@ class Module:
                 )
             mask = mask.copy()
         reserved = set(CABLE_DEFAULTS) | set(GEOMETRY) | set(SHAPE) | {"celsius"}
+        declared = list(mechanism.params.items()) + list(mechanism.states.items())
+        for key, _ in declared:
+            if f"{name}_{key}" in reserved:
+                raise ValueError(f"{type(mechanism).__name__} declares {key!r}, which clashes with '{name}_{key}'")
+        overlap = set(mechanism.params) & set(mechanism.states)
+        if overlap:
+            raise ValueError(f"{type(mechanism).__name__} uses {sorted(overlap)} both as parameter and state")
+        # Validated: now change the description.
         cols = self._data.columns
-        for key, default in list(mechanism.params.items()) + list(mechanism.states.items()):
+        for key, default in declared:
             full = f"{name}_{key}"
-            if full in reserved:
-                raise ValueError(f"{type(mechanism).__name__} declares {key!r}, which clashes with {full!r}")
             if full not in cols:
                 cols[full] = np.full(self.n_comps, np.nan)
             value = default if key in mechanism.params else np.nan  # states: NaN = steady state

@@ -160,8 +160,9 @@ class View:
         if name in POSITIVE and np.any(values <= 0.0):
             bad = values[values <= 0.0][0]
             raise ValueError(f"{name} must be > 0 {POSITIVE[name]}; got {bad}")
-        mech_name, _, short = key.partition("_")
-        if mech_name in module._mechanisms and short:
+        owner = module._owner(key)
+        if owner is not None:
+            mech_name, short, _ = owner
             mech, mask = module._mechanisms[mech_name]
             missing = comps[~mask[comps]]
             if len(missing):
@@ -191,9 +192,10 @@ class View:
         module = self._module
         if name != "v":
             key = module._resolve_name(name)
-            mech_name, _, short = key.partition("_")
-            if mech_name not in module._mechanisms or short not in module._mechanisms[mech_name][0].states:
-                raise ValueError(f"can record 'v' or a mechanism state (e.g. 'HH_m'); {name!r} is a parameter")
+            owner = module._owner(key)
+            if owner is None or owner[2] != "state":
+                raise ValueError(f"can record 'v' or a mechanism state (e.g. 'HH_m'); {name!r} is not a state")
+            mech_name = owner[0]
             mask = module._mechanisms[mech_name][1]
             for site in self.sites:
                 if site.kind != "comp" or not mask[site.index]:

@@ -1,0 +1,140 @@
+"""Bad input raises a clear error (naming the bad value) before any compilation, and a
+failed call leaves the description as it was."""
+
+import numpy as np
+import pytest
+
+import dendrax as dx
+from dendrax.channels import HH, Leak
+
+
+def cell():
+    c = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+    c.insert(HH())
+    c.branch(0).loc(0.5).record("v")
+    return c
+
+
+@pytest.mark.parametrize("kwargs", [{"length": -1.0}, {"length": 0.0}, {"radius": 0.0}, {"radius": -2.0}, {"ncomp": 0}])
+def test_bad_branch_geometry(kwargs):
+    with pytest.raises(ValueError, match="must be"):
+        dx.Branch(**kwargs)
+
+
+def test_bad_points():
+    with pytest.raises(ValueError, match="radius must be > 0"):
+        dx.Branch(points=[[0, 0, 0, 1.0], [10, 0, 0, -1.0]])
+    with pytest.raises(ValueError, match=r"shape \(P, 4\)"):
+        dx.Branch(points=[[0, 0, 0]])
+
+
+@pytest.mark.parametrize("name, value", [("radius", -1.0), ("length", 0.0), ("capacitance", 0.0), ("axial_resistivity", -3.0)])
+def test_bad_geometry_values(name, value):
+    c = cell()
+    before = c.get(name)
+    with pytest.raises(ValueError, match=f"{name} must be > 0"):
+        c.branch(1).set(name, value)
+    np.testing.assert_array_equal(c.get(name), before)
+
+
+def test_negative_conductance():
+    c = cell()
+    with pytest.raises(ValueError, match="HH_gNa is a conductance"):
+        c.set("HH_gNa", -0.1)
+
+
+def test_unknown_names():
+    c = cell()
+    with pytest.raises(KeyError, match="HH_gNa"):
+        c.set("HH_gNaa", 0.1)
+    with pytest.raises(KeyError, match="Inserted mechanisms"):
+        c.set("Kv_gbar", 0.1)
+    with pytest.raises(KeyError, match="unknown parameter 'gnabar'"):
+        dx.integrate(c, t_max=1.0, params={"gnabar": 0.1})
+
+
+def test_parameter_where_mechanism_is_absent():
+    c = dx.Cell([dx.Branch(ncomp=2)] * 2, parents=[-1, 0])
+    c.branch(0).insert(Leak())
+    with pytest.raises(ValueError, match="Leak is not inserted in compartment 2"):
+        c.set("Leak_gLeak", 0.001)
+    np.testing.assert_array_equal(c.branch(0).get("Leak_gLeak"), [0.001, 0.001])
+
+
+def test_bad_mechanisms():
+    c = cell()
+    with pytest.raises(TypeError, match=r"insert\(HH\(\)\)"):
+        c.insert(HH)
+    with pytest.raises(TypeError, match="Mechanism"):
+        c.insert("hh")
+    with pytest.raises(ValueError, match="already inserted"):
+        c.branch(1).insert(HH())
+
+
+@pytest.mark.parametrize(
+    "parents, match",
+    [
+        ([-1, 0, 5], "not a valid parent"),
+        ([-1, -1, 0], "exactly one root"),
+        ([-1, 2, 1], "cycle"),
+        ([-1, 1, 0], "not a valid parent"),
+        ([-1, 0], "one per branch"),
+    ],
+)
+def test_parents_must_form_a_tree(parents, match):
+    with pytest.raises(ValueError, match=match):
+        dx.Cell([dx.Branch()] * 3, parents=parents)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"t_max": 10.0, "delta_t": 0.0}, "delta_t must be a number > 0"),
+    ({"t_max": 10.0, "delta_t": -0.025}, "delta_t must be a number > 0"),
+    ({"t_max": -1.0}, "t_max must be"),
+    ({"t_max": 10.01, "delta_t": 0.025}, "not a whole number of steps"),
+])
+def test_bad_time(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        dx.integrate(cell(), **kwargs)
+
+
+def test_bad_stimulus():
+    c = cell()
+    c.branch(0).loc(0.0).stimulate(np.zeros(11))
+    with pytest.raises(ValueError, match="stimulus 0 has 11 values"):
+        dx.integrate(c, t_max=1.0, delta_t=0.025)
+    with pytest.raises(ValueError, match=r"stimuli must have shape \(n_stimuli, n_time_points\) = \(1, 41\)"):
+        dx.integrate(c, t_max=1.0, delta_t=0.025, stimuli=np.zeros((1, 40)))
+    with pytest.raises(ValueError, match="1-D array"):
+        c.branch(0).stimulate(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("x", [-0.1, 1.5, float("nan")])
+def test_loc_outside_unit_interval(x):
+    with pytest.raises(ValueError, match=r"x in \[0, 1\]"):
+        cell().branch(0).loc(x)
+
+
+def test_bad_selection_and_values():
+    c = cell()
+    with pytest.raises(IndexError, match="branch index 7 is out of range"):
+        c.branch(7)
+    with pytest.raises(ValueError, match="got 3 values for 2 selected compartments"):
+        c.branch(0).set("radius", [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="non-finite"):
+        c.set("v", float("nan"))
+    with pytest.raises(ValueError, match="shape"):
+        dx.integrate(c, t_max=1.0, params={"radius": np.ones(5)})
+
+
+def test_nothing_recorded():
+    c = dx.Compartment()
+    with pytest.raises(ValueError, match="nothing is recorded"):
+        dx.integrate(c, t_max=1.0)
+
+
+def test_recording_a_parameter_or_absent_state():
+    c = cell()
+    with pytest.raises(ValueError, match="not a state"):
+        c.record("HH_gNa")
+    with pytest.raises(ValueError, match="is not there"):
+        c.branch(0).loc(1.0).record("HH_m")
