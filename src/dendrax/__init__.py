@@ -4,6 +4,7 @@ Describe a neuron (`Compartment`, `Branch`, `Cell`), insert channels, stimulate 
 then `integrate`: a pure JAX function that ``jit``, ``vmap`` and ``grad`` apply to.
 """
 
+from .checkpointing import Checkpoint as Checkpoint
 from .compile.system import System as System
 from .mechanisms.channel import Channel as Channel
 from .mechanisms.channel import Mechanism as Mechanism

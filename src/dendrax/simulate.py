@@ -24,8 +24,10 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from .compile.system import Layout, Placement, System
-from .mechanisms.ions import ION_DEFAULTS
+from .checkpointing import Checkpoint, checkpointed_scan
+from .compile.system import Placement, System
+from . import membrane
+from .mechanisms.ions import names as ion_names
 from .solve.hines import CouplingWeights, couple, solve_voltage_system
 from .solve.steppers import BackwardEuler, Stepper
 
@@ -54,16 +56,21 @@ class Prepared(eqx.Module):
     """Quantities that are constant during a simulation, computed once from the parameters.
 
     Attributes:
+        clamp_conductance: axial conductance (µS) of each edge touching a voltage-clamped node.
         dt: time step, ms.
         capacitance: node capacitance, nF (0 at zero-area nodes).
         area: compartment membrane area, µm².
         coupling: axial coupling in the solver's form (negative conductances, µS).
         coupling_sum: total axial conductance at each node, µS.
         v_init: initial membrane potential at each node, mV.
-        mech_params: for each mechanism, its parameters over its compartments (plus ion
-            variables and ``celsius``).
+        mech_params: for each mechanism, its parameters over its compartments (and
+            ``celsius``).
+        ion_params: reversal potentials and concentrations as parameters, per compartment.
+        initial_states: explicitly set initial states per mechanism (NaN: steady state).
+        celsius: temperature, °C.
     """
 
+    clamp_conductance: Array
     dt: Array
     capacitance: Array
     area: Array
@@ -71,16 +78,15 @@ class Prepared(eqx.Module):
     coupling_sum: Array
     v_init: Array
     mech_params: tuple[dict[str, Array], ...]
+    ion_params: dict[str, Array]
     initial_states: tuple[dict[str, Array], ...]
+    celsius: Array
 
 
 def _mechanism_params(placement: Placement, params: Mapping[str, Array]) -> dict[str, Array]:
-    mech = placement.mechanism
+    """A mechanism's own parameters (short names) and ``celsius``, over its compartments."""
     comps = placement.comps
-    out = {k: params[f"{placement.name}_{k}"][comps] for k in mech.params}
-    for ion in mech.ions:
-        for var in ION_DEFAULTS[ion]:
-            out[var] = params[var][comps]
+    out = {k: params[f"{placement.name}_{k}"][comps] for k in placement.mechanism.params}
     out["celsius"] = jnp.broadcast_to(params["celsius"], (len(comps),))
     return out
 
@@ -116,7 +122,9 @@ def prepare(
     halves = jnp.concatenate([halves, jnp.zeros((1,), halves.dtype)])
     r_edge = halves[layout.edge_halves[:, 0]] + halves[layout.edge_halves[:, 1]]
     g_edge = 1.0 / r_edge
-    coupling = couple(layout.solver, -g_edge)
+    clamped = layout.clamped_edges
+    g_free = g_edge.at[clamped[:, 0]].set(0.0) if len(clamped) else g_edge
+    coupling = couple(layout.solver, -g_free)  # clamped nodes act on neighbours through rhs
     coupling_sum = jnp.zeros((layout.n_nodes,), g_edge.dtype)
     if len(layout.edge_nodes):
         coupling_sum = coupling_sum.at[layout.edge_nodes[:, 0]].add(g_edge)
@@ -126,11 +134,13 @@ def prepare(
     v_comp = p["v"][nc]
     v_init = jnp.concatenate([v_comp, v_comp[layout.junction_source]])
     mech_params = tuple(_mechanism_params(pl, p) for pl in layout.placements)
+    ion_params = {var: p[var][nc] for ion in layout.ions for var in ion_names(ion)[:3]}
     initial_states = tuple(
         {k: jnp.asarray(system.initial_states[f"{pl.name}_{k}"], dtype)[pl.comps] for k in pl.mechanism.states}
         for pl in layout.placements
     )
     return Prepared(
+        clamp_conductance=g_edge[clamped[:, 0]] if len(clamped) else jnp.zeros((0,), dtype),
         dt=jnp.asarray(delta_t, dtype),
         capacitance=capacitance,
         area=area,
@@ -138,34 +148,41 @@ def prepare(
         coupling_sum=coupling_sum,
         v_init=v_init,
         mech_params=mech_params,
+        ion_params=ion_params,
         initial_states=initial_states,
+        celsius=p["celsius"],
     )
 
 
-def _v_at(placement: Placement, v: Array, n_comps: int) -> Array:
-    return v[:n_comps] if placement.everywhere else v[placement.nodes]
+def init_state(system: System, prepared: Prepared, clamps: Array | None = None) -> State:
+    """Voltages at their initial values; mechanism states at steady state unless set.
 
-
-def init_state(system: System, prepared: Prepared) -> State:
-    """Voltages at their initial values; mechanism states at steady state unless set."""
+    ``clamps``: the clamped values at t = 0 (one per clamp), if there are clamps.
+    """
     layout = system.layout
-    states = []
-    for pl, p, explicit in zip(layout.placements, prepared.mech_params, prepared.initial_states):
-        v = _v_at(pl, prepared.v_init, layout.n_comps)
-        s = pl.mechanism.init_states(v, p)
-        s = {k: jnp.where(jnp.isnan(explicit[k]), s[k], explicit[k]) if k in explicit else s[k] for k in s}
-        states.append(s)
-    return State(v=prepared.v_init, states=tuple(states))
+    v = prepared.v_init
+    if clamps is not None and len(layout.voltage_clamps):
+        v = v.at[layout.voltage_clamps[:, 1]].set(clamps[layout.voltage_clamps[:, 0]])
+    states = membrane.initial_states(
+        system.layout,
+        v,
+        prepared.ion_params,
+        prepared.mech_params,
+        prepared.initial_states,
+        prepared.celsius,
+    )
+    if clamps is not None:
+        states = _clamp_states(layout, states, clamps)
+    return State(v=v, states=states)
 
 
-def _total_current(mech, s, p):
-    def f(v):
-        i = mech.current(s, v, p)
-        if isinstance(i, Mapping):
-            return sum(i.values())
-        return i
-
-    return f
+def _clamp_states(layout, states, clamps):
+    if not layout.state_clamps:
+        return states
+    out = [dict(s) for s in states]
+    for k, m, name, pos in layout.state_clamps:
+        out[m][name] = out[m][name].at[pos].set(clamps[k])
+    return tuple(out)
 
 
 def step(
@@ -174,10 +191,12 @@ def step(
     state: State,
     i_ext: Float[Array, " stimuli"],
     solver: Stepper = BackwardEuler(),
+    clamps: Float[Array, " clamps"] | None = None,
 ) -> State:
     """Advance one time step ``prepared.dt``.
 
-    ``i_ext`` holds each stimulus' current (nA) for this step. Membrane currents are
+    ``i_ext`` holds each stimulus' current (nA) for this step, ``clamps`` each clamp's value
+    at the end of the step. Membrane currents are
     linearised at the present voltage (slope by forward-mode differentiation), the implicit
     voltage equation is solved exactly, then mechanism states advance on the new voltage.
     """
@@ -185,17 +204,10 @@ def step(
     c = layout.n_comps
     v = state.v
     v_c = v[:c]
-    conductance = jnp.zeros_like(v_c)
-    current = jnp.zeros_like(v_c)
-    for pl, s, p in zip(layout.placements, state.states, prepared.mech_params):
-        v_m = _v_at(pl, v, c)
-        i, g = jax.jvp(_total_current(pl.mechanism, s, p), (v_m,), (jnp.ones_like(v_m),))
-        if pl.everywhere:
-            conductance = conductance + g
-            current = current + i
-        else:
-            conductance = conductance.at[pl.nodes].add(g)
-            current = current.at[pl.nodes].add(i)
+    env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
+    current, conductance, ion_currents = membrane.membrane_currents(
+        layout, state.states, v, env, prepared.mech_params
+    )
     scale = solver.capacitance_factor / prepared.dt
     a = prepared.area * DENSITY_TO_NODE
     cap = prepared.capacitance * scale
@@ -204,13 +216,25 @@ def step(
     rhs = jnp.concatenate([cap * v_c + a * (conductance * v_c - current), pad])
     if len(layout.stimulus_nodes):
         rhs = rhs.at[layout.stimulus_nodes].add(i_ext)
+    if len(layout.voltage_clamps):
+        which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
+        # The solve's unknown at a clamped node: the clamp value (BE) or its midpoint (CN).
+        x_clamped = v[nodes] + (clamps[which] - v[nodes]) / solver.extrapolation
+        diag = diag.at[nodes].set(1.0)
+        rhs = rhs.at[nodes].set(x_clamped)
+        edges = layout.clamped_edges
+        free = edges[:, 2] >= 0
+        if free.any():
+            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(x_clamped)
+            rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
     x = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
     v_new = x if solver.extrapolation == 1.0 else v + solver.extrapolation * (x - v)
-    new_states = tuple(
-        pl.mechanism.update_states(s, _v_at(pl, v_new, c), prepared.dt, p)
-        for pl, s, p in zip(layout.placements, state.states, prepared.mech_params)
+    states = membrane.updated_states(
+        layout, state.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius
     )
-    return State(v=v_new, states=new_states)
+    if clamps is not None:
+        states = _clamp_states(layout, states, clamps)
+    return State(v=v_new, states=states)
 
 
 def observe(system: System, state: State) -> Float[Array, " recordings"]:
@@ -223,21 +247,21 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
     return flat[index]
 
 
-@partial(jax.jit, static_argnames=("n_steps", "solver"))
-def _run(system: System, params, stimuli, delta_t, n_steps: int, solver: Stepper):
+@partial(jax.jit, static_argnames=("n_steps", "solver", "checkpoint"))
+def _run(system: System, params, stimuli, clamps, delta_t, n_steps: int, solver: Stepper, checkpoint: Checkpoint):
     prepared = prepare(system, params, delta_t, solver)
-    state = init_state(system, prepared)
+    dtype = prepared.dt.dtype
+    clamps = jnp.asarray(clamps, dtype)
+    state = init_state(system, prepared, clamps[:, 0])
 
-    def body(state, i_ext):
-        state = step(system, prepared, state, i_ext, solver)
+    def body(state, inputs):
+        i_ext, clamp_values = inputs
+        state = step(system, prepared, state, i_ext, solver, clamp_values)
         return state, observe(system, state)
 
     first = observe(system, state)
-    if stimuli.shape[0]:
-        xs = jnp.asarray(stimuli, first.dtype)[:, :n_steps].T
-    else:
-        xs = jnp.zeros((n_steps, 0), first.dtype)
-    _, trace = jax.lax.scan(body, state, xs)
+    xs = (jnp.asarray(stimuli, dtype)[:, :n_steps].T, clamps[:, 1:].T)
+    _, trace = checkpointed_scan(body, state, xs, n_steps, checkpoint)
     return jnp.concatenate([first[None], trace], axis=0).T
 
 
@@ -249,6 +273,8 @@ def integrate(
     solver: Stepper = BackwardEuler(),
     params: Mapping[str, Any] | None = None,
     stimuli: Any = None,
+    clamps: Any = None,
+    checkpoint: Checkpoint = Checkpoint(),
 ) -> Float[Array, "recordings time"]:
     """Simulate a neuron and return its recordings.
 
@@ -264,6 +290,9 @@ def integrate(
             parameters: ``jax.grad(lambda p: loss(dx.integrate(cell, params=p, ...)))``.
         stimuli: currents (nA) that replace the registered stimuli: shape (n_stimuli,
             n_time_points), in the order ``stimulate`` was called.
+        clamps: values that replace the registered clamps: shape (n_clamps, n_time_points).
+        checkpoint: how reverse-mode gradients bound their memory (`Checkpoint`; by
+            default segments of about ``sqrt(n_steps)`` steps). No effect without gradients.
 
     Returns:
         One row per recording (insertion order), one column per time point ``0, delta_t,
@@ -288,8 +317,12 @@ def integrate(
     if not system.layout.recordings:
         raise ValueError("nothing is recorded: call e.g. cell.branch(0).loc(0.5).record('v') before integrate")
     overrides = _check_params(system, params)
-    stim = _check_stimuli(system, stimuli, n_steps)
-    return _run(system, overrides, stim, jnp.asarray(delta_t, jnp.result_type(float)), n_steps, solver)
+    stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
+    clamp_values = _check_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
+    if not isinstance(checkpoint, Checkpoint):
+        raise TypeError(f"checkpoint must be a dx.Checkpoint(every=...); got {checkpoint!r}")
+    dt = jnp.asarray(delta_t, jnp.result_type(float))
+    return _run(system, overrides, stim, clamp_values, dt, n_steps, solver, checkpoint)
 
 
 def _compile(module: Any) -> System:
@@ -344,22 +377,18 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
     return out
 
 
-def _check_stimuli(system: System, stimuli: Any, n_steps: int) -> Array:
-    n_stim = len(system.layout.stimulus_nodes)
+def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str, many: str) -> Array:
+    n = len(registered)
     n_points = n_steps + 1
-    if stimuli is None:
-        for k, w in enumerate(system.stimuli):
+    if given is None:
+        for k, w in enumerate(registered):
             if w.shape != (n_points,):
                 raise ValueError(
-                    f"stimulus {k} has {w.shape[0]} values, but t_max / delta_t = {n_steps} steps need "
+                    f"{one} {k} has {w.shape[0]} values, but t_max / delta_t = {n_steps} steps need "
                     f"{n_points} (one per time point from 0 to t_max)"
                 )
-        if n_stim == 0:
-            return jnp.zeros((0, n_points))
-        return jnp.stack(system.stimuli)
-    arr = jnp.asarray(stimuli)
-    if arr.shape != (n_stim, n_points):
-        raise ValueError(
-            f"stimuli must have shape (n_stimuli, n_time_points) = ({n_stim}, {n_points}); got {arr.shape}"
-        )
+        return jnp.stack(registered) if n else jnp.zeros((0, n_points))
+    arr = jnp.asarray(given)
+    if arr.shape != (n, n_points):
+        raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
     return arr

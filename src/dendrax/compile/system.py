@@ -63,7 +63,14 @@ class Layout:
         recordings: (kind, index): kind ``-1`` a voltage at node ``index``; kind ``k >= 0``
             state ``recording_states[k]`` at position ``index`` of its mechanism's arrays.
         recording_states: (mechanism position, state name) pairs that are recorded.
-        ions: the ions the mechanisms read.
+        voltage_clamps: (clamp number, node) of each voltage clamp.
+        clamped_edges: (edge, clamp number, the other node) for each edge touching a
+            clamped node.
+        state_clamps: (clamp number, placement index, state name, position in the
+            mechanism's arrays) of each state clamp.
+        ions: the ions the mechanisms use.
+        writers: (concentration name, placement index) for each concentration written by a
+            mechanism's state, in insertion order.
     """
 
     n_comps: int
@@ -77,6 +84,11 @@ class Layout:
     stimulus_nodes: np.ndarray
     recordings: tuple[tuple[int, int], ...]
     recording_states: tuple[tuple[int, str], ...]
+    voltage_clamps: np.ndarray
+    clamped_edges: np.ndarray
+    state_clamps: tuple[tuple[int, int, str, int], ...]
+    ions: tuple[str, ...]
+    writers: tuple[tuple[str, int], ...]
     digest: str
 
     def __hash__(self) -> int:
@@ -102,6 +114,7 @@ class System(eqx.Module):
         shape: frustum shape factors (1 for cylinders), per compartment.
         initial_states: explicitly set initial states, per compartment (NaN: steady state).
         stimuli: the stimulus waveforms, nA, one array per stimulus.
+        clamps: the clamp waveforms, one array per clamp.
         recording_names: the variable of each recording (``"v"``, ``"HH_m"``, ...).
     """
 
@@ -110,6 +123,7 @@ class System(eqx.Module):
     shape: dict[str, Array]
     initial_states: dict[str, Array]
     stimuli: list[Array]
+    clamps: list[Array]
     recording_names: tuple[str, ...] = eqx.field(static=True)
 
 
@@ -213,13 +227,38 @@ def compile_module(module: Module) -> System:
         pos = int(np.searchsorted(placements_t[key[0]].nodes, node))
         recordings.append((recording_states.index(key), pos))
 
+    voltage_clamps, state_clamps = [], []
+    for k, (site, var, _) in enumerate(module._clamps):
+        node = int(rank[site_node(site)])
+        if var == "v":
+            voltage_clamps.append((k, node))
+        else:
+            mech_name, state, _ = module._owner(var)
+            pos = int(np.searchsorted(placements_t[mech_pos[mech_name]].nodes, node))
+            state_clamps.append((k, mech_pos[mech_name], state, pos))
+    vc = np.asarray(voltage_clamps, dtype=np.int64).reshape(-1, 2)
+    clamped_node = {n: k for k, n in vc}
+    clamped_edges = []
+    edge_nodes_new = rank[edges_arr] if len(edges_arr) else edges_arr
+    for e, (a, b) in enumerate(edge_nodes_new):
+        if a in clamped_node and b in clamped_node:
+            clamped_edges.append((e, clamped_node[a], -1))
+        elif a in clamped_node:
+            clamped_edges.append((e, clamped_node[a], b))
+        elif b in clamped_node:
+            clamped_edges.append((e, clamped_node[b], a))
+    clamped_edges_arr = np.asarray(clamped_edges, dtype=np.int64).reshape(-1, 3)
+
+    ions = tuple(sorted({ion for p in placements_t for ion in p.mechanism.ions}))
+    writers = tuple((var, i) for i, p in enumerate(placements_t) for var in p.mechanism.writes)
+
     h = hashlib.sha1()
     h.update(solver.digest.encode())
     for arr in (node_comp, rank[edges_arr] if len(edges_arr) else edges_arr, halves_arr, junction_source, stimulus_nodes):
         h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
     for p in placements_t:
         h.update(repr(p.mechanism).encode() + p.nodes.astype(np.int64).tobytes())
-    h.update(repr((recordings, recording_states)).encode())
+    h.update(repr((recordings, recording_states, voltage_clamps, state_clamps)).encode())
     layout = Layout(
         n_comps=n_comps,
         n_nodes=n_nodes,
@@ -232,6 +271,11 @@ def compile_module(module: Module) -> System:
         stimulus_nodes=stimulus_nodes,
         recordings=tuple(recordings),
         recording_states=tuple(recording_states),
+        voltage_clamps=vc,
+        clamped_edges=clamped_edges_arr,
+        state_clamps=tuple(state_clamps),
+        ions=ions,
+        writers=writers,
         digest=h.hexdigest(),
     )
 
@@ -243,12 +287,14 @@ def compile_module(module: Module) -> System:
     initial_states = {k: jnp.asarray(v) for k, v in data.columns.items() if k in state_names}
     shape = {k: jnp.asarray(v) for k, v in data.shape.items()}
     stimuli = [jnp.asarray(w) for _, w in module._stimuli]
+    clamps = [jnp.asarray(w) for _, _, w in module._clamps]
     return System(
         layout=layout,
         params=params,
         shape=shape,
         initial_states=initial_states,
         stimuli=stimuli,
+        clamps=clamps,
         recording_names=tuple(names),
     )
 

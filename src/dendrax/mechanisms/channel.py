@@ -48,8 +48,13 @@ class Mechanism(eqx.Module):
         params: parameter name -> default value (a `dict` of floats).
         units: parameter or state name -> unit string, for documentation and error messages.
         states: state name -> default initial value.
-        ions: ions whose variables the mechanism reads (``"na"`` gives ``ena``, ``nai``,
-            ``nao``; likewise ``"k"`` and ``"ca"``).
+        ions: ions whose variables the mechanism reads (``"ca"`` gives ``eca`` (mV), ``cai``
+            and ``cao`` (mM), and in `update_states` also ``ica``, the density of all calcium
+            currents in the compartment this step (mA/cm²); likewise ``"na"`` and ``"k"``).
+        writes: ion concentrations that are states of this mechanism (e.g. ``("cai",)`` for
+            a calcium buffer whose state ``cai`` is the compartment's calcium). Where a
+            concentration is written, the ion's reversal potential follows the Nernst
+            equation at the model's temperature; elsewhere it is a parameter.
         nonnegative: parameters that must not be negative (conductances by default: every
             parameter whose unit is ``S/cm2``).
 
@@ -57,12 +62,17 @@ class Mechanism(eqx.Module):
     names, the variables of its ions and ``celsius`` (°C), each an array over the
     compartments where the mechanism is inserted; ``s`` is a dict of its states; ``v`` is
     the membrane potential (mV); ``dt`` the time step (ms).
+
+    Within a step, states are updated mechanism by mechanism in insertion order; a mechanism
+    reading a concentration sees the value already updated by a writer inserted before it
+    (as NEURON, whose order is that in which mechanisms were loaded).
     """
 
     params: ClassVar[Mapping[str, float]] = {}
     units: ClassVar[Mapping[str, str]] = {}
     states: ClassVar[Mapping[str, float]] = {}
     ions: ClassVar[tuple[str, ...]] = ()
+    writes: ClassVar[tuple[str, ...]] = ()
 
     @property
     def name(self) -> str:

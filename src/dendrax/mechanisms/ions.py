@@ -1,14 +1,24 @@
-"""Ions known to dendrax and NEURON's default values for their variables."""
+"""Ions known to dendrax: NEURON's default values, valences and the Nernst potential."""
 
 from __future__ import annotations
 
-__all__ = ["ION_DEFAULTS", "ion_variables"]
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike
+
+__all__ = ["FARADAY", "GAS_CONSTANT", "ION_DEFAULTS", "VALENCE", "ion_variables", "nernst"]
+
+# NEURON 9's constants (CODATA 2018): C/mol and J/(mol K).
+FARADAY = 96485.33212331001
+GAS_CONSTANT = 8.31446261815324
+
+VALENCE = {"na": 1, "k": 1, "ca": 2}
 
 # NEURON's defaults: reversal potential (mV), intra- and extracellular concentration (mM).
+# eca: the Nernst potential of the default concentrations at 6.3 °C.
 ION_DEFAULTS: dict[str, dict[str, float]] = {
     "na": {"ena": 50.0, "nai": 10.0, "nao": 140.0},
     "k": {"ek": -77.0, "ki": 54.4, "ko": 2.5},
-    "ca": {"eca": 132.4579341637009, "cai": 5e-5, "cao": 2.0},
+    "ca": {"eca": 127.58951061761749, "cai": 5e-5, "cao": 2.0},
 }
 
 
@@ -19,3 +29,20 @@ def ion_variables(ion: str) -> dict[str, float]:
     except KeyError:
         known = ", ".join(repr(k) for k in ION_DEFAULTS)
         raise ValueError(f"unknown ion {ion!r}; dendrax knows {known}") from None
+
+
+def names(ion: str) -> tuple[str, str, str, str]:
+    """(reversal, inside, outside, current) variable names of ``ion``: ``("eca", "cai", "cao", "ica")``."""
+    return f"e{ion}", f"{ion}i", f"{ion}o", f"i{ion}"
+
+
+def nernst(inside: ArrayLike, outside: ArrayLike, valence: int, celsius: ArrayLike) -> Array:
+    """Nernst potential (mV) of concentrations ``inside`` and ``outside`` (mM) at ``celsius`` (°C).
+
+    Example:
+        >>> from dendrax.mechanisms.ions import nernst
+        >>> round(float(nernst(5e-5, 2.0, 2, 6.3)), 6)   # NEURON: nernst(5e-5, 2, 2)
+        127.589511
+    """
+    factor = 1000.0 * GAS_CONSTANT * (jnp.asarray(celsius) + 273.15) / (valence * FARADAY)
+    return factor * jnp.log(jnp.asarray(outside) / jnp.asarray(inside))

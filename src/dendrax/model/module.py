@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..mechanisms.channel import Mechanism
-from ..mechanisms.ions import ion_variables
+from ..mechanisms.ions import ION_DEFAULTS, ion_variables
 from .site import Site
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
 from .view import View
@@ -39,6 +39,7 @@ class Module:
         self._data = data
         self._mechanisms: dict[str, tuple[Mechanism, np.ndarray]] = {}
         self._stimuli: list[tuple[Site, np.ndarray]] = []
+        self._clamps: list[tuple[Site, str, np.ndarray]] = []
         self._recordings: list[tuple[Site, str]] = []
         self._celsius = CELSIUS_DEFAULT
         self._version = 0
@@ -74,6 +75,11 @@ class Module:
     def stimuli(self) -> list[tuple[Site, np.ndarray]]:
         """Current injections (site, waveform in nA) in insertion order."""
         return [(s, w.copy()) for s, w in self._stimuli]
+
+    @property
+    def clamps(self) -> list[tuple[Site, str, np.ndarray]]:
+        """Clamps (site, variable, values) in insertion order."""
+        return [(s, var, w.copy()) for s, var, w in self._clamps]
 
     @property
     def celsius(self) -> float:
@@ -129,6 +135,11 @@ class Module:
         """Names of the groups."""
         return list(self._data.groups)
 
+    def select(self, mask: Any) -> View:
+        """The compartments where ``mask`` (a boolean array, one value per compartment) is
+        true, e.g. ``cell.select(dx.path_distance(cell) > 300.0)``; see `View.select`."""
+        return self._all().select(mask)
+
     def loc(self, x: float | Sequence[float]) -> View:
         """The point at fraction ``x`` along a single-branch module (see `View.loc`)."""
         if self.n_branches != 1:
@@ -174,6 +185,15 @@ class Module:
         self._stimuli = []
         self._touch()
 
+    def clamp(self, name: str, values: Any) -> None:
+        """Clamp ``name`` in every compartment (see `View.clamp`)."""
+        self._all().clamp(name, values)
+
+    def delete_clamps(self) -> None:
+        """Remove all clamps."""
+        self._clamps = []
+        self._touch()
+
     def compile(self) -> System:
         """The immutable, simulatable `System` for the current description (cached)."""
         from ..compile.system import compile_module
@@ -190,6 +210,7 @@ class Module:
         new._data = self._data.copy()
         new._mechanisms = {k: (m, mask.copy()) for k, (m, mask) in self._mechanisms.items()}
         new._stimuli = [(s, w.copy()) for s, w in self._stimuli]
+        new._clamps = [(s, var, w.copy()) for s, var, w in self._clamps]
         new._recordings = list(self._recordings)
         new._compiled = None
         return new
@@ -251,6 +272,16 @@ class Module:
         for key, _ in declared:
             if f"{name}_{key}" in reserved:
                 raise ValueError(f"{type(mechanism).__name__} declares {key!r}, which clashes with '{name}_{key}'")
+        for var in mechanism.writes:
+            ion = next((i for i in ION_DEFAULTS if var in (f"{i}i", f"{i}o")), None)
+            if ion is None or ion not in mechanism.ions or var not in mechanism.states:
+                raise ValueError(
+                    f"{type(mechanism).__name__} writes {var!r}: it must be an ion concentration "
+                    "('cai', 'nao', ...) of an ion in `ions`, declared as a state"
+                )
+            for other, (m2, mask2) in self._mechanisms.items():
+                if other != name and var in m2.writes and np.any(mask2[comps]):
+                    raise ValueError(f"{other} already writes {var} in some of these compartments; only one mechanism may")
         overlap = set(mechanism.params) & set(mechanism.states)
         if overlap:
             raise ValueError(f"{type(mechanism).__name__} uses {sorted(overlap)} both as parameter and state")

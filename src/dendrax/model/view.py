@@ -82,6 +82,29 @@ class View:
             comps = _pick(self._comps, index, "compartment")
         return View(self._module, comps)
 
+    def select(self, mask: Any) -> View:
+        """The selected compartments where ``mask`` is true.
+
+        ``mask`` is a boolean array with one value per compartment of the module (as
+        returned by ``dx.path_distance(cell) > 300.0``), or one per compartment of this view.
+
+        Example:
+            >>> import dendrax as dx
+            >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+            >>> cell.branch([1, 2]).select(dx.path_distance(cell, origin=(0, 0.0)) > 140.0).comps.tolist()
+            [3, 5]
+        """
+        arr = np.asarray(mask)
+        n_module = self._module.n_comps
+        if arr.dtype != np.bool_ or arr.ndim != 1 or len(arr) not in (n_module, len(self._comps)):
+            raise ValueError(
+                f"select() takes a boolean mask with one value per compartment ({n_module} in the module"
+                f"{'' if len(self._comps) == n_module else f', or {len(self._comps)} in this selection'}); "
+                f"got dtype {arr.dtype} and shape {arr.shape}"
+            )
+        keep = arr[self._comps] if len(arr) == n_module else arr
+        return View(self._module, self._comps[keep])
+
     def loc(self, x: float | Sequence[float]) -> View:
         """The point at fraction ``x`` in [0, 1] along each selected branch (NEURON's ``sec(x)``).
 
@@ -204,18 +227,38 @@ class View:
             module._recordings.append((site, name))
         module._touch()
 
+    def clamp(self, name: str, values: Any) -> None:
+        """Hold ``name`` at ``values`` (one per time point from 0 to t_max) at each selected point.
+
+        ``"v"`` is an ideal voltage clamp (mV): the node's voltage is set at every time point
+        and its neighbours see it as a boundary value (exact, no series resistance). A state
+        (``"HH_m"``) is overwritten after every update. The clamped values replace the
+        initial value at t = 0.
+        """
+        module = self._module
+        wave = _waveform(values, "clamp")
+        if name != "v":
+            owner = module._owner(module._resolve_name(name))
+            if owner is None or owner[2] != "state":
+                raise ValueError(f"can clamp 'v' or a mechanism state (e.g. 'HH_m'); {name!r} is not a state")
+            mask = module._mechanisms[owner[0]][1]
+            for site in self.sites:
+                if site.kind != "comp" or not mask[site.index]:
+                    raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {owner[0]} is not there")
+        taken = {(s, var) for s, var, _ in module._clamps}
+        for site in self.sites:
+            if (site, name) in taken:
+                raise ValueError(f"{name!r} is already clamped at {site.describe()}; delete_clamps() first")
+        for site in self.sites:
+            module._clamps.append((site, name, wave.copy()))
+        module._touch()
+
     def stimulate(self, current: Any) -> None:
         """Inject ``current`` (nA, one value per time point from 0 to t_max) at each selected point.
 
         The value at index ``n`` drives the step from ``t_n`` to ``t_n + dt``.
         """
-        wave = np.asarray(current, dtype=np.float64)
-        if wave.ndim != 1 or len(wave) == 0:
-            raise ValueError(
-                f"a stimulus is a 1-D array of currents (nA), one per time point; got shape {wave.shape}"
-            )
-        if not np.all(np.isfinite(wave)):
-            raise ValueError("the stimulus contains a non-finite value")
+        wave = _waveform(current, "stimulus")
         for site in self.sites:
             self._module._stimuli.append((site, wave.copy()))
         self._module._touch()
@@ -223,6 +266,15 @@ class View:
     def __repr__(self) -> str:
         what = f"{len(self._sites)} points" if self._sites is not None else f"{len(self._comps)} compartments"
         return f"View({what} of {type(self._module).__name__})"
+
+
+def _waveform(values: Any, what: str) -> np.ndarray:
+    wave = np.asarray(values, dtype=np.float64)
+    if wave.ndim != 1 or len(wave) == 0:
+        raise ValueError(f"a {what} is a 1-D array with one value per time point; got shape {wave.shape}")
+    if not np.all(np.isfinite(wave)):
+        raise ValueError(f"the {what} contains a non-finite value")
+    return wave
 
 
 def _is_numeric(value: Any) -> bool:

@@ -1,0 +1,150 @@
+"""The membrane's work in one time step: ion variables, currents, state updates.
+
+Everything here is over compartments in node order (the first ``n_comps`` nodes). Each
+mechanism sees its own compartments: the whole range when it is everywhere (a slice), a
+gather otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array
+
+from .compile.system import Layout, Placement
+from .mechanisms.ions import VALENCE, names, nernst
+
+__all__ = ["initial_states", "ion_environment", "membrane_currents", "updated_states"]
+
+Env = dict[str, Array]
+States = tuple[dict[str, Array], ...]
+
+
+def at(placement: Placement, values: Array, n_comps: int) -> Array:
+    """``values`` (over compartments, node order) at the mechanism's compartments."""
+    return values[:n_comps] if placement.everywhere else values[placement.nodes]
+
+
+def scatter(placement: Placement, full: Array, values: Array) -> Array:
+    """``full`` with the mechanism's compartments replaced by ``values``."""
+    return values if placement.everywhere else full.at[placement.nodes].set(values)
+
+
+def ion_environment(layout: Layout, ion_params: Mapping[str, Array], states: States, celsius: Array) -> Env:
+    """Reversal potentials and concentrations over all compartments, for the present states.
+
+    Concentrations written by a mechanism come from its state; reversal potentials where a
+    concentration is written follow the Nernst equation, elsewhere they are parameters.
+    """
+    env = dict(ion_params)
+    written: dict[str, Array] = {}
+    for var, k in layout.writers:
+        pl = layout.placements[k]
+        env[var] = scatter(pl, env[var], states[k][var])
+        mask = written.get(var[:-1], jnp.zeros(layout.n_comps, bool))
+        written[var[:-1]] = scatter(pl, mask, jnp.ones(len(pl.nodes), bool))
+    for ion, mask in written.items():
+        e, inside, outside, _ = names(ion)
+        env[e] = jnp.where(mask, nernst(env[inside], env[outside], VALENCE[ion], celsius), env[e])
+    return env
+
+
+def _inputs(pl: Placement, own: Mapping[str, Array], env: Env, n_comps: int, currents: Env | None = None):
+    p = dict(own)
+    for ion in pl.mechanism.ions:
+        for var in names(ion)[:3]:
+            p[var] = at(pl, env[var], n_comps)
+        if currents is not None:
+            cur = names(ion)[3]
+            p[cur] = at(pl, currents[cur], n_comps)
+    return p
+
+
+def membrane_currents(
+    layout: Layout, states: States, v: Array, env: Env, mech_params: tuple[dict[str, Array], ...]
+) -> tuple[Array, Array, Env]:
+    """Total membrane current density and its slope at ``v``, and the density of each ion.
+
+    Returns ``(current, conductance, ion_currents)``: mA/cm² and S/cm² per compartment (the
+    slope ``d current / d v`` by forward-mode differentiation), and ``{"ina": ..., ...}``.
+    """
+    c = layout.n_comps
+    v_c = v[:c]
+    conductance = jnp.zeros_like(v_c)
+    current = jnp.zeros_like(v_c)
+    ion_currents = {names(ion)[3]: jnp.zeros_like(v_c) for ion in layout.ions}
+    for pl, s, own in zip(layout.placements, states, mech_params):
+        p = _inputs(pl, own, env, c)
+        mech = pl.mechanism
+
+        def total(v_m, mech=mech, s=s, p=p):
+            out = mech.current(s, v_m, p)
+            parts = out if isinstance(out, Mapping) else {"nonspecific": out}
+            return sum(parts.values()), parts
+
+        v_m = at(pl, v, c)
+        (i, parts), (g, _) = jax.jvp(total, (v_m,), (jnp.ones_like(v_m),))
+        if pl.everywhere:
+            conductance = conductance + g
+            current = current + i
+        else:
+            conductance = conductance.at[pl.nodes].add(g)
+            current = current.at[pl.nodes].add(i)
+        for ion, value in parts.items():
+            if ion == "nonspecific":
+                continue
+            key = names(ion)[3]
+            if key not in ion_currents:
+                raise ValueError(f"{pl.name} carries a current of ion {ion!r} but does not list it in `ions`")
+            ion_currents[key] = ion_currents[key] + value if pl.everywhere else ion_currents[key].at[pl.nodes].add(value)
+    return current, conductance, ion_currents
+
+
+def updated_states(
+    layout: Layout,
+    states: States,
+    v_new: Array,
+    dt: Array,
+    env: Env,
+    mech_params: tuple[dict[str, Array], ...],
+    ion_currents: Env,
+    celsius: Array,
+) -> States:
+    """All mechanism states one step later, mechanism by mechanism in insertion order."""
+    c = layout.n_comps
+    out = list(states)
+    refresh = bool(layout.writers)
+    for k, (pl, own) in enumerate(zip(layout.placements, mech_params)):
+        p = _inputs(pl, own, env, c, ion_currents)
+        out[k] = pl.mechanism.update_states(states[k], at(pl, v_new, c), dt, p)
+        if refresh and any(w == k for _, w in layout.writers):
+            # Later mechanisms see the concentrations this one has just written.
+            env = ion_environment(layout, {kk: env[kk] for kk in env}, tuple(out), celsius)
+    return tuple(out)
+
+
+def initial_states(
+    layout: Layout,
+    v: Array,
+    ion_params: Mapping[str, Array],
+    mech_params: tuple[dict[str, Array], ...],
+    explicit: tuple[dict[str, Array], ...],
+    celsius: Array,
+) -> States:
+    """States at t = 0: concentration writers first, then the others (steady state unless set)."""
+    c = layout.n_comps
+    states: list[dict[str, Array]] = [dict() for _ in layout.placements]
+    writers = sorted({k for _, k in layout.writers})
+    order = writers + [k for k in range(len(layout.placements)) if k not in writers]
+    env = dict(ion_params)
+    for k in order:
+        pl, own = layout.placements[k], mech_params[k]
+        if k not in writers:
+            env = ion_environment(layout, ion_params, tuple(states), celsius) if writers else env
+        p = _inputs(pl, own, env, c)
+        s = pl.mechanism.init_states(at(pl, v, c), p)
+        s = {name: jnp.where(jnp.isnan(explicit[k][name]), x, explicit[k][name]) if name in explicit[k] else x for name, x in s.items()}
+        states[k] = s
+    return tuple(states)
