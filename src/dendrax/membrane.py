@@ -15,8 +15,9 @@ from jaxtyping import Array
 
 from .compile.system import Layout, Placement
 from .mechanisms.ions import VALENCE, names, nernst
+from .mechanisms.point_neuron import PointNeuron
 
-__all__ = ["initial_states", "ion_environment", "membrane_currents", "updated_states"]
+__all__ = ["initial_states", "ion_environment", "membrane_currents", "point_neuron_voltages", "updated_states"]
 
 Env = dict[str, Array]
 States = tuple[dict[str, Array], ...]
@@ -76,8 +77,10 @@ def membrane_currents(
     current = jnp.zeros_like(v_c)
     ion_currents = {names(ion)[3]: jnp.zeros_like(v_c) for ion in layout.ions}
     for pl, s, own in zip(layout.placements, states, mech_params):
-        p = _inputs(pl, own, env, c)
         mech = pl.mechanism
+        if isinstance(mech, PointNeuron):
+            continue  # not a membrane current: it owns the voltage (see `point_neuron_voltages`)
+        p = _inputs(pl, own, env, c)
 
         def total(v_m, mech=mech, s=s, p=p):
             out = mech.current(s, v_m, p)
@@ -117,12 +120,36 @@ def updated_states(
     out = list(states)
     refresh = bool(layout.writers)
     for k, (pl, own) in enumerate(zip(layout.placements, mech_params)):
+        if isinstance(pl.mechanism, PointNeuron):
+            continue  # advanced with the voltage, before the solve
         p = _inputs(pl, own, env, c, ion_currents)
         out[k] = pl.mechanism.update_states(states[k], at(pl, v_new, c), dt, p)
         if refresh and any(w == k for _, w in layout.writers):
             # Later mechanisms see the concentrations this one has just written.
             env = ion_environment(layout, {kk: env[kk] for kk in env}, tuple(out), celsius)
     return tuple(out)
+
+
+def point_neuron_voltages(
+    layout: Layout,
+    states: States,
+    v: Array,
+    node_input: Array,
+    dt: Array,
+    env: Env,
+    mech_params: tuple[dict[str, Array], ...],
+) -> tuple[list[tuple[Placement, Array]], States]:
+    """New voltages and states of the point neurons, from ``node_input`` (nA per compartment)."""
+    c = layout.n_comps
+    held, out = [], list(states)
+    for k, (pl, own) in enumerate(zip(layout.placements, mech_params)):
+        if not isinstance(pl.mechanism, PointNeuron):
+            continue
+        p = _inputs(pl, own, env, c)
+        v_new, s_new = pl.mechanism.update_voltage(at(pl, v, c), states[k], at(pl, node_input, c), dt, p)
+        held.append((pl, v_new))
+        out[k] = s_new
+    return held, tuple(out)
 
 
 def initial_states(

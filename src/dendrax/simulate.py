@@ -216,6 +216,18 @@ def step(
     rhs = jnp.concatenate([cap * v_c + a * (conductance * v_c - current), pad])
     if len(layout.stimulus_nodes):
         rhs = rhs.at[layout.stimulus_nodes].add(i_ext)
+    point_states = state.states
+    if layout.point_neurons:
+        # Point neurons compute their own voltage from their input, then hold it (like a clamp).
+        node_input = -a * current
+        if len(layout.stimulus_nodes):
+            node_input = node_input.at[layout.stimulus_nodes].add(i_ext, mode="drop")
+        held, point_states = membrane.point_neuron_voltages(
+            layout, state.states, v, node_input, prepared.dt, env, prepared.mech_params
+        )
+        for pl, v_pn in held:
+            diag = diag.at[pl.nodes].set(1.0)
+            rhs = rhs.at[pl.nodes].set(v[pl.nodes] + (v_pn - v[pl.nodes]) / solver.extrapolation)
     if len(layout.voltage_clamps):
         which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
         # The solve's unknown at a clamped node: the clamp value (BE) or its midpoint (CN).
@@ -230,7 +242,7 @@ def step(
     x = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
     v_new = x if solver.extrapolation == 1.0 else v + solver.extrapolation * (x - v)
     states = membrane.updated_states(
-        layout, state.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius
+        layout, point_states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius
     )
     if clamps is not None:
         states = _clamp_states(layout, states, clamps)

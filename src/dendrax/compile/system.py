@@ -22,6 +22,7 @@ import numpy as np
 from jaxtyping import Array
 
 from ..mechanisms.channel import Mechanism
+from ..mechanisms.point_neuron import PointNeuron
 from ..solve.layout import SolverLayout, plan_solver
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class Layout:
         ions: the ions the mechanisms use.
         writers: (concentration name, placement index) for each concentration written by a
             mechanism's state, in insertion order.
+        point_neurons: placement indices of point-neuron mechanisms.
     """
 
     n_comps: int
@@ -89,6 +91,7 @@ class Layout:
     state_clamps: tuple[tuple[int, int, str, int], ...]
     ions: tuple[str, ...]
     writers: tuple[tuple[str, int], ...]
+    point_neurons: tuple[int, ...]
     digest: str
 
     def __hash__(self) -> int:
@@ -251,6 +254,17 @@ def compile_module(module: Module) -> System:
 
     ions = tuple(sorted({ion for p in placements_t for ion in p.mechanism.ions}))
     writers = tuple((var, i) for i, p in enumerate(placements_t) for var in p.mechanism.writes)
+    point_neurons = tuple(i for i, p in enumerate(placements_t) if isinstance(p.mechanism, PointNeuron))
+    coupled = np.zeros(n_nodes, dtype=bool)
+    if len(edges_arr):
+        coupled[rank[edges_arr].ravel()] = True
+    for i in point_neurons:
+        pl = placements_t[i]
+        if coupled[pl.nodes].any():
+            raise ValueError(
+                f"{pl.name} is a point neuron: it needs a compartment of its own (a dx.Compartment), "
+                "not one joined to others by the cable (or with something at its 0 or 1 end)"
+            )
 
     h = hashlib.sha1()
     h.update(solver.digest.encode())
@@ -276,6 +290,7 @@ def compile_module(module: Module) -> System:
         state_clamps=tuple(state_clamps),
         ions=ions,
         writers=writers,
+        point_neurons=point_neurons,
         digest=h.hexdigest(),
     )
 

@@ -1,0 +1,37 @@
+"""The interface of point-neuron dynamics, which replace the capacitive membrane.
+
+A point neuron (integrate-and-fire, Izhikevich, AdEx, a rate unit) owns the voltage of
+the single compartment it is inserted in: each step it computes the new voltage from the
+old one and the input current (stimuli, synapses and any channels in the compartment, in
+nA), and reports whether it spiked. dendrax then holds the compartment at that voltage
+for the rest of the step, like an ideal clamp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from jaxtyping import Array, Float
+
+from .channel import Mechanism
+
+__all__ = ["PointNeuron"]
+
+
+class PointNeuron(Mechanism):
+    """Dynamics of a whole (single-compartment) neuron.
+
+    Implement `update_voltage`; declare a state ``"spike"`` (1.0 in a step where the
+    neuron fired, else 0.0) so that spikes can be recorded and sent over synapses.
+    """
+
+    def update_voltage(
+        self,
+        v: Float[Array, " n"],
+        s: Mapping[str, Array],
+        i_in: Float[Array, " n"],
+        dt: Array,
+        p: Mapping[str, Array],
+    ) -> tuple[Array, dict[str, Array]]:
+        """The voltage (mV) and states one step ``dt`` (ms) later, given the input ``i_in`` (nA)."""
+        raise NotImplementedError

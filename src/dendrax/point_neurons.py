@@ -1,0 +1,144 @@
+"""Point neurons: leaky integrate-and-fire, Izhikevich, adaptive exponential, rate unit.
+
+Each replaces the capacitive membrane of a single compartment (see `PointNeuron`); the
+compartment's input is the current injected there (stimuli and synapses) minus its
+channels' currents, in nA. Units follow dendrax: mV, ms, nA, nF, µS.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from .mechanisms.point_neuron import PointNeuron
+
+__all__ = ["AdEx", "Izhikevich", "LIF", "RateNeuron"]
+
+
+class LIF(PointNeuron):
+    """Leaky integrate-and-fire neuron (Lapicque 1907; e.g. Gerstner et al. 2014, ch. 1).
+
+    ``C dv/dt = -gLeak (v - eLeak) + I``; when ``v`` reaches ``vTh`` it is reset to
+    ``vReset`` and held there for ``tRef`` ms. Between spikes the input is held constant over
+    each step and the voltage is integrated exactly (exponential relaxation).
+
+    Parameters: ``C`` capacitance (nF, 0.2), ``gLeak`` (µS, 0.01), ``eLeak`` (mV, -70),
+    ``vTh`` (mV, -50), ``vReset`` (mV, -70), ``tRef`` (ms, 2).
+    States: ``refractory`` (ms left), ``spike`` (1 in the step of a spike).
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.point_neurons import LIF
+        >>> cell = dx.Compartment()
+        >>> cell.insert(LIF())
+        >>> cell.stimulate([0.3] * 4001)
+        >>> cell.record("LIF_spike")
+        >>> int(dx.integrate(cell, t_max=100.0).sum())  # 30 mV above rest: one spike per 24 ms
+        4
+    """
+
+    params = {"C": 0.2, "gLeak": 0.01, "eLeak": -70.0, "vTh": -50.0, "vReset": -70.0, "tRef": 2.0}
+    units = {"C": "nF", "gLeak": "uS", "eLeak": "mV", "vTh": "mV", "vReset": "mV", "tRef": "ms"}
+    states = {"refractory": 0.0, "spike": 0.0}
+
+    def update_voltage(self, v, s, i_in, dt, p):
+        v_inf = p["eLeak"] + i_in / p["gLeak"]
+        v_free = v_inf + (v - v_inf) * jnp.exp(-dt * p["gLeak"] / p["C"])
+        refractory = s["refractory"] > 0.0
+        v_next = jnp.where(refractory, p["vReset"], v_free)
+        spike = (~refractory) & (v_next >= p["vTh"])
+        v_next = jnp.where(spike, p["vReset"], v_next)
+        left = jnp.where(spike, p["tRef"], jnp.maximum(s["refractory"] - dt, 0.0))
+        return v_next, {"refractory": left, "spike": spike.astype(v.dtype)}
+
+    def init_states(self, v, p):
+        return {"refractory": jnp.zeros_like(v), "spike": jnp.zeros_like(v)}
+
+
+class Izhikevich(PointNeuron):
+    """Izhikevich (2003), IEEE Trans. Neural Netw. 14:1569-1572.
+
+    ``dv/dt = 0.04 v² + 5 v + 140 - u + I / C``, ``du/dt = a (b v - u)``; when ``v >= 30`` mV:
+    ``v = c``, ``u += d``. Forward Euler with the step ``dt`` (the paper uses 1 ms split in
+    two half steps for v; use a small ``dt`` for accuracy). ``C`` (nF, 1) converts the input
+    current to the paper's units (mV/ms): with the default, 10 nA is the paper's ``I = 10``.
+
+    Parameters: ``a`` (1/ms, 0.02), ``b`` (1/ms, 0.2), ``c`` (mV, -65), ``d`` (mV/ms, 8),
+    ``C`` (nF, 1). States: ``u`` (mV/ms), ``spike``. Defaults: regular spiking.
+    """
+
+    params = {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "C": 1.0}
+    units = {"a": "1/ms", "b": "1/ms", "c": "mV", "d": "mV/ms", "C": "nF"}
+    states = {"u": -13.0, "spike": 0.0}
+
+    def update_voltage(self, v, s, i_in, dt, p):
+        u = s["u"]
+        v_next = v + dt * (0.04 * v * v + 5.0 * v + 140.0 - u + i_in / p["C"])
+        u_next = u + dt * p["a"] * (p["b"] * v - u)
+        spike = v_next >= 30.0
+        v_next = jnp.where(spike, p["c"], v_next)
+        u_next = jnp.where(spike, u_next + p["d"], u_next)
+        return v_next, {"u": u_next, "spike": spike.astype(v.dtype)}
+
+    def init_states(self, v, p):
+        return {"u": p["b"] * v, "spike": jnp.zeros_like(v)}
+
+
+class AdEx(PointNeuron):
+    """Adaptive exponential integrate-and-fire (Brette & Gerstner 2005, J. Neurophysiol. 94:3637).
+
+    ``C dv/dt = -gLeak (v - eLeak) + gLeak deltaT exp((v - vT) / deltaT) - w + I``,
+    ``tauW dw/dt = a (v - eLeak) - w``; when ``v`` reaches ``vPeak``: ``v = vReset``,
+    ``w += b``. Forward Euler with the step ``dt``; the exponential is evaluated at
+    ``min(v, vPeak)`` so that it cannot overflow.
+
+    Parameters (the paper's, converted to nF, µS, nA): ``C`` 0.281, ``gLeak`` 0.030,
+    ``eLeak`` -70.6, ``vT`` -50.4, ``deltaT`` 2, ``tauW`` 144, ``a`` 0.004, ``b`` 0.0805,
+    ``vReset`` -70.6, ``vPeak`` -40.4 (= vT + 5 deltaT, as in the paper's simulations).
+    States: ``w`` (nA), ``spike``.
+    """
+
+    params = {
+        "C": 0.281, "gLeak": 0.030, "eLeak": -70.6, "vT": -50.4, "deltaT": 2.0,
+        "tauW": 144.0, "a": 0.004, "b": 0.0805, "vReset": -70.6, "vPeak": -40.4,
+    }
+    units = {
+        "C": "nF", "gLeak": "uS", "eLeak": "mV", "vT": "mV", "deltaT": "mV", "tauW": "ms",
+        "a": "uS", "b": "nA", "vReset": "mV", "vPeak": "mV",
+    }
+    states = {"w": 0.0, "spike": 0.0}
+
+    def update_voltage(self, v, s, i_in, dt, p):
+        w = s["w"]
+        spiking = p["gLeak"] * p["deltaT"] * jnp.exp((jnp.minimum(v, p["vPeak"]) - p["vT"]) / p["deltaT"])
+        dv = (-p["gLeak"] * (v - p["eLeak"]) + spiking - w + i_in) / p["C"]
+        v_next = v + dt * dv
+        w_next = w + dt * (p["a"] * (v - p["eLeak"]) - w) / p["tauW"]
+        spike = v_next >= p["vPeak"]
+        v_next = jnp.where(spike, p["vReset"], v_next)
+        w_next = jnp.where(spike, w_next + p["b"], w_next)
+        return v_next, {"w": w_next, "spike": spike.astype(v.dtype)}
+
+    def init_states(self, v, p):
+        return {"w": jnp.zeros_like(v), "spike": jnp.zeros_like(v)}
+
+
+class RateNeuron(PointNeuron):
+    """A firing-rate unit: ``tau dr/dt = -r + gain * tanh(I / scale)``; its "voltage" is ``r``.
+
+    ``r`` is dimensionless (or in the units of ``gain``); integrated exactly for input held
+    over each step. Graded synapses read ``r`` as the presynaptic voltage.
+
+    Parameters: ``tau`` (ms, 10), ``gain`` (1), ``scale`` (nA, 1). States: ``spike`` (always 0).
+    """
+
+    params = {"tau": 10.0, "gain": 1.0, "scale": 1.0}
+    units = {"tau": "ms", "scale": "nA"}
+    states = {"spike": 0.0}
+
+    def update_voltage(self, v, s, i_in, dt, p):
+        target = p["gain"] * jnp.tanh(i_in / p["scale"])
+        r = target + (v - target) * jnp.exp(-dt / p["tau"])
+        return r, {"spike": jnp.zeros_like(v)}
+
+    def init_states(self, v, p):
+        return {"spike": jnp.zeros_like(v)}

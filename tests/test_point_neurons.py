@@ -1,0 +1,98 @@
+"""Point neurons against analytic solutions and independent NumPy implementations."""
+
+import numpy as np
+import pytest
+
+import dendrax as dx
+from dendrax.point_neurons import AdEx, Izhikevich, LIF, RateNeuron
+
+DT = 0.025
+
+
+def run(mechanism, amp, t_max, v0=None, **params):
+    cell = dx.Compartment()
+    cell.insert(mechanism)
+    for k, v in params.items():
+        cell.set(f"{mechanism.name}_{k}", v)
+    if v0 is not None:
+        cell.set("v", v0)
+    cell.stimulate(np.full(int(round(t_max / DT)) + 1, amp))
+    cell.record("v")
+    cell.record(f"{mechanism.name}_spike")
+    return np.asarray(dx.integrate(cell, t_max=t_max, delta_t=DT))
+
+
+def test_lif_interspike_interval_is_analytic():
+    amp = 0.3  # nA
+    c, g, e, vth, vr, tref = 0.2, 0.01, -70.0, -50.0, -70.0, 2.0
+    out = run(LIF(), amp, 300.0, v0=vr)
+    spikes = np.flatnonzero(out[1]) * DT  # the flag is recorded with the state after the step
+    v_inf = e + amp / g
+    free = c / g * np.log((v_inf - vr) / (v_inf - vth))  # ms from reset to threshold
+    # Each spike is detected at the end of the step where threshold is crossed: at most one
+    # step late, and the refractory period is counted in whole steps.
+    assert abs(spikes[0] - free) <= DT + 1e-9
+    np.testing.assert_allclose(np.diff(spikes), tref + free, atol=2 * DT)
+    assert len(spikes) >= 10
+
+
+def test_lif_below_threshold_relaxes_exactly():
+    out = run(LIF(), 0.1, 50.0, v0=-70.0)  # v_inf = -60 mV, below threshold
+    t = np.arange(out.shape[1]) * DT
+    np.testing.assert_allclose(out[0], -60.0 - 10.0 * np.exp(-t / 20.0), atol=1e-10)
+    assert out[1].sum() == 0
+
+
+def izhikevich_numpy(i, t_max, a=0.02, b=0.2, c=-65.0, d=8.0, v0=-65.0):
+    v, u = v0, b * v0
+    vs, spikes = [v], 0
+    for _ in range(int(round(t_max / DT))):
+        v, u = v + DT * (0.04 * v * v + 5 * v + 140 - u + i), u + DT * a * (b * v - u)
+        if v >= 30.0:
+            v, u, spikes = c, u + d, spikes + 1
+        vs.append(v)
+    return np.array(vs), spikes
+
+
+@pytest.mark.parametrize("kind, params", [("regular", {}), ("chattering", {"c": -50.0, "d": 2.0}), ("fast", {"a": 0.1, "d": 2.0})])
+def test_izhikevich_matches_the_paper_equations(kind, params):
+    out = run(Izhikevich(), 10.0, 200.0, **params)
+    ref, n_spikes = izhikevich_numpy(10.0, 200.0, **params)
+    # Same scheme: differences are round-off (XLA may fuse multiply-adds), amplified by the
+    # quadratic during upstrokes to ~1e-5 mV.
+    np.testing.assert_allclose(out[0], ref, rtol=1e-4, atol=1e-4)
+    assert out[1].sum() == n_spikes > 2
+
+
+def adex_numpy(i, t_max, v0=-70.6):
+    c, g, e, vt, dt_, tw, a, b, vr, vp = 0.281, 0.030, -70.6, -50.4, 2.0, 144.0, 0.004, 0.0805, -70.6, -40.4
+    v, w = v0, 0.0
+    vs = [v]
+    for _ in range(int(round(t_max / DT))):
+        dv = (-g * (v - e) + g * dt_ * np.exp((min(v, vp) - vt) / dt_) - w + i) / c
+        v, w = v + DT * dv, w + DT * (a * (v - e) - w) / tw
+        if v >= vp:
+            v, w = vr, w + b
+        vs.append(v)
+    return np.array(vs)
+
+
+def test_adex_matches_the_paper_equations():
+    out = run(AdEx(), 1.0, 300.0, v0=-70.6)
+    np.testing.assert_allclose(out[0], adex_numpy(1.0, 300.0), atol=1e-9)
+    spikes = np.flatnonzero(out[1]) * DT
+    assert len(spikes) > 3 and np.diff(spikes)[-1] > np.diff(spikes)[0]  # adaptation
+
+
+def test_rate_neuron_relaxes_to_its_transfer_function():
+    out = run(RateNeuron(), 0.5, 50.0, v0=0.0)
+    t = np.arange(out.shape[1]) * DT
+    np.testing.assert_allclose(out[0], np.tanh(0.5) * (1 - np.exp(-t / 10.0)), atol=1e-12)
+
+
+def test_point_neuron_needs_its_own_compartment():
+    cell = dx.Cell([dx.Branch(ncomp=2)] * 2, parents=[-1, 0])
+    cell.insert(LIF())
+    cell.branch(0).comp(0).record("v")
+    with pytest.raises(ValueError, match="needs a compartment of its own"):
+        dx.integrate(cell, t_max=1.0)
