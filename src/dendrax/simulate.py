@@ -68,6 +68,9 @@ class Prepared(eqx.Module):
         ion_params: reversal potentials and concentrations as parameters, per compartment.
         initial_states: explicitly set initial states per mechanism (NaN: steady state).
         celsius: temperature, °C.
+        volume: compartment volume, µm³.
+        diffusion: for each diffusing concentration, its coupling in the solver's form
+            (µm³/ms between neighbouring nodes) and the total coupling of each node.
     """
 
     clamp_conductance: Array
@@ -81,6 +84,8 @@ class Prepared(eqx.Module):
     ion_params: dict[str, Array]
     initial_states: tuple[dict[str, Array], ...]
     celsius: Array
+    volume: Array
+    diffusion: tuple[tuple[CouplingWeights, Array], ...]
 
 
 def _mechanism_params(placement: Placement, params: Mapping[str, Array]) -> dict[str, Array]:
@@ -122,6 +127,9 @@ def prepare(
     halves = jnp.concatenate([halves, jnp.zeros((1,), halves.dtype)])
     r_edge = halves[layout.edge_halves[:, 0]] + halves[layout.edge_halves[:, 1]]
     g_edge = 1.0 / r_edge
+    diffusion = tuple(
+        _diffusion_operator(layout, p[f"{var}_diffusion"], length, radius, shape) for var, _ in layout.diffusions
+    )
     clamped = layout.clamped_edges
     g_free = g_edge.at[clamped[:, 0]].set(0.0) if len(clamped) else g_edge
     coupling = couple(layout.solver, -g_free)  # clamped nodes act on neighbours through rhs
@@ -151,7 +159,27 @@ def prepare(
         ion_params=ion_params,
         initial_states=initial_states,
         celsius=p["celsius"],
+        volume=(jnp.pi * radius * radius * length * shape.get("volume_factor", 1.0))[nc],
+        diffusion=diffusion,
     )
+
+
+def _diffusion_operator(layout, coefficient, length, radius, shape):
+    """Coupling (µm³/ms) between neighbouring nodes for a diffusion coefficient (µm²/ms).
+
+    The same geometry as the axial conductance: the integral of dx / (pi r²) over the two
+    half compartments between the nodes, with 1 / coefficient in place of the resistivity.
+    """
+    half = (length / 2.0) / (jnp.pi * radius * radius)
+    halves = jnp.stack(
+        [half * shape["resistance_factor_left"], half * shape["resistance_factor_right"]], axis=1
+    ).reshape(-1)
+    halves = jnp.concatenate([halves, jnp.zeros((1,), halves.dtype)])
+    k_edge = coefficient / (halves[layout.edge_halves[:, 0]] + halves[layout.edge_halves[:, 1]])
+    total = jnp.zeros((layout.n_nodes,), k_edge.dtype)
+    if len(layout.edge_nodes):
+        total = total.at[layout.edge_nodes[:, 0]].add(k_edge).at[layout.edge_nodes[:, 1]].add(k_edge)
+    return couple(layout.solver, -k_edge), total
 
 
 def init_state(system: System, prepared: Prepared, clamps: Array | None = None) -> State:
@@ -244,9 +272,27 @@ def step(
     states = membrane.updated_states(
         layout, point_states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius
     )
+    states = _diffuse(layout, prepared, states)
     if clamps is not None:
         states = _clamp_states(layout, states, clamps)
     return State(v=v_new, states=states)
+
+
+def _diffuse(layout, prepared: Prepared, states):
+    """Implicit-Euler diffusion of each diffusing concentration over the cell's tree."""
+    if not layout.diffusions:
+        return states
+    out = [dict(s) for s in states]
+    c = layout.n_comps
+    for (var, k), (coupling, total) in zip(layout.diffusions, prepared.diffusion):
+        conc = out[k][var]
+        capacity = prepared.volume / prepared.dt
+        pad = jnp.zeros((layout.n_nodes - c,), conc.dtype)
+        # Zero-area nodes hold no ion; with a zero coefficient they would be 0 = 0.
+        diag = jnp.concatenate([capacity, jnp.where(total[c:] > 0, 0.0, 1.0)]) + total
+        rhs = jnp.concatenate([capacity * conc, pad])
+        out[k][var] = solve_voltage_system(layout.solver, coupling, diag, rhs)[:c]
+    return tuple(out)
 
 
 def observe(system: System, state: State) -> Float[Array, " recordings"]:

@@ -73,6 +73,7 @@ class Layout:
         writers: (concentration name, placement index) for each concentration written by a
             mechanism's state, in insertion order.
         point_neurons: placement indices of point-neuron mechanisms.
+        diffusions: (concentration, writer placement index) of each diffusing concentration.
     """
 
     n_comps: int
@@ -92,6 +93,7 @@ class Layout:
     ions: tuple[str, ...]
     writers: tuple[tuple[str, int], ...]
     point_neurons: tuple[int, ...]
+    diffusions: tuple[tuple[str, int], ...]
     digest: str
 
     def __hash__(self) -> int:
@@ -266,13 +268,23 @@ def compile_module(module: Module) -> System:
                 "not one joined to others by the cable (or with something at its 0 or 1 end)"
             )
 
+    diffusions = []
+    for var in module._diffusion:
+        writer = next((i for v, i in writers if v == var), None)
+        if writer is None or not placements_t[writer].everywhere:
+            raise ValueError(
+                f"{var} can only diffuse where a mechanism writes it in every compartment "
+                f"(insert e.g. a calcium buffer everywhere); writers: {[placements_t[i].name for v, i in writers if v == var]}"
+            )
+        diffusions.append((var, writer))
+
     h = hashlib.sha1()
     h.update(solver.digest.encode())
     for arr in (node_comp, rank[edges_arr] if len(edges_arr) else edges_arr, halves_arr, junction_source, stimulus_nodes):
         h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
     for p in placements_t:
         h.update(repr(p.mechanism).encode() + p.nodes.astype(np.int64).tobytes())
-    h.update(repr((recordings, recording_states, voltage_clamps, state_clamps)).encode())
+    h.update(repr((recordings, recording_states, voltage_clamps, state_clamps, diffusions)).encode())
     layout = Layout(
         n_comps=n_comps,
         n_nodes=n_nodes,
@@ -291,6 +303,7 @@ def compile_module(module: Module) -> System:
         ions=ions,
         writers=writers,
         point_neurons=point_neurons,
+        diffusions=tuple(diffusions),
         digest=h.hexdigest(),
     )
 
@@ -299,6 +312,8 @@ def compile_module(module: Module) -> System:
         k: jnp.asarray(np.nan_to_num(v, nan=0.0)) for k, v in data.columns.items() if k not in state_names
     }
     params["celsius"] = jnp.asarray(module._celsius)
+    for var, coefficient in module._diffusion.items():
+        params[f"{var}_diffusion"] = jnp.asarray(coefficient)
     initial_states = {k: jnp.asarray(v) for k, v in data.columns.items() if k in state_names}
     shape = {k: jnp.asarray(v) for k, v in data.shape.items()}
     stimuli = [jnp.asarray(w) for _, w in module._stimuli]

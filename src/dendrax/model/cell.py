@@ -198,6 +198,7 @@ def _from_points(points, ncomp) -> TreeData:
         "area_factor": geo.area / (2.0 * np.pi * r * length),
         "resistance_factor_left": geo.resistance_left / cylinder_half,
         "resistance_factor_right": geo.resistance_right / cylinder_half,
+        "volume_factor": geo.volume / (np.pi * r * r * length),
     }
     return TreeData(
         ncomp=np.array([ncomp]),

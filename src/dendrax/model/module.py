@@ -40,6 +40,7 @@ class Module:
         self._mechanisms: dict[str, tuple[Mechanism, np.ndarray]] = {}
         self._stimuli: list[tuple[Site, np.ndarray]] = []
         self._clamps: list[tuple[Site, str, np.ndarray]] = []
+        self._diffusion: dict[str, float] = {}
         self._recordings: list[tuple[Site, str]] = []
         self._celsius = CELSIUS_DEFAULT
         self._version = 0
@@ -110,7 +111,7 @@ class Module:
 
     def comp(self, index: int | Sequence[int] | slice | str) -> View:
         """Select compartments by their index in the whole module (branch-major order)."""
-        return self._all().comp(index)
+        return View(self, np.arange(self.n_comps)).comp(index)
 
     def group(self, name: str) -> View:
         """The compartments of a named group (from SWC types, or made with `add_group`)."""
@@ -185,6 +186,24 @@ class Module:
         self._stimuli = []
         self._touch()
 
+    def diffuse(self, concentration: str, coefficient: float) -> None:
+        """Let an intracellular concentration (e.g. ``"cai"``) diffuse along the cable.
+
+        ``coefficient`` is the diffusion coefficient, µm²/ms (free calcium: about 0.6). The
+        concentration must be written by a mechanism in every compartment (e.g. a calcium
+        buffer). Each step, after the mechanisms, the concentration is advanced by implicit
+        Euler over the cell's tree (exact in the amount of ion: the flux between
+        neighbours is antisymmetric). ``coefficient = 0`` turns diffusion off. The
+        coefficient is the parameter ``"<concentration>_diffusion"`` (trainable).
+        """
+        if not isinstance(concentration, str) or not concentration.endswith("i") or concentration[:-1] not in ION_DEFAULTS:
+            raise ValueError(f"diffuse() takes an intracellular concentration ('cai', 'nai', 'ki'); got {concentration!r}")
+        value = float(coefficient)
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"the diffusion coefficient must be >= 0 µm²/ms; got {coefficient!r}")
+        self._diffusion[concentration] = value
+        self._touch()
+
     def clamp(self, name: str, values: Any) -> None:
         """Clamp ``name`` in every compartment (see `View.clamp`)."""
         self._all().clamp(name, values)
@@ -211,6 +230,7 @@ class Module:
         new._mechanisms = {k: (m, mask.copy()) for k, (m, mask) in self._mechanisms.items()}
         new._stimuli = [(s, w.copy()) for s, w in self._stimuli]
         new._clamps = [(s, var, w.copy()) for s, var, w in self._clamps]
+        new._diffusion = dict(self._diffusion)
         new._recordings = list(self._recordings)
         new._compiled = None
         return new

@@ -8,7 +8,7 @@
   ``radius``, ``capacitance``, ``axial_resistivity``, initial ``v``, and the parameters
   and states of the inserted mechanisms, NaN where a mechanism is absent);
 - the shape factors that make a compartment cut from 3-D points a frustum chain rather
-  than a cylinder (1 for cylinders).
+  than a cylinder (1 for cylinders): area, left and right half resistances, volume.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = ["CABLE_DEFAULTS", "TreeData"]
 # NEURON's defaults: cm 1 µF/cm², Ra 35.4 Ω·cm, v_init -65 mV.
 CABLE_DEFAULTS = {"capacitance": 1.0, "axial_resistivity": 35.4, "v": -65.0}
 GEOMETRY = ("length", "radius")
-SHAPE = ("area_factor", "resistance_factor_left", "resistance_factor_right")
+SHAPE = ("area_factor", "resistance_factor_left", "resistance_factor_right", "volume_factor")
 
 
 @dataclasses.dataclass
@@ -86,7 +86,7 @@ class TreeData:
             columns[name] = np.concatenate(
                 [p.columns.get(name, np.full(p.n_comps, np.nan)) for p in parts]
             )
-        shape = {k: np.concatenate([p.shape[k] for p in parts]) for k in SHAPE}
+        shape = {k: np.concatenate([p.shape.get(k, np.ones(p.n_comps)) for p in parts]) for k in SHAPE}
         group_names = list(dict.fromkeys(g for p in parts for g in p.groups))
         groups = {
             g: np.concatenate([p.groups.get(g, np.zeros(p.n_comps, dtype=bool)) for p in parts])

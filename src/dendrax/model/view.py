@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .site import Site
-from .tree import GEOMETRY, SHAPE
+from .tree import GEOMETRY
 
 if TYPE_CHECKING:
     from ..mechanisms.channel import Mechanism
@@ -199,7 +199,7 @@ class View:
                 )
         module._data.columns[key][comps] = values
         if key in GEOMETRY:
-            for k in SHAPE:
+            for k in module._data.shape:
                 module._data.shape[k][comps] = 1.0
         module._touch()
 

@@ -32,6 +32,7 @@ class BranchGeometry(NamedTuple):
         resistance_left, resistance_right: the integral of ``1 / d(x)^2`` (µm⁻¹) over the
             left and right half of the compartment. The half resistance in MΩ is
             ``4e-2 Ra / pi`` times this, with ``Ra`` in Ω·cm.
+        volume: the compartment's volume, µm³ (for concentrations and diffusion).
     """
 
     length: np.ndarray
@@ -39,6 +40,7 @@ class BranchGeometry(NamedTuple):
     area: np.ndarray
     resistance_left: np.ndarray
     resistance_right: np.ndarray
+    volume: np.ndarray
 
 
 def arc_lengths(xyz: np.ndarray) -> np.ndarray:
@@ -59,7 +61,7 @@ def branch_geometry(xyz: np.ndarray, diameter: np.ndarray, ncomp: int) -> Branch
     d = np.asarray(diameter, dtype=np.float64)
     total = arc[-1]
     cuts = np.linspace(0.0, total, 2 * ncomp + 1)  # half-compartment boundaries
-    area, resist, diam_integral = _integrate_halves(arc, d, cuts)
+    area, resist, diam_integral, volume = _integrate_halves(arc, d, cuts)
     half = total / (2 * ncomp)
     length = np.full(ncomp, 2 * half)
     mean_diameter = (diam_integral[0::2] + diam_integral[1::2]) / length if total > 0 else d[:1].repeat(ncomp)
@@ -69,11 +71,12 @@ def branch_geometry(xyz: np.ndarray, diameter: np.ndarray, ncomp: int) -> Branch
         area=area[0::2] + area[1::2],
         resistance_left=resist[0::2],
         resistance_right=resist[1::2],
+        volume=volume[0::2] + volume[1::2],
     )
 
 
 def _integrate_halves(arc: np.ndarray, d: np.ndarray, cuts: np.ndarray):
-    """Lateral area, integral of 1/d² and integral of d over each interval between ``cuts``."""
+    """Lateral area, integral of 1/d², integral of d and volume over each interval between ``cuts``."""
     n_int = len(cuts) - 1
     x0, x1 = arc[:-1], arc[1:]
     d0, d1 = d[:-1], d[1:]
@@ -102,7 +105,9 @@ def _integrate_halves(arc: np.ndarray, d: np.ndarray, cuts: np.ndarray):
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_sq = np.where(dx > 0, dx / (da * db), 0.0)
     mean_d = (da + db) / 2.0 * dx
+    frustum_volume = np.pi / 12.0 * dx * (da * da + da * db + db * db)
     area = np.bincount(where, weights=lateral, minlength=n_int)
     resist = np.bincount(where, weights=inv_sq, minlength=n_int)
     diam = np.bincount(where, weights=mean_d, minlength=n_int)
-    return area, resist, diam
+    volume = np.bincount(where, weights=frustum_volume, minlength=n_int)
+    return area, resist, diam, volume
