@@ -6,7 +6,7 @@ import numpy as np
 
 import dendrax as dx
 from dendrax.channels import HH
-from dendrax.simulate import _run
+from dendrax.integrate import _run
 
 T_MAX, DT = 10.0, 0.025
 

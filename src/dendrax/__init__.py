@@ -4,6 +4,7 @@ Describe a neuron (`Compartment`, `Branch`, `Cell`), insert channels, stimulate 
 then `integrate`: a pure JAX function that ``jit``, ``vmap`` and ``grad`` apply to.
 """
 
+from . import fit as fit
 from .checkpointing import Checkpoint as Checkpoint
 from .compile.system import System as System
 from .mechanisms.channel import Channel as Channel
@@ -19,7 +20,10 @@ from .model.module import Module as Module
 from .model.site import Site as Site
 from .model.stimulus import step_current as step_current
 from .model.view import View as View
-from .simulate import integrate as integrate
+from .integrate import Rest as Rest
+from .integrate import Simulator as Simulator
+from .integrate import integrate as integrate
+from .integrate import simulator as simulator
 from .solve.steppers import BackwardEuler as BackwardEuler
 from .solve.steppers import CrankNicolson as CrankNicolson
 

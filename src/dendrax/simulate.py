@@ -7,16 +7,12 @@ Low level (pure, composable with ``jit``/``vmap``/``grad``)::
     state = step(system, prepared, state, i_ext)          # one time step
     values = observe(system, state)                       # the recorded quantities
 
-High level: `integrate` runs the whole time loop (a ``lax.scan``) and returns the
-recordings.
+High level: `dendrax.integrate` runs the whole time loop and returns the recordings.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from functools import partial
-from typing import Any
 
 import equinox as eqx
 import jax
@@ -24,14 +20,13 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from .checkpointing import Checkpoint, checkpointed_scan
-from .compile.system import Placement, System
 from . import membrane
+from .compile.system import Placement, System
 from .mechanisms.ions import names as ion_names
 from .solve.hines import CouplingWeights, couple, solve_voltage_system
 from .solve.steppers import BackwardEuler, Stepper
 
-__all__ = ["Prepared", "State", "init_state", "integrate", "observe", "prepare", "step"]
+__all__ = ["Prepared", "State", "init_state", "observe", "prepare", "rest_iteration", "step"]
 
 # Unit conversions. Areas µm², capacitance µF/cm², current density mA/cm², conductance
 # density S/cm², resistivity Ω·cm, voltage mV, time ms; node currents nA, conductances µS.
@@ -101,6 +96,7 @@ def prepare(
     params: Mapping[str, Array] | None = None,
     delta_t: float | Array = 0.025,
     solver: Stepper = BackwardEuler(),
+    initial_states: Mapping[str, Array] | None = None,
 ) -> Prepared:
     """Compute conductances, capacitances and per-mechanism parameters (differentiable).
 
@@ -109,6 +105,7 @@ def prepare(
         params: overrides for ``system.params`` (see `integrate`); already validated.
         delta_t: time step, ms.
         solver: the time stepper.
+        initial_states: overrides for ``system.initial_states`` (NaN: steady state).
     """
     layout = system.layout
     dtype = jnp.result_type(float)  # float64 with jax_enable_x64, else float32
@@ -143,8 +140,11 @@ def prepare(
     v_init = jnp.concatenate([v_comp, v_comp[layout.junction_source]])
     mech_params = tuple(_mechanism_params(pl, p) for pl in layout.placements)
     ion_params = {var: p[var][nc] for ion in layout.ions for var in ion_names(ion)[:3]}
+    explicit = dict(system.initial_states)
+    if initial_states:
+        explicit.update(initial_states)
     initial_states = tuple(
-        {k: jnp.asarray(system.initial_states[f"{pl.name}_{k}"], dtype)[pl.comps] for k in pl.mechanism.states}
+        {k: jnp.asarray(explicit[f"{pl.name}_{k}"], dtype)[pl.comps] for k in pl.mechanism.states}
         for pl in layout.placements
     )
     return Prepared(
@@ -278,6 +278,54 @@ def step(
     return State(v=v_new, states=states)
 
 
+def rest_iteration(
+    system: System, prepared: Prepared, state: State, clamps: Float[Array, " clamps"] | None = None
+) -> State:
+    """One Newton step towards the resting state (no stimulus; clamps held at ``clamps``).
+
+    At rest every state is at its steady state for the local voltage, and the membrane
+    current balances the axial currents. The steady-state membrane current ``i(v)`` (states
+    relaxed over a very long step) is linearised with its full slope (gates included, by
+    forward-mode differentiation); the resulting linear system is the voltage equation
+    without capacitance, solved exactly on the tree. Converges quadratically near rest.
+    Point neurons keep their voltage.
+    """
+    layout = system.layout
+    c = layout.n_comps
+    v = state.v
+    env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
+    _, _, ion_currents = membrane.membrane_currents(layout, state.states, v, env, prepared.mech_params)
+    forever = jnp.asarray(1e9, v.dtype)  # ms: long enough for any state to settle
+
+    def steady(v_c):
+        v_full = jnp.concatenate([v_c, v[c:]])
+        states = membrane.updated_states(
+            layout, state.states, v_full, forever, env, prepared.mech_params, ion_currents, prepared.celsius
+        )
+        current, _, _ = membrane.membrane_currents(layout, states, v_full, env, prepared.mech_params)
+        return current, states
+
+    (current, states), (slope, _) = jax.jvp(steady, (v[:c],), (jnp.ones_like(v[:c]),))
+    a = prepared.area * DENSITY_TO_NODE
+    pad = jnp.zeros((layout.n_nodes - c,), v.dtype)
+    diag = jnp.concatenate([a * slope, pad]) + prepared.coupling_sum
+    rhs = jnp.concatenate([a * (slope * v[:c] - current), pad])
+    held = [(pl.nodes, v[pl.nodes]) for pl in (layout.placements[k] for k in layout.point_neurons)]
+    if len(layout.voltage_clamps):
+        which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
+        held.append((nodes, clamps[which]))
+        edges = layout.clamped_edges
+        free = edges[:, 2] >= 0
+        if free.any():
+            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(clamps[which])
+            rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
+    for nodes, values in held:
+        diag = diag.at[nodes].set(1.0)
+        rhs = rhs.at[nodes].set(values)
+    v_new = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
+    return State(v=v_new, states=states)
+
+
 def _diffuse(layout, prepared: Prepared, states):
     """Implicit-Euler diffusion of each diffusing concentration over the cell's tree."""
     if not layout.diffusions:
@@ -303,150 +351,3 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
     flat = jnp.concatenate(parts)
     index = np.array([(offsets[k + 1] if k >= 0 else 0) + i for k, i in layout.recordings], dtype=np.int64)
     return flat[index]
-
-
-@partial(jax.jit, static_argnames=("n_steps", "solver", "checkpoint"))
-def _run(system: System, params, stimuli, clamps, delta_t, n_steps: int, solver: Stepper, checkpoint: Checkpoint):
-    prepared = prepare(system, params, delta_t, solver)
-    dtype = prepared.dt.dtype
-    clamps = jnp.asarray(clamps, dtype)
-    state = init_state(system, prepared, clamps[:, 0])
-
-    def body(state, inputs):
-        i_ext, clamp_values = inputs
-        state = step(system, prepared, state, i_ext, solver, clamp_values)
-        return state, observe(system, state)
-
-    first = observe(system, state)
-    xs = (jnp.asarray(stimuli, dtype)[:, :n_steps].T, clamps[:, 1:].T)
-    _, trace = checkpointed_scan(body, state, xs, n_steps, checkpoint)
-    return jnp.concatenate([first[None], trace], axis=0).T
-
-
-def integrate(
-    module: Any,
-    *,
-    t_max: float,
-    delta_t: float = 0.025,
-    solver: Stepper = BackwardEuler(),
-    params: Mapping[str, Any] | None = None,
-    stimuli: Any = None,
-    clamps: Any = None,
-    checkpoint: Checkpoint = Checkpoint(),
-) -> Float[Array, "recordings time"]:
-    """Simulate a neuron and return its recordings.
-
-    Args:
-        module: a `Cell`, `Branch` or `Compartment` (compiled on the fly, and cached), or a
-            compiled `System`.
-        t_max: duration, ms; a multiple of ``delta_t``.
-        delta_t: time step, ms (NEURON's default 0.025).
-        solver: ``dx.BackwardEuler()`` (default, NEURON's scheme) or ``dx.CrankNicolson()``.
-        params: values that replace the description's: a dict from parameter name
-            (``"HH_gNa"``, ``"radius"``, ``"celsius"``, ...) to a number or an array with one
-            value per compartment. This is how to differentiate or ``vmap`` with respect to
-            parameters: ``jax.grad(lambda p: loss(dx.integrate(cell, params=p, ...)))``.
-        stimuli: currents (nA) that replace the registered stimuli: shape (n_stimuli,
-            n_time_points), in the order ``stimulate`` was called.
-        clamps: values that replace the registered clamps: shape (n_clamps, n_time_points).
-        checkpoint: how reverse-mode gradients bound their memory (`Checkpoint`; by
-            default segments of about ``sqrt(n_steps)`` steps). No effect without gradients.
-
-    Returns:
-        One row per recording (insertion order), one column per time point ``0, delta_t,
-        ..., t_max``: mV for voltages, the state's unit for states.
-
-    Example:
-        >>> import jax
-        >>> import dendrax as dx
-        >>> from dendrax.channels import HH
-        >>> cell = dx.Cell([dx.Branch(length=200.0, radius=1.0, ncomp=8)] * 3, parents=[-1, 0, 0])
-        >>> cell.insert(HH())
-        >>> cell.branch(0).loc(0.0).stimulate(dx.step_current(1.0, 5.0, 0.5, 0.025, 20.0))
-        >>> cell.branch(2).loc(1.0).record("v")
-        >>> dx.integrate(cell, t_max=20.0).shape
-        (1, 801)
-        >>> g = jax.grad(lambda p: dx.integrate(cell, t_max=20.0, params=p)[0, -1])({"HH_gNa": 0.12})
-    """
-    system = module if isinstance(module, System) else _compile(module)
-    if not isinstance(solver, Stepper):
-        raise TypeError(f"solver must be dx.BackwardEuler() or dx.CrankNicolson(); got {solver!r}")
-    n_steps = _n_steps(t_max, delta_t)
-    if not system.layout.recordings:
-        raise ValueError("nothing is recorded: call e.g. cell.branch(0).loc(0.5).record('v') before integrate")
-    overrides = _check_params(system, params)
-    stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
-    clamp_values = _check_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
-    if not isinstance(checkpoint, Checkpoint):
-        raise TypeError(f"checkpoint must be a dx.Checkpoint(every=...); got {checkpoint!r}")
-    dt = jnp.asarray(delta_t, jnp.result_type(float))
-    return _run(system, overrides, stim, clamp_values, dt, n_steps, solver, checkpoint)
-
-
-def _compile(module: Any) -> System:
-    from .model.module import Module
-
-    if not isinstance(module, Module):
-        raise TypeError(f"integrate() takes a dx.Cell, dx.Branch, dx.Compartment or System; got {type(module).__name__}")
-    return module.compile()
-
-
-def _n_steps(t_max: Any, delta_t: Any) -> int:
-    for name, value in (("t_max", t_max), ("delta_t", delta_t)):
-        if isinstance(value, jax.core.Tracer):
-            raise TypeError(f"{name} must be a Python number (it fixes the number of steps), not a traced value")
-        if not isinstance(value, (int, float, np.floating, np.integer)) or not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be a number > 0 ms; got {value!r}")
-    n = round(t_max / delta_t)
-    if n < 1 or abs(n * delta_t - t_max) > 1e-9 * max(1.0, t_max):
-        raise ValueError(
-            f"t_max = {t_max} ms is not a whole number of steps of delta_t = {delta_t} ms; "
-            f"use e.g. t_max = {max(n, 1) * delta_t:g}"
-        )
-    return int(n)
-
-
-def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str, Array]:
-    if params is None:
-        return {}
-    if not isinstance(params, Mapping):
-        raise TypeError(f"params must be a dict from parameter name to value; got {type(params).__name__}")
-    out = {}
-    n = system.layout.n_comps
-    for name, value in params.items():
-        if name not in system.params:
-            hint = ""
-            if name in system.initial_states:
-                hint = " (initial states are set on the description, e.g. cell.set('HH_m', 0.1))"
-            known = ", ".join(sorted(system.params))
-            raise KeyError(f"unknown parameter {name!r}{hint}; known: {known}")
-        arr = jnp.asarray(value)
-        if not jnp.issubdtype(arr.dtype, jnp.floating):
-            arr = arr.astype(jnp.result_type(float))
-        expected = system.params[name].shape
-        if arr.shape == ():
-            arr = jnp.broadcast_to(arr, expected)
-        elif arr.shape != expected:
-            raise ValueError(
-                f"params[{name!r}] has shape {arr.shape}; give a number or an array of shape {expected} "
-                f"(one value per compartment, {n} compartments)"
-            )
-        out[name] = arr
-    return out
-
-
-def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str, many: str) -> Array:
-    n = len(registered)
-    n_points = n_steps + 1
-    if given is None:
-        for k, w in enumerate(registered):
-            if w.shape != (n_points,):
-                raise ValueError(
-                    f"{one} {k} has {w.shape[0]} values, but t_max / delta_t = {n_steps} steps need "
-                    f"{n_points} (one per time point from 0 to t_max)"
-                )
-        return jnp.stack(registered) if n else jnp.zeros((0, n_points))
-    arr = jnp.asarray(given)
-    if arr.shape != (n, n_points):
-        raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
-    return arr

@@ -23,6 +23,7 @@ from jaxtyping import Array
 
 from ..mechanisms.channel import Mechanism
 from ..mechanisms.point_neuron import PointNeuron
+from ..model.trainable import Trainable
 from ..solve.layout import SolverLayout, plan_solver
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class Layout:
             mechanism's state, in insertion order.
         point_neurons: placement indices of point-neuron mechanisms.
         diffusions: (concentration, writer placement index) of each diffusing concentration.
+        trainables: the trainable parameters (`make_trainable`), in call order.
     """
 
     n_comps: int
@@ -94,6 +96,7 @@ class Layout:
     writers: tuple[tuple[str, int], ...]
     point_neurons: tuple[int, ...]
     diffusions: tuple[tuple[str, int], ...]
+    trainables: tuple[Trainable, ...]
     digest: str
 
     def __hash__(self) -> int:
@@ -285,6 +288,8 @@ def compile_module(module: Module) -> System:
     for p in placements_t:
         h.update(repr(p.mechanism).encode() + p.nodes.astype(np.int64).tobytes())
     h.update(repr((recordings, recording_states, voltage_clamps, state_clamps, diffusions)).encode())
+    for tr in module._trainables:
+        h.update(tr.fingerprint())
     layout = Layout(
         n_comps=n_comps,
         n_nodes=n_nodes,
@@ -304,6 +309,7 @@ def compile_module(module: Module) -> System:
         writers=writers,
         point_neurons=point_neurons,
         diffusions=tuple(diffusions),
+        trainables=tuple(module._trainables),
         digest=h.hexdigest(),
     )
 

@@ -41,6 +41,7 @@ class Module:
         self._stimuli: list[tuple[Site, np.ndarray]] = []
         self._clamps: list[tuple[Site, str, np.ndarray]] = []
         self._diffusion: dict[str, float] = {}
+        self._trainables: list = []
         self._recordings: list[tuple[Site, str]] = []
         self._celsius = CELSIUS_DEFAULT
         self._version = 0
@@ -204,6 +205,39 @@ class Module:
         self._diffusion[concentration] = value
         self._touch()
 
+    def make_trainable(self, name: str, init_value: Any = None) -> None:
+        """Make ``name`` trainable with one value for the whole module (see `View.make_trainable`)."""
+        self._all_shared().make_trainable(name, init_value)
+
+    def get_parameters(self) -> list[dict[str, Any]]:
+        """The trainable values: a list of ``{name: array}``, one per `make_trainable` call.
+
+        A plain pytree: pass it to `integrate(params=...)` or a `simulator`, differentiate
+        with respect to it, update it with optax.
+        """
+        import jax.numpy as jnp
+
+        return [{t.name: jnp.asarray(t.initial)} for t in self._trainables]
+
+    @property
+    def trainables(self) -> list:
+        """What each trainable value drives (`Trainable`: name, compartments per value)."""
+        return list(self._trainables)
+
+    def delete_trainables(self) -> None:
+        """Forget all trainable parameters."""
+        self._trainables = []
+        self._touch()
+
+    def _globals(self) -> dict[str, float]:
+        """Model-wide quantities: name -> value."""
+        out = {"celsius": self._celsius}
+        out.update({f"{var}_diffusion": d for var, d in self._diffusion.items()})
+        return out
+
+    def _all_shared(self) -> View:
+        return View(self, np.arange(self.n_comps))
+
     def clamp(self, name: str, values: Any) -> None:
         """Clamp ``name`` in every compartment (see `View.clamp`)."""
         self._all().clamp(name, values)
@@ -231,6 +265,7 @@ class Module:
         new._stimuli = [(s, w.copy()) for s, w in self._stimuli]
         new._clamps = [(s, var, w.copy()) for s, var, w in self._clamps]
         new._diffusion = dict(self._diffusion)
+        new._trainables = list(self._trainables)
         new._recordings = list(self._recordings)
         new._compiled = None
         return new

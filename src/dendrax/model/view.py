@@ -38,11 +38,14 @@ class View:
         comps: np.ndarray,
         branches: np.ndarray | None = None,
         sites: list[Site] | None = None,
+        groups: list[np.ndarray] | None = None,
     ):
         self._module = module
         self._comps = np.asarray(comps, dtype=np.int64)
         self._branches = branches
         self._sites = sites
+        # How a trainable parameter is shared: one value per group of compartments.
+        self._groups = [self._comps] if groups is None else groups
 
     # ------------------------------------------------------------------ selecting
     @property
@@ -58,13 +61,23 @@ class View:
         return [Site("comp", int(c)) for c in self._comps]
 
     def branch(self, index: int | Sequence[int] | slice | str) -> View:
-        """Select branches (by index within this view's branches, or ``"all"``)."""
+        """Select branches (by index among this view's branches, or ``"all"``).
+
+        On a selection that is not made of whole branches (a group, a mask), each branch
+        keeps only the selected compartments. For `make_trainable`, each branch is a group.
+        """
         data = self._module._data
         available = self._branches if self._branches is not None else np.unique(data.comp_branch[self._comps])
         chosen = _pick(available, index, "branch")
         starts = data.comp_start
-        comps = np.concatenate([starts[b] + np.arange(data.ncomp[b]) for b in chosen]) if len(chosen) else np.zeros(0, int)
-        return View(self._module, comps, branches=chosen)
+        groups = []
+        for b in chosen:
+            comps_b = starts[b] + np.arange(data.ncomp[b])
+            if self._branches is None:
+                comps_b = comps_b[np.isin(comps_b, self._comps)]
+            groups.append(comps_b)
+        comps = np.concatenate(groups) if groups else np.zeros(0, int)
+        return View(self._module, comps, branches=chosen, groups=groups)
 
     def comp(self, index: int | Sequence[int] | slice | str) -> View:
         """Select compartments: within each selected branch when the view is a set of
@@ -80,7 +93,7 @@ class View:
             comps = np.concatenate(out) if out else np.zeros(0, int)
         else:
             comps = _pick(self._comps, index, "compartment")
-        return View(self._module, comps)
+        return View(self._module, comps, groups=[np.array([c]) for c in comps])
 
     def select(self, mask: Any) -> View:
         """The selected compartments where ``mask`` is true.
@@ -134,7 +147,7 @@ class View:
                     c = int(starts[b] + min(int(xi * n), n - 1))
                     sites.append(Site("comp", c))
                     comps.append(c)
-        return View(self._module, np.asarray(comps), sites=sites)
+        return View(self._module, np.asarray(comps), sites=sites, groups=[np.array([c]) for c in comps])
 
     # ------------------------------------------------------------------ editing
     def insert(self, mechanism: Mechanism) -> None:
@@ -225,6 +238,68 @@ class View:
                     raise ValueError(f"cannot record {name!r} at {site.describe()}: {mech_name} is not there")
         for site in self.sites:
             module._recordings.append((site, name))
+        module._touch()
+
+    def make_trainable(self, name: str, init_value: Any = None) -> None:
+        """Make ``name`` a trainable parameter over this selection.
+
+        One value per group of the selection: one shared by all compartments of a module,
+        a named group or a mask; one per branch after ``.branch(...)``; one per compartment
+        after ``.comp(...)`` or ``.loc(...)``. ``name`` is any parameter accepted by `set`, a
+        mechanism state (its initial value) or a model-wide quantity (``"celsius"``,
+        ``"cai_diffusion"``). ``init_value`` (a number, or one per group) defaults to the
+        mean of the current values in each group. Get the values with
+        ``module.get_parameters()``.
+
+        Example:
+            >>> import dendrax as dx
+            >>> from dendrax.channels import HH
+            >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+            >>> cell.insert(HH())
+            >>> cell.make_trainable("HH_gNa")                  # one value for the cell
+            >>> cell.branch("all").make_trainable("radius")    # one per branch
+            >>> [{k: v.shape for k, v in p.items()} for p in cell.get_parameters()]
+            [{'HH_gNa': (1,)}, {'radius': (3,)}]
+        """
+        from .trainable import Trainable
+
+        module = self._module
+        if name in module._globals():
+            value = module._globals()[name] if init_value is None else init_value
+            arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+            if arr.shape != (1,):
+                raise ValueError(f"{name} is model-wide: give one initial value; got shape {arr.shape}")
+            tr = Trainable(name, np.zeros(0, np.int64), np.zeros(0, np.int64), arr, "global")
+        else:
+            key = module._resolve_name(name)
+            owner = module._owner(key)
+            kind = "state" if owner is not None and owner[2] == "state" else "param"
+            if owner is not None:
+                mask = module._mechanisms[owner[0]][1]
+                missing = self._comps[~mask[self._comps]]
+                if len(missing):
+                    raise ValueError(f"{owner[0]} is not inserted in compartment {missing[0]}; cannot train {key!r} there")
+            groups = [np.asarray(g, dtype=np.int64) for g in self._groups if len(g)]
+            if not groups:
+                raise ValueError("make_trainable on an empty selection")
+            column = module._data.columns[key]
+            if init_value is None:
+                initial = np.array([np.mean(column[g]) for g in groups])
+                if np.any(np.isnan(initial)):
+                    raise ValueError(
+                        f"{key} starts at steady state (no value set): give make_trainable an init_value"
+                    )
+            else:
+                initial = np.asarray(init_value, dtype=np.float64)
+                initial = np.full(len(groups), float(initial)) if initial.ndim == 0 else initial
+                if initial.shape != (len(groups),):
+                    raise ValueError(
+                        f"init_value must be a number or one value per group ({len(groups)}); got shape {initial.shape}"
+                    )
+            comps = np.concatenate(groups)
+            index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
+            tr = Trainable(key, comps, index, initial, kind)
+        module._trainables.append(tr)
         module._touch()
 
     def clamp(self, name: str, values: Any) -> None:

@@ -1,0 +1,292 @@
+"""Run a simulation: the time loop, call-time inputs, and a compiled-once `simulator`.
+
+`integrate` is the one-call entry point; `simulator` fixes everything but the values
+(parameters, stimuli, clamps) so that a training loop compiles once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float
+
+from .checkpointing import Checkpoint, checkpointed_scan
+from .compile.system import System
+from .model.trainable import apply_trainables, check_values
+from .simulate import init_state, observe, prepare, rest_iteration, step
+from .solve.steppers import BackwardEuler, Stepper
+
+__all__ = ["Rest", "Simulator", "integrate", "simulator"]
+
+
+class Rest(eqx.Module):
+    """Start at rest: the steady state of the model without stimuli, for the current parameters.
+
+    Found by ``steps`` Newton iterations on the current balance with every state at its
+    steady state (`rest_iteration`; clamps held at their first value), from the
+    description's initial voltages. Differentiable (through the iterations), so gradients
+    see how the resting state depends on the parameters.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> comp = dx.Compartment()
+        >>> comp.insert(HH())
+        >>> comp.record("v")
+        >>> round(float(dx.integrate(comp, t_max=1.0, initial=dx.Rest())[0, 0]), 4)  # HH rests at -65
+        -64.9741
+    """
+
+    steps: int = eqx.field(default=20, static=True)
+
+
+@partial(jax.jit, static_argnames=("n_steps", "solver", "checkpoint", "initial"))
+def _run(
+    system: System,
+    params,
+    trainable_values,
+    stimuli,
+    clamps,
+    delta_t,
+    n_steps: int,
+    solver: Stepper,
+    checkpoint: Checkpoint,
+    initial: Rest | None = None,
+):
+    full, states0 = dict(system.params), dict(system.initial_states)
+    full.update(params)
+    if trainable_values is not None:
+        full, states0 = apply_trainables(system.layout.trainables, trainable_values, full, states0)
+    prepared = prepare(system, full, delta_t, solver, states0)
+    dtype = prepared.dt.dtype
+    clamps = jnp.asarray(clamps, dtype)
+    state = init_state(system, prepared, clamps[:, 0])
+    if initial is not None:
+        state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, clamps[:, 0]), state)
+
+    def body(state, inputs):
+        i_ext, clamp_values = inputs
+        state = step(system, prepared, state, i_ext, solver, clamp_values)
+        return state, observe(system, state)
+
+    first = observe(system, state)
+    xs = (jnp.asarray(stimuli, dtype)[:, :n_steps].T, clamps[:, 1:].T)
+    _, trace = checkpointed_scan(body, state, xs, n_steps, checkpoint)
+    return jnp.concatenate([first[None], trace], axis=0).T
+
+
+def integrate(
+    module: Any,
+    *,
+    t_max: float,
+    delta_t: float = 0.025,
+    solver: Stepper = BackwardEuler(),
+    params: Mapping[str, Any] | None = None,
+    stimuli: Any = None,
+    clamps: Any = None,
+    checkpoint: Checkpoint = Checkpoint(),
+    initial: Rest | None = None,
+) -> Float[Array, "recordings time"]:
+    """Simulate a neuron and return its recordings.
+
+    Args:
+        module: a `Cell`, `Branch` or `Compartment` (compiled on the fly, and cached), or a
+            compiled `System`.
+        t_max: duration, ms; a multiple of ``delta_t``.
+        delta_t: time step, ms (NEURON's default 0.025).
+        solver: ``dx.BackwardEuler()`` (default, NEURON's scheme) or ``dx.CrankNicolson()``.
+        params: values that replace the description's, either a dict from parameter name
+            (``"HH_gNa"``, ``"radius"``, ``"celsius"``, ...) to a number or an array with one
+            value per compartment, or the trainable values (``module.get_parameters()``, a
+            list of dicts). This is how to differentiate or ``vmap`` with respect to
+            parameters: ``jax.grad(lambda p: loss(dx.integrate(cell, params=p, ...)))``.
+        stimuli: currents (nA) that replace the registered stimuli: shape (n_stimuli,
+            n_time_points), in the order ``stimulate`` was called.
+        clamps: values that replace the registered clamps: shape (n_clamps, n_time_points).
+        checkpoint: how reverse-mode gradients bound their memory (`Checkpoint`; by
+            default segments of about ``sqrt(n_steps)`` steps). No effect without gradients.
+        initial: ``None`` (default) starts from the description's voltages with gates at
+            their steady state there (NEURON's ``finitialize``); ``dx.Rest()`` starts from
+            the model's resting state for the current parameters.
+
+    Returns:
+        One row per recording (insertion order), one column per time point ``0, delta_t,
+        ..., t_max``: mV for voltages, the state's unit for states.
+
+    Example:
+        >>> import jax
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> cell = dx.Cell([dx.Branch(length=200.0, radius=1.0, ncomp=8)] * 3, parents=[-1, 0, 0])
+        >>> cell.insert(HH())
+        >>> cell.branch(0).loc(0.0).stimulate(dx.step_current(1.0, 5.0, 0.5, 0.025, 20.0))
+        >>> cell.branch(2).loc(1.0).record("v")
+        >>> dx.integrate(cell, t_max=20.0).shape
+        (1, 801)
+        >>> g = jax.grad(lambda p: dx.integrate(cell, t_max=20.0, params=p)[0, -1])({"HH_gNa": 0.12})
+    """
+    system = module if isinstance(module, System) else _compile(module)
+    if not isinstance(solver, Stepper):
+        raise TypeError(f"solver must be dx.BackwardEuler() or dx.CrankNicolson(); got {solver!r}")
+    n_steps = _n_steps(t_max, delta_t)
+    if not system.layout.recordings:
+        raise ValueError("nothing is recorded: call e.g. cell.branch(0).loc(0.5).record('v') before integrate")
+    if isinstance(params, (list, tuple)):
+        check_values(system.layout.trainables, params)
+        overrides, trainable_values = {}, list(params)
+    else:
+        overrides, trainable_values = _check_params(system, params), None
+    stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
+    clamp_values = _check_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
+    if not isinstance(checkpoint, Checkpoint):
+        raise TypeError(f"checkpoint must be a dx.Checkpoint(every=...); got {checkpoint!r}")
+    if initial is not None and not isinstance(initial, Rest):
+        raise TypeError(f"initial must be None or dx.Rest(); got {initial!r}")
+    dt = jnp.asarray(delta_t, jnp.result_type(float))
+    return _run(system, overrides, trainable_values, stim, clamp_values, dt, n_steps, solver, checkpoint, initial)
+
+
+def _compile(module: Any) -> System:
+    from .model.module import Module
+
+    if not isinstance(module, Module):
+        raise TypeError(f"integrate() takes a dx.Cell, dx.Branch, dx.Compartment or System; got {type(module).__name__}")
+    return module.compile()
+
+
+def _n_steps(t_max: Any, delta_t: Any) -> int:
+    for name, value in (("t_max", t_max), ("delta_t", delta_t)):
+        if isinstance(value, jax.core.Tracer):
+            raise TypeError(f"{name} must be a Python number (it fixes the number of steps), not a traced value")
+        if not isinstance(value, (int, float, np.floating, np.integer)) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a number > 0 ms; got {value!r}")
+    n = round(t_max / delta_t)
+    if n < 1 or abs(n * delta_t - t_max) > 1e-9 * max(1.0, t_max):
+        raise ValueError(
+            f"t_max = {t_max} ms is not a whole number of steps of delta_t = {delta_t} ms; "
+            f"use e.g. t_max = {max(n, 1) * delta_t:g}"
+        )
+    return int(n)
+
+
+def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str, Array]:
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict from parameter name to value; got {type(params).__name__}")
+    out = {}
+    n = system.layout.n_comps
+    for name, value in params.items():
+        if name not in system.params:
+            hint = ""
+            if name in system.initial_states:
+                hint = " (initial states are set on the description, e.g. cell.set('HH_m', 0.1))"
+            known = ", ".join(sorted(system.params))
+            raise KeyError(f"unknown parameter {name!r}{hint}; known: {known}")
+        arr = jnp.asarray(value)
+        if not jnp.issubdtype(arr.dtype, jnp.floating):
+            arr = arr.astype(jnp.result_type(float))
+        expected = system.params[name].shape
+        if arr.shape == ():
+            arr = jnp.broadcast_to(arr, expected)
+        elif arr.shape != expected:
+            raise ValueError(
+                f"params[{name!r}] has shape {arr.shape}; give a number or an array of shape {expected} "
+                f"(one value per compartment, {n} compartments)"
+            )
+        out[name] = arr
+    return out
+
+
+def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str, many: str) -> Array:
+    n = len(registered)
+    n_points = n_steps + 1
+    if given is None:
+        for k, w in enumerate(registered):
+            if w.shape != (n_points,):
+                raise ValueError(
+                    f"{one} {k} has {w.shape[0]} values, but t_max / delta_t = {n_steps} steps need "
+                    f"{n_points} (one per time point from 0 to t_max)"
+                )
+        return jnp.stack(registered) if n else jnp.zeros((0, n_points))
+    arr = jnp.asarray(given)
+    if arr.shape != (n, n_points):
+        raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
+    return arr
+
+
+class Simulator(eqx.Module):
+    """A model compiled once, run with new values: ``sim(params, stimuli=..., clamps=...)``.
+
+    Made by `simulator`. The description is snapshotted: later edits to it do not change
+    this simulator. Each call is `integrate` with the fixed settings; ``jit``, ``vmap``
+    and ``grad`` apply, and calls with new values of the same shapes reuse the compiled code.
+    """
+
+    system: System
+    t_max: float = eqx.field(static=True)
+    delta_t: float = eqx.field(static=True)
+    solver: Stepper = eqx.field(static=True)
+    checkpoint: Checkpoint = eqx.field(static=True)
+    initial: Rest | None = eqx.field(static=True)
+
+    def __call__(self, params: Any = None, stimuli: Any = None, clamps: Any = None) -> Float[Array, "recordings time"]:
+        """Recordings (one row each, one column per time point) for these values.
+
+        ``params``: the trainable values (``module.get_parameters()``) or a dict of
+        overrides; ``stimuli``/``clamps``: arrays of shape (n, n_time_points) replacing the
+        registered ones.
+        """
+        return integrate(
+            self.system,
+            t_max=self.t_max,
+            delta_t=self.delta_t,
+            solver=self.solver,
+            params=params,
+            stimuli=stimuli,
+            clamps=clamps,
+            checkpoint=self.checkpoint,
+            initial=self.initial,
+        )
+
+    @property
+    def times(self) -> np.ndarray:
+        """The time points of the recordings, ms."""
+        return np.arange(_n_steps(self.t_max, self.delta_t) + 1) * self.delta_t
+
+
+def simulator(
+    module: Any,
+    *,
+    t_max: float,
+    delta_t: float = 0.025,
+    solver: Stepper = BackwardEuler(),
+    checkpoint: Checkpoint = Checkpoint(),
+    initial: Rest | None = None,
+) -> Simulator:
+    """Compile ``module`` once into a `Simulator` (see `integrate` for the arguments).
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> cell.insert(HH())
+        >>> cell.branch("all").make_trainable("HH_gNa")
+        >>> cell.branch(0).loc(0.0).stimulate(dx.step_current(1.0, 3.0, 0.5, 0.025, 10.0))
+        >>> cell.branch(2).loc(1.0).record("v")
+        >>> sim = dx.simulator(cell, t_max=10.0)
+        >>> grads = jax.grad(lambda p: jnp.mean(sim(p) ** 2))(cell.get_parameters())
+        >>> grads[0]["HH_gNa"].shape
+        (3,)
+    """
+    system = module if isinstance(module, System) else _compile(module)
+    _n_steps(t_max, delta_t)
+    return Simulator(system, float(t_max), float(delta_t), solver, checkpoint, initial)

@@ -1,0 +1,92 @@
+"""Trainable parameters: which values drive which compartments.
+
+``view.make_trainable("HH_gNa")`` registers one value per *group* of the selection: the
+whole selection for a module, a named group or a mask; one per branch after
+``.branch(...)``; one per compartment after ``.comp(...)`` or ``.loc(...)``. The values
+form a plain pytree (`Module.get_parameters`): a list with one ``{name: array}`` per
+`make_trainable` call, in call order. Passing it to `integrate` (or a `simulator`) sets
+each group's compartments to its value; later calls win where selections overlap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping, Sequence
+
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array
+
+__all__ = ["Trainable", "apply_trainables"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Trainable:
+    """One `make_trainable` call.
+
+    Attributes:
+        name: the parameter, initial state or model-wide quantity it sets.
+        comps: the compartments it drives (module indices; empty for model-wide ones).
+        value_index: for each of ``comps``, which value drives it.
+        initial: the starting values, one per group.
+        kind: ``"param"`` (a parameter), ``"state"`` (an initial state) or ``"global"``.
+    """
+
+    name: str
+    comps: np.ndarray
+    value_index: np.ndarray
+    initial: np.ndarray
+    kind: str
+
+    @property
+    def n_values(self) -> int:
+        return len(self.initial)
+
+    def compartments(self, value: int) -> np.ndarray:
+        """The compartments that value number ``value`` drives."""
+        return self.comps[self.value_index == value]
+
+    def fingerprint(self) -> bytes:
+        h = hashlib.sha1(self.name.encode() + self.kind.encode())
+        h.update(self.comps.astype(np.int64).tobytes() + self.value_index.astype(np.int64).tobytes())
+        return h.digest()
+
+    def __repr__(self) -> str:
+        where = "model-wide" if self.kind == "global" else f"{len(self.comps)} compartments"
+        return f"Trainable({self.name!r}, {self.n_values} values, {where})"
+
+
+def check_values(trainables: Sequence[Trainable], values: Sequence[Mapping[str, Array]]) -> None:
+    """Raise a clear error if ``values`` does not have the structure of ``get_parameters()``."""
+    if not isinstance(values, (list, tuple)) or len(values) != len(trainables):
+        raise ValueError(
+            f"trainable parameters must be a list of {len(trainables)} dicts, as returned by "
+            f"get_parameters(); got {type(values).__name__} of length {len(values) if hasattr(values, '__len__') else '?'}"
+        )
+    for k, (tr, entry) in enumerate(zip(trainables, values)):
+        if not isinstance(entry, Mapping) or list(entry) != [tr.name]:
+            got = list(entry) if isinstance(entry, Mapping) else type(entry).__name__
+            raise ValueError(f"parameters[{k}] must be {{{tr.name!r}: array of {tr.n_values}}}; got {got}")
+        shape = jnp.shape(entry[tr.name])
+        if shape not in ((tr.n_values,), ()):
+            raise ValueError(f"parameters[{k}][{tr.name!r}] must have shape ({tr.n_values},); got {shape}")
+
+
+def apply_trainables(
+    trainables: Sequence[Trainable],
+    values: Sequence[Mapping[str, Array]],
+    params: dict[str, Array],
+    initial_states: dict[str, Array],
+) -> tuple[dict[str, Array], dict[str, Array]]:
+    """Parameters and initial states with the trainable values written in (differentiable)."""
+    params, initial_states = dict(params), dict(initial_states)
+    for tr, entry in zip(trainables, values):
+        value = jnp.broadcast_to(jnp.asarray(entry[tr.name]), (tr.n_values,))
+        if tr.kind == "global":
+            params[tr.name] = value[0]
+            continue
+        target = initial_states if tr.kind == "state" else params
+        base = jnp.asarray(target[tr.name], value.dtype)
+        target[tr.name] = base.at[tr.comps].set(value[tr.value_index])
+    return params, initial_states

@@ -1,0 +1,83 @@
+"""The resting state (initial=dx.Rest()) against independent solutions, and its gradient."""
+
+import jax
+import numpy as np
+import pytest
+import scipy.optimize
+
+import dendrax as dx
+from dendrax.channels import HH, Leak
+
+
+def hh_steady_current(v, g_na=0.12, g_k=0.036, g_l=0.0003, e_l=-54.3):
+    """HH's membrane current with every gate at steady state (NumPy, from the paper's rates)."""
+    am = 0.1 * (v + 40) / (1 - np.exp(-(v + 40) / 10))
+    bm = 4 * np.exp(-(v + 65) / 18)
+    ah = 0.07 * np.exp(-(v + 65) / 20)
+    bh = 1 / (1 + np.exp(-(v + 35) / 10))
+    an = 0.01 * (v + 55) / (1 - np.exp(-(v + 55) / 10))
+    bn = 0.125 * np.exp(-(v + 65) / 80)
+    m, h, n = am / (am + bm), ah / (ah + bh), an / (an + bn)
+    return g_na * m**3 * h * (v - 50) + g_k * n**4 * (v + 77) + g_l * (v - e_l)
+
+
+@pytest.mark.parametrize("g_na", [0.12, 0.08])
+def test_hh_rests_where_the_steady_current_vanishes(g_na):
+    comp = dx.Compartment()
+    comp.insert(HH())
+    comp.set("HH_gNa", g_na)
+    comp.record("v")
+    v = np.asarray(dx.integrate(comp, t_max=5.0, initial=dx.Rest()))[0]
+    expected = scipy.optimize.brentq(lambda x: hh_steady_current(x, g_na=g_na), -80.0, -50.0, xtol=1e-12)
+    np.testing.assert_allclose(v, expected, atol=1e-6)  # and it stays there
+
+
+def test_passive_tree_rests_at_the_linear_steady_state():
+    cell = dx.Cell([dx.Branch(length=200.0, radius=0.5, ncomp=4)] * 3, parents=[-1, 0, 0])
+    cell.insert(Leak())
+    cell.branch(1).set("Leak_eLeak", -50.0)
+    cell.branch(2).set("Leak_eLeak", -80.0)
+    for k in range(cell.n_comps):
+        cell.comp(k).record("v")
+    v = np.asarray(dx.integrate(cell, t_max=1.0, initial=dx.Rest()))[:, 0]
+    # Independent: the same compartments as a linear circuit, G v = G_leak E.
+    n, seg = cell.n_comps, 50.0
+    area = np.pi * 1.0 * seg  # µm²
+    g_leak = 0.001 * area * 1e-2  # µS
+    g_axial = 1.0 / (1e-2 * 35.4 * seg / (np.pi * 0.25))  # µS between neighbouring centres
+    half = 1.0 / (1e-2 * 35.4 * (seg / 2) / (np.pi * 0.25))
+    g = np.diag(np.full(n, g_leak))
+
+    def link(i, j, c):
+        g[i, i] += c
+        g[j, j] += c
+        g[i, j] -= c
+        g[j, i] -= c
+
+    for b in range(3):
+        for k in range(3):
+            link(4 * b + k, 4 * b + k + 1, g_axial)
+    # Branch point: compartments 3, 4 and 8 meet at a zero-area node (series halves).
+    star = [3, 4, 8]
+    total = 3 * half
+    for i in star:
+        for j in star:
+            if i < j:
+                link(i, j, half * half / total)
+    e = np.repeat([-70.0, -50.0, -80.0], 4)
+    expected = np.linalg.solve(g, g_leak * e)
+    np.testing.assert_allclose(v, expected, atol=1e-8)
+
+
+def test_rest_is_differentiable():
+    comp = dx.Compartment()
+    comp.insert(HH())
+    comp.record("v")
+
+    def rest(g):
+        return dx.integrate(comp, t_max=0.1, initial=dx.Rest(), params={"HH_gLeak": g})[0, 0]
+
+    g0 = 0.0003
+    h = 1e-9
+    fd = (float(rest(g0 + h)) - float(rest(g0 - h))) / (2 * h)
+    np.testing.assert_allclose(float(jax.grad(rest)(g0)), fd, rtol=1e-5)
