@@ -24,6 +24,14 @@ from .integrate import Rest as Rest
 from .integrate import Simulator as Simulator
 from .integrate import integrate as integrate
 from .integrate import simulator as simulator
+from . import synapses as synapses
+from .mechanisms.synapse import Synapse as Synapse
+from .model.connect import connect as connect
+from .model.connect import connectivity_matrix_connect as connectivity_matrix_connect
+from .model.connect import fully_connect as fully_connect
+from .model.connect import sparse_connect as sparse_connect
+from .model.network import Network as Network
+from .synaptic import Surrogate as Surrogate
 from .solve.steppers import BackwardEuler as BackwardEuler
 from .solve.steppers import CrankNicolson as CrankNicolson
 

@@ -22,6 +22,7 @@ from .compile.system import System
 from .model.trainable import apply_trainables, check_values
 from .simulate import init_state, observe, prepare, rest_iteration, step
 from .solve.steppers import BackwardEuler, Stepper
+from .synaptic import Surrogate
 
 __all__ = ["Rest", "Simulator", "integrate", "simulator"]
 
@@ -47,7 +48,7 @@ class Rest(eqx.Module):
     steps: int = eqx.field(default=20, static=True)
 
 
-@partial(jax.jit, static_argnames=("n_steps", "solver", "checkpoint", "initial"))
+@partial(jax.jit, static_argnames=("n_steps", "solver", "checkpoint", "initial", "history_rows", "surrogate"))
 def _run(
     system: System,
     params,
@@ -59,6 +60,8 @@ def _run(
     solver: Stepper,
     checkpoint: Checkpoint,
     initial: Rest | None = None,
+    history_rows: int = 1,
+    surrogate: Surrogate | None = None,
 ):
     full, states0 = dict(system.params), dict(system.initial_states)
     full.update(params)
@@ -67,13 +70,13 @@ def _run(
     prepared = prepare(system, full, delta_t, solver, states0)
     dtype = prepared.dt.dtype
     clamps = jnp.asarray(clamps, dtype)
-    state = init_state(system, prepared, clamps[:, 0])
+    state = init_state(system, prepared, clamps[:, 0], history_rows)
     if initial is not None:
         state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, clamps[:, 0]), state)
 
     def body(state, inputs):
         i_ext, clamp_values = inputs
-        state = step(system, prepared, state, i_ext, solver, clamp_values)
+        state = step(system, prepared, state, i_ext, solver, clamp_values, surrogate)
         return state, observe(system, state)
 
     first = observe(system, state)
@@ -93,8 +96,9 @@ def integrate(
     clamps: Any = None,
     checkpoint: Checkpoint = Checkpoint(),
     initial: Rest | None = None,
+    surrogate: Surrogate | None = None,
 ) -> Float[Array, "recordings time"]:
-    """Simulate a neuron and return its recordings.
+    """Simulate a neuron (or a network) and return its recordings.
 
     Args:
         module: a `Cell`, `Branch` or `Compartment` (compiled on the fly, and cached), or a
@@ -115,6 +119,8 @@ def integrate(
         initial: ``None`` (default) starts from the description's voltages with gates at
             their steady state there (NEURON's ``finitialize``); ``dx.Rest()`` starts from
             the model's resting state for the current parameters.
+        surrogate: ``dx.Surrogate(beta)`` gives spike threshold crossings a smooth
+            derivative (for gradients through spike timing); by default they have none.
 
     Returns:
         One row per recording (insertion order), one column per time point ``0, delta_t,
@@ -150,7 +156,30 @@ def integrate(
     if initial is not None and not isinstance(initial, Rest):
         raise TypeError(f"initial must be None or dx.Rest(); got {initial!r}")
     dt = jnp.asarray(delta_t, jnp.result_type(float))
-    return _run(system, overrides, trainable_values, stim, clamp_values, dt, n_steps, solver, checkpoint, initial)
+    rows = _history_rows(system, overrides, delta_t)
+    return _run(
+        system, overrides, trainable_values, stim, clamp_values, dt, n_steps, solver, checkpoint, initial, rows, surrogate
+    )
+
+
+def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float) -> int:
+    """Rows of the spike ring buffer: one more than the longest delay in steps."""
+    longest = 0
+    for group in system.layout.network.groups:
+        if not group.mechanism.event_driven:
+            continue
+        key = f"{group.name}_delay"
+        delays = overrides.get(key, system.params[key])
+        if isinstance(delays, jax.core.Tracer):
+            raise TypeError(f"{key} fixes the event schedule: pass delays as concrete numbers, not traced values")
+        delays = np.asarray(delays)
+        if len(delays) and delays.min() < delta_t * (1 - 1e-9):
+            raise ValueError(
+                f"{group.name} has a delay of {delays.min()} ms, shorter than delta_t = {delta_t} ms; delays must be >= delta_t"
+            )
+        if len(delays):
+            longest = max(longest, int(np.floor(delays.max() / delta_t + 0.5 + 1e-9)))
+    return longest + 1
 
 
 def _compile(module: Any) -> System:

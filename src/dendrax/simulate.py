@@ -20,7 +20,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from . import membrane
+from . import membrane, synaptic
+from .synaptic import Surrogate, delay_steps
 from .compile.system import Placement, System
 from .mechanisms.ions import names as ion_names
 from .solve.hines import CouplingWeights, couple, solve_voltage_system
@@ -41,10 +42,18 @@ class State(eqx.Module):
     Attributes:
         v: membrane potential at every node, mV (node order).
         states: for each mechanism (in placement order), its states over its compartments.
+        synapses: for each synapse type, its states over its synapses.
+        spikes: 1.0 for each spike source that spiked in the last step.
+        history: ring buffer of past spikes (rows: steps, columns: sources).
+        t_index: number of steps taken.
     """
 
     v: Float[Array, " nodes"]
     states: tuple[dict[str, Array], ...]
+    synapses: tuple[dict[str, Array], ...] = ()
+    spikes: Array | None = None
+    history: Array | None = None
+    t_index: Array | None = None
 
 
 class Prepared(eqx.Module):
@@ -52,6 +61,9 @@ class Prepared(eqx.Module):
 
     Attributes:
         clamp_conductance: axial conductance (µS) of each edge touching a voltage-clamped node.
+        syn_params, syn_weights, syn_lags, syn_initial: per synapse type, its parameters,
+            connection weights (µS), delays in steps, and set initial states (NaN: default).
+        gap_explicit: conductance (µS) of the gap junctions applied explicitly.
         dt: time step, ms.
         capacitance: node capacitance, nF (0 at zero-area nodes).
         area: compartment membrane area, µm².
@@ -69,6 +81,11 @@ class Prepared(eqx.Module):
     """
 
     clamp_conductance: Array
+    syn_params: tuple[dict[str, Array], ...]
+    syn_weights: tuple[Array, ...]
+    syn_lags: tuple[Array, ...]
+    syn_initial: tuple[dict[str, Array], ...]
+    gap_explicit: Array
     dt: Array
     capacitance: Array
     area: Array
@@ -129,11 +146,31 @@ def prepare(
     )
     clamped = layout.clamped_edges
     g_free = g_edge.at[clamped[:, 0]].set(0.0) if len(clamped) else g_edge
-    coupling = couple(layout.solver, -g_free)  # clamped nodes act on neighbours through rhs
+    network = layout.network
+    g_gap = p.get("GapJunction_gGap", jnp.zeros((0,), dtype))
+    gaps = network.gaps_implicit
+    g_implicit = g_gap[gaps[:, 2]] if len(gaps) else jnp.zeros((0,), dtype)
+    # Clamped nodes act on neighbours through rhs; implicit gap junctions are extra edges.
+    coupling = couple(layout.solver, -jnp.concatenate([g_free, g_implicit]))
     coupling_sum = jnp.zeros((layout.n_nodes,), g_edge.dtype)
     if len(layout.edge_nodes):
         coupling_sum = coupling_sum.at[layout.edge_nodes[:, 0]].add(g_edge)
         coupling_sum = coupling_sum.at[layout.edge_nodes[:, 1]].add(g_edge)
+    if len(gaps):
+        coupling_sum = coupling_sum.at[gaps[:, 0]].add(g_implicit).at[gaps[:, 1]].add(g_implicit)
+    dt_value = jnp.asarray(delta_t, dtype)
+    syn_params, syn_weights, syn_lags, syn_initial = [], [], [], []
+    for group in network.groups:
+        mech, name = group.mechanism, group.name
+        syn_params.append({k: p[f"{name}_{k}"] for k in mech.params})
+        syn_initial.append({k: p[f"{name}_init_{k}"] for k in mech.states})
+        if mech.event_driven:
+            syn_weights.append(p[f"{name}_weight"])
+            syn_lags.append(delay_steps(p[f"{name}_delay"], dt_value))
+        else:
+            syn_weights.append(jnp.zeros((0,), dtype))
+            syn_lags.append(jnp.zeros((0,), jnp.int32))
+    gaps_explicit = network.gaps_explicit
     area = area_desc[nc]
     capacitance = p["capacitance"][nc] * area * CAPACITANCE_TO_NODE
     v_comp = p["v"][nc]
@@ -149,6 +186,11 @@ def prepare(
     )
     return Prepared(
         clamp_conductance=g_edge[clamped[:, 0]] if len(clamped) else jnp.zeros((0,), dtype),
+        syn_params=tuple(syn_params),
+        syn_weights=tuple(syn_weights),
+        syn_lags=tuple(syn_lags),
+        syn_initial=tuple(syn_initial),
+        gap_explicit=g_gap[gaps_explicit[:, 2]] if len(gaps_explicit) else jnp.zeros((0,), dtype),
         dt=jnp.asarray(delta_t, dtype),
         capacitance=capacitance,
         area=area,
@@ -182,10 +224,11 @@ def _diffusion_operator(layout, coefficient, length, radius, shape):
     return couple(layout.solver, -k_edge), total
 
 
-def init_state(system: System, prepared: Prepared, clamps: Array | None = None) -> State:
+def init_state(system: System, prepared: Prepared, clamps: Array | None = None, history_rows: int = 1) -> State:
     """Voltages at their initial values; mechanism states at steady state unless set.
 
     ``clamps``: the clamped values at t = 0 (one per clamp), if there are clamps.
+    ``history_rows``: spike history length, at least one more than the longest delay in steps.
     """
     layout = system.layout
     v = prepared.v_init
@@ -201,7 +244,20 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None) 
     )
     if clamps is not None:
         states = _clamp_states(layout, states, clamps)
-    return State(v=v, states=states)
+    network = layout.network
+    synapses = []
+    for group, p, explicit in zip(network.groups, prepared.syn_params, prepared.syn_initial):
+        s = group.mechanism.init_states(v[group.post], v[group.pre], p)
+        synapses.append({k: jnp.where(jnp.isnan(explicit[k]), x, explicit[k]) if k in explicit else x for k, x in s.items()})
+    n_sources = network.n_sources
+    return State(
+        v=v,
+        states=states,
+        synapses=tuple(synapses),
+        spikes=jnp.zeros((n_sources,), v.dtype),
+        history=jnp.zeros((history_rows, n_sources), v.dtype),
+        t_index=jnp.zeros((), jnp.int32),
+    )
 
 
 def _clamp_states(layout, states, clamps):
@@ -220,6 +276,7 @@ def step(
     i_ext: Float[Array, " stimuli"],
     solver: Stepper = BackwardEuler(),
     clamps: Float[Array, " clamps"] | None = None,
+    surrogate: Surrogate | None = None,
 ) -> State:
     """Advance one time step ``prepared.dt``.
 
@@ -229,9 +286,15 @@ def step(
     voltage equation is solved exactly, then mechanism states advance on the new voltage.
     """
     layout = system.layout
+    network = layout.network
     c = layout.n_comps
     v = state.v
     v_c = v[:c]
+    synapses = state.synapses
+    if network.groups:
+        synapses = synaptic.deliver(
+            network, synapses, prepared.syn_params, prepared.syn_weights, prepared.syn_lags, state.history, state.t_index
+        )
     env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
     current, conductance, ion_currents = membrane.membrane_currents(
         layout, state.states, v, env, prepared.mech_params
@@ -244,12 +307,19 @@ def step(
     rhs = jnp.concatenate([cap * v_c + a * (conductance * v_c - current), pad])
     if len(layout.stimulus_nodes):
         rhs = rhs.at[layout.stimulus_nodes].add(i_ext)
+    synaptic_input = None
+    if network.groups or len(network.gaps_explicit):
+        diag, rhs, synaptic_input = synaptic.synaptic_terms(
+            network, synapses, prepared.syn_params, v, diag, rhs, prepared.gap_explicit
+        )
     point_states = state.states
     if layout.point_neurons:
         # Point neurons compute their own voltage from their input, then hold it (like a clamp).
         node_input = -a * current
         if len(layout.stimulus_nodes):
             node_input = node_input.at[layout.stimulus_nodes].add(i_ext, mode="drop")
+        if synaptic_input is not None:
+            node_input = node_input + synaptic_input[:c]
         held, point_states = membrane.point_neuron_voltages(
             layout, state.states, v, node_input, prepared.dt, env, prepared.mech_params
         )
@@ -275,7 +345,14 @@ def step(
     states = _diffuse(layout, prepared, states)
     if clamps is not None:
         states = _clamp_states(layout, states, clamps)
-    return State(v=v_new, states=states)
+    spikes, history = state.spikes, state.history
+    if network.groups:
+        synapses = synaptic.update_synapses(network, synapses, prepared.syn_params, v_new, prepared.dt)
+    if network.n_sources:
+        spikes = synaptic.detect_spikes(network, v, v_new, states, surrogate)
+        history = history.at[jnp.mod(state.t_index, history.shape[0])].set(spikes)
+    t_index = None if state.t_index is None else state.t_index + 1
+    return State(v=v_new, states=states, synapses=synapses, spikes=spikes, history=history, t_index=t_index)
 
 
 def rest_iteration(
@@ -323,7 +400,7 @@ def rest_iteration(
         diag = diag.at[nodes].set(1.0)
         rhs = rhs.at[nodes].set(values)
     v_new = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
-    return State(v=v_new, states=states)
+    return eqx.tree_at(lambda s: (s.v, s.states), state, (v_new, states))
 
 
 def _diffuse(layout, prepared: Prepared, states):
@@ -347,7 +424,17 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
     """The recorded quantities of ``state``, in recording order."""
     layout = system.layout
     parts = [state.v] + [state.states[m][name] for m, name in layout.recording_states]
+    if state.spikes is not None and len(state.spikes):
+        parts.append(state.spikes)
     offsets = np.cumsum([0] + [len(x) for x in parts])
     flat = jnp.concatenate(parts)
-    index = np.array([(offsets[k + 1] if k >= 0 else 0) + i for k, i in layout.recordings], dtype=np.int64)
+
+    def position(kind, i):
+        if kind == -1:
+            return i
+        if kind == -2:
+            return offsets[-2] + i
+        return offsets[kind + 1] + i
+
+    index = np.array([position(k, i) for k, i in layout.recordings], dtype=np.int64)
     return flat[index]

@@ -24,6 +24,7 @@ from jaxtyping import Array
 from ..mechanisms.channel import Mechanism
 from ..mechanisms.point_neuron import PointNeuron
 from ..model.trainable import Trainable
+from .network import NetworkLayout, compile_network, gap_junction_nodes, network_params, network_sites, split_loops
 from ..solve.layout import SolverLayout, plan_solver
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class Layout:
         point_neurons: placement indices of point-neuron mechanisms.
         diffusions: (concentration, writer placement index) of each diffusing concentration.
         trainables: the trainable parameters (`make_trainable`), in call order.
+        network: synapses, spike sources and gap junctions (`NetworkLayout`).
     """
 
     n_comps: int
@@ -97,6 +99,7 @@ class Layout:
     point_neurons: tuple[int, ...]
     diffusions: tuple[tuple[str, int], ...]
     trainables: tuple[Trainable, ...]
+    network: NetworkLayout
     digest: str
 
     def __hash__(self) -> int:
@@ -143,19 +146,22 @@ def compile_module(module: Module) -> System:
     ncomp = data.ncomp
     parent = data.parent
     parent_x = data.parent_x
-    root = int(np.flatnonzero(parent == -1)[0])
     children_at = _children_by_attachment(parent, parent_x)
 
     sites_used = [s for s, _ in module._stimuli] + [s for s, _ in module._recordings]
+    sites_used += [s for s, _, _ in module._clamps] + network_sites(module)
     need_end = {b for b in range(data.n_branches) if children_at.get((b, "end"))}
     need_end |= {s.index for s in sites_used if s.kind == "end"}
-    need_root_start = bool(children_at.get((root, "start"))) or any(
-        s.kind == "start" and _start_node_owner(s.index, parent, parent_x) == ("root", root) for s in sites_used
-    )
+    roots = np.flatnonzero(parent == -1)
+    need_start = {int(r) for r in roots if children_at.get((int(r), "start"))}
+    need_start |= {
+        owner[1] for owner in (_start_node_owner(s.index, parent, parent_x) for s in sites_used if s.kind == "start")
+        if owner[0] == "root"
+    }
     junction_id: dict[tuple[str, int], int] = {}
     next_id = n_comps
-    if need_root_start:
-        junction_id[("start", root)] = next_id
+    for r in sorted(need_start):
+        junction_id[("start", r)] = next_id
         next_id += 1
     for b in sorted(need_end):
         junction_id[("end", b)] = next_id
@@ -196,9 +202,12 @@ def compile_module(module: Module) -> System:
     edges_arr = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
     halves_arr = np.asarray(halves, dtype=np.int64).reshape(-1, 2)
 
+    gap_nodes = gap_junction_nodes(module, site_node)  # (G, 2), caller numbering
+    implicit_gaps, explicit_gaps = split_loops(n_nodes, edges_arr, gap_nodes)
     junction_mask = np.zeros(n_nodes, dtype=bool)
     junction_mask[n_comps:] = True
-    solver = plan_solver(n_nodes, edges_arr, junction_mask)
+    all_edges = np.concatenate([edges_arr, gap_nodes[implicit_gaps]]) if len(implicit_gaps) else edges_arr
+    solver = plan_solver(n_nodes, all_edges, junction_mask)
     rank = solver.rank
     if np.any(solver.order[:n_comps] >= n_comps):  # pragma: no cover - guaranteed by plan_solver
         raise RuntimeError("internal error: compartments are not first in node order")
@@ -219,12 +228,18 @@ def compile_module(module: Module) -> System:
         placements.append(Placement(mech, nodes, solver.order[nodes], everywhere))
     placements_t = tuple(placements)
 
+    network = compile_network(module, site_node, rank, placements_t, implicit_gaps, explicit_gaps)
     stimulus_nodes = np.array([rank[site_node(s)] for s, _ in module._stimuli], dtype=np.int64)
     recordings, recording_states, names = [], [], []
     mech_pos = {p.name: i for i, p in enumerate(placements_t)}
+    n_spike_records = 0
     for site, var in module._recordings:
-        node = rank[site_node(site)]
         names.append(var)
+        if var == "spikes":
+            recordings.append((-2, int(network.spike_recordings[n_spike_records])))
+            n_spike_records += 1
+            continue
+        node = rank[site_node(site)]
         if var == "v":
             recordings.append((-1, int(node)))
             continue
@@ -290,6 +305,7 @@ def compile_module(module: Module) -> System:
     h.update(repr((recordings, recording_states, voltage_clamps, state_clamps, diffusions)).encode())
     for tr in module._trainables:
         h.update(tr.fingerprint())
+    h.update(network.fingerprint())
     layout = Layout(
         n_comps=n_comps,
         n_nodes=n_nodes,
@@ -310,6 +326,7 @@ def compile_module(module: Module) -> System:
         point_neurons=point_neurons,
         diffusions=tuple(diffusions),
         trainables=tuple(module._trainables),
+        network=network,
         digest=h.hexdigest(),
     )
 
@@ -320,6 +337,11 @@ def compile_module(module: Module) -> System:
     params["celsius"] = jnp.asarray(module._celsius)
     for var, coefficient in module._diffusion.items():
         params[f"{var}_diffusion"] = jnp.asarray(coefficient)
+    synapse_params = network_params(module)
+    clash = set(synapse_params) & set(params)
+    if clash:
+        raise ValueError(f"synapse parameters {sorted(clash)} clash with compartment parameters; rename the synapse")
+    params.update(synapse_params)
     initial_states = {k: jnp.asarray(v) for k, v in data.columns.items() if k in state_names}
     shape = {k: jnp.asarray(v) for k, v in data.shape.items()}
     stimuli = [jnp.asarray(w) for _, w in module._stimuli]

@@ -46,6 +46,7 @@ class View:
         self._sites = sites
         # How a trainable parameter is shared: one value per group of compartments.
         self._groups = [self._comps] if groups is None else groups
+        self._cells: np.ndarray | None = None  # network cells, when selected with net.cell(...)
 
     # ------------------------------------------------------------------ selecting
     @property

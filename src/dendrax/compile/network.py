@@ -1,0 +1,217 @@
+"""Compile the network part of a description: synapses, spike sources, gap junctions.
+
+Synapses of one type become flat index arrays (presynaptic and postsynaptic node of each);
+event-driven ones also get the index of their spike source: a (node, threshold) pair,
+shared by all connections from the same point with the same threshold. Gap junctions are
+edges of the voltage equation: those that keep the graph a forest are solved implicitly
+with the cable; any that would close a loop are applied with the previous voltages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable
+
+import jax.numpy as jnp
+import numpy as np
+
+from ..mechanisms.point_neuron import PointNeuron
+from ..mechanisms.synapse import Synapse
+from ..model.site import Site
+
+__all__ = ["NetworkLayout", "SynapseGroup", "compile_network", "gap_junction_nodes", "network_params", "network_sites", "split_loops"]
+
+GAP = "GapJunction"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SynapseGroup:
+    """All synapses of one type, as node indices (node order)."""
+
+    mechanism: Synapse
+    pre: np.ndarray
+    post: np.ndarray
+    source: np.ndarray  # spike source of each synapse (event-driven types), else empty
+
+    @property
+    def name(self) -> str:
+        return self.mechanism.name
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NetworkLayout:
+    """Static structure of the network part of a `System`.
+
+    Attributes:
+        groups: chemical synapses by type.
+        source_nodes, source_thresholds: each spike source's node and threshold (mV).
+        source_point: for each source, (placement index, position) of the point neuron
+            whose ``spike`` state it reads, or (-1, -1) for threshold detection.
+        gaps_implicit, gaps_explicit: (node a, node b, gap junction number) of gap junctions
+            inside the implicit solve, and of those applied explicitly (they close a loop).
+        spike_recordings: the source of each spike recording.
+    """
+
+    groups: tuple[SynapseGroup, ...]
+    source_nodes: np.ndarray
+    source_thresholds: np.ndarray
+    source_point: np.ndarray
+    gaps_implicit: np.ndarray
+    gaps_explicit: np.ndarray
+    spike_recordings: np.ndarray
+
+    @property
+    def n_sources(self) -> int:
+        return len(self.source_nodes)
+
+    def fingerprint(self) -> bytes:
+        h = hashlib.sha1()
+        for g in self.groups:
+            h.update(repr(g.mechanism).encode())
+            for arr in (g.pre, g.post, g.source):
+                h.update(np.ascontiguousarray(arr, np.int64).tobytes())
+        for arr in (self.source_nodes, self.source_point, self.gaps_implicit, self.gaps_explicit, self.spike_recordings):
+            h.update(np.ascontiguousarray(arr, np.int64).tobytes())
+        h.update(np.ascontiguousarray(self.source_thresholds, np.float64).tobytes())
+        return h.digest()
+
+
+def _tables(module):
+    return getattr(module, "_synapse_tables", {})
+
+
+def _sites(kind: np.ndarray, index: np.ndarray) -> list[Site]:
+    names = {0: "comp", 1: "start", 2: "end"}
+    return [Site(names[int(k)], int(i)) for k, i in zip(kind, index)]
+
+
+def network_sites(module) -> list[Site]:
+    """Sites at branch ends that synapses or spike recordings use (they need their node)."""
+    out = []
+    for t in _tables(module).values():
+        for kind, index in ((t.pre_kind, t.pre_index), (t.post_kind, t.post_index)):
+            ends = kind != 0
+            out += _sites(kind[ends], index[ends])
+    out += [s for s, _ in getattr(module, "_spike_recordings", [])]
+    return out
+
+
+def _nodes(kind: np.ndarray, index: np.ndarray, site_node: Callable[[Site], int]) -> np.ndarray:
+    """Caller-numbering node of each site (compartments directly, ends one by one)."""
+    nodes = index.astype(np.int64).copy()
+    ends = np.flatnonzero(kind != 0)
+    for i, site in zip(ends, _sites(kind[ends], index[ends])):
+        nodes[i] = site_node(site)
+    return nodes
+
+
+def gap_junction_nodes(module, site_node: Callable[[Site], int]) -> np.ndarray:
+    """(G, 2) caller-numbering nodes joined by each gap junction."""
+    t = _tables(module).get(GAP)
+    if t is None:
+        return np.zeros((0, 2), np.int64)
+    pre = _nodes(t.pre_kind, t.pre_index, site_node)
+    post = _nodes(t.post_kind, t.post_index, site_node)
+    if np.any(pre == post):
+        raise ValueError("a gap junction joins a point to itself")
+    return np.stack([pre, post], axis=1)
+
+
+def split_loops(n_nodes: int, edges: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which gap junctions keep the graph a forest (implicit) and which close a loop."""
+    parent = np.arange(n_nodes)
+
+    def find(a):
+        root = a
+        while parent[root] != root:
+            root = parent[root]
+        while parent[a] != root:
+            parent[a], a = root, parent[a]
+        return root
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    implicit, explicit = [], []
+    for g, (a, b) in enumerate(gaps):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            explicit.append(g)
+        else:
+            parent[ra] = rb
+            implicit.append(g)
+    return np.asarray(implicit, np.int64), np.asarray(explicit, np.int64)
+
+
+def compile_network(module, site_node, rank: np.ndarray, placements, implicit: np.ndarray, explicit: np.ndarray) -> NetworkLayout:
+    """The static network layout (node order given by ``rank``)."""
+    tables = _tables(module)
+    point_nodes = {}
+    for k, pl in enumerate(placements):
+        if isinstance(pl.mechanism, PointNeuron):
+            for pos, node in enumerate(pl.nodes):
+                point_nodes[int(node)] = (k, pos)
+    # Spike sources: unique (node, threshold); a point neuron's node is one source whatever
+    # the threshold (it reports its own spikes).
+    requests_node, requests_threshold, owners = [], [], []
+    groups_raw = []
+    for name, t in tables.items():
+        if name == GAP:
+            continue
+        pre = rank[_nodes(t.pre_kind, t.pre_index, site_node)]
+        post = rank[_nodes(t.post_kind, t.post_index, site_node)]
+        groups_raw.append((t, pre, post))
+        if t.mechanism.event_driven:
+            requests_node.append(pre)
+            requests_threshold.append(np.asarray(t.columns["threshold"], np.float64))
+            owners.append(len(groups_raw) - 1)
+    spike_recs = getattr(module, "_spike_recordings", [])
+    rec_nodes = np.array([rank[site_node(site)] for site, _ in spike_recs], dtype=np.int64)
+    rec_thresholds = np.array([th for _, th in spike_recs], dtype=np.float64)
+    all_nodes = np.concatenate(requests_node + [rec_nodes]).astype(np.int64)
+    all_thresholds = np.concatenate(requests_threshold + [rec_thresholds]).astype(np.float64)
+    is_point = np.isin(all_nodes, np.fromiter(point_nodes, np.int64, len(point_nodes)))
+    all_thresholds = np.where(is_point, np.inf, all_thresholds)
+    keys = np.stack([all_nodes.astype(np.float64), all_thresholds], axis=1)
+    unique, inverse = np.unique(keys, axis=0, return_inverse=True) if len(keys) else (np.zeros((0, 2)), np.zeros(0, np.int64))
+    inverse = np.asarray(inverse).reshape(-1)
+    groups, offset = [], 0
+    for i, (t, pre, post) in enumerate(groups_raw):
+        src = np.zeros(0, np.int64)
+        if i in owners:
+            src = inverse[offset : offset + len(pre)]
+            offset += len(pre)
+        groups.append(SynapseGroup(t.mechanism, pre, post, src))
+    spike_rec = inverse[offset:]
+    source_nodes = unique[:, 0].astype(np.int64)
+    thresholds = np.where(np.isinf(unique[:, 1]), 0.0, unique[:, 1])
+    source_point = np.array([point_nodes.get(int(n), (-1, -1)) for n in source_nodes], dtype=np.int64).reshape(-1, 2)
+
+    gaps = np.zeros((0, 3), np.int64)
+    gap_implicit = gap_explicit = gaps
+    if GAP in tables:
+        t = tables[GAP]
+        nodes = np.stack([rank[_nodes(t.pre_kind, t.pre_index, site_node)], rank[_nodes(t.post_kind, t.post_index, site_node)]], axis=1)
+        gap_implicit = np.concatenate([nodes[implicit], implicit[:, None]], axis=1) if len(implicit) else gaps
+        gap_explicit = np.concatenate([nodes[explicit], explicit[:, None]], axis=1) if len(explicit) else gaps
+    return NetworkLayout(
+        groups=tuple(groups),
+        source_nodes=source_nodes,
+        source_thresholds=thresholds,
+        source_point=source_point,
+        gaps_implicit=gap_implicit,
+        gaps_explicit=gap_explicit,
+        spike_recordings=spike_rec,
+    )
+
+
+def network_params(module) -> dict[str, jnp.ndarray]:
+    """Synapse parameters, weights, delays and initial states: ``"<Type>_<name>"`` -> array."""
+    out = {}
+    for name, t in _tables(module).items():
+        for col, values in t.columns.items():
+            if col != "threshold":
+                out[f"{name}_{col}"] = jnp.asarray(values)
+    return out

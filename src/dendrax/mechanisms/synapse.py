@@ -1,0 +1,64 @@
+"""The interface of synapses: point processes that connect two sites.
+
+A synapse sits at a postsynaptic site and reads the voltage at a presynaptic site. Its
+current is a point current (nA, outward positive, like NEURON's point processes), its
+conductances are in µS. Two kinds:
+
+- graded (``event_driven = False``): driven continuously by the presynaptic voltage;
+- event-driven (``event_driven = True``): driven by spikes of the presynaptic site, which
+  arrive after the connection's delay with its weight (NEURON's NetCon); `receive` adds
+  the delivered weight to the states at the start of the step.
+
+Example: NEURON's ``ExpSyn`` in a dozen lines::
+
+    import jax.numpy as jnp
+    import dendrax as dx
+
+    class MyExpSyn(dx.Synapse):
+        params = {"tau": 2.0, "e": 0.0}        # ms, mV
+        states = {"g": 0.0}                    # µS
+        event_driven = True
+
+        def current(self, s, v, v_pre, p):     # nA
+            return s["g"] * (v - p["e"])
+
+        def update_states(self, s, v, v_pre, dt, p):
+            return {"g": s["g"] * jnp.exp(-dt / p["tau"])}
+
+        def receive(self, s, weight, p):       # weight in µS
+            return {"g": s["g"] + weight}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from .channel import Mechanism
+
+__all__ = ["Synapse"]
+
+
+class Synapse(Mechanism):
+    """Base of synapses (see the module docstring). Arrays are over synapses of this type."""
+
+    event_driven: ClassVar[bool] = False
+
+    def init_states(self, v: Float[Array, " n"], v_pre: Float[Array, " n"], p: Mapping[str, Array]) -> dict[str, Array]:
+        """States at t = 0 (default: the declared values)."""
+        return {k: jnp.full_like(v, x) for k, x in self.states.items()}
+
+    def current(self, s: Mapping[str, Array], v: Array, v_pre: Array, p: Mapping[str, Array]) -> Array:
+        """Outward current (nA) at postsynaptic voltage ``v`` (mV)."""
+        raise NotImplementedError
+
+    def update_states(self, s: Mapping[str, Array], v: Array, v_pre: Array, dt: Array, p: Mapping[str, Array]) -> dict[str, Array]:
+        """States one step ``dt`` (ms) later, given the new voltages."""
+        return dict(s)
+
+    def receive(self, s: Mapping[str, Array], weight: Array, p: Mapping[str, Array]) -> dict[str, Array]:
+        """States after receiving ``weight`` (0 where nothing arrives) at the start of a step."""
+        return dict(s)

@@ -1,0 +1,130 @@
+"""Connecting cells: one synapse per connection, created in one vectorised step.
+
+Sites: a selection made with ``net.cell(...)`` stands for its cells, each at its own point
+(the middle of its root branch: the spike source of an event-driven connection and the
+target of a synapse); any other selection (``.loc``, ``.comp``, ``.branch``) stands for
+its points. Event-driven synapses (``ExpSyn``, ``Exp2Syn``) take a ``weight`` (µS),
+a ``delay`` (ms, at least one time step; NEURON's NetCon) and a spike ``threshold`` (mV,
+NEURON's default 10); graded synapses take none of these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..mechanisms.synapse import Synapse
+from .network import KIND, Network, _check_delays
+from .view import View
+
+__all__ = ["connect", "connectivity_matrix_connect", "fully_connect", "sparse_connect"]
+
+
+def _units(view: View) -> np.ndarray:
+    """The points a selection stands for: an (n, 2) array of (site kind, index)."""
+    if not isinstance(view, View) or not isinstance(view._module, Network):
+        raise TypeError("connect takes selections of a dx.Network, e.g. net.cell(0) or net.cell(1).branch(2).loc(0.5)")
+    net = view._module
+    if view._cells is not None:
+        return np.stack([np.zeros(len(view._cells), np.int64), net.cell_sites(view._cells)], axis=1)
+    return np.array([(KIND[s.kind], s.index) for s in view.sites], dtype=np.int64).reshape(-1, 2)
+
+
+def _check_synapse(synapse: Synapse) -> None:
+    if isinstance(synapse, type):
+        raise TypeError(f"pass a synapse instance, e.g. {synapse.__name__}()")
+    if not isinstance(synapse, Synapse):
+        raise TypeError(f"expected a dx synapse (e.g. dx.synapses.ExpSyn()); got {synapse!r}")
+
+
+def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, post: np.ndarray, weight, delay, threshold):
+    _check_synapse(synapse)
+    net = pre_view._module
+    if post_view._module is not net:
+        raise ValueError("pre and post selections must come from the same network")
+    n = len(pre)
+    columns: dict[str, np.ndarray] = {}
+    if synapse.event_driven:
+        w = np.broadcast_to(np.asarray(1e-3 if weight is None else weight, dtype=np.float64), (n,)).copy()
+        d = np.broadcast_to(np.asarray(1.0 if delay is None else delay, dtype=np.float64), (n,)).copy()
+        if np.any(w < 0) or not np.all(np.isfinite(w)):
+            raise ValueError(f"connection weights are conductances (µS) and must be >= 0; got {w[~(w >= 0)][:1]}")
+        _check_delays(d)
+        columns = {"weight": w, "delay": d, "threshold": np.full(n, float(threshold))}
+    elif weight is not None or delay is not None:
+        raise ValueError(f"{synapse.name} is a graded synapse: it takes no weight or delay")
+    if n:
+        net._add_synapses(synapse, pre, post, columns)
+
+
+def connect(pre: View, post: View, synapse: Synapse, *, weight=None, delay=None, threshold: float = 10.0) -> None:
+    """Connect the i-th point of ``pre`` to the i-th point of ``post`` (or one to many).
+
+    Example:
+        >>> import dendrax as dx
+        >>> net = dx.Network([dx.Cell([dx.Branch(ncomp=2)] * 3, parents=[-1, 0, 0])] * 2)
+        >>> dx.connect(net.cell(0).branch(0).loc(0.0), net.cell(1).branch(2).loc(0.5), dx.synapses.Ionotropic())
+        >>> net.synapses.Ionotropic.n
+        1
+    """
+    pre_sites, post_sites = _units(pre), _units(post)
+    if len(pre_sites) == 1 and len(post_sites) > 1:
+        pre_sites = np.repeat(pre_sites, len(post_sites), axis=0)
+    if len(pre_sites) != len(post_sites):
+        raise ValueError(f"connect pairs points one to one: {len(pre_sites)} pre and {len(post_sites)} post points")
+    _add(pre, post, synapse, pre_sites, post_sites, weight, delay, threshold)
+
+
+def _pairs(pre: View, post: View, mask: np.ndarray, synapse, weight, delay, threshold) -> None:
+    pre_sites, post_sites = _units(pre), _units(post)
+    i, j = np.nonzero(mask)
+    w = weight
+    if weight is not None and np.ndim(weight) == 2:
+        w = np.asarray(weight)[i, j]
+    _add(pre, post, synapse, pre_sites[i], post_sites[j], w, delay, threshold)
+
+
+def _same_cell(pre: View, post: View) -> np.ndarray:
+    """(n_pre, n_post): whether the two points lie in the same cell."""
+    net = pre._module
+    return net.cell_of(_units(pre))[:, None] == net.cell_of(_units(post))[None, :]
+
+
+def fully_connect(pre: View, post: View, synapse: Synapse, *, allow_self: bool = False, weight=None, delay=None, threshold: float = 10.0) -> None:
+    """Connect every point (cell) of ``pre`` to every point (cell) of ``post``; points of the
+    same cell are not connected unless ``allow_self``."""
+    n_pre, n_post = len(_units(pre)), len(_units(post))
+    mask = np.ones((n_pre, n_post), dtype=bool)
+    if not allow_self:
+        mask &= ~_same_cell(pre, post)
+    _pairs(pre, post, mask, synapse, weight, delay, threshold)
+
+
+def sparse_connect(
+    pre: View, post: View, synapse: Synapse, *, p: float, seed: int | None = None, allow_self: bool = False,
+    weight=None, delay=None, threshold: float = 10.0,
+) -> None:
+    """Connect each (pre, post) pair independently with probability ``p`` (reproducible with ``seed``)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be a probability in [0, 1]; got {p}")
+    n_pre, n_post = len(_units(pre)), len(_units(post))
+    mask = np.random.default_rng(seed).random((n_pre, n_post)) < p
+    if not allow_self:
+        mask &= ~_same_cell(pre, post)
+    _pairs(pre, post, mask, synapse, weight, delay, threshold)
+
+
+def connectivity_matrix_connect(
+    pre: View, post: View, synapse: Synapse, matrix, *, weight=None, delay=None, threshold: float = 10.0
+) -> None:
+    """Connect pre point i to post point j where ``matrix[i, j]`` is true (or nonzero).
+
+    A float ``matrix`` also gives the weights of event-driven synapses (µS) when ``weight``
+    is not given.
+    """
+    n_pre, n_post = len(_units(pre)), len(_units(post))
+    m = np.asarray(matrix)
+    if m.shape != (n_pre, n_post):
+        raise ValueError(f"the connectivity matrix must have shape (n_pre, n_post) = ({n_pre}, {n_post}); got {m.shape}")
+    if m.dtype.kind == "f" and weight is None and synapse.event_driven:
+        weight = m
+    _pairs(pre, post, m != 0, synapse, weight, delay, threshold)

@@ -1,0 +1,261 @@
+"""Networks: many cells in one description, joined by synapses and gap junctions.
+
+A `Network` is a `Module` whose tree is a forest (one tree per cell): every selection,
+mechanism, stimulus and recording works as on a cell. Synapses are stored per type in
+flat arrays (no per-synapse Python object); the connection helpers in `connect` append to
+them in one vectorised step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..mechanisms.synapse import Synapse
+from .module import Module
+from .site import Site
+from .tree import TreeData
+from .view import View, _pick
+
+__all__ = ["Network", "SynapseView"]
+
+# Site kinds as integers in the synapse tables.
+KIND = {"comp": 0, "start": 1, "end": 2}
+KIND_NAME = {v: k for k, v in KIND.items()}
+
+
+@dataclasses.dataclass
+class SynapseTable:
+    """All synapses of one type: flat arrays over synapses."""
+
+    mechanism: Synapse
+    pre_kind: np.ndarray
+    pre_index: np.ndarray
+    post_kind: np.ndarray
+    post_index: np.ndarray
+    columns: dict[str, np.ndarray]  # parameters (and "weight", "delay", "threshold" if event-driven)
+
+    @property
+    def n(self) -> int:
+        return len(self.pre_index)
+
+    def pre_sites(self) -> list[Site]:
+        return [Site(KIND_NAME[int(k)], int(i)) for k, i in zip(self.pre_kind, self.pre_index)]
+
+    def post_sites(self) -> list[Site]:
+        return [Site(KIND_NAME[int(k)], int(i)) for k, i in zip(self.post_kind, self.post_index)]
+
+
+class Network(Module):
+    """Cells in one model, to be connected by synapses and gap junctions.
+
+    Args:
+        cells: the cells (`Cell`, `Branch` or `Compartment`); each is copied with its
+            mechanisms and parameter values (not its stimuli, recordings or trainables), so
+            one cell can be used many times.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> cell.insert(HH())
+        >>> net = dx.Network([cell] * 4)
+        >>> dx.fully_connect(net.cell([0, 1]), net.cell([2, 3]), dx.synapses.ExpSyn(), delay=1.0)
+        >>> net.synapses.ExpSyn.n, net.n_cells
+        (4, 4)
+    """
+
+    def __init__(self, cells: Sequence[Module]):
+        cells = list(cells)
+        if not cells:
+            raise ValueError("a Network needs at least one cell")
+        for i, c in enumerate(cells):
+            if not isinstance(c, Module) or isinstance(c, Network):
+                raise TypeError(f"cells[{i}] must be a dx.Cell, dx.Branch or dx.Compartment; got {type(c).__name__}")
+        branch_offsets = np.concatenate([[0], np.cumsum([c.n_branches for c in cells])])
+        comp_offsets = np.concatenate([[0], np.cumsum([c.n_comps for c in cells])])
+        parent = np.concatenate(
+            [np.where(c._data.parent < 0, -1, c._data.parent + off) for c, off in zip(cells, branch_offsets)]
+        )
+        parent_x = np.concatenate([c._data.parent_x for c in cells])
+        data = TreeData.concatenate([c._data for c in cells], parent, parent_x)
+        super().__init__(data)
+        for i, c in enumerate(cells):
+            for name, (mech, mask) in c._mechanisms.items():
+                if name in self._mechanisms and self._mechanisms[name][0] != mech:
+                    raise ValueError(f"cells insert different mechanisms under the same name {name!r}")
+                if name not in self._mechanisms:
+                    self._mechanisms[name] = (mech, np.zeros(self.n_comps, dtype=bool))
+                self._mechanisms[name][1][comp_offsets[i] + np.flatnonzero(mask)] = True
+        temperatures = {c.celsius for c in cells}
+        if len(temperatures) > 1:
+            raise ValueError(f"cells have different temperatures {sorted(temperatures)}; celsius is model-wide")
+        self._celsius = cells[0].celsius
+        self._cell_branch_start = branch_offsets
+        self._cell_comp_start = comp_offsets
+        self._synapse_tables: dict[str, SynapseTable] = {}
+        self._spike_recordings: list[tuple[Site, float]] = []
+
+    # ------------------------------------------------------------------ cells
+    @property
+    def n_cells(self) -> int:
+        return len(self._cell_comp_start) - 1
+
+    def cell(self, index: int | Sequence[int] | slice | range | str) -> View:
+        """Select cells (an int, a list, a range, a slice or ``"all"``). For `make_trainable`
+        each cell is a group; for the connection helpers each cell is one unit."""
+        if isinstance(index, range):
+            index = list(index)
+        chosen = _pick(np.arange(self.n_cells), index, "cell")
+        groups = [np.arange(self._cell_comp_start[c], self._cell_comp_start[c + 1]) for c in chosen]
+        branches = np.concatenate(
+            [np.arange(self._cell_branch_start[c], self._cell_branch_start[c + 1]) for c in chosen]
+        ) if len(chosen) else np.zeros(0, np.int64)
+        comps = np.concatenate(groups) if groups else np.zeros(0, np.int64)
+        view = View(self, comps, branches=branches, groups=groups)
+        view._cells = chosen
+        return view
+
+    def cell_site(self, cell: int) -> Site:
+        """A cell's own point: the middle of its root branch (its spike source by default)."""
+        return Site("comp", int(self.cell_sites(np.array([cell]))[0]))
+
+    def cell_sites(self, cells: np.ndarray) -> np.ndarray:
+        """Compartment index of each cell's own point (the middle of its root branch)."""
+        b = self._cell_branch_start[np.asarray(cells, dtype=np.int64)]
+        n = self._data.ncomp[b]
+        return self._data.comp_start[b] + np.minimum(n // 2, n - 1)
+
+    def cell_of(self, sites: np.ndarray) -> np.ndarray:
+        """The cell of each (kind, index) site (index: compartment for kind 0, else branch)."""
+        sites = np.asarray(sites, dtype=np.int64).reshape(-1, 2)
+        comp = np.where(sites[:, 0] == KIND["comp"], sites[:, 1], self._data.comp_start[np.minimum(sites[:, 1], self.n_branches - 1)])
+        return np.searchsorted(self._cell_comp_start, comp, side="right") - 1
+
+    def record_spikes(self, threshold: float = -20.0, cells: Sequence[int] | None = None) -> None:
+        """Record each cell's spikes (one row per cell: 1.0 at the time point after each upward
+        crossing of ``threshold`` (mV) at the cell's own point, else 0; point neurons report
+        their own spikes)."""
+        which = range(self.n_cells) if cells is None else cells
+        for c in which:
+            site = self.cell_site(int(c))
+            self._spike_recordings.append((site, float(threshold)))
+            self._recordings.append((site, "spikes"))
+        self._touch()
+
+    # ------------------------------------------------------------------ synapses
+    @property
+    def synapses(self) -> types.SimpleNamespace:
+        """The synapses by type: ``net.synapses.ExpSyn.set("tau", 2.0)``."""
+        return types.SimpleNamespace(
+            **{name: SynapseView(self, name, np.arange(t.n)) for name, t in self._synapse_tables.items()}
+        )
+
+    def _add_synapses(self, mechanism: Synapse, pre: np.ndarray, post: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        """Append synapses from (n, 2) arrays of (site kind, index) pre and post points."""
+        name = mechanism.name
+        n = len(pre)
+        table = self._synapse_tables.get(name)
+        if table is not None and table.mechanism != mechanism:
+            raise ValueError(f"a different synapse named {name!r} exists ({table.mechanism!r}); rename one")
+        new_cols = {k: np.full(n, float(v)) for k, v in mechanism.params.items()}
+        new_cols.update({f"init_{k}": np.full(n, np.nan) for k in mechanism.states})
+        new_cols.update(columns)
+        kinds_pre, idx_pre = pre[:, 0].copy(), pre[:, 1].copy()
+        kinds_post, idx_post = post[:, 0].copy(), post[:, 1].copy()
+        if table is None:
+            self._synapse_tables[name] = SynapseTable(mechanism, kinds_pre, idx_pre, kinds_post, idx_post, new_cols)
+        else:
+            table.pre_kind = np.concatenate([table.pre_kind, kinds_pre])
+            table.pre_index = np.concatenate([table.pre_index, idx_pre])
+            table.post_kind = np.concatenate([table.post_kind, kinds_post])
+            table.post_index = np.concatenate([table.post_index, idx_post])
+            table.columns = {k: np.concatenate([table.columns[k], new_cols[k]]) for k in table.columns}
+        self._touch()
+
+    def copy(self):
+        new = super().copy()
+        new._synapse_tables = {k: dataclasses.replace(t, columns={c: v.copy() for c, v in t.columns.items()}) for k, t in self._synapse_tables.items()}
+        new._spike_recordings = list(self._spike_recordings)
+        return new
+
+
+class SynapseView:
+    """Some synapses of one type; `set`, `get` and `make_trainable` act on them."""
+
+    def __init__(self, network: Network, name: str, index: np.ndarray):
+        self._network = network
+        self._name = name
+        self._index = np.asarray(index, dtype=np.int64)
+
+    @property
+    def n(self) -> int:
+        """Number of selected synapses."""
+        return len(self._index)
+
+    def __getitem__(self, index: Any) -> SynapseView:
+        return SynapseView(self._network, self._name, _pick(self._index, index, "synapse"))
+
+    def _table(self) -> SynapseTable:
+        return self._network._synapse_tables[self._name]
+
+    def _column(self, name: str) -> str:
+        table = self._table()
+        mech = table.mechanism
+        if name in table.columns and not name.startswith("init_"):
+            return name
+        if name in mech.states:
+            return f"init_{name}"
+        known = sorted([k for k in table.columns if not k.startswith("init_")] + list(mech.states))
+        raise KeyError(f"{self._name} has no parameter or state {name!r}; it has {known}")
+
+    def set(self, name: str, value: Any) -> None:
+        """Set a parameter (``"gS"``, ``"tau"``, ``"weight"`` µS, ``"delay"`` ms, ...) or an
+        initial state of the selected synapses: one number or one per synapse."""
+        key = self._column(name)
+        values = np.asarray(value, dtype=np.float64)
+        values = np.full(self.n, float(values)) if values.ndim == 0 else values
+        if values.shape != (self.n,):
+            raise ValueError(f"set({name!r}, ...) got {values.shape} values for {self.n} synapses")
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"set({name!r}, ...) got a non-finite value")
+        unit = self._table().mechanism.units.get(name, "")
+        if (unit == "uS" or name == "weight") and np.any(values < 0):
+            raise ValueError(f"{self._name} {name} is a conductance and must be >= 0 µS; got {values[values < 0][0]}")
+        if name == "delay":
+            _check_delays(values)
+        self._table().columns[key][self._index] = values
+        self._network._touch()
+
+    def get(self, name: str) -> np.ndarray:
+        """Values of a parameter (or initial state, NaN: default) of the selected synapses."""
+        return self._table().columns[self._column(name)][self._index].copy()
+
+    def make_trainable(self, name: str, init_value: Any = None, shared: bool = True) -> None:
+        """Make a synapse parameter trainable: one value for the selection (``shared``) or one
+        per synapse."""
+        from .trainable import Trainable
+
+        key = self._column(name)
+        groups = [self._index] if shared else [np.array([i]) for i in self._index]
+        column = self._table().columns[key]
+        if init_value is None:
+            initial = np.array([np.mean(column[g]) for g in groups])
+        else:
+            arr = np.asarray(init_value, dtype=np.float64)
+            initial = np.full(len(groups), float(arr)) if arr.ndim == 0 else arr
+        if initial.shape != (len(groups),) or np.any(np.isnan(initial)):
+            raise ValueError(f"make_trainable({name!r}): give init_value (one, or one per group of {len(groups)})")
+        comps = np.concatenate(groups)
+        index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
+        self._network._trainables.append(Trainable(f"{self._name}_{key}", comps, index, initial, "param"))
+        self._network._touch()
+
+
+def _check_delays(delays: np.ndarray) -> None:
+    if np.any(~np.isfinite(delays)) or np.any(delays < 0):
+        raise ValueError(f"synaptic delays must be finite and >= delta_t (ms); got {delays[~(delays >= 0)][:1]}")

@@ -1,0 +1,117 @@
+"""The synapse library: graded synapses and NEURON's event-driven ExpSyn and Exp2Syn."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from .mechanisms.synapse import Synapse
+
+__all__ = ["Exp2Syn", "ExpSyn", "GapJunction", "Ionotropic", "TanhRate"]
+
+
+class Ionotropic(Synapse):
+    """Graded chemical synapse with sigmoidal release (Prinz, Bucher & Marder 2004, Nat.
+    Neurosci. 7:1345; also Abbott & Marder 1998).
+
+    ``ds/dt = (s_inf - s) / tau_s``, ``s_inf = 1 / (1 + exp((vTh - v_pre) / delta))``,
+    ``tau_s = (1 - s_inf) / kMinus``; current ``i = gS s (v - eS)``. ``s`` advances by
+    exponential Euler on the new presynaptic voltage.
+
+    Parameters: ``gS`` (µS, 1e-4), ``eS`` (mV, 0), ``vTh`` (mV, -35), ``delta`` (mV, 10),
+    ``kMinus`` (1/ms, 1/40). State: ``s``.
+    """
+
+    params = {"gS": 1e-4, "eS": 0.0, "vTh": -35.0, "delta": 10.0, "kMinus": 1.0 / 40.0}
+    units = {"gS": "uS", "eS": "mV", "vTh": "mV", "delta": "mV", "kMinus": "1/ms"}
+    states = {"s": 0.0}
+
+    def _steady(self, v_pre, p):
+        return 1.0 / (1.0 + jnp.exp((p["vTh"] - v_pre) / p["delta"]))
+
+    def init_states(self, v, v_pre, p):
+        return {"s": self._steady(v_pre, p)}
+
+    def current(self, s, v, v_pre, p):
+        return p["gS"] * s["s"] * (v - p["eS"])
+
+    def update_states(self, s, v, v_pre, dt, p):
+        s_inf = self._steady(v_pre, p)
+        rate = p["kMinus"] / (1.0 - s_inf)  # 1 / tau_s
+        return {"s": s_inf + (s["s"] - s_inf) * jnp.exp(-dt * rate)}
+
+
+class TanhRate(Synapse):
+    """Rate synapse for networks of rate units: ``i = -gS tanh((v_pre - x0) slope)``.
+
+    An inward (depolarising for ``gS > 0``) current that saturates with the presynaptic
+    rate or voltage; no state. Parameters: ``gS`` (nA, 1e-2), ``x0`` (mV or rate, 0),
+    ``slope`` (1/mV or 1/rate, 1).
+    """
+
+    params = {"gS": 1e-2, "x0": 0.0, "slope": 1.0}
+    units = {"gS": "nA"}
+
+    def current(self, s, v, v_pre, p):
+        return -p["gS"] * jnp.tanh((v_pre - p["x0"]) * p["slope"])
+
+
+class ExpSyn(Synapse):
+    """NEURON's ``ExpSyn``: a conductance that jumps by the connection weight (µS) on each
+    spike and decays with ``tau``: ``i = g (v - e)``. Parameters: ``tau`` (ms, 0.1),
+    ``e`` (mV, 0). State: ``g`` (µS)."""
+
+    params = {"tau": 0.1, "e": 0.0}
+    units = {"tau": "ms", "e": "mV"}
+    states = {"g": 0.0}
+    event_driven = True
+
+    def current(self, s, v, v_pre, p):
+        return s["g"] * (v - p["e"])
+
+    def update_states(self, s, v, v_pre, dt, p):
+        return {"g": s["g"] * jnp.exp(-dt / p["tau"])}
+
+    def receive(self, s, weight, p):
+        return {"g": s["g"] + weight}
+
+
+class Exp2Syn(Synapse):
+    """NEURON's ``Exp2Syn``: rise ``tau1`` and decay ``tau2`` (ms); ``g = B - A`` scaled so
+    that a weight ``w`` (µS) gives a peak conductance ``w``; ``i = g (v - e)``.
+
+    Parameters: ``tau1`` (0.1), ``tau2`` (10), ``e`` (mV, 0). States: ``A``, ``B`` (µS).
+    As NEURON, ``tau1`` is limited to ``[1e-9, 0.9999] * tau2``.
+    """
+
+    params = {"tau1": 0.1, "tau2": 10.0, "e": 0.0}
+    units = {"tau1": "ms", "tau2": "ms", "e": "mV"}
+    states = {"A": 0.0, "B": 0.0}
+    event_driven = True
+
+    def _tau1(self, p):
+        return jnp.clip(p["tau1"], 1e-9 * p["tau2"], 0.9999 * p["tau2"])
+
+    def current(self, s, v, v_pre, p):
+        return (s["B"] - s["A"]) * (v - p["e"])
+
+    def update_states(self, s, v, v_pre, dt, p):
+        return {"A": s["A"] * jnp.exp(-dt / self._tau1(p)), "B": s["B"] * jnp.exp(-dt / p["tau2"])}
+
+    def receive(self, s, weight, p):
+        tau1, tau2 = self._tau1(p), p["tau2"]
+        t_peak = tau1 * tau2 / (tau2 - tau1) * jnp.log(tau2 / tau1)
+        factor = 1.0 / (jnp.exp(-t_peak / tau2) - jnp.exp(-t_peak / tau1))
+        return {"A": s["A"] + weight * factor, "B": s["B"] + weight * factor}
+
+
+class GapJunction(Synapse):
+    """An electrical synapse: a conductance ``gGap`` (µS) between two points, part of the
+    implicit voltage solve (exact and stable for any coupling strength while the gap
+    junctions and cells form no loop; junctions that close a loop couple through the
+    previous step's voltages). Connect it like any synapse; it has no direction."""
+
+    params = {"gGap": 1e-3}
+    units = {"gGap": "uS"}
+
+    def current(self, s, v, v_pre, p):
+        return p["gGap"] * (v - v_pre)

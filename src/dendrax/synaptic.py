@@ -1,0 +1,131 @@
+"""The network's work in one time step: spike delivery, synaptic currents, spike detection.
+
+Event timing follows NEURON's fixed step: a spike is detected in the step where the
+voltage at its source crosses the threshold upwards (its time is the end of that step);
+a connection with delay ``d`` delivers it at the start of the step ``round(d / dt)`` steps
+later, where the synapse's `receive` adds the weight before the currents are computed.
+Spikes are kept in a ring buffer over sources (``history`` rows, one per step), so memory
+grows with the number of sources and the longest delay, not with the number of synapses.
+
+Gradients flow through the synaptic conductances and weights; a threshold crossing is a
+step function, whose derivative is zero unless a `Surrogate` is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array
+
+from .compile.network import NetworkLayout
+
+__all__ = ["Surrogate", "delay_steps", "deliver", "detect_spikes", "synaptic_terms", "update_synapses"]
+
+
+class Surrogate(eqx.Module):
+    """A surrogate gradient for threshold crossings: forward a step, backward the derivative
+    of ``sigmoid(beta (v - threshold))`` (``beta`` in 1/mV)."""
+
+    beta: float = eqx.field(default=1.0, static=True)
+
+
+def _crossing(v_old: Array, v_new: Array, threshold: Array, surrogate: Surrogate | None) -> Array:
+    step = ((v_old < threshold) & (v_new >= threshold)).astype(v_new.dtype)
+    if surrogate is None:
+        return jax.lax.stop_gradient(step)
+    smooth = jax.nn.sigmoid(surrogate.beta * (v_new - threshold)) * (1.0 - jax.nn.sigmoid(surrogate.beta * (v_old - threshold)))
+    return smooth + jax.lax.stop_gradient(step - smooth)
+
+
+def delay_steps(delay: Array, dt: Array) -> Array:
+    """Delivery lag in steps: ``round(delay / dt)``, halves rounded up (as NEURON)."""
+    return jnp.floor(delay / dt + 0.5 + 1e-9).astype(jnp.int32)
+
+
+def deliver(
+    network: NetworkLayout,
+    syn_states: tuple[dict[str, Array], ...],
+    syn_params: tuple[dict[str, Array], ...],
+    weights: tuple[Array, ...],
+    lags: tuple[Array, ...],
+    history: Array,
+    t_index: Array,
+) -> tuple[dict[str, Array], ...]:
+    """Synapse states after receiving the spikes that arrive at the start of step ``t_index``."""
+    out = list(syn_states)
+    rows = history.shape[0]
+    for k, group in enumerate(network.groups):
+        if not group.mechanism.event_driven:
+            continue
+        row = jnp.mod(t_index - 1 - lags[k], rows)
+        arrived = history[row, group.source] * weights[k]
+        out[k] = group.mechanism.receive(syn_states[k], arrived, syn_params[k])
+    return tuple(out)
+
+
+def synaptic_terms(
+    network: NetworkLayout,
+    syn_states: tuple[dict[str, Array], ...],
+    syn_params: tuple[dict[str, Array], ...],
+    v: Array,
+    diag: Array,
+    rhs: Array,
+    gap_explicit: Array,
+) -> tuple[Array, Array, Array]:
+    """Add the synapses' linearised currents (nA, µS) to the voltage equation.
+
+    Returns the new ``diag`` and ``rhs`` and the synaptic current flowing into each node
+    at the present voltages (nA; the input of point neurons).
+    """
+    inward = jnp.zeros_like(v)
+    for group, s, p in zip(network.groups, syn_states, syn_params):
+        v_pre = v[group.pre]
+
+        def current(v_post, group=group, s=s, p=p, v_pre=v_pre):
+            return group.mechanism.current(s, v_post, v_pre, p)
+
+        v_post = v[group.post]
+        i, g = jax.jvp(current, (v_post,), (jnp.ones_like(v_post),))
+        diag = diag.at[group.post].add(g)
+        rhs = rhs.at[group.post].add(g * v_post - i)
+        inward = inward.at[group.post].add(-i)
+    if len(network.gaps_explicit):
+        a, b = network.gaps_explicit[:, 0], network.gaps_explicit[:, 1]
+        g = gap_explicit
+        diag = diag.at[a].add(g).at[b].add(g)
+        rhs = rhs.at[a].add(g * v[b]).at[b].add(g * v[a])
+        inward = inward.at[a].add(g * (v[b] - v[a])).at[b].add(g * (v[a] - v[b]))
+    return diag, rhs, inward
+
+
+def update_synapses(
+    network: NetworkLayout,
+    syn_states: tuple[dict[str, Array], ...],
+    syn_params: tuple[dict[str, Array], ...],
+    v_new: Array,
+    dt: Array,
+) -> tuple[dict[str, Array], ...]:
+    """Synapse states one step later (on the new voltages)."""
+    return tuple(
+        group.mechanism.update_states(s, v_new[group.post], v_new[group.pre], dt, p)
+        for group, s, p in zip(network.groups, syn_states, syn_params)
+    )
+
+
+def detect_spikes(
+    network: NetworkLayout,
+    v_old: Array,
+    v_new: Array,
+    point_states: tuple[Mapping[str, Array], ...],
+    surrogate: Surrogate | None,
+) -> Array:
+    """1.0 for each source that spiked in this step, else 0.0."""
+    nodes = network.source_nodes
+    spikes = _crossing(v_old[nodes], v_new[nodes], jnp.asarray(network.source_thresholds, v_new.dtype), surrogate)
+    for i, (k, pos) in enumerate(network.source_point):
+        if k >= 0:
+            spikes = spikes.at[i].set(point_states[k]["spike"][pos])
+    return spikes
