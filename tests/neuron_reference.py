@@ -8,6 +8,8 @@ recordings. NEURON's HH rate tables are turned off: dendrax evaluates the rates 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 # dendrax name -> (NEURON mechanism, {dendrax parameter: NEURON range variable})
@@ -17,6 +19,23 @@ MECHANISMS = {
 }
 STATES = {"HH_m": "m_hh", "HH_h": "h_hh", "HH_n": "n_hh"}
 ION_VARIABLES = ("ena", "ek")
+
+
+def _add_channel_library():
+    """The channel library: reference mechanisms tests/mod/dx_<Name>.mod, with dendrax's
+    parameter names (built and loaded by tests.neuron_mechanisms.compiled_mechanisms())."""
+    import dendrax.channels as channels
+
+    for path in sorted((Path(__file__).parent / "mod").glob("dx_*.mod")):
+        name = path.stem[3:]
+        mech = getattr(channels, name, None)
+        if mech is None:  # a reference for something else (a synapse, ...)
+            continue
+        MECHANISMS[name] = (path.stem, {k: f"{k}_{path.stem}" for k in mech.params})
+        STATES.update({f"{name}_{s}": s if s in mech.writes else f"{s}_{path.stem}" for s in mech.states})
+
+
+_add_channel_library()
 
 
 def build(h, module):

@@ -57,6 +57,8 @@ class Mechanism(eqx.Module):
             equation at the model's temperature; elsewhere it is a parameter.
         nonnegative: parameters that must not be negative (conductances by default: every
             parameter whose unit is ``S/cm2``).
+        positive: parameters and states that must be > 0 (by default every one whose unit is
+            a concentration, ``mM``, or a length, ``um``; a mechanism adds its time constants).
 
     The methods receive ``p``, a dict with the mechanism's parameters under their short
     names, the variables of its ions and ``celsius`` (°C), each an array over the
@@ -82,6 +84,25 @@ class Mechanism(eqx.Module):
     @property
     def nonnegative(self) -> tuple[str, ...]:
         return tuple(k for k in self.params if self.units.get(k, "").replace(" ", "") in ("S/cm2", "S/cm²"))
+
+    @property
+    def positive(self) -> tuple[str, ...]:
+        strictly = ("mM", "um", "µm")
+        return tuple(
+            k for k in (*self.params, *self.states) if self.units.get(k, "").replace(" ", "") in strictly
+        )
+
+    def __check_init__(self):
+        # Defaults out of their physical range: a clear error when the mechanism is created.
+        defaults = {**self.states, **self.params}
+        bounds = [(k, ">=", defaults[k] >= 0.0) for k in self.nonnegative]
+        bounds += [(k, ">", defaults[k] > 0.0) for k in self.positive]
+        for k, bound, ok in bounds:
+            if not ok:
+                unit = self.units.get(k, "")
+                raise ValueError(
+                    f"{type(self).__name__}: the default of {k!r} must be {bound} 0 {unit}; got {defaults[k]}"
+                )
 
     def init_states(self, v: Float[Array, " n"], p: Mapping[str, Array]) -> dict[str, Array]:
         """States at the start of a simulation (default: the declared values)."""

@@ -14,11 +14,12 @@ GAS_CONSTANT = 8.31446261815324
 VALENCE = {"na": 1, "k": 1, "ca": 2}
 
 # NEURON's defaults: reversal potential (mV), intra- and extracellular concentration (mM).
-# eca: the Nernst potential of the default concentrations at 6.3 °C.
+# eca: NEURON's eca0_ca_ion, 12.5 mV * ln(cao / cai) = 132.458 mV (not the Nernst value of
+# these concentrations at 6.3 °C, 127.59 mV); it applies where no mechanism writes cai.
 ION_DEFAULTS: dict[str, dict[str, float]] = {
     "na": {"ena": 50.0, "nai": 10.0, "nao": 140.0},
     "k": {"ek": -77.0, "ki": 54.4, "ko": 2.5},
-    "ca": {"eca": 127.58951061761749, "cai": 5e-5, "cao": 2.0},
+    "ca": {"eca": 132.4579341637009, "cai": 5e-5, "cao": 2.0},
 }
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..mechanisms.ions import ION_DEFAULTS
 from .site import Site
 from .tree import GEOMETRY
 
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
     from .module import Module
 
 __all__ = ["View"]
+
+# Ion concentrations (mM) that `set` accepts: "nai", "nao", "ki", ..., "cao".
+ION_CONCENTRATIONS = {var for ion in ION_DEFAULTS.values() for var in ion if not var.startswith("e")}
 
 POSITIVE = {
     "length": "µm",
@@ -208,9 +212,14 @@ class View:
                     f"more of the selection); insert it there before setting {key!r}"
                 )
             if short in mech.nonnegative and np.any(values < 0.0):
-                raise ValueError(
-                    f"{key} is a conductance and must be >= 0 {mech.units.get(short, '')}; got {values[values < 0][0]}"
-                )
+                unit = mech.units.get(short, "")
+                what = " is a conductance and" if unit.replace(" ", "") in ("S/cm2", "S/cm²") else ""
+                raise ValueError(f"{key}{what} must be >= 0 {unit}; got {values[values < 0][0]}")
+            if short in mech.positive and np.any(values <= 0.0):
+                unit = mech.units.get(short, "")
+                raise ValueError(f"{key} must be > 0 {unit}; got {values[values <= 0][0]}")
+        elif key in ION_CONCENTRATIONS and np.any(values <= 0.0):
+            raise ValueError(f"{key} is a concentration and must be > 0 mM; got {values[values <= 0][0]}")
         module._data.columns[key][comps] = values
         if key in GEOMETRY:
             for k in module._data.shape:

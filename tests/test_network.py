@@ -1,0 +1,207 @@
+"""Networks against NEURON (NetCon delays, gap junctions, graded synapses), connectivity
+helpers, gradients through synapses, and bad input."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dendrax as dx
+from dendrax.channels import HH
+
+from .neuron_mechanisms import compiled_mechanisms
+
+DT = 0.025
+# With the same spike-detection and delivery rules as NEURON's fixed step, spike times agree
+# exactly up to NEURON's 1e-10 ms time offset; the issue's bar is 0.1 ms.
+SPIKE_TOL = 1e-6
+# Gap junctions: NEURON's LinearMechanism is the same implicit coupling: round-off.
+GAP_TOL = 1e-6
+
+
+def hh_cell():
+    cell = dx.Cell(
+        [dx.Branch(length=20.0, radius=10.0, ncomp=1), dx.Branch(length=150.0, radius=1.0, ncomp=5),
+         dx.Branch(length=100.0, radius=0.6, ncomp=3)],
+        parents=[-1, 0, 1],
+    )
+    cell.insert(HH())
+    return cell
+
+
+def neuron_cell(h, i):
+    soma, d1, d2 = (h.Section(name=f"{n}{i}") for n in ("soma", "dend", "tip"))
+    soma.L, soma.diam = 20.0, 20.0
+    d1.L, d1.diam, d1.nseg = 150.0, 2.0, 5
+    d2.L, d2.diam, d2.nseg = 100.0, 1.2, 3
+    d1.connect(soma(1.0))
+    d2.connect(d1(1.0))
+    for s in (soma, d1, d2):
+        s.insert("hh")
+    return soma, d1, d2
+
+
+def test_ring_of_cells_with_delays_matches_neuron(neuron_h):
+    h, n, t_max = neuron_h, 8, 200.0
+    net = dx.Network([hh_cell()] * n)
+    for i in range(n):
+        dx.connect(net.cell(i), net.cell((i + 1) % n).branch(1).loc(0.5), dx.synapses.ExpSyn(), weight=0.05, delay=1.0 + 0.3 * i)
+    net.synapses.ExpSyn.set("tau", 2.0)
+    net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(1.0, 1.0, 1.0, DT, t_max))
+    net.record_spikes(threshold=10.0)
+    spikes = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))
+    ours = [np.flatnonzero(row) * DT for row in spikes]
+
+    cells = [neuron_cell(h, i) for i in range(n)]
+    keep, recorded = [], []
+    for i in range(n):
+        syn = h.ExpSyn(cells[(i + 1) % n][1](0.5))
+        syn.tau = 2.0
+        nc = h.NetCon(cells[i][0](0.5)._ref_v, syn, sec=cells[i][0])
+        nc.threshold, nc.delay, nc.weight[0] = 10.0, 1.0 + 0.3 * i, 0.05
+        times = h.Vector()
+        nc.record(times)
+        keep += [syn, nc]
+        recorded.append(times)
+    ic = h.IClamp(cells[0][0](0.5))
+    ic.delay, ic.dur, ic.amp = 1.0, 1.0, 1.0
+    h.finitialize(-65.0)
+    h.continuerun(t_max)
+    for i in range(n):
+        ref = np.array(recorded[i])
+        assert len(ref) >= 8 and len(ours[i]) == len(ref), (i, len(ours[i]), len(ref))
+        assert np.max(np.abs(ours[i] - ref)) < SPIKE_TOL
+
+
+def test_gap_junction_pair_matches_neuron(neuron_h):
+    h, t_max, g = neuron_h, 30.0, 0.005
+    cell = dx.Cell([dx.Branch(length=20.0, radius=10.0, ncomp=1), dx.Branch(length=150.0, radius=1.0, ncomp=5)], parents=[-1, 0])
+    cell.insert(HH())
+    net = dx.Network([cell, cell])
+    dx.connect(net.cell(0).branch(1).loc(0.9), net.cell(1).branch(1).loc(0.9), dx.synapses.GapJunction())
+    net.synapses.GapJunction.set("gGap", g)
+    net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(2.0, 5.0, 0.6, DT, t_max))
+    for i in range(2):
+        net.cell(i).branch(0).loc(0.5).record("v")
+        net.cell(i).branch(1).loc(0.9).record("v")
+    ours = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))
+
+    cells = []
+    for i in range(2):
+        soma, d = h.Section(name=f"s{i}"), h.Section(name=f"d{i}")
+        soma.L, soma.diam, d.L, d.diam, d.nseg = 20.0, 20.0, 150.0, 2.0, 5
+        d.connect(soma(1.0))
+        soma.insert("hh")
+        d.insert("hh")
+        cells.append((soma, d))
+    # LinearMechanism rows are current densities: scale the conductance by each node's area.
+    a0, a1 = cells[0][1](0.9).area(), cells[1][1](0.9).area()
+    gm = h.Matrix(2, 2)
+    gm.setval(0, 0, g * 100 / a0)
+    gm.setval(0, 1, -g * 100 / a0)
+    gm.setval(1, 0, -g * 100 / a1)
+    gm.setval(1, 1, g * 100 / a1)
+    cm, y, b = h.Matrix(2, 2), h.Vector(2), h.Vector(2)
+    sl = h.SectionList()
+    sl.append(sec=cells[0][1])
+    sl.append(sec=cells[1][1])
+    lm = h.LinearMechanism(cm, gm, y, b, sl, h.Vector([0.9, 0.9]))
+    ic = h.IClamp(cells[0][0](0.5))
+    ic.delay, ic.dur, ic.amp = 2.0, 5.0, 0.6
+    recs = [h.Vector().record(cells[i][j](x)._ref_v) for i in range(2) for j, x in ((0, 0.5), (1, 0.9))]
+    h.finitialize(-65.0)
+    h.continuerun(t_max)
+    ref = np.array([r.as_numpy() for r in recs])
+    del lm
+    assert ref[2].max() > 0.0  # the second cell fires through the gap junction
+    assert np.max(np.abs(ours - ref)) < GAP_TOL
+
+
+def test_graded_synapse_matches_its_mod_file(neuron_h):
+    compiled_mechanisms()
+    h, t_max = neuron_h, 40.0
+    net = dx.Network([hh_cell()] * 2)
+    dx.connect(net.cell(0).branch(2).loc(1.0), net.cell(1).branch(1).loc(0.3), dx.synapses.Ionotropic())
+    net.synapses.Ionotropic.set("gS", 0.02)
+    net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(2.0, 20.0, 0.5, DT, t_max))
+    net.cell(1).branch(1).loc(0.3).record("v")
+    net.cell(1).branch(0).loc(0.5).record("v")
+    ours = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))
+
+    a, b = neuron_cell(h, 0), neuron_cell(h, 1)
+    syn = h.dx_GradedSyn(b[1](0.3))
+    syn.gS = 0.02
+    h.setpointer(a[2](1.0)._ref_v, "vpre", syn)
+    ic = h.IClamp(a[0](0.5))
+    ic.delay, ic.dur, ic.amp = 2.0, 20.0, 0.5
+    recs = [h.Vector().record(b[1](0.3)._ref_v), h.Vector().record(b[0](0.5)._ref_v)]
+    h.finitialize(-65.0)
+    h.continuerun(t_max)
+    ref = np.array([r.as_numpy() for r in recs])
+    assert np.ptp(ref[0]) > 5.0  # the synapse does something
+    assert np.mean(np.abs(ours - ref)) < 1e-6 and np.max(np.abs(ours - ref)) < 1e-5
+
+
+def test_connectivity_helpers_make_the_requested_pairs():
+    net = dx.Network([dx.Compartment()] * 10)
+    dx.fully_connect(net.cell(range(4)), net.cell(range(2, 6)), dx.synapses.ExpSyn())
+    assert net.synapses.ExpSyn.n == 4 * 4 - 2  # cells 2 and 3 are in both: no self-connections
+    pre = net._synapse_tables["ExpSyn"]
+    assert np.all(net.cell_of(np.stack([pre.pre_kind, pre.pre_index], 1)) != net.cell_of(np.stack([pre.post_kind, pre.post_index], 1)))
+    dx.fully_connect(net.cell([0, 1]), net.cell([0, 1]), dx.synapses.Exp2Syn(), allow_self=True)
+    assert net.synapses.Exp2Syn.n == 4
+    a = dx.Network([dx.Compartment()] * 50)
+    b = dx.Network([dx.Compartment()] * 50)
+    for nw in (a, b):
+        dx.sparse_connect(nw.cell("all"), nw.cell("all"), dx.synapses.ExpSyn(), p=0.2, seed=3)
+    ta, tb = a._synapse_tables["ExpSyn"], b._synapse_tables["ExpSyn"]
+    np.testing.assert_array_equal(ta.pre_index, tb.pre_index)
+    np.testing.assert_array_equal(ta.post_index, tb.post_index)
+    assert abs(ta.n / (50 * 49) - 0.2) < 0.03  # binomial: sd 0.008
+    m = np.zeros((3, 4))
+    m[0, 1], m[2, 3], m[1, 0] = 0.01, 0.02, 0.03
+    c = dx.Network([dx.Compartment()] * 7)
+    dx.connectivity_matrix_connect(c.cell([0, 1, 2]), c.cell([3, 4, 5, 6]), dx.synapses.ExpSyn(), m)
+    assert c.synapses.ExpSyn.n == 3
+    np.testing.assert_allclose(np.sort(c.synapses.ExpSyn.get("weight")), [0.01, 0.02, 0.03])
+
+
+def test_gradient_with_respect_to_synaptic_weights():
+    net = dx.Network([hh_cell()] * 2)
+    dx.connect(net.cell(0), net.cell(1).branch(1).loc(0.5), dx.synapses.ExpSyn(), weight=0.01, delay=1.0)
+    net.synapses.ExpSyn.set("tau", 3.0)
+    net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(1.0, 1.0, 1.0, DT, 15.0))
+    net.cell(1).branch(0).loc(0.5).record("v")
+    net.synapses.ExpSyn.make_trainable("weight")
+    sim = dx.simulator(net, t_max=15.0, delta_t=DT)
+
+    def loss(p):
+        return jnp.mean((sim(p) + 65.0) ** 2)
+
+    params = net.get_parameters()
+    grad = float(jax.grad(loss)(params)[0]["ExpSyn_weight"][0])
+    h = 1e-7
+    fd = (float(loss([{"ExpSyn_weight": params[0]["ExpSyn_weight"] + h}])) - float(loss([{"ExpSyn_weight": params[0]["ExpSyn_weight"] - h}]))) / (2 * h)
+    assert abs(grad) > 0
+    np.testing.assert_allclose(grad, fd, rtol=1e-5)
+
+
+def test_bad_network_input():
+    net = dx.Network([hh_cell()] * 2)
+    with pytest.raises(IndexError):
+        dx.connect(net.cell(0), net.cell(1).branch(7).loc(0.5), dx.synapses.ExpSyn())
+    with pytest.raises(ValueError, match="weights are conductances"):
+        dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=-1.0)
+    with pytest.raises(ValueError, match="shape"):
+        dx.connectivity_matrix_connect(net.cell([0, 1]), net.cell([0, 1]), dx.synapses.ExpSyn(), np.ones((3, 2)))
+    with pytest.raises(ValueError, match="graded synapse"):
+        dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic(), delay=2.0)
+    with pytest.raises(TypeError, match="instance"):
+        dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn)
+    assert "ExpSyn" not in net._synapse_tables  # nothing half-built
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), delay=0.01)
+    net.cell(1).branch(0).loc(0.5).record("v")
+    with pytest.raises(ValueError, match="shorter than delta_t"):
+        dx.integrate(net, t_max=1.0, delta_t=0.025)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        net.synapses.ExpSyn.set("weight", -0.5)
