@@ -138,3 +138,13 @@ def test_recording_a_parameter_or_absent_state():
         c.record("HH_gNa")
     with pytest.raises(ValueError, match="is not there"):
         c.branch(0).loc(1.0).record("HH_m")
+
+
+def test_out_of_range_overrides_at_call_time():
+    c = cell()
+    with pytest.raises(ValueError, match="must be > 0"):
+        dx.integrate(c, t_max=1.0, params={"radius": -1.0})
+    with pytest.raises(ValueError, match="must be >= 0"):
+        dx.integrate(c, t_max=1.0, params={"HH_gNa": -0.1})
+    with pytest.raises(ValueError, match="non-finite"):
+        dx.integrate(c, t_max=1.0, params={"HH_gK": float("nan")})

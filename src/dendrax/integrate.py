@@ -223,6 +223,7 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
         if not jnp.issubdtype(arr.dtype, jnp.floating):
             arr = arr.astype(jnp.result_type(float))
         expected = system.params[name].shape
+        _check_range(system, name, arr)
         if arr.shape == ():
             arr = jnp.broadcast_to(arr, expected)
         elif arr.shape != expected:
@@ -232,6 +233,25 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
             )
         out[name] = arr
     return out
+
+
+def _check_range(system: System, name: str, value: Array) -> None:
+    """Physical range of a concrete override (traced values are the caller's business)."""
+    if isinstance(value, jax.core.Tracer):
+        return
+    arr = np.asarray(value)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"params[{name!r}] contains a non-finite value")
+    positive = {"length", "radius", "capacitance", "axial_resistivity", "nai", "nao", "ki", "ko", "cai", "cao"}
+    nonnegative: set[str] = set()
+    for pl in system.layout.placements:
+        mech = pl.mechanism
+        nonnegative |= {f"{pl.name}_{k}" for k in mech.nonnegative}
+        positive |= {f"{pl.name}_{k}" for k in mech.positive}
+    if name in positive and np.any(arr <= 0):
+        raise ValueError(f"params[{name!r}] must be > 0; got {arr[arr <= 0].ravel()[0]}")
+    if name in nonnegative and np.any(arr < 0):
+        raise ValueError(f"params[{name!r}] must be >= 0; got {arr[arr < 0].ravel()[0]}")
 
 
 def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str, many: str) -> Array:

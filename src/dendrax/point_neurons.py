@@ -40,6 +40,10 @@ class LIF(PointNeuron):
     units = {"C": "nF", "gLeak": "uS", "eLeak": "mV", "vTh": "mV", "vReset": "mV", "tRef": "ms"}
     states = {"refractory": 0.0, "spike": 0.0}
 
+    @property
+    def positive(self):
+        return ("C", "gLeak")
+
     def update_voltage(self, v, s, i_in, dt, p):
         v_inf = p["eLeak"] + i_in / p["gLeak"]
         v_free = v_inf + (v - v_inf) * jnp.exp(-dt * p["gLeak"] / p["C"])
@@ -69,6 +73,10 @@ class Izhikevich(PointNeuron):
     params = {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "C": 1.0}
     units = {"a": "1/ms", "b": "1/ms", "c": "mV", "d": "mV/ms", "C": "nF"}
     states = {"u": -13.0, "spike": 0.0}
+
+    @property
+    def positive(self):
+        return ("C",)
 
     def update_voltage(self, v, s, i_in, dt, p):
         u = s["u"]
@@ -107,6 +115,10 @@ class AdEx(PointNeuron):
     }
     states = {"w": 0.0, "spike": 0.0}
 
+    @property
+    def positive(self):
+        return ("C", "gLeak", "deltaT", "tauW")
+
     def update_voltage(self, v, s, i_in, dt, p):
         w = s["w"]
         spiking = p["gLeak"] * p["deltaT"] * jnp.exp((jnp.minimum(v, p["vPeak"]) - p["vT"]) / p["deltaT"])
@@ -134,6 +146,10 @@ class RateNeuron(PointNeuron):
     params = {"tau": 10.0, "gain": 1.0, "scale": 1.0}
     units = {"tau": "ms", "scale": "nA"}
     states = {"spike": 0.0}
+
+    @property
+    def positive(self):
+        return ("tau", "scale")
 
     def update_voltage(self, v, s, i_in, dt, p):
         target = p["gain"] * jnp.tanh(i_in / p["scale"])
