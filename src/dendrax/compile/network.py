@@ -120,6 +120,8 @@ def gap_junction_nodes(module, site_node: Callable[[Site], int]) -> np.ndarray:
 
 def split_loops(n_nodes: int, edges: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which gap junctions keep the graph a forest (implicit) and which close a loop."""
+    if len(gaps) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     parent = np.arange(n_nodes)
 
     def find(a):
@@ -174,9 +176,15 @@ def compile_network(module, site_node, rank: np.ndarray, placements, implicit: n
     all_thresholds = np.concatenate(requests_threshold + [rec_thresholds]).astype(np.float64)
     is_point = np.isin(all_nodes, np.fromiter(point_nodes, np.int64, len(point_nodes)))
     all_thresholds = np.where(is_point, np.inf, all_thresholds)
-    keys = np.stack([all_nodes.astype(np.float64), all_thresholds], axis=1)
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True) if len(keys) else (np.zeros((0, 2)), np.zeros(0, np.int64))
+    # Unique (node, threshold) pairs through one integer key (thresholds are few).
+    levels, level_of = np.unique(all_thresholds, return_inverse=True)
+    keys = all_nodes * max(len(levels), 1) + np.asarray(level_of).reshape(-1)
+    unique_keys, inverse = np.unique(keys, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
+    unique = np.stack(
+        [unique_keys // max(len(levels), 1), levels[unique_keys % max(len(levels), 1)] if len(levels) else unique_keys * 0.0],
+        axis=1,
+    ).astype(np.float64)
     groups, offset = [], 0
     for i, (t, pre, post) in enumerate(groups_raw):
         src = np.zeros(0, np.int64)

@@ -106,11 +106,35 @@ def sparse_connect(
     """Connect each (pre, post) pair independently with probability ``p`` (reproducible with ``seed``)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be a probability in [0, 1]; got {p}")
-    n_pre, n_post = len(_units(pre)), len(_units(post))
-    mask = np.random.default_rng(seed).random((n_pre, n_post)) < p
+    pre_sites, post_sites = _units(pre), _units(post)
+    n_pre, n_post = len(pre_sites), len(post_sites)
+    flat = _bernoulli_positions(np.random.default_rng(seed), n_pre * n_post, p)
+    i, j = flat // n_post, flat % n_post
     if not allow_self:
-        mask &= ~_same_cell(pre, post)
-    _pairs(pre, post, mask, synapse, weight, delay, threshold)
+        net = pre._module
+        keep = net.cell_of(pre_sites[i]) != net.cell_of(post_sites[j])
+        i, j = i[keep], j[keep]
+    _add(pre, post, synapse, pre_sites[i], post_sites[j], weight, delay, threshold)
+
+
+def _bernoulli_positions(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
+    """Indices in ``range(n)`` of independent Bernoulli(p) successes, in O(successes).
+
+    The gaps between successes are geometric; drawn in blocks until past ``n``.
+    """
+    if p <= 0.0 or n == 0:
+        return np.zeros(0, np.int64)
+    if p >= 1.0:
+        return np.arange(n, dtype=np.int64)
+    out, last = [], -1
+    block = max(16, int(n * p * 1.1) + 16)
+    while last < n:
+        gaps = rng.geometric(p, size=block)
+        positions = last + np.cumsum(gaps)
+        out.append(positions)
+        last = int(positions[-1])
+    positions = np.concatenate(out)
+    return positions[positions < n].astype(np.int64)
 
 
 def connectivity_matrix_connect(
