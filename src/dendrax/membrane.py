@@ -69,7 +69,8 @@ def membrane_currents(
     """Total membrane current density and its slope at ``v``, and the density of each ion.
 
     Returns ``(current, conductance, ion_currents)``: mA/cm² and S/cm² per compartment (the
-    slope ``d current / d v`` by forward-mode differentiation), and ``{"ina": ..., ...}``.
+    slope ``d current / d v`` by forward-mode differentiation), and ``{"ina": ..., ...}``
+    (plus ``"i_<Mechanism>"``, each mechanism's own total, mA/cm² per compartment).
     """
     c = layout.n_comps
     v_c = v[:c]
@@ -95,6 +96,8 @@ def membrane_currents(
         else:
             conductance = conductance.at[pl.nodes].add(g)
             current = current.at[pl.nodes].add(i)
+        own_total = jnp.zeros_like(v_c)
+        ion_currents[f"i_{pl.name}"] = i if pl.everywhere else own_total.at[pl.nodes].set(i)
         for ion, value in parts.items():
             if ion == "nonspecific":
                 continue

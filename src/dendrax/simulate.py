@@ -46,6 +46,8 @@ class State(eqx.Module):
         spikes: 1.0 for each spike source that spiked in the last step.
         history: ring buffer of past spikes (rows: steps, columns: sources).
         t_index: number of steps taken.
+        currents: the recorded membrane current densities of the last step (mA/cm²), one
+            row per recorded current name, over compartments.
     """
 
     v: Float[Array, " nodes"]
@@ -54,6 +56,7 @@ class State(eqx.Module):
     spikes: Array | None = None
     history: Array | None = None
     t_index: Array | None = None
+    currents: Array | None = None
 
 
 class Prepared(eqx.Module):
@@ -250,14 +253,24 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         s = group.mechanism.init_states(v[group.post], v[group.pre], p)
         synapses.append({k: jnp.where(jnp.isnan(explicit[k]), x, explicit[k]) if k in explicit else x for k, x in s.items()})
     n_sources = network.n_sources
+    currents = None
+    if layout.recorded_currents:
+        env = membrane.ion_environment(layout, prepared.ion_params, states, prepared.celsius)
+        total, _, parts = membrane.membrane_currents(layout, states, v, env, prepared.mech_params)
+        currents = _current_rows(layout, total, parts)
     return State(
         v=v,
+        currents=currents,
         states=states,
         synapses=tuple(synapses),
         spikes=jnp.zeros((n_sources,), v.dtype),
         history=jnp.zeros((history_rows, n_sources), v.dtype),
         t_index=jnp.zeros((), jnp.int32),
     )
+
+
+def _current_rows(layout, total, parts):
+    return jnp.stack([total if name == "i" else parts[name] for name in layout.recorded_currents])
 
 
 def _clamp_states(layout, states, clamps):
@@ -352,7 +365,10 @@ def step(
         spikes = synaptic.detect_spikes(network, v, v_new, states, surrogate)
         history = history.at[jnp.mod(state.t_index, history.shape[0])].set(spikes)
     t_index = None if state.t_index is None else state.t_index + 1
-    return State(v=v_new, states=states, synapses=synapses, spikes=spikes, history=history, t_index=t_index)
+    currents = _current_rows(layout, current, ion_currents) if layout.recorded_currents else None
+    return State(
+        v=v_new, states=states, synapses=synapses, spikes=spikes, history=history, t_index=t_index, currents=currents
+    )
 
 
 def rest_iteration(
@@ -424,8 +440,11 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
     """The recorded quantities of ``state``, in recording order."""
     layout = system.layout
     parts = [state.v] + [state.states[m][name] for m, name in layout.recording_states]
+    n_state_parts = len(parts)
     if state.spikes is not None and len(state.spikes):
         parts.append(state.spikes)
+    if state.currents is not None:
+        parts += list(state.currents)
     offsets = np.cumsum([0] + [len(x) for x in parts])
     flat = jnp.concatenate(parts)
 
@@ -433,7 +452,10 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
         if kind == -1:
             return i
         if kind == -2:
-            return offsets[-2] + i
+            return offsets[n_state_parts] + i
+        if kind <= -3:
+            has_spikes = int(state.spikes is not None and len(state.spikes) > 0)
+            return offsets[n_state_parts + has_spikes + (-3 - kind)] + i
         return offsets[kind + 1] + i
 
     index = np.array([position(k, i) for k, i in layout.recordings], dtype=np.int64)

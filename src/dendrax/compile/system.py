@@ -24,6 +24,7 @@ from jaxtyping import Array
 from ..mechanisms.channel import Mechanism
 from ..mechanisms.point_neuron import PointNeuron
 from ..model.trainable import Trainable
+from ..model.view import _is_current
 from .network import NetworkLayout, compile_network, gap_junction_nodes, network_params, network_sites, split_loops
 from ..solve.layout import SolverLayout, plan_solver
 
@@ -66,6 +67,9 @@ class Layout:
         recordings: (kind, index): kind ``-1`` a voltage at node ``index``; kind ``k >= 0``
             state ``recording_states[k]`` at position ``index`` of its mechanism's arrays.
         recording_states: (mechanism position, state name) pairs that are recorded.
+            Kind ``-2``: spike source ``index``; kind ``-3 - k``: membrane current
+            ``recorded_currents[k]`` at compartment node ``index``.
+        recorded_currents: the membrane currents that are recorded (``"i"``, ``"ina"``, ...).
         voltage_clamps: (clamp number, node) of each voltage clamp.
         clamped_edges: (edge, clamp number, the other node) for each edge touching a
             clamped node.
@@ -91,6 +95,7 @@ class Layout:
     stimulus_nodes: np.ndarray
     recordings: tuple[tuple[int, int], ...]
     recording_states: tuple[tuple[int, str], ...]
+    recorded_currents: tuple[str, ...]
     voltage_clamps: np.ndarray
     clamped_edges: np.ndarray
     state_clamps: tuple[tuple[int, int, str, int], ...]
@@ -233,6 +238,7 @@ def compile_module(module: Module) -> System:
     recordings, recording_states, names = [], [], []
     mech_pos = {p.name: i for i, p in enumerate(placements_t)}
     n_spike_records = 0
+    recorded_currents: list[str] = []
     for site, var in module._recordings:
         names.append(var)
         if var == "spikes":
@@ -242,6 +248,11 @@ def compile_module(module: Module) -> System:
         node = rank[site_node(site)]
         if var == "v":
             recordings.append((-1, int(node)))
+            continue
+        if _is_current(module, var):
+            if var not in recorded_currents:
+                recorded_currents.append(var)
+            recordings.append((-3 - recorded_currents.index(var), int(node)))
             continue
         mech_name, state, _ = module._owner(var)
         key = (mech_pos[mech_name], state)
@@ -302,7 +313,7 @@ def compile_module(module: Module) -> System:
         h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
     for p in placements_t:
         h.update(repr(p.mechanism).encode() + p.nodes.astype(np.int64).tobytes())
-    h.update(repr((recordings, recording_states, voltage_clamps, state_clamps, diffusions)).encode())
+    h.update(repr((recordings, recording_states, recorded_currents, voltage_clamps, state_clamps, diffusions)).encode())
     for tr in module._trainables:
         h.update(tr.fingerprint())
     h.update(network.fingerprint())
@@ -318,6 +329,7 @@ def compile_module(module: Module) -> System:
         stimulus_nodes=stimulus_nodes,
         recordings=tuple(recordings),
         recording_states=tuple(recording_states),
+        recorded_currents=tuple(recorded_currents),
         voltage_clamps=vc,
         clamped_edges=clamped_edges_arr,
         state_clamps=tuple(state_clamps),

@@ -233,19 +233,34 @@ class View:
         return self._module._data.columns[key][self._comps].copy()
 
     def record(self, name: str = "v") -> None:
-        """Record ``name`` (``"v"``, mV, or a mechanism state such as ``"HH_m"``) at each
-        selected point; `integrate` returns one row per recording, in insertion order."""
+        """Record ``name`` at each selected point; `integrate` returns one row per recording,
+        in insertion order.
+
+        ``name`` is ``"v"`` (mV), a mechanism state (``"HH_m"``), or a membrane current
+        density (mA/cm², outward positive): ``"i"`` (all mechanisms), ``"ina"``, ``"ik"``,
+        ``"ica"`` (one ion) or ``"i_HH"`` (one mechanism). As in NEURON, the current recorded
+        at a time point is the one that drove the step leading to it (evaluated at the
+        previous voltage and states).
+        """
         module = self._module
-        if name != "v":
+        current = _is_current(module, name)
+        if name != "v" and not current:
             key = module._resolve_name(name)
             owner = module._owner(key)
             if owner is None or owner[2] != "state":
-                raise ValueError(f"can record 'v' or a mechanism state (e.g. 'HH_m'); {name!r} is not a state")
+                raise ValueError(
+                    f"can record 'v', a mechanism state (e.g. 'HH_m') or a current ('i', 'ina', 'i_HH'); "
+                    f"{name!r} is not a state"
+                )
             mech_name = owner[0]
             mask = module._mechanisms[mech_name][1]
             for site in self.sites:
                 if site.kind != "comp" or not mask[site.index]:
                     raise ValueError(f"cannot record {name!r} at {site.describe()}: {mech_name} is not there")
+        if current:
+            for site in self.sites:
+                if site.kind != "comp":
+                    raise ValueError(f"membrane currents live in compartments; {site.describe()} has no membrane")
         for site in self.sites:
             module._recordings.append((site, name))
         module._touch()
@@ -351,6 +366,16 @@ class View:
     def __repr__(self) -> str:
         what = f"{len(self._sites)} points" if self._sites is not None else f"{len(self._comps)} compartments"
         return f"View({what} of {type(self._module).__name__})"
+
+
+def _is_current(module, name: str) -> bool:
+    """Whether ``name`` is a recordable membrane current of ``module``."""
+    if name == "i":
+        return True
+    ions = {ion for m, _ in module._mechanisms.values() for ion in m.ions}
+    if name in {f"i{ion}" for ion in ions}:
+        return True
+    return name.startswith("i_") and name[2:] in module._mechanisms
 
 
 def _waveform(values: Any, what: str) -> np.ndarray:
