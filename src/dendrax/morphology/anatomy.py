@@ -1,0 +1,234 @@
+"""Measures of a cell's anatomy, one value per compartment (NumPy, float64).
+
+All take a `Cell` (or any module) and return arrays over its compartments in their order
+(branch-major), so that a comparison gives a mask for ``cell.select``:
+
+    >>> import dendrax as dx
+    >>> cell = dx.Cell([dx.Branch(length=200.0, radius=1.0, ncomp=4)] * 3, parents=[-1, 0, 0])
+    >>> cell.add_group("soma", cell.branch(0))
+    >>> dx.path_distance(cell).tolist()  # from soma(0.5): the centre of its compartment 2
+    [100.0, 50.0, 0.0, 50.0, 100.0, 150.0, 200.0, 250.0, 100.0, 150.0, 200.0, 250.0]
+    >>> far = cell.select(dx.path_distance(cell) > 180.0)
+    >>> far.comps.tolist()
+    [6, 7, 10, 11]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from jaxtyping import Float, Int
+
+from .layout import _topological, branch_points, point_at
+
+if TYPE_CHECKING:
+    from ..model.module import Module
+
+__all__ = [
+    "branch_order",
+    "compartment_centers",
+    "euclidean_distance",
+    "path_distance",
+    "soma_point",
+    "total_area",
+    "total_length",
+]
+
+
+def soma_point(module: Module) -> tuple[int, float]:
+    """``(branch, x)`` of NEURON's usual origin ``soma(0.5)``: the centre of the soma's
+    middle compartment (the one containing x = 0.5, as NEURON's ``h.distance`` takes it), on
+    the root if it is in the ``soma`` group, else on the first branch of that group."""
+    data = module._data
+    soma = data.groups.get("soma")
+    if soma is None or not soma.any():
+        raise ValueError(
+            "this cell has no 'soma' group, so distances have no default origin; name one with "
+            "cell.add_group('soma', cell.branch(0)) or give origin=cell.branch(0).loc(0.0)"
+        )
+    branches = np.unique(data.comp_branch[soma])
+    root = int(np.flatnonzero(data.parent == -1)[0])
+    b = root if root in branches else int(branches[0])
+    n = int(data.ncomp[b])
+    return b, (min(int(0.5 * n), n - 1) + 0.5) / n
+
+
+def _as_point(module: Module, origin: Any) -> tuple[int, float]:
+    from ..model.view import View
+
+    if origin is None:
+        return soma_point(module)
+    if isinstance(origin, tuple) and len(origin) == 2:
+        b, x = int(origin[0]), float(origin[1])
+        if not (0 <= b < module.n_branches and 0.0 <= x <= 1.0):
+            raise ValueError(
+                f"origin (branch, x) must have 0 <= branch < {module.n_branches} and 0 <= x <= 1; got {origin}"
+            )
+        return b, x
+    if isinstance(origin, View):
+        if origin._module is not module:
+            raise ValueError("origin must be a point of the same cell")
+        sites = origin.sites
+        if len(sites) != 1:
+            raise ValueError(
+                f"origin must be a single point, e.g. cell.branch(0).loc(0.5); got {len(sites)} points"
+            )
+        site = sites[0]
+        data = module._data
+        if site.kind == "comp":
+            b = int(data.comp_branch[site.index])
+            k = site.index - int(data.comp_start[b])
+            return b, (k + 0.5) / float(data.ncomp[b])
+        return int(site.index), (0.0 if site.kind == "start" else 1.0)
+    raise TypeError(
+        f"origin must be None (the soma), a point such as cell.branch(0).loc(0.5), or (branch, x); got {origin!r}"
+    )
+
+
+def _branch_lengths(module: Module) -> np.ndarray:
+    data = module._data
+    return np.bincount(data.comp_branch, weights=data.columns["length"], minlength=data.n_branches)
+
+
+def _comp_x(module: Module) -> np.ndarray:
+    data = module._data
+    k = np.arange(data.n_comps) - np.repeat(data.comp_start, data.ncomp)
+    return (k + 0.5) / np.repeat(data.ncomp, data.ncomp)
+
+
+def path_distance(module: Module, origin: Any = None) -> Float[np.ndarray, " comps"]:
+    """Distance along the cell (µm) from ``origin`` to every compartment centre.
+
+    Args:
+        module: the cell.
+        origin: ``None`` for the soma (NEURON's ``h.distance(soma(0.5), seg)``), a point
+            (``cell.branch(3).loc(1.0)``; an interior ``loc`` means that compartment's
+            centre, as in NEURON), or ``(branch, x)`` for the exact fraction ``x`` of a
+            branch (NEURON would take the centre of the compartment containing it).
+
+    A branch connected strictly inside its parent (``parent_x`` in (0, 1)) starts at the
+    centre of the parent's compartment there, where it is connected electrically.
+
+    Returns:
+        (n_comps,) distances in µm, equal to NEURON's ``h.distance(origin, seg)``.
+    """
+    data = module._data
+    bo, xo = _as_point(module, origin)
+    length = _branch_lengths(module)
+    parent = data.parent
+    # A branch hanging strictly inside its parent hangs on the centre of the compartment
+    # there (the node it is connected to, in NEURON and in dendrax's circuit).
+    raw_x = data.parent_x
+    n_parent = data.ncomp[np.maximum(parent, 0)]
+    inner = (raw_x > 0.0) & (raw_x < 1.0)
+    px = np.where(inner, (np.minimum(np.floor(raw_x * n_parent), n_parent - 1) + 0.5) / n_parent, raw_x)
+    order = _topological(parent)
+    dist0 = np.zeros(data.n_branches)  # from the root's 0 end to each branch's 0 end
+    for b in order:
+        p = parent[b]
+        if p >= 0:
+            dist0[b] = dist0[p] + px[b] * length[p]
+    on_chain = np.zeros(data.n_branches, dtype=bool)
+    exit_x = np.zeros(data.n_branches)  # where the path to the origin leaves a chain branch
+    b, x = bo, xo
+    while b >= 0:
+        on_chain[b] = True
+        exit_x[b] = x
+        b, x = int(parent[b]), float(px[b])
+    meet_branch = np.arange(data.n_branches)
+    meet_x = np.full(data.n_branches, np.nan)  # NaN: the compartment's own x (chain branches)
+    for b in order:
+        p = parent[b]
+        if on_chain[b] or p < 0:
+            continue
+        if on_chain[p]:
+            meet_branch[b], meet_x[b] = p, px[b]
+        else:
+            meet_branch[b], meet_x[b] = meet_branch[p], meet_x[p]
+    cb = data.comp_branch
+    cx = _comp_x(module)
+    a = meet_branch[cb]
+    ax = np.where(np.isnan(meet_x[cb]), cx, meet_x[cb])
+    meet = dist0[a] + np.minimum(ax, exit_x[a]) * length[a]
+    d_origin = dist0[bo] + xo * length[bo]
+    d_comp = dist0[cb] + cx * length[cb]
+    return d_origin + d_comp - 2.0 * meet
+
+
+def compartment_centers(module: Module) -> Float[np.ndarray, "comps 3"]:
+    """3-D centre (µm) of every compartment: the point half way along it on its branch's
+    3-D points (laid out from the lengths for branches built by hand)."""
+    data = module._data
+    points = branch_points(module)
+    out = np.empty((data.n_comps, 3))
+    for b, pts in enumerate(points):
+        n = int(data.ncomp[b])
+        s = int(data.comp_start[b])
+        out[s : s + n] = point_at(pts, (np.arange(n) + 0.5) / n)
+    return out
+
+
+def euclidean_distance(module: Module, point: Any = None) -> Float[np.ndarray, " comps"]:
+    """Straight-line distance (µm) from ``point`` to every compartment centre.
+
+    Args:
+        point: ``None`` for the soma (as `path_distance`), a point of the cell (like its
+            ``origin``), or coordinates ``(x, y, z)`` in µm.
+    """
+    from ..model.view import View
+
+    centres = compartment_centers(module)
+    if point is None or isinstance(point, View) or (isinstance(point, tuple) and len(point) == 2):
+        b, x = _as_point(module, point)
+        xyz = point_at(branch_points(module)[b], x)
+    else:
+        xyz = np.asarray(point, dtype=np.float64)
+        if xyz.shape != (3,) or not np.all(np.isfinite(xyz)):
+            raise ValueError(
+                f"point must be None, a point of the cell, or finite (x, y, z) in µm; got {point!r}"
+            )
+    return np.linalg.norm(centres - xyz, axis=1)
+
+
+def branch_order(module: Module) -> Int[np.ndarray, " comps"]:
+    """Centrifugal branch order of every compartment: 0 in the soma (or the root branch of a
+    cell without soma), +1 past the soma and past every branch point. A branch that continues
+    its parent alone (a type change) keeps its parent's order."""
+    data = module._data
+    soma = data.groups.get("soma")
+    soma_branch = np.zeros(data.n_branches, dtype=bool)
+    if soma is not None:
+        soma_branch[np.unique(data.comp_branch[soma])] = True
+    n_children = np.bincount(data.parent[data.parent >= 0], minlength=data.n_branches)
+    order = np.zeros(data.n_branches, dtype=np.int64)
+    for b in _topological(data.parent):
+        p = data.parent[b]
+        if p < 0 or soma_branch[b]:
+            continue
+        order[b] = order[p] + (1 if soma_branch[p] or n_children[p] > 1 else 0)
+    return order[data.comp_branch]
+
+
+def _comps_of(target: Any) -> tuple[Module, np.ndarray]:
+    from ..model.view import View
+
+    if isinstance(target, View):
+        return target._module, np.unique(target.comps)
+    return target, np.arange(target.n_comps)
+
+
+def total_area(target: Any) -> float:
+    """Membrane area (µm²) of a cell or a selection (``cell.apical``)."""
+    module, comps = _comps_of(target)
+    data = module._data
+    c = data.columns
+    return float(
+        np.sum(2.0 * np.pi * c["radius"][comps] * c["length"][comps] * data.shape["area_factor"][comps])
+    )
+
+
+def total_length(target: Any) -> float:
+    """Cable length (µm) of a cell or a selection."""
+    module, comps = _comps_of(target)
+    return float(np.sum(module._data.columns["length"][comps]))

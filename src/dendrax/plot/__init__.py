@@ -1,0 +1,7 @@
+"""Plots of morphologies and recorded traces (needs matplotlib: ``pip install dendrax[plot]``).
+
+Importing this package does not import matplotlib; each function does, when called.
+"""
+
+from .morphology import morphology as morphology
+from .traces import traces as traces

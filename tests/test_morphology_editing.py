@@ -1,0 +1,133 @@
+"""Editing a morphology (move, rotate, delete a subtree) and writing it back to SWC."""
+
+import numpy as np
+import pytest
+
+import dendrax as dx
+from dendrax.channels import HH
+
+from .swc_helpers import (
+    HAND_FILES,
+    REAL_FILES,
+    compartment_area,
+    hand_file,
+    load_neuron,
+    neuron_names,
+    real_file,
+)
+from .test_swc import compare_geometry
+from .test_swc_fuzz import assert_same_cell
+
+
+def path_of(name):
+    return real_file(name) if name in REAL_FILES else hand_file(name)
+
+
+@pytest.mark.parametrize("name", HAND_FILES + REAL_FILES)
+def test_write_then_read_gives_the_same_cell(tmp_path, name):
+    cell = dx.read_swc(path_of(name), ncomp=2)
+    out = tmp_path / "again.swc"
+    dx.write_swc(cell, out, comment=f"from {name}")
+    assert out.read_text().startswith("# SWC written by dendrax")
+    assert_same_cell(cell, dx.read_swc(out, ncomp=2))
+
+
+@pytest.mark.parametrize(
+    "name", ["soma_single_point.swc", "duplicates.swc", "connect2prox.swc", "l5pc_with_axon.swc"]
+)
+def test_neuron_reads_the_written_file_as_the_original(neuron_h, tmp_path, name):
+    cell = dx.read_swc(path_of(name), ncomp=3)
+    out = tmp_path / "again.swc"
+    dx.write_swc(cell, out)
+    compare_geometry(neuron_h, cell, load_neuron(neuron_h, out))
+
+
+def test_hand_built_cell_to_swc(tmp_path):
+    """A cell built by hand is written from its laid-out points; read back, its cylinders
+    have the same areas (to NEURON's float32 rounding of the points)."""
+    branches = [dx.Branch(length=20.0, radius=10.0, ncomp=1), dx.Branch(length=200.0, radius=1.0, ncomp=4)]
+    cell = dx.Cell([branches[0], branches[1], branches[1]], parents=[-1, 0, 0])
+    cell.add_group("soma", cell.branch(0))
+    cell.add_group("basal", cell.branch([1, 2]))
+    out = tmp_path / "hand.swc"
+    dx.write_swc(cell, out)
+    again = dx.read_swc(out, ncomp=4)
+    assert again.groups == ["soma", "basal"]
+    assert again.n_branches == 3
+    np.testing.assert_allclose(dx.total_area(again.basal), dx.total_area(cell.basal), rtol=1e-6)
+
+
+def test_move_and_rotate_change_points_only():
+    cell = dx.read_swc(hand_file("soma_cylinders.swc"), ncomp=3)
+    cell.insert(HH())
+    moved = dx.move(cell, (10.0, -5.0, 2.0))
+    np.testing.assert_allclose(
+        dx.compartment_centers(moved), dx.compartment_centers(cell) + [10.0, -5.0, 2.0]
+    )
+    np.testing.assert_array_equal(compartment_area(moved), compartment_area(cell))
+    assert "HH" in moved.mechanisms
+    turned = dx.rotate(cell, 90.0, axis=(0.0, 0.0, 1.0), center=(0.0, 0.0, 0.0))
+    c0, c1 = dx.compartment_centers(cell), dx.compartment_centers(turned)
+    np.testing.assert_allclose(c1, np.column_stack([-c0[:, 1], c0[:, 0], c0[:, 2]]), atol=1e-12)
+    np.testing.assert_allclose(dx.path_distance(turned), dx.path_distance(cell))
+    about_soma = dx.rotate(cell, 33.0, axis=(1.0, 1.0, 0.0))
+    np.testing.assert_allclose(dx.euclidean_distance(about_soma), dx.euclidean_distance(cell), atol=1e-9)
+    # The original is unchanged.
+    np.testing.assert_array_equal(dx.compartment_centers(cell), c0)
+    with pytest.raises(ValueError, match="axis must not be the zero vector"):
+        dx.rotate(cell, 10.0, axis=(0.0, 0.0, 0.0))
+    with pytest.raises(ValueError, match="offset must be three finite numbers"):
+        dx.move(cell, (1.0, 2.0))
+
+
+def test_move_a_hand_built_cell():
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 2, parents=[-1, 0])
+    moved = dx.move(cell, (0.0, 0.0, 5.0))
+    np.testing.assert_allclose(dx.compartment_centers(moved)[:, 2], 5.0)
+    assert cell._data.points == [None, None]
+
+
+def test_delete_subtree(neuron_h):
+    path = hand_file("soma_cylinders.swc")
+    cell = dx.read_swc(path, ncomp=2)
+    cell.insert(HH())
+    cell.apical.set("HH_gNa", 0.2)
+    cell.branch(0).loc(0.5).record("v")
+    dead = 1  # a basal dendrite with two children
+    children = np.flatnonzero(cell._data.parent == dead)
+    assert len(children) == 2
+    smaller = dx.delete_subtree(cell, dead)
+    assert smaller.n_branches == cell.n_branches - 3
+    assert smaller.n_comps == cell.n_comps - 6
+    keep = np.setdiff1d(np.arange(cell.n_branches), np.concatenate([[dead], children]))
+    kept_comps = np.concatenate([cell._data.comp_start[b] + np.arange(2) for b in keep])
+    np.testing.assert_array_equal(compartment_area(smaller), compartment_area(cell)[kept_comps])
+    np.testing.assert_array_equal(smaller.get("HH_gNa"), cell.get("HH_gNa")[kept_comps])
+    assert smaller.recordings == cell.recordings
+    # NEURON, with the same sections deleted, has the same areas.
+    secs = load_neuron(neuron_h, path)
+    names = neuron_names(cell)
+    for b in [dead, *children]:
+        neuron_h.delete_section(sec=secs.pop(names[b]))
+    remaining = [names[b] for b in keep]
+    areas = [seg.area() for name in remaining for seg in _nseg(secs[name], 2)]
+    np.testing.assert_allclose(compartment_area(smaller), areas, rtol=1e-12)
+    np.testing.assert_array_equal(cell.n_branches, len(names))  # the original is unchanged
+    # Simulating the smaller cell works.
+    assert np.asarray(dx.integrate(smaller, t_max=1.0)).shape == (1, 41)
+
+
+def _nseg(sec, n):
+    sec.nseg = n
+    return list(sec)
+
+
+def test_delete_subtree_errors():
+    cell = dx.read_swc(hand_file("soma_cylinders.swc"), ncomp=2)
+    with pytest.raises(ValueError, match="is the root"):
+        dx.delete_subtree(cell, 0)
+    with pytest.raises(IndexError, match="out of range"):
+        dx.delete_subtree(cell, 99)
+    cell.branch(2).loc(0.5).record("v")
+    with pytest.raises(ValueError, match="in the subtree being deleted"):
+        dx.delete_subtree(cell, 1)

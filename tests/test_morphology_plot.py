@@ -1,0 +1,87 @@
+"""dx.plot: morphologies coloured per compartment (2-D projections and 3-D) and traces."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import dendrax as dx
+
+from .swc_helpers import hand_file
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_importing_dendrax_does_not_import_matplotlib():
+    code = "import sys, dendrax; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_morphology_coloured_by_values():
+    cell = dx.read_swc(hand_file("soma_cylinders.swc"), ncomp=3)
+    values = dx.path_distance(cell)
+    ax = dx.plot.morphology(cell, color=values, label="distance (µm)")
+    (coll,) = ax.collections
+    segments = coll.get_segments()
+    assert len(segments) == cell.n_comps
+    np.testing.assert_array_equal(coll.get_array(), values)
+    # Each compartment's line runs between its ends on the branch; x-y projection.
+    centres = dx.compartment_centers(cell)
+    for seg, centre in zip(segments, centres):
+        lo, hi = seg.min(axis=0), seg.max(axis=0)
+        assert np.all(lo - 1e-9 <= centre[:2]) and np.all(centre[:2] <= hi + 1e-9)
+    assert ax.get_xlabel() == "x (µm)" and ax.get_ylabel() == "y (µm)"
+    assert len(ax.figure.axes) == 2  # with a colour bar
+
+
+def test_projections_and_3d():
+    cell = dx.read_swc(hand_file("soma_contour.swc"), ncomp=2)
+    ax = dx.plot.morphology(cell, dims=(0, 2), color="tab:red", linewidth=2.0)
+    assert ax.get_ylabel() == "z (µm)"
+    ax3 = dx.plot.morphology(cell, dims=(0, 1, 2), color=np.arange(cell.n_comps))
+    assert ax3.name == "3d"
+    rgba = np.tile([0.1, 0.2, 0.3, 1.0], (cell.n_comps, 1))
+    dx.plot.morphology(cell, color=rgba)
+
+
+def test_hand_built_cell_can_be_plotted():
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=4)] * 3, parents=[-1, 0, 0])
+    ax = dx.plot.morphology(cell)
+    assert len(ax.collections[0].get_segments()) == 12
+
+
+def test_bad_plot_arguments():
+    cell = dx.read_swc(hand_file("soma_contour.swc"))
+    with pytest.raises(ValueError, match="one number per compartment"):
+        dx.plot.morphology(cell, color=np.zeros(cell.n_comps + 1))
+    with pytest.raises(ValueError, match="dims must be"):
+        dx.plot.morphology(cell, dims=(0, 0))
+    with pytest.raises(ValueError, match="delta_t must be > 0"):
+        dx.plot.traces(np.zeros(3), delta_t=0.0)
+    with pytest.raises(ValueError, match="labels has 1 entries for 2"):
+        dx.plot.traces(np.zeros((2, 3)), delta_t=0.1, labels=["a"])
+
+
+def test_traces_in_ms():
+    from dendrax.channels import HH
+
+    cell = dx.read_swc(hand_file("soma_single_point.swc"), ncomp=1)
+    cell.insert(HH())
+    cell.branch(0).loc(0.5).record("v")
+    v = dx.integrate(cell, t_max=2.0, delta_t=0.025)
+    ax = dx.plot.traces(v, delta_t=0.025, labels=["soma"])
+    (line,) = ax.lines
+    np.testing.assert_allclose(line.get_xdata(), np.arange(81) * 0.025)
+    np.testing.assert_array_equal(line.get_ydata(), np.asarray(v)[0])
+    assert ax.get_xlabel() == "time (ms)" and ax.get_ylabel() == "v (mV)"
+    assert ax.get_legend() is not None

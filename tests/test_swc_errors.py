@@ -1,0 +1,118 @@
+"""Malformed SWC files raise SwcError naming the file and the line; odd but valid ones
+(zero radii, duplicated points) are read as NEURON reads them."""
+
+import re
+
+import numpy as np
+import pytest
+
+import dendrax as dx
+
+from .swc_helpers import hand_file, load_neuron
+
+SOMA = "1 1 0 0 0 5 -1\n"
+
+
+def write(tmp_path, text, name="bad.swc"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, line, pattern",
+    [
+        (SOMA + "2 3 0 10 0 1 7\n", 2, "parent id 7 of sample 2 is not in the file"),
+        (SOMA + "2 3 0 10 0 1 3\n3 3 0 20 0 1 2\n", 2, "cycle: 2 -> 3 -> 2|cycle: 3 -> 2 -> 3"),
+        (SOMA + "2 3 0 10 0 1 2\n", 2, "its own parent"),
+        (SOMA + "2 3 0 10 0 1 1\n2 3 0 20 0 1 1\n", 2, "duplicate id 2"),
+        (SOMA + "2 3 0 10 0 -1 1\n", 2, "radius must be >= 0"),
+        (SOMA + "2 3 0 ten 0 1 1\n", 2, "the y field 'ten' is not a number"),
+        (SOMA + "2 3 0 10 0 1\n", 2, "expected 7 fields"),
+        (SOMA + "2.5 3 0 10 0 1 1\n", 2, "the id field must be an integer"),
+        (SOMA + "2 3 0 nan 0 1 1\n", 2, "must be finite"),
+        (SOMA + "2 3 0 10 0 1 3\n3 3 0 20 0 1 1\n", 2, "has parent 3, a larger id"),
+        (SOMA + "2 3 0 10 0 1 -1\n", None, "2 root samples"),
+        (SOMA + "2 3 0 0 0 1 1\n3 3 0 0 0 2 2\n4 3 0 0 0 1 3\n", 2, "zero length"),
+    ],
+)
+def test_malformed_files_name_file_and_line(tmp_path, text, line, pattern):
+    path = write(tmp_path, "# header\n" + text)
+    with pytest.raises(dx.SwcError, match=pattern) as err:
+        dx.read_swc(path)
+    assert "bad.swc" in str(err.value)
+    if line is not None:
+        assert re.search(rf"lines? (\d+-)?{line + 1}\b", str(err.value)), str(err.value)  # +1: the header
+
+
+def test_swc_error_is_a_value_error():
+    assert issubclass(dx.SwcError, ValueError)
+
+
+def test_empty_file(tmp_path):
+    with pytest.raises(dx.SwcError, match="no SWC samples"):
+        dx.read_swc(write(tmp_path, "# only a comment\n\n"))
+
+
+def test_no_soma_where_one_is_required(tmp_path):
+    path = write(tmp_path, "1 3 0 0 0 1 -1\n2 3 0 10 0 1 1\n")
+    assert dx.read_swc(path).n_branches == 1  # NEURON reads it too
+    with pytest.raises(dx.SwcError, match="no soma sample"):
+        dx.read_swc(path, require_soma=True)
+    with pytest.raises(ValueError, match="no 'soma' group"):
+        dx.path_distance(dx.read_swc(path))
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "bad.swc"
+    path.write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(dx.SwcError, match="not a text file"):
+        dx.read_swc(path)
+
+
+def test_samples_neuron_would_misread(tmp_path):
+    """Sample 4 hangs on the first sample (3) of a dendrite attached to the soma and is not
+    next to it; sample 3 has no other child, so NEURON's Import3d would join 3 with the
+    unrelated sample 4 into one section. dendrax refuses with an explanation."""
+    text = "1 1 0 0 0 5 -1\n2 1 0 5 0 5 1\n3 3 0 10 0 1 2\n4 3 20 0 0 1 1\n5 3 40 10 0 1 3\n"
+    with pytest.raises(dx.SwcError, match="not a child of sample"):
+        dx.read_swc(write(tmp_path, text))
+
+
+def test_zero_area_compartment(neuron_h, tmp_path):
+    """Radius 0 over a whole compartment: NEURON's area is 0 there too (and it would divide
+    by it), dendrax raises."""
+    path = hand_file("zero_radius.swc")
+    dx.read_swc(path, ncomp=3)  # fine
+    with pytest.raises(dx.SwcError, match="zero membrane area"):
+        dx.read_swc(path, ncomp=12)
+    secs = load_neuron(neuron_h, path)
+    secs["apic[0]"].nseg = 12
+    assert secs["apic[0]"](1 / 24).area() == 0.0  # its first 5 µm have diameter 0
+
+
+def test_zero_radius_is_read_like_neuron(neuron_h):
+    """Radius-0 samples are valid, as in NEURON: its 1e15 floor on 1/d² makes a piece with a
+    zero diameter at an end a near-infinite resistance, and a tip of radius 0 is a cone."""
+    cell = dx.read_swc(hand_file("zero_radius.swc"), ncomp=3)
+    secs = load_neuron(neuron_h, hand_file("zero_radius.swc"))
+    for sec in secs.values():
+        sec.nseg = 3
+    ri = secs["dend[0]"](0.5).ri()
+    assert ri > 1e10  # the interior zero radius cuts the dendrite electrically
+    starts = cell._data.comp_start
+    from .swc_helpers import neuron_ri
+
+    np.testing.assert_allclose(neuron_ri(cell)[starts[1] + 1], ri, rtol=1e-12)
+
+
+def test_bad_arguments(tmp_path):
+    path = hand_file("soma_cylinders.swc")
+    with pytest.raises(ValueError, match="either ncomp or discretization"):
+        dx.read_swc(path, ncomp=2, discretization=dx.FixedNcomp(2))
+    with pytest.raises(TypeError, match="discretization must be"):
+        dx.read_swc(path, discretization="d_lambda")
+    with pytest.raises(ValueError, match="positive integer"):
+        dx.read_swc(path, ncomp=0)
+    with pytest.raises(FileNotFoundError):
+        dx.read_swc(tmp_path / "missing.swc")
