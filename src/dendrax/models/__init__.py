@@ -1,0 +1,3 @@
+"""Published models, ready to use: biophysics to apply to a morphology."""
+
+from .hay2011 import hay_l5pc as hay_l5pc

@@ -1,0 +1,136 @@
+"""The layer-5 pyramidal cell of Hay et al. (2011), on any morphology with SWC groups.
+
+Hay E, Hill S, Schürmann F, Markram H, Segev I (2011). Models of neocortical layer 5b
+pyramidal cells capturing a wide range of dendritic and perisomatic active properties.
+PLoS Comput Biol 7:e1002107.
+
+`hay_l5pc` inserts the published channel set with the densities of the paper's model
+fitted to both back-propagation-activated calcium firing and step-current firing (its
+"model 1": action potentials start in the soma; the axon is passive), at 34 °C:
+
+- everywhere: passive leak (reversal -90 mV), cm 1 µF/cm², Ra 100 Ω·cm;
+- soma: NaTa_t, Nap_Et2, K_Pst, K_Tst, SKv3_1, SK_E2, Ca_HVA, Ca_LVAst, Ih, CaDynamics_E2;
+- apical dendrites (cm 2): NaTa_t, SKv3_1, SK_E2, Im, Ca_HVA, Ca_LVAst, CaDynamics_E2, and
+  Ih growing exponentially with the distance from the soma (Kole et al. 2006); the calcium
+  conductances are high in a "hot zone" 685-885 µm from the soma (Ca_LVAst 100 times,
+  Ca_HVA 10 times their value elsewhere);
+- basal dendrites (cm 2): Ih;
+- ek = -85 mV, ena = 50 mV where sodium or potassium channels are.
+
+The exponential Ih profile is written with the distance in µm,
+``gbar (-0.8696 + 2.087 exp(0.0031 d))``, as in the published BluePyOpt version of the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..channels import (
+    CaDynamics_E2,
+    Ca_HVA,
+    Ca_LVAst,
+    Ih,
+    Im,
+    K_Pst,
+    K_Tst,
+    Leak,
+    NaTa_t,
+    Nap_Et2,
+    SK_E2,
+    SKv3_1,
+)
+from ..morphology.anatomy import path_distance
+
+__all__ = ["HOT_ZONE", "hay_l5pc"]
+
+HOT_ZONE = (685.0, 885.0)  # µm from the soma: the apical calcium "hot zone"
+CELSIUS = 34.0
+
+SOMA = {
+    "Leak_gLeak": 3.38e-5,
+    "Ca_LVAst_gbar": 0.00343,
+    "Ca_HVA_gbar": 0.000992,
+    "SKv3_1_gbar": 0.693,
+    "SK_E2_gbar": 0.0441,
+    "K_Tst_gbar": 0.0812,
+    "K_Pst_gbar": 0.00223,
+    "Nap_Et2_gbar": 0.00172,
+    "NaTa_t_gbar": 2.04,
+    "Ih_gbar": 0.0002,
+    "CaDynamics_E2_decay": 460.0,
+    "CaDynamics_E2_gamma": 0.000501,
+}
+APICAL = {
+    "Leak_gLeak": 5.89e-5,
+    "SK_E2_gbar": 0.0012,
+    "SKv3_1_gbar": 0.000261,
+    "NaTa_t_gbar": 0.0213,
+    "Im_gbar": 6.75e-5,
+    "CaDynamics_E2_decay": 122.0,
+    "CaDynamics_E2_gamma": 0.000509,
+}
+BASAL = {"Leak_gLeak": 4.67e-5, "Ih_gbar": 0.0002}
+AXON = {"Leak_gLeak": 3.25e-5}
+
+
+def hay_l5pc(cell):
+    """Give ``cell`` (with groups ``soma``, ``apical``, ``basal`` and optionally ``axon``,
+    e.g. from `read_swc`) the biophysics of Hay et al. (2011); returns the cell.
+
+    Sets ``cell.celsius = 34``. The initial voltage is left to the caller (the paper's
+    simulations start at -80 mV: ``cell.set("v", -80.0)``).
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.models import hay_l5pc
+        >>> soma = dx.Branch(length=20.0, radius=10.0, ncomp=1)
+        >>> trunk = dx.Branch(length=900.0, radius=1.5, ncomp=45)
+        >>> cell = dx.Cell([soma, trunk, dx.Branch(length=200.0, radius=0.8, ncomp=5)], parents=[-1, 0, 0])
+        >>> for name, branch in (("soma", 0), ("apical", 1), ("basal", 2)):
+        ...     cell.add_group(name, cell.branch(branch))
+        >>> cell = hay_l5pc(cell)
+        >>> sorted(cell.mechanisms)[:4]
+        ['CaDynamics_E2', 'Ca_HVA', 'Ca_LVAst', 'Ih']
+    """
+    for name in ("soma", "apical", "basal"):
+        if name not in cell.groups:
+            raise ValueError(f"hay_l5pc needs a {name!r} group (read the cell with dx.read_swc); groups: {cell.groups}")
+    soma, apical, basal = cell.soma, cell.apical, cell.basal
+    cell.insert(Leak())
+    cell.set("Leak_eLeak", -90.0)
+    cell.set("axial_resistivity", 100.0)
+    cell.set("capacitance", 1.0)
+    # The buffer first: mechanisms inserted later see this step's calcium (NEURON's order).
+    soma_apical = cell.select(_mask(cell, soma) | _mask(cell, apical))
+    soma_apical.insert(CaDynamics_E2())
+    for mech in (Ca_HVA(), Ca_LVAst(), SKv3_1(), SK_E2(), NaTa_t()):
+        soma_apical.insert(mech)
+    for mech in (K_Tst(), K_Pst(), Nap_Et2()):
+        soma.insert(mech)
+    apical.insert(Im())
+    cell.select(_mask(cell, soma) | _mask(cell, apical) | _mask(cell, basal)).insert(Ih())
+    for view, values in ((soma, SOMA), (apical, APICAL), (basal, BASAL)):
+        for key, value in values.items():
+            view.set(key, value)
+    if "axon" in cell.groups:
+        for key, value in AXON.items():
+            cell.axon.set(key, value)
+    apical.set("capacitance", 2.0)
+    basal.set("capacitance", 2.0)
+    for view in (soma, apical):
+        view.set("ek", -85.0)
+        view.set("ena", 50.0)
+
+    distance = path_distance(cell)[apical.comps]
+    apical.set("Ih_gbar", 0.0002 * (-0.8696 + 2.087 * np.exp(0.0031 * distance)))
+    hot = (distance > HOT_ZONE[0]) & (distance < HOT_ZONE[1])
+    apical.set("Ca_LVAst_gbar", 0.0187 * np.where(hot, 1.0, 0.01))
+    apical.set("Ca_HVA_gbar", 0.000555 * np.where(hot, 1.0, 0.1))
+    cell.celsius = CELSIUS
+    return cell
+
+
+def _mask(cell, view) -> np.ndarray:
+    mask = np.zeros(cell.n_comps, dtype=bool)
+    mask[view.comps] = True
+    return mask
