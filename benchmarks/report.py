@@ -1,0 +1,341 @@
+"""Turn the collected records into results.md (tables), results.json and ratios.png.
+
+A ratio is dendrax's time divided by another simulator's for the same case: below 1,
+dendrax is faster. It is printed only where both simulators' traces agree with NEURON's
+(see `agreement.py`); otherwise the cell says why not. NEURON always runs in float64: a
+float32 ratio "÷ NEURON" compares dendrax in float32 with NEURON in float64.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from cases import CASES
+
+__all__ = ["ratios", "targets", "write_results"]
+
+SIMS = ("dendrax", "jaxley", "neuron")
+TARGET_JAXLEY = 0.5  # simulation time ≤ 0.5× Jaxley's, CPU, cells of ≥ 200 compartments
+TARGET_NEURON = 0.25  # ... ≤ 0.25× NEURON's
+TARGET_GRAD = 3.0  # gradient ≤ 3× forward
+TARGET_SWC_BUILD = 0.2  # s, construction of an SWC cell
+TARGET_BATCH = 2.0  # batched throughput ≥ 2× Jaxley's (CPU)
+LARGE_CELL = 200  # compartments
+OTHER_LOAD_WARNING = 0.25  # cores kept busy by other processes during a measurement
+
+
+def _find(records: list[dict], sim: str, case: str, dtype: str) -> dict | None:
+    for r in records:
+        if r["sim"] == sim and r["case"] == case and r["dtype"] == dtype:
+            return r
+    return None
+
+
+def _usable(r: dict | None) -> bool:
+    return (
+        r is not None
+        and r["status"] == "ok"
+        and (r["sim"] == "neuron" or r.get("agreement", {}).get("ok", False))
+    )
+
+
+def _why_not(r: dict | None, sim: str) -> str:
+    if r is None:
+        return f"{sim} not run"
+    if r["status"] != "ok":
+        return f"{sim} {r['status']}"
+    return f"{sim} disagrees"
+
+
+def ratios(records: list[dict]) -> list[dict]:
+    """dendrax ÷ NEURON and dendrax ÷ Jaxley for every (case, dtype) dendrax ran in."""
+    out = []
+    order = list(CASES)
+    for r in sorted(
+        records, key=lambda r: (order.index(r["case"]) if r["case"] in CASES else 99, r["dtype"] != "float64")
+    ):
+        if r["sim"] != "dendrax" or r["status"] == "skip":
+            continue
+        phases = ["run"] + (["grad"] if CASES.get(r["case"]) and CASES[r["case"]].gradient else [])
+        for phase in phases:
+            row = {"case": r["case"], "dtype": r["dtype"], "phase": phase}
+            for other, other_dtype in (("neuron", "float64"), ("jaxley", r["dtype"])):
+                o = _find(records, other, r["case"], other_dtype)
+                if _usable(r) and _usable(o) and phase in r["times"] and phase in o["times"]:
+                    row[other] = r["times"][phase] / o["times"][phase]
+                else:
+                    row[other] = None
+                    row[f"{other}_why"] = _why_not(r, "dendrax") if not _usable(r) else _why_not(o, other)
+            out.append(row)
+    return out
+
+
+def targets(records: list[dict]) -> list[dict]:
+    """The issue's targets, each with the measured value and whether it is met."""
+    rows = []
+
+    def add(target, case, dtype, value, limit, below=True):
+        met = None if value is None else (value <= limit if below else value >= limit)
+        rows.append({"target": target, "case": case, "dtype": dtype, "value": value, "met": met})
+
+    for row in ratios(records):
+        case = CASES.get(row["case"])
+        d = _find(records, "dendrax", row["case"], row["dtype"])
+        if case is None or d is None or row["phase"] != "run":
+            continue
+        if case.device == "cpu" and not case.batch and not case.gradient and d["n_comps"] >= LARGE_CELL:
+            add(
+                f"simulation ≤ {TARGET_JAXLEY}× Jaxley",
+                row["case"],
+                row["dtype"],
+                row.get("jaxley"),
+                TARGET_JAXLEY,
+            )
+            add(
+                f"simulation ≤ {TARGET_NEURON}× NEURON",
+                row["case"],
+                row["dtype"],
+                row.get("neuron"),
+                TARGET_NEURON,
+            )
+        if case.device == "cpu" and case.batch and row.get("jaxley"):
+            add(
+                f"batched throughput ≥ {TARGET_BATCH}× Jaxley's",
+                row["case"],
+                row["dtype"],
+                1.0 / row["jaxley"],
+                TARGET_BATCH,
+                below=False,
+            )
+        elif case.device == "cpu" and case.batch:
+            add(
+                f"batched throughput ≥ {TARGET_BATCH}× Jaxley's",
+                row["case"],
+                row["dtype"],
+                None,
+                TARGET_BATCH,
+                False,
+            )
+    for d in records:
+        case = CASES.get(d["case"])
+        if d["sim"] != "dendrax" or case is None or d["status"] != "ok":
+            continue
+        if case.gradient and "grad" in d["times"] and "forward" in d["times"]:
+            add(
+                f"gradient ≤ {TARGET_GRAD}× forward",
+                d["case"],
+                d["dtype"],
+                d["times"]["grad"] / d["times"]["forward"],
+                TARGET_GRAD,
+            )
+        if case.model in ("ca1", "l5pc") and not case.batch:
+            add(
+                f"SWC cell built in ≤ {TARGET_SWC_BUILD} s",
+                d["case"],
+                d["dtype"],
+                d["times"].get("build"),
+                TARGET_SWC_BUILD,
+            )
+    return rows
+
+
+def _fmt(x, digits=3) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    if x == 0:
+        return "0"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.{digits}g}"
+
+
+def _agreement_cell(r: dict) -> str:
+    if r["sim"] == "neuron":
+        return "reference"
+    a = r.get("agreement")
+    if not a:
+        return "—"
+    spikes = f"{a['spikes_other']}/{a['spikes']} spikes, Δt ≤ {_fmt(a['max_spike_shift'], 2)} ms"
+    mark = "✓" if a["ok"] else "✗"
+    text = f"{mark} max {_fmt(a['max_abs'], 2)} mV, mean {_fmt(a['mean_abs'], 2)} mV, {spikes}"
+    if a.get("gradient_rel") is not None:
+        text += f", grad rel {_fmt(a['gradient_rel'], 2)}"
+    if not a["ok"]:
+        text += f" — {a['reason']}"
+    return text
+
+
+def _records_table(records: list[dict]) -> list[str]:
+    lines = [
+        "| case | comps × steps × sets | dtype | simulator | import s | build s | compile s | run s "
+        "| ns/comp/step | grad s (÷ fwd) | peak MiB | others' cores | agreement with NEURON |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    order = {name: i for i, name in enumerate(CASES)}
+    for r in sorted(
+        records, key=lambda r: (order.get(r["case"], 99), r["dtype"] == "float32", SIMS.index(r["sim"]))
+    ):
+        if r["status"] != "ok":
+            continue
+        t = r["times"] if _usable(r) else {}  # no time is shown for a model that disagrees with NEURON
+        grad = "—"
+        if "grad" in t:
+            grad = _fmt(t["grad"]) + (f" ({_fmt(t['grad'] / t['forward'], 2)}×)" if t.get("forward") else "")
+        size = f"{r['n_comps']} × {r['n_steps']} × {r['n_sets']}"
+        lines.append(
+            f"| {r['case']} | {size} | {r['dtype']} | {r['sim']} "
+            f"| {_fmt(t.get('import'))} | {_fmt(t.get('build'))} "
+            f"| {_fmt(t.get('compile'))} | {_fmt(t.get('run'))} "
+            f"| {_fmt(r.get('ns_per_comp_step') if t else None)} "
+            f"| {grad} "
+            f"| {_fmt(r['peak_memory_mb'])} | {_fmt(r.get('other_load'), 2)} | {_agreement_cell(r)} |"
+        )
+    return lines
+
+
+def _ratio_table(records: list[dict]) -> list[str]:
+    lines = ["| case | dtype | phase | dendrax ÷ NEURON | dendrax ÷ Jaxley |", "|---|---|---|---|---|"]
+    for row in ratios(records):
+        cells = []
+        for other in ("neuron", "jaxley"):
+            value = row.get(other)
+            cells.append(_fmt(value) if value is not None else f"no ratio ({row.get(other + '_why', '')})")
+        lines.append(f"| {row['case']} | {row['dtype']} | {row['phase']} | {cells[0]} | {cells[1]} |")
+    return lines
+
+
+def _targets_table(records: list[dict]) -> list[str]:
+    lines = ["| target | case | dtype | measured | met |", "|---|---|---|---|---|"]
+    for row in targets(records):
+        met = {True: "yes", False: "**no**", None: "—"}[row["met"]]
+        unit = " s" if "built" in row["target"] else "×"
+        value = "—" if row["value"] is None else _fmt(row["value"]) + unit
+        lines.append(f"| {row['target']} | {row['case']} | {row['dtype']} | {value} | {met} |")
+    return lines
+
+
+def _skips(records: list[dict]) -> list[str]:
+    """One line per (status, reason): the measurements it applies to."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in records:
+        if r["status"] != "ok":
+            groups.setdefault((r["status"], r["reason"]), []).append(f"{r['case']} {r['sim']} {r['dtype']}")
+    return [f"- **{status}** — {reason}: {', '.join(which)}" for (status, reason), which in groups.items()]
+
+
+def _header(machine: dict, records: list[dict]) -> list[str]:
+    versions: dict[str, set] = {}
+    for r in records:
+        for k, v in r.get("versions", {}).items():
+            versions.setdefault(f"{k} ({r['sim']} env)" if k in ("jax", "jaxlib") else k, set()).add(v)
+    dates = sorted({r.get("measured_at", machine["date"]) for r in records})
+    when = dates[0] if len(dates) <= 1 else f"{dates[0]} to {dates[-1]}"
+    loads = sorted({tuple(r.get("load_average", [])) for r in records if r.get("load_average")})
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- date: {when}",
+        f"- machine: {machine['cpu']} ({', '.join(machine.get('cpu_flags', []))}), {machine['cores']} cores, "
+        f"{machine.get('memory_gib')} GiB; GPU: {machine.get('gpu', 'none')}",
+        f"- OS {machine['os']}, Python {machine['python']}; dendrax commit {machine.get('commit') or '?'}",
+        "- versions: " + ", ".join(f"{k} {'/'.join(sorted(v))}" for k, v in sorted(versions.items())),
+    ]
+    if loads:
+        lines.append(f"- load average (1, 5, 15 min) before each measurement: {min(loads)} to {max(loads)}")
+    others = [r["other_load"] for r in records if r.get("other_load") is not None]
+    if others:
+        busy = [x for x in others if x > OTHER_LOAD_WARNING]
+        lines.append(
+            f"- other processes kept {min(others):.2f} to {max(others):.2f} cores busy during the "
+            f'{len(others)} measurements where this was recorded (column "others\' cores")'
+            + (
+                f"; **{len(busy)} of {len(others)} above {OTHER_LOAD_WARNING} cores: "
+                "their times may be inflated**"
+                if busy
+                else ""
+            )
+        )
+    lines += [
+        "",
+        "Times in seconds; run = median of ≥ 5 warm runs; compile = first call − median warm call; "
+        "ns/comp/step = run ÷ (compartments × steps × parameter sets). NEURON: float64 only, "
+        "batches = sets × median time of one set (serial), gradient = central finite differences. "
+        "See benchmarks/README.md.",
+        "",
+    ]
+    return lines
+
+
+def write_results(out_dir: Path, machine: dict, records: list[dict], floor: dict | None) -> Path:
+    """Write results.json, results.md and ratios.png into ``out_dir``; returns results.md."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    payload = {"machine": machine, "records": records, "ratios": ratios(records), "targets": targets(records)}
+    if floor:
+        payload["floor"] = floor
+    (out_dir / "results.json").write_text(json.dumps(payload, indent=1, default=float) + "\n")
+    lines = _header(machine, records)
+    lines += ["## Ratios (dendrax time ÷ other; < 1 means dendrax is faster)", ""] + _ratio_table(records)
+    lines += ["", "## Targets (issue 3)", ""] + _targets_table(records)
+    lines += ["", "## All measurements", ""] + _records_table(records)
+    skips = _skips(records)
+    if skips:
+        lines += ["", "## Skipped or failed", ""] + skips
+    if floor:
+        lines += ["", "## The floor (benchmarks/floor.py)", ""] + floor.get("summary_md", [])
+    lines.append("")
+    md = out_dir / "results.md"
+    md.write_text("\n".join(lines))
+    _plot(out_dir / "ratios.png", records, machine)
+    return md
+
+
+def _plot(path: Path, records: list[dict], machine: dict) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("[report] matplotlib is not installed: no ratios.png")
+        return
+    rows = ratios(records)
+    labels = [f"{r['case']}\n{r['dtype']}" + ("\ngrad" if r["phase"] == "grad" else "") for r in rows]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(rows) + 2), 4.5))
+    width = 0.38
+    for k, (other, color) in enumerate((("neuron", "tab:blue"), ("jaxley", "tab:orange"))):
+        xs = [i + (k - 0.5) * width for i in range(len(rows))]
+        values = [r[other] if r.get(other) is not None else 0.0 for r in rows]
+        bars = ax.bar(
+            xs, values, width, label=f"dendrax ÷ {'NEURON' if other == 'neuron' else 'Jaxley'}", color=color
+        )
+        for bar, r in zip(bars, rows, strict=True):
+            if r.get(other) is None:
+                ax.annotate(
+                    "n/a", (bar.get_x() + width / 2, 0.0), ha="center", va="bottom", fontsize=7, rotation=90
+                )
+            else:
+                ax.annotate(
+                    f"{r[other]:.2g}",
+                    (bar.get_x() + width / 2, r[other]),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                )
+    ax.axhline(1.0, color="black", lw=0.8)
+    ax.axhline(
+        TARGET_JAXLEY, color="tab:orange", ls="--", lw=0.8, label=f"target vs Jaxley ({TARGET_JAXLEY})"
+    )
+    ax.axhline(TARGET_NEURON, color="tab:blue", ls="--", lw=0.8, label=f"target vs NEURON ({TARGET_NEURON})")
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels(labels, fontsize=7)
+    ax.set_ylabel("time ratio (lower is faster)")
+    ax.set_title(
+        f"dendrax vs NEURON and Jaxley — {machine['cpu']}, {machine['cores']} cores, {machine['date']}",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

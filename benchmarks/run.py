@@ -1,0 +1,302 @@
+"""Benchmark dendrax beside NEURON and Jaxley: one command, each measurement in its own process.
+
+Usage (from the repository root, in the project's environment)::
+
+    .venv/bin/python benchmarks/run.py                 # the full suite (about 10 min on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick         # a subset, float64 only (< 3 min)
+    .venv/bin/python benchmarks/run.py --case tree --sim dendrax,neuron
+
+For every selected case, NEURON runs first (float64, the reference), then dendrax and
+Jaxley in each precision. Each (simulator, case, precision) is one fresh process
+(`sim_dendrax.py`, `sim_neuron.py`, `sim_jaxley.py`) that prints its times as JSON. Traces
+are checked against NEURON's (`agreement.py`) before any ratio is formed; the tables and
+plot go to ``benchmarks/results/`` (`report.py`). Results of earlier runs on this machine
+are kept for the cases not run again, unless ``--fresh``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import envs  # noqa: E402
+from agreement import Agreement, compare, tolerance_for  # noqa: E402
+from cases import CASES, DT, Case  # noqa: E402
+from machine import OtherLoad, describe_machine, load_average  # noqa: E402
+from measure import MARKER  # noqa: E402
+from report import write_results  # noqa: E402
+
+SIMS = ("neuron", "dendrax", "jaxley")  # NEURON first: it is the reference
+RUNNERS = {sim: HERE / f"sim_{sim}.py" for sim in SIMS}
+
+
+def _parse(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="the cases marked quick, float64 only (< 3 min)")
+    p.add_argument("--case", help=f"comma-separated case names, from: {', '.join(CASES)}")
+    p.add_argument(
+        "--sim", default="dendrax,neuron,jaxley", help="simulators to time (NEURON always runs as reference)"
+    )
+    p.add_argument("--dtype", help="float64, float32 or both (default: both; --quick: float64)")
+    p.add_argument("--repeats", type=int, default=5, help="steady-state runs per timing (median; at least 5)")
+    p.add_argument("--timeout", type=float, default=1200.0, help="seconds allowed per measurement")
+    p.add_argument(
+        "--out", type=Path, default=HERE / "results", help="where results.md/json and ratios.png go"
+    )
+    p.add_argument("--fresh", action="store_true", help="forget earlier results instead of merging")
+    p.add_argument("--no-install", action="store_true", help="do not create or update the Jaxley environment")
+    p.add_argument(
+        "--no-floor", action="store_true", help="skip the floor micro-benchmarks (run in the full suite)"
+    )
+    p.add_argument(
+        "--report-only", action="store_true", help="rewrite results.md and ratios.png from results.json"
+    )
+    args = p.parse_args(argv)
+    if args.repeats < 5:
+        p.error("--repeats must be at least 5 (the median of >= 5 steady-state runs is reported)")
+    return args
+
+
+def _select_cases(args) -> list[Case]:
+    if args.case:
+        wanted = [w.strip() for w in args.case.split(",") if w.strip()]
+        unknown = [w for w in wanted if w not in CASES]
+        if unknown:
+            raise SystemExit(f"unknown case(s) {unknown}; cases: {', '.join(CASES)}")
+        return [c for c in CASES.values() if c.name in wanted]
+    return [c for c in CASES.values() if c.quick or not args.quick]
+
+
+def _dtypes(args, case: Case, sim: str) -> list[str]:
+    if sim == "neuron":
+        return ["float64"]
+    chosen = args.dtype.split(",") if args.dtype else (["float64"] if args.quick else ["float64", "float32"])
+    return [d for d in case.dtypes if d in chosen]
+
+
+def run_one(python: str, sim: str, case: Case, dtype: str, traces: Path, args) -> dict:
+    """Run one measurement in a fresh process and return its record (a dict)."""
+    cmd = [python, str(RUNNERS[sim]), "--case", case.name, "--dtype", dtype, "--traces", str(traces)]
+    cmd += ["--repeats", str(args.repeats)]
+    env = dict(os.environ, PYTHONPATH=str(HERE))
+    env.pop("JAX_PLATFORMS", None)
+    load = load_average()
+    try:
+        with OtherLoad() as other:
+            proc = subprocess.run(
+                cmd, cwd=HERE, env=env, capture_output=True, text=True, timeout=args.timeout
+            )
+    except subprocess.TimeoutExpired:
+        return _failed(sim, case, dtype, f"timed out after {args.timeout:g} s")
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(MARKER)]
+    if not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        return _failed(sim, case, dtype, f"exit code {proc.returncode}, no result; " + " | ".join(tail))
+    record = json.loads(lines[-1][len(MARKER) :])
+    if record["status"] == "error":
+        tail = proc.stderr.strip().splitlines()[-3:]
+        record["reason"] += " | " + " | ".join(tail)
+    record["load_average"] = load
+    record["other_load"] = other.cores
+    record["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return record
+
+
+def _failed(sim: str, case: Case, dtype: str, reason: str) -> dict:
+    return {
+        "sim": sim,
+        "case": case.name,
+        "dtype": dtype,
+        "status": "error",
+        "reason": reason,
+        "times": {},
+        "n_comps": 0,
+        "n_steps": case.n_steps,
+        "n_sets": case.n_sets,
+        "peak_memory_mb": 0.0,
+        "versions": {},
+        "notes": [],
+        "gradient": {},
+        "samples": {},
+        "device": case.device,
+    }
+
+
+def _skipped(sim: str, case: Case, dtype: str, reason: str) -> dict:
+    return dict(_failed(sim, case, dtype, reason), status="skip")
+
+
+def _check(record: dict, reference: dict | None, traces: Path, ref_traces: Path, case: Case) -> None:
+    """Attach the agreement with NEURON's traces (and gradient) to ``record``."""
+    if record["sim"] == "neuron" or record["status"] != "ok":
+        return
+    tol = tolerance_for(record["sim"], case.model, record["dtype"])
+    if reference is None or reference["status"] != "ok" or not ref_traces.exists():
+        why = (
+            "no NEURON reference"
+            if reference is None
+            else f"NEURON {reference['status']}: {reference['reason']}"
+        )
+        record["agreement"] = dataclasses.asdict(Agreement(False, tol.name, reason=why))
+        return
+    ours = np.load(traces)["v"]
+    ref = np.load(ref_traces)["v"]
+    result = compare(ours, ref, DT, tol, record.get("gradient") or None, reference.get("gradient") or None)
+    record["agreement"] = dataclasses.asdict(result)
+
+
+def _line(r: dict) -> str:
+    head = f"{r['case']:<18} {r['sim']:<8} {r['dtype']:<8}"
+    if r["status"] != "ok":
+        return f"{head} {r['status']}: {r['reason']}"
+    a = r.get("agreement")
+    if a and not a["ok"]:
+        return f"{head} DISAGREES with NEURON (no time shown): {a['reason']}"
+    t = r["times"]
+    text = f"{head} build {t.get('build', 0):7.3f} s  run {t.get('run', 0):8.4f} s"
+    if r.get("ns_per_comp_step"):
+        text += f"  {r['ns_per_comp_step']:7.1f} ns/comp/step"
+    if "grad" in t:
+        text += f"  grad {t['grad']:7.3f} s"
+    if r.get("other_load"):
+        text += f"  (others: {r['other_load']:.2f} cores)"
+    if a:
+        text += "  agrees"
+    return text
+
+
+def _load_previous(path: Path, machine: dict) -> list[dict]:
+    if not path.exists():
+        return []
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return []
+    same = all(old.get("machine", {}).get(k) == machine[k] for k in ("cpu", "cores", "gpu"))
+    return old.get("records", []) if same else []
+
+
+def _run_floor(python: str) -> dict | None:
+    print("[floor] measuring exp throughput and memory bandwidth ...", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "floor.json"
+        proc = subprocess.run(
+            [python, str(HERE / "floor.py"), "--json", str(out)],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=str(HERE)),
+        )
+        if proc.returncode != 0 or not out.exists():
+            print(f"[floor] failed: {proc.stderr.strip()[-500:]}")
+            return None
+        return json.loads(out.read_text())
+
+
+@dataclasses.dataclass
+class Interpreters:
+    """Which Python runs each simulator, and which of them see a GPU."""
+
+    python: dict[str, str | None]
+    gpu: bool  # an NVIDIA GPU is present
+    sees_gpu: dict[str, bool]
+
+    def skip_reason(self, sim: str, case: Case) -> str | None:
+        """Why ``sim`` cannot run ``case`` here, or None."""
+        if case.device == "gpu" and not self.gpu:
+            return "no NVIDIA GPU on this machine"
+        if case.device == "gpu" and sim != "neuron" and not self.sees_gpu.get(sim):
+            return f"JAX in the {sim} environment sees no GPU (install jax[{envs.CUDA_EXTRA}] there)"
+        if not self.python.get(sim):
+            return f"no {sim} environment (run without --no-install)"
+        return None
+
+
+def _interpreters(args, sims: list[str], cases: list[Case]) -> Interpreters:
+    gpu = envs.gpu_present()
+    python = {"dendrax": envs.project_python(), "neuron": envs.project_python()}
+    if "jaxley" in sims:
+        python["jaxley"] = envs.jaxley_python(install=not args.no_install, gpu=gpu)
+    sees = {}
+    if gpu and any(c.device == "gpu" for c in cases):
+        sees = {sim: envs.sees_gpu(py) for sim, py in python.items() if sim != "neuron" and py}
+    return Interpreters(python, gpu, sees)
+
+
+def run_case(case: Case, sims: list[str], interpreters: Interpreters, args, tmp: Path) -> list[dict]:
+    """NEURON (the reference), then the other simulators in each precision; agreement checked."""
+    records = []
+    reference, ref_traces = None, tmp / f"{case.name}-neuron-float64.npz"
+    for sim in [s for s in SIMS if s in case.sims and (s in sims or s == "neuron")]:
+        for dtype in _dtypes(args, case, sim):
+            traces = tmp / f"{case.name}-{sim}-{dtype}.npz"
+            why = interpreters.skip_reason(sim, case)
+            if why:
+                record = _skipped(sim, case, dtype, why)
+            else:
+                record = run_one(interpreters.python[sim], sim, case, dtype, traces, args)
+            if sim == "neuron":
+                reference = record
+            _check(record, reference, traces, ref_traces, case)
+            print(_line(record), flush=True)
+            records.append(record)
+    return records
+
+
+def _merge(args, machine: dict, records: list[dict]) -> list[dict]:
+    """These records, plus earlier ones (same machine) of measurements not repeated now."""
+    previous = [] if args.fresh else _load_previous(args.out / "results.json", machine)
+    fresh = {(r["sim"], r["case"], r["dtype"]) for r in records}
+    kept = [r for r in previous if (r["sim"], r["case"], r["dtype"]) not in fresh and r["case"] in CASES]
+    return kept + records
+
+
+def _report_only(out: Path) -> int:
+    saved = json.loads((out / "results.json").read_text())
+    md = write_results(out, saved["machine"], saved["records"], saved.get("floor"))
+    print(f"rewrote {md} and ratios.png from results.json")
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parse(argv)
+    if args.report_only:
+        return _report_only(args.out)
+    started = time.perf_counter()
+    cases = _select_cases(args)
+    sims = [s.strip() for s in args.sim.split(",") if s.strip()]
+    unknown = [s for s in sims if s not in SIMS]
+    if unknown:
+        raise SystemExit(f"unknown simulator(s) {unknown}; choose from {', '.join(SIMS)}")
+    machine = describe_machine()
+    interpreters = _interpreters(args, sims, cases)
+    records = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in cases:
+            records += run_case(case, sims, interpreters, args, Path(tmp))
+    floor = None
+    if not args.no_floor and not args.quick and not args.case:
+        floor = _run_floor(interpreters.python["dendrax"])
+    elif not args.fresh and (args.out / "results.json").exists():
+        floor = json.loads((args.out / "results.json").read_text()).get("floor")
+    machine["load_average_end"] = load_average()
+    md = write_results(args.out, machine, _merge(args, machine, records), floor)
+    print(f"\nwrote {md}, results.json and ratios.png beside it, in {time.perf_counter() - started:.0f} s")
+    print("\n".join(md.read_text().splitlines()[:40]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
