@@ -107,7 +107,7 @@ def _mechanism_params(placement: Placement, params: Mapping[str, Array]) -> dict
     """A mechanism's own parameters (short names) and ``celsius``, over its compartments."""
     comps = placement.comps
     out = {k: params[f"{placement.name}_{k}"][comps] for k in placement.mechanism.params}
-    out["celsius"] = jnp.broadcast_to(params["celsius"], (len(comps),))
+    out["celsius"] = params["celsius"]  # a scalar: temperature factors are computed once
     return out
 
 
