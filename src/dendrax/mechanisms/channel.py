@@ -61,9 +61,9 @@ class Mechanism(eqx.Module):
             a concentration, ``mM``, or a length, ``um``; a mechanism adds its time constants).
 
     The methods receive ``p``, a dict with the mechanism's parameters under their short
-    names, the variables of its ions and ``celsius`` (°C), each an array over the
-    compartments where the mechanism is inserted; ``s`` is a dict of its states; ``v`` is
-    the membrane potential (mV); ``dt`` the time step (ms).
+    names and the variables of its ions, each an array over the compartments where the
+    mechanism is inserted, and ``celsius`` (°C, a scalar); ``s`` is a dict of its states;
+    ``v`` is the membrane potential (mV); ``dt`` the time step (ms).
 
     Within a step, states are updated mechanism by mechanism in insertion order; a mechanism
     reading a concentration sees the value already updated by a writer inserted before it
