@@ -205,3 +205,12 @@ def test_bad_network_input():
         dx.integrate(net, t_max=1.0, delta_t=0.025)
     with pytest.raises(ValueError, match="must be >= 0"):
         net.synapses.ExpSyn.set("weight", -0.5)
+
+
+def test_selections_within_cells():
+    net = dx.Network([hh_cell()] * 3)
+    roots = net.cell([0, 2]).branch(0)
+    np.testing.assert_array_equal(roots.comps, [0, 18])  # 9 compartments per cell
+    firsts = net.cell([1, 2]).comp(0)
+    np.testing.assert_array_equal(firsts.comps, [9, 18])
+    np.testing.assert_array_equal(net.cell(1).branch(2).comp(1).comps, [9 + 6 + 1])

@@ -285,6 +285,7 @@ class Simulator(eqx.Module):
     solver: Stepper = eqx.field(static=True)
     checkpoint: Checkpoint = eqx.field(static=True)
     initial: Rest | None = eqx.field(static=True)
+    surrogate: Surrogate | None = eqx.field(static=True, default=None)
 
     def __call__(self, params: Any = None, stimuli: Any = None, clamps: Any = None) -> Float[Array, "recordings time"]:
         """Recordings (one row each, one column per time point) for these values.
@@ -303,6 +304,7 @@ class Simulator(eqx.Module):
             clamps=clamps,
             checkpoint=self.checkpoint,
             initial=self.initial,
+            surrogate=self.surrogate,
         )
 
     @property
@@ -319,6 +321,7 @@ def simulator(
     solver: Stepper = BackwardEuler(),
     checkpoint: Checkpoint = Checkpoint(),
     initial: Rest | None = None,
+    surrogate: Surrogate | None = None,
 ) -> Simulator:
     """Compile ``module`` once into a `Simulator` (see `integrate` for the arguments).
 
@@ -338,4 +341,4 @@ def simulator(
     """
     system = module if isinstance(module, System) else _compile(module)
     _n_steps(t_max, delta_t)
-    return Simulator(system, float(t_max), float(delta_t), solver, checkpoint, initial)
+    return Simulator(system, float(t_max), float(delta_t), solver, checkpoint, initial, surrogate)

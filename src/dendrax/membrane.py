@@ -175,6 +175,9 @@ def initial_states(
             env = ion_environment(layout, ion_params, tuple(states), celsius) if writers else env
         p = _inputs(pl, own, env, c)
         s = pl.mechanism.init_states(at(pl, v, c), p)
-        s = {name: jnp.where(jnp.isnan(explicit[k][name]), x, explicit[k][name]) if name in explicit[k] else x for name, x in s.items()}
+        for name in s:
+            mask = layout.is_set(f"{pl.name}_{name}")
+            if mask is not None and name in explicit[k]:
+                s[name] = jnp.where(mask[pl.comps], explicit[k][name], s[name])
         states[k] = s
     return tuple(states)

@@ -76,7 +76,7 @@ class Prepared(eqx.Module):
         mech_params: for each mechanism, its parameters over its compartments (and
             ``celsius``).
         ion_params: reversal potentials and concentrations as parameters, per compartment.
-        initial_states: explicitly set initial states per mechanism (NaN: steady state).
+        initial_states: explicitly set initial states per mechanism (see ``initial_set``).
         celsius: temperature, °C.
         volume: compartment volume, µm³.
         diffusion: for each diffusing concentration, its coupling in the solver's form
@@ -125,7 +125,8 @@ def prepare(
         params: overrides for ``system.params`` (see `integrate`); already validated.
         delta_t: time step, ms.
         solver: the time stepper.
-        initial_states: overrides for ``system.initial_states`` (NaN: steady state).
+        initial_states: overrides for ``system.initial_states`` (used where
+            ``system.layout.initial_set`` says a value is set).
     """
     layout = system.layout
     dtype = jnp.result_type(float)  # float64 with jax_enable_x64, else float32
@@ -251,7 +252,11 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
     synapses = []
     for group, p, explicit in zip(network.groups, prepared.syn_params, prepared.syn_initial):
         s = group.mechanism.init_states(v[group.post], v[group.pre], p)
-        synapses.append({k: jnp.where(jnp.isnan(explicit[k]), x, explicit[k]) if k in explicit else x for k, x in s.items()})
+        for k in s:
+            mask = layout.is_set(f"{group.name}_init_{k}")
+            if mask is not None and k in explicit:
+                s[k] = jnp.where(mask, explicit[k], s[k])
+        synapses.append(s)
     n_sources = network.n_sources
     currents = None
     if layout.recorded_currents:

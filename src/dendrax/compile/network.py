@@ -215,11 +215,16 @@ def compile_network(module, site_node, rank: np.ndarray, placements, implicit: n
     )
 
 
-def network_params(module) -> dict[str, jnp.ndarray]:
-    """Synapse parameters, weights, delays and initial states: ``"<Type>_<name>"`` -> array."""
-    out = {}
+def network_params(module) -> tuple[dict[str, jnp.ndarray], dict[str, np.ndarray]]:
+    """Synapse parameters, weights, delays and initial states: ``"<Type>_<name>"`` -> array,
+    and for initial states the mask of those set explicitly (unset ones hold 0)."""
+    out, given = {}, {}
     for name, t in _tables(module).items():
         for col, values in t.columns.items():
-            if col != "threshold":
-                out[f"{name}_{col}"] = jnp.asarray(values)
-    return out
+            if col == "threshold":
+                continue
+            if col.startswith("init_"):
+                given[f"{name}_{col}"] = ~np.isnan(values)
+                values = np.nan_to_num(values, nan=0.0)
+            out[f"{name}_{col}"] = jnp.asarray(values)
+    return out, given

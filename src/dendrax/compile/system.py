@@ -82,6 +82,9 @@ class Layout:
         diffusions: (concentration, writer placement index) of each diffusing concentration.
         trainables: the trainable parameters (`make_trainable`), in call order.
         network: synapses, spike sources and gap junctions (`NetworkLayout`).
+        initial_set: for each state (``"HH_m"``, ``"ExpSyn_init_g"``) with any explicitly set
+            or trainable initial value, the mask of those values; elsewhere states start at
+            their steady state (or default).
     """
 
     n_comps: int
@@ -105,7 +108,15 @@ class Layout:
     diffusions: tuple[tuple[str, int], ...]
     trainables: tuple[Trainable, ...]
     network: NetworkLayout
+    initial_set: tuple[tuple[str, np.ndarray], ...]
     digest: str
+
+    def is_set(self, name: str) -> np.ndarray | None:
+        """Mask of the explicitly set initial values of a state (None: none are set)."""
+        for key, mask in self.initial_set:
+            if key == name:
+                return mask
+        return None
 
     def __hash__(self) -> int:
         return hash(self.digest)
@@ -128,7 +139,8 @@ class System(eqx.Module):
             ``axial_resistivity`` (Ω·cm), initial ``v`` (mV), mechanism parameters and ion
             variables in their own units.
         shape: frustum shape factors (1 for cylinders), per compartment.
-        initial_states: explicitly set initial states, per compartment (NaN: steady state).
+        initial_states: explicitly set initial states, per compartment (0 where unset: see
+            ``layout.initial_set``).
         stimuli: the stimulus waveforms, nA, one array per stimulus.
         clamps: the clamp waveforms, one array per clamp.
         recording_names: the variable of each recording (``"v"``, ``"HH_m"``, ...).
@@ -216,7 +228,7 @@ def compile_module(module: Module) -> System:
     rank = solver.rank
     if np.any(solver.order[:n_comps] >= n_comps):  # pragma: no cover - guaranteed by plan_solver
         raise RuntimeError("internal error: compartments are not first in node order")
-    node_comp = solver.order[:n_comps].copy()
+    node_comp = solver.order[:n_comps].astype(np.int32)
 
     # A neighbouring compartment of each junction, for its initial voltage.
     junction_source = np.zeros(n_nodes - n_comps, dtype=np.int64)
@@ -228,9 +240,9 @@ def compile_module(module: Module) -> System:
     placements = []
     for name, (mech, mask) in module._mechanisms.items():
         comps = np.flatnonzero(mask)
-        nodes = np.sort(rank[comps])
+        nodes = np.sort(rank[comps]).astype(np.int32)
         everywhere = len(nodes) == n_comps
-        placements.append(Placement(mech, nodes, solver.order[nodes], everywhere))
+        placements.append(Placement(mech, nodes, solver.order[nodes].astype(np.int32), everywhere))
     placements_t = tuple(placements)
 
     network = compile_network(module, site_node, rank, placements_t, implicit_gaps, explicit_gaps)
@@ -307,8 +319,19 @@ def compile_module(module: Module) -> System:
             )
         diffusions.append((var, writer))
 
+    state_names_all = {f"{p.name}_{s}" for p in placements_t for s in p.mechanism.states}
+    given: dict[str, np.ndarray] = {k: ~np.isnan(v) for k, v in data.columns.items() if k in state_names_all}
+    given.update(network_params(module)[1])
+    for tr in module._trainables:
+        if tr.kind == "state" or tr.name in given:
+            given[tr.name] = given[tr.name].copy()
+            given[tr.name][tr.comps] = True
+    initial_set = tuple((k, m) for k, m in sorted(given.items()) if m.any())
+
     h = hashlib.sha1()
     h.update(solver.digest.encode())
+    for key, mask in initial_set:
+        h.update(key.encode() + np.packbits(mask).tobytes())
     for arr in (node_comp, rank[edges_arr] if len(edges_arr) else edges_arr, halves_arr, junction_source, stimulus_nodes):
         h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
     for p in placements_t:
@@ -322,9 +345,9 @@ def compile_module(module: Module) -> System:
         n_nodes=n_nodes,
         solver=solver,
         node_comp=node_comp,
-        edge_nodes=rank[edges_arr] if len(edges_arr) else edges_arr,
-        edge_halves=halves_arr,
-        junction_source=junction_source,
+        edge_nodes=(rank[edges_arr] if len(edges_arr) else edges_arr).astype(np.int32),
+        edge_halves=halves_arr.astype(np.int32),
+        junction_source=junction_source.astype(np.int32),
         placements=placements_t,
         stimulus_nodes=stimulus_nodes,
         recordings=tuple(recordings),
@@ -339,6 +362,7 @@ def compile_module(module: Module) -> System:
         diffusions=tuple(diffusions),
         trainables=tuple(module._trainables),
         network=network,
+        initial_set=initial_set,
         digest=h.hexdigest(),
     )
 
@@ -349,12 +373,13 @@ def compile_module(module: Module) -> System:
     params["celsius"] = jnp.asarray(module._celsius)
     for var, coefficient in module._diffusion.items():
         params[f"{var}_diffusion"] = jnp.asarray(coefficient)
-    synapse_params = network_params(module)
+    synapse_params, synapse_given = network_params(module)
     clash = set(synapse_params) & set(params)
     if clash:
         raise ValueError(f"synapse parameters {sorted(clash)} clash with compartment parameters; rename the synapse")
     params.update(synapse_params)
-    initial_states = {k: jnp.asarray(v) for k, v in data.columns.items() if k in state_names}
+    # Initial states: values where set, and a static mask (NaN is never handed to JAX).
+    initial_states = {k: jnp.asarray(np.nan_to_num(v, nan=0.0)) for k, v in data.columns.items() if k in state_names}
     shape = {k: jnp.asarray(v) for k, v in data.shape.items()}
     stimuli = [jnp.asarray(w) for _, w in module._stimuli]
     clamps = [jnp.asarray(w) for _, _, w in module._clamps]

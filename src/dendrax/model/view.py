@@ -66,12 +66,25 @@ class View:
         return [Site("comp", int(c)) for c in self._comps]
 
     def branch(self, index: int | Sequence[int] | slice | str) -> View:
-        """Select branches (by index among this view's branches, or ``"all"``).
+        """Select branches (by index among this view's branches, or ``"all"``); on cells of a
+        network, by index within each cell (``net.cell([0, 1]).branch(0)``: each root).
 
         On a selection that is not made of whole branches (a group, a mask), each branch
         keeps only the selected compartments. For `make_trainable`, each branch is a group.
         """
         data = self._module._data
+        if self._cells is not None:
+            # One index per cell: net.cell([0, 1]).branch(0) is the root branch of each cell.
+            net = self._module
+            per_cell = [
+                _pick(np.arange(net._cell_branch_start[c], net._cell_branch_start[c + 1]), index, f"branch of cell {c}")
+                for c in self._cells
+            ]
+            chosen = np.concatenate(per_cell) if per_cell else np.zeros(0, np.int64)
+            starts = data.comp_start
+            groups = [starts[b] + np.arange(data.ncomp[b]) for b in chosen]
+            comps = np.concatenate(groups) if groups else np.zeros(0, int)
+            return View(self._module, comps, branches=chosen, groups=groups)
         available = self._branches if self._branches is not None else np.unique(data.comp_branch[self._comps])
         chosen = _pick(available, index, "branch")
         starts = data.comp_start
@@ -85,11 +98,21 @@ class View:
         return View(self._module, comps, branches=chosen, groups=groups)
 
     def comp(self, index: int | Sequence[int] | slice | str) -> View:
-        """Select compartments: within each selected branch when the view is a set of
-        branches (``cell.branch(1).comp(0)`` is the first compartment of branch 1),
-        otherwise among this view's compartments."""
+        """Select compartments: within each selected cell of a network
+        (``net.cell([0, 1]).comp(0)``: the first compartment of each), within each selected
+        branch (``cell.branch(1).comp(0)``: the first compartment of branch 1), otherwise
+        among this view's compartments."""
         data = self._module._data
-        if self._branches is not None and self._sites is None:
+        if self._cells is not None:
+            # Within each cell: net.cell([0, 1]).comp(0) is the first compartment of each.
+            net = self._module
+            comps = np.concatenate(
+                [
+                    _pick(np.arange(net._cell_comp_start[c], net._cell_comp_start[c + 1]), index, f"compartment of cell {c}")
+                    for c in self._cells
+                ]
+            ) if len(self._cells) else np.zeros(0, int)
+        elif self._branches is not None and self._sites is None:
             starts = data.comp_start
             out = []
             for b in self._branches:
