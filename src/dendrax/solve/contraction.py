@@ -1,16 +1,33 @@
-"""Elimination schedule for symmetric systems whose graph is a forest.
+"""Parallel tree contraction of the small system left on the separators.
 
-The voltage equation of a neuron (or of many neurons, or of cells joined by gap junctions
-that keep the graph free of cycles) is a symmetric linear system whose sparsity graph is a
-forest. Gaussian elimination of a node of degree at most two keeps the graph a forest: a
-leaf only updates its neighbour, an interior node of a chain joins its two neighbours by a
-new ("fill") edge. Eliminating, in each round, an independent set of such nodes (all leaves
-and every other node of each chain) is *parallel tree contraction*: the number of rounds
-grows with the logarithm of the number of nodes, and each round is a single vectorised
-operation. This module computes that schedule once, in NumPy; `solve_contraction` executes it.
+After the chains are eliminated (`hines`), the voltage equation is left with a small system on
+the *separators* (branch points, somata, chain ends). Its graph is still a forest. Gaussian
+elimination of a node of degree at most two keeps it a forest: a leaf only updates its
+neighbour; an interior node of a path joins its two neighbours by a new ("fill") edge.
+Eliminating, in each *round*, an independent set of such nodes (all leaves, then every other
+node of each path) is parallel tree contraction: the number of rounds grows with the
+logarithm of the number of nodes.
 
-Nodes are renumbered so that the nodes eliminated in one round are contiguous: each round
-then writes one contiguous slice of its output buffers.
+Eliminating node ``k`` (diagonal ``d`` and right-hand side ``r`` after what it received,
+neighbours ``n0, n1`` joined by weights ``a0, a1``, zero where absent) hands
+
+    to ``n_i``:   ``a_i^2 / d`` (subtracted from its diagonal) and ``a_i r / d`` (from its rhs),
+    to the pair:  a fill edge of weight ``-a0 a1 / d``,
+
+and, once the neighbours are known, ``x_k = (r - a0 x_n0 - a1 x_n1) / d``.
+
+How it runs (as few XLA kernels as possible, see `kernels`):
+
+- each round is two kernels: one gathers everything the round reads from earlier outputs
+  (hand-overs received, fill weights) into one array, through one index array; one does the
+  arithmetic and produces the round's (m + 1, ROWS) output (a trailing zero row, which padding
+  indices point to);
+- the last round's nodes have no neighbours left: that round produces their solution;
+- going back, one kernel per round produces the solution of every separator eliminated from
+  that round on (zero for the others), in the separators' own order: each kernel reads one
+  round's output and the previous solution only.
+
+All index arrays are computed here, once, in NumPy.
 """
 
 from __future__ import annotations
@@ -21,261 +38,290 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-__all__ = ["Schedule", "schedule_forest", "solve_contraction"]
+from .kernels import concat, quotient, stack
+
+__all__ = ["ROWS", "Round", "SeparatorSchedule", "schedule_forest", "solve"]
+
+# Rows of a round's output: the hand-overs to the two neighbours (divided by the pivot), what
+# the back substitution needs (divided by one), the fill weight (divided by the pivot).
+HD0, HD1, HR0, HR1, RHS, PIVOT, A0, A1, FILL = range(9)
+ROWS = 9
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Round:
-    """The nodes eliminated together in one round (contiguous ``start:stop`` after renumbering).
+    """One round of eliminations (all tables are fixed NumPy index arrays).
 
-    Index arrays point into buffers with one extra, always-zero, entry at the end (the
-    "dummy" slot) so that padding needs no masks.
+    The round reads from the concatenation of its *sources*: the outside source (hand-overs
+    and fill weights computed by the chains), then the flattened outputs of the earlier rounds.
+
+    Attributes:
+        nodes: the separators eliminated (local numbering), shape (m,).
+        n_sources: how many sources the round reads (the outside one and ``n_sources - 1``
+            earlier rounds).
+        reads: (2 width + 2, m) indices into the sources: the diagonal hand-overs received
+            (``width`` rows), the right-hand-side ones, then the fill weight of each of the two
+            neighbour slots (a zero where the edge is direct or absent).
+        direct_edge: (2, m) the input edge of each neighbour slot when it is direct, else -1.
+        back_rows: (4, n) for every separator, the index of its (RHS, PIVOT, A0, A1) entry in
+            this round's flattened output, or of a zero if it is eliminated in another round.
+        back_neighbours: (2, n) the neighbours at elimination of this round's nodes (0 where
+            there is none, and for every other separator: their weight is zero).
+        not_here: (n,) 1.0 for the separators eliminated in other rounds, else 0.0.
     """
 
-    start: int
-    stop: int
-    nodes: np.ndarray  # the eliminated nodes, in the caller's numbering
-    # Earlier-eliminated neighbours whose elimination updated these nodes: shape (width, n).
-    pull_node: np.ndarray
-    pull_weight: np.ndarray  # index into the weight buffer of the edge that joined them
-    # Neighbours still present when the node is eliminated (at most two): shape (2, n).
-    neighbour: np.ndarray
-    neighbour_weight: np.ndarray
+    nodes: np.ndarray
+    n_sources: int
+    reads: np.ndarray
+    direct_edge: np.ndarray
+    back_rows: np.ndarray
+    back_neighbours: np.ndarray
+    not_here: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def width(self) -> int:
+        return (self.reads.shape[0] - 2) // 2
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class Schedule:
-    """A precomputed elimination order for one forest-shaped symmetric system.
+class SeparatorSchedule:
+    """Elimination plan of the separator system.
 
     Attributes:
-        n: number of nodes.
-        order: ``order[new] = old``: the node renumbering (new ids are elimination order).
-        rank: ``rank[old] = new``.
-        edge_slot: for each input edge, its slot in the weight buffer (``0 .. n-1``: the
-            original edges, stored at the position of one of their endpoints).
-        partner: for each slot, the other endpoint of the edge stored there (``n`` where
-            the slot holds no edge).
-        slot_node: ``order`` as int32 (gathers the weights into elimination order).
-        edge_ends: the input edges, shape (E, 2).
+        n: number of separators.
         rounds: the rounds, in elimination order.
-
-    The weight buffer used by the solver has ``2 n + 1`` entries: ``[0, n)`` the original
-    edge weights, ``[n, 2n)`` the fill weight created by eliminating node ``i - n`` and the
-    last entry is zero.
+        last_solution: (n,) position of each separator in the last round (``m``, for the
+            separators eliminated earlier).
+        fingerprint: bytes identifying the plan.
     """
 
     n: int
-    order: np.ndarray
-    rank: np.ndarray
-    edge_slot: np.ndarray
-    partner: np.ndarray
-    slot_node: np.ndarray
-    edge_ends: np.ndarray
     rounds: tuple[Round, ...]
-
-    @property
-    def dummy_node(self) -> int:
-        return self.n
-
-    @property
-    def dummy_weight(self) -> int:
-        return 2 * self.n
-
-    def fingerprint(self) -> bytes:
-        """Bytes that identify the schedule (used to hash compiled layouts)."""
-        parts = [np.int64(self.n).tobytes(), self.order.tobytes(), self.edge_slot.tobytes()]
-        return b"".join(parts)
+    last_solution: np.ndarray
+    fingerprint: bytes
 
 
-def schedule_forest(n: int, edges: np.ndarray) -> Schedule:
-    """Plan the elimination of an ``n``-node system whose graph (``edges``, shape (E, 2)) is a forest.
+def as_int32(record):
+    """The frozen dataclass `record` with its integer index arrays stored as int32.
+
+    Index arrays become constants of the compiled program; int32 keeps them the same whether
+    or not ``jax_enable_x64`` is on when the program is traced (and halves their size).
+    """
+    changes = {}
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer):
+            if value.size and (value.max() > np.iinfo(np.int32).max or value.min() < np.iinfo(np.int32).min):
+                raise ValueError(f"the system is too large for int32 indices ({field.name})")
+            changes[field.name] = value.astype(np.int32)
+    return dataclasses.replace(record, **changes)
+
+
+def _adjacency(n: int, edges: np.ndarray) -> list[dict[int, int]]:
+    adjacency: list[dict[int, int]] = [dict() for _ in range(n)]
+    for e, (a, b) in enumerate(edges):
+        if a == b:
+            raise ValueError("the system graph has a self-loop")
+        if b in adjacency[a]:
+            raise ValueError(f"the system graph repeats the edge ({a}, {b})")
+        adjacency[a][b] = e
+        adjacency[b][a] = e
+    return adjacency
+
+
+def _choose_rounds(
+    n: int, edges: np.ndarray
+) -> tuple[list[list[int]], dict[int, list[tuple[int, tuple[str, int]]]]]:
+    """Independent sets of nodes of degree <= 2, leaves first, until no node is left.
+
+    Returns the rounds and, for each node, its neighbours when eliminated with the weight of
+    the joining edge: ``("edge", e)`` for input edge ``e``, ``("fill", k)`` for the fill edge
+    created by eliminating node ``k``.
+    """
+    adjacency = _adjacency(n, edges)
+    weight: list[dict[int, tuple[str, int]]] = [{b: ("edge", e) for b, e in adj.items()} for adj in adjacency]
+    alive = set(range(n))
+    degree = np.array([len(a) for a in adjacency], dtype=np.int64)
+    rounds: list[list[int]] = []
+    neighbours_at: dict[int, list[tuple[int, tuple[str, int]]]] = {}
+    candidates = sorted(i for i in alive if degree[i] <= 2)
+    while alive:
+        chosen: list[int] = []
+        blocked: set[int] = set()
+        for leaves in (True, False):  # leaves (and isolated nodes) first, then path interiors
+            for i in candidates:
+                if (degree[i] <= 1) == leaves and i not in blocked:
+                    chosen.append(i)
+                    blocked.add(i)
+                    blocked.update(weight[i])
+        if not chosen:
+            raise ValueError("the system graph has a cycle")
+        touched: set[int] = set()
+        for k in chosen:
+            nbrs = list(weight[k].items())
+            neighbours_at[k] = nbrs
+            for q, _ in nbrs:
+                del weight[q][k]
+                touched.add(q)
+            if len(nbrs) == 2:
+                (p, _), (q, _) = nbrs
+                weight[p][q] = weight[q][p] = ("fill", k)
+            weight[k] = {}
+            alive.discard(k)
+        for q in touched:
+            degree[q] = len(weight[q])
+        rounds.append(chosen)
+        candidates = sorted(i for i in alive if degree[i] <= 2)
+    return rounds, neighbours_at
+
+
+def schedule_forest(
+    n: int,
+    edges: np.ndarray,
+    fill_sources: np.ndarray,
+    outside_pulls: list[list[tuple[int, int]]],
+    outside_size: int,
+    outside_zero: int,
+) -> SeparatorSchedule:
+    """Plan the contraction of an ``n``-node forest.
+
+    Args:
+        n: number of nodes.
+        edges: (E, 2) edges. Each is either *direct* (``fill_sources[e] < 0``: its weight is
+            given by the caller) or computed outside (``fill_sources[e]``: its index in the
+            flat outside source).
+        fill_sources: (E,) as above.
+        outside_pulls: for each node, the (diagonal, rhs) indices in the outside source of
+            the hand-overs it receives from outside.
+        outside_size: length of the flat outside source.
+        outside_zero: an index of the outside source that holds zero.
 
     Raises:
         ValueError: if the edges contain a self-loop, a repeated edge or a cycle.
     """
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    n_edges = len(edges)
-    if n_edges and (edges.min() < 0 or edges.max() >= n):
+    if len(edges) and (edges.min() < 0 or edges.max() >= n):
         raise ValueError(f"edge endpoints must lie in [0, {n}); got {edges.min()}..{edges.max()}")
-    if np.any(edges[:, 0] == edges[:, 1]):
-        raise ValueError("the system graph has a self-loop")
-    if n_edges > max(n - 1, 0):
-        raise ValueError(f"a forest of {n} nodes has at most {n - 1} edges, got {n_edges}: it has a cycle")
+    if len(edges) > max(n - 1, 0):
+        raise ValueError(f"a forest of {n} nodes has at most {n - 1} edges, got {len(edges)}: it has a cycle")
+    rounds_nodes, neighbours_at = _choose_rounds(n, edges)
+    sizes = [len(nodes) for nodes in rounds_nodes]
+    # Start of each source in the concatenation the rounds read: outside, round 0, ...
+    starts = np.concatenate([[0], outside_size + np.cumsum([0] + [(m + 1) * ROWS for m in sizes])]).astype(
+        np.int64
+    )
+    round_of = np.full(n, -1, dtype=np.int64)
+    col_of = np.full(n, -1, dtype=np.int64)
+    for q, nodes in enumerate(rounds_nodes):
+        round_of[nodes] = q
+        col_of[nodes] = np.arange(len(nodes))
 
-    # Adjacency as dicts: neighbour -> weight slot (slot of an original edge assigned below).
-    adjacency: list[dict[int, int]] = [dict() for _ in range(n)]
-    # Orient each original edge towards a root so that every non-root node owns one edge slot.
-    owner = _orient(n, edges)  # node that stores each edge's weight
-    for e, (a, b) in enumerate(edges):
-        if b in adjacency[a]:
-            raise ValueError(f"the system graph repeats the edge ({a}, {b})")
-        adjacency[a][b] = int(owner[e])
-        adjacency[b][a] = int(owner[e])
+    def output(k: int, row: int) -> int:
+        """Index of output ``row`` of eliminated node ``k`` in the concatenated sources."""
+        return int(starts[1 + round_of[k]] + col_of[k] * ROWS + row)
 
-    eliminated_at = np.full(n, -1, dtype=np.int64)  # round index
-    # For each node: earlier-eliminated neighbours (node, weight slot) that updated it.
-    pulls: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    neighbours_at_elimination: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    alive = set(range(n))
-    degree = np.array([len(a) for a in adjacency], dtype=np.int64)
-    rounds_nodes: list[list[int]] = []
-
-    candidates = sorted(i for i in alive if degree[i] <= 2)
-    while alive:
-        chosen: list[int] = []
-        blocked: set[int] = set()
-        # Leaves (and isolated nodes) first: they are cheapest and shrink the tree fastest.
-        for i in candidates:
-            if degree[i] <= 1 and i not in blocked:
-                chosen.append(i)
-                blocked.add(i)
-                blocked.update(adjacency[i])
-        for i in candidates:
-            if degree[i] == 2 and i not in blocked:
-                chosen.append(i)
-                blocked.add(i)
-                blocked.update(adjacency[i])
-        if not chosen:  # cannot happen on a forest: every forest has a node of degree <= 1
-            raise ValueError("the system graph has a cycle")
-        r = len(rounds_nodes)
-        touched: set[int] = set()
-        for k in chosen:
-            eliminated_at[k] = r
-            nbrs = list(adjacency[k].items())
-            neighbours_at_elimination[k] = nbrs
-            for q, slot in nbrs:
-                pulls[q].append((k, slot))
-                del adjacency[q][k]
-                touched.add(q)
-            if len(nbrs) == 2:
-                (p, _), (q, _) = nbrs
-                fill_slot = n + k  # indexed by the eliminating node; renumbered below
-                adjacency[p][q] = fill_slot
-                adjacency[q][p] = fill_slot
-            adjacency[k] = {}
-            alive.discard(k)
-        for q in touched:
-            degree[q] = len(adjacency[q])
-        rounds_nodes.append(chosen)
-        candidates = sorted(i for i in alive if degree[i] <= 2)
-
-    order = np.array([k for nodes in rounds_nodes for k in nodes], dtype=np.int64)
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
-
-    def new_slot(slot: int) -> int:
-        return int(rank[slot]) if slot < n else n + int(rank[slot - n])
+    # (diagonal index, rhs index) of every hand-over each node receives.
+    received: list[list[tuple[int, int]]] = [list(outside_pulls[i]) for i in range(n)]
+    for k, nbrs in neighbours_at.items():
+        for slot, (q, _) in enumerate(nbrs):
+            received[q].append((output(k, HD0 + slot), output(k, HR0 + slot)))
 
     rounds = []
-    start = 0
-    dummy_node, dummy_weight = n, 2 * n
-    for nodes in rounds_nodes:
+    for q, nodes in enumerate(rounds_nodes):
         m = len(nodes)
-        width = max(len(pulls[k]) for k in nodes)
-        pull_node = np.full((width, m), dummy_node, dtype=np.int32)
-        pull_weight = np.full((width, m), dummy_weight, dtype=np.int32)
-        neighbour = np.full((2, m), dummy_node, dtype=np.int32)
-        neighbour_weight = np.full((2, m), dummy_weight, dtype=np.int32)
+        width = max(len(received[k]) for k in nodes)
+        reads = np.full((2 * width + 2, m), outside_zero, dtype=np.int64)
+        direct_edge = np.full((2, m), -1, dtype=np.int64)
+        back_neighbours = np.zeros((2, n), dtype=np.int64)
+        used = 1  # sources read: the outside one and rounds up to used - 2
         for col, k in enumerate(nodes):
-            for w, (j, slot) in enumerate(pulls[k]):
-                pull_node[w, col] = rank[j]
-                pull_weight[w, col] = new_slot(slot)
-            for w, (q, slot) in enumerate(neighbours_at_elimination[k]):
-                neighbour[w, col] = rank[q]
-                neighbour_weight[w, col] = new_slot(slot)
+            for w, (i_d, i_r) in enumerate(received[k]):
+                reads[w, col], reads[width + w, col] = i_d, i_r
+            for slot, (p, (kind, ref)) in enumerate(neighbours_at[k]):
+                back_neighbours[slot, k] = p
+                if kind == "fill":
+                    reads[2 * width + slot, col] = output(ref, FILL)
+                elif fill_sources[ref] >= 0:
+                    reads[2 * width + slot, col] = fill_sources[ref]
+                else:
+                    direct_edge[slot, col] = ref
+        if reads.size:
+            used = int(np.searchsorted(starts, reads.max(), side="right"))
+        here = round_of == q
+        back_rows = np.full((4, n), m * ROWS, dtype=np.int64)  # the trailing zero row
+        for i, row in enumerate((RHS, PIVOT, A0, A1)):
+            back_rows[i, here] = col_of[here] * ROWS + row
         rounds.append(
-            Round(
-                start, start + m, np.asarray(nodes, dtype=np.int32),
-                pull_node, pull_weight, neighbour, neighbour_weight,
+            as_int32(
+                Round(
+                    np.asarray(nodes, dtype=np.int64),
+                    max(used, 1),
+                    reads,
+                    direct_edge,
+                    back_rows,
+                    back_neighbours,
+                    (~here).astype(np.float64),
+                )
             )
         )
-        start += m
-    # Edge weights are given by the caller in its own numbering: slot = owning node (old id).
-    partner = np.full(n, n, dtype=np.int64)
-    if n_edges:
-        other = np.where(edges[:, 0] == owner, edges[:, 1], edges[:, 0])
-        partner[owner] = other
-    edge_slot = owner.copy()
-    return Schedule(
-        n=n, order=order, rank=rank, edge_slot=edge_slot, partner=partner,
-        slot_node=order.astype(np.int32), edge_ends=edges.copy(), rounds=tuple(rounds),
-    )
+    last_solution = np.where(round_of == len(sizes) - 1, col_of, sizes[-1] if sizes else 0).astype(np.int64)
+
+    parts = [
+        np.int64(n).tobytes(),
+        np.asarray(edges, dtype=np.int64).tobytes(),
+        np.asarray(fill_sources, dtype=np.int64).tobytes(),
+    ]
+    parts += [np.asarray(nodes, dtype=np.int64).tobytes() + b"|" for nodes in rounds_nodes]
+    return as_int32(SeparatorSchedule(n, tuple(rounds), last_solution, b"".join(parts)))
 
 
-def _orient(n: int, edges: np.ndarray) -> np.ndarray:
-    """For each edge, the endpoint farther from its component's root (breadth-first).
-
-    Each non-root node of a forest is the far end of exactly one edge, so it can store that
-    edge's weight. Raises ValueError on a cycle.
-    """
-    if len(edges) == 0:
-        return np.zeros(0, dtype=np.int64)
-    incident: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for e, (a, b) in enumerate(edges):
-        incident[a].append((b, e))
-        incident[b].append((a, e))
-    owner = np.full(len(edges), -1, dtype=np.int64)
-    seen = np.zeros(n, dtype=bool)
-    for root in range(n):
-        if seen[root]:
-            continue
-        seen[root] = True
-        stack = [root]
-        while stack:
-            a = stack.pop()
-            for b, e in incident[a]:
-                if owner[e] >= 0:
-                    continue
-                if seen[b]:
-                    raise ValueError("the system graph has a cycle")
-                seen[b] = True
-                owner[e] = b
-                stack.append(b)
-    return owner
+def _sources(outside: Array, outs: list[Array], count: int) -> Array:
+    return concat([outside] + outs[: count - 1])
 
 
-def solve_contraction(
-    schedule: Schedule,
+def solve(
+    schedule: SeparatorSchedule,
     diag: Float[Array, " n"],
-    weights: Float[Array, " n"],
     rhs: Float[Array, " n"],
+    direct_weights: Float[Array, " w"],
+    outside: Float[Array, " k"],
 ) -> Float[Array, " n"]:
-    """Solve ``A x = rhs`` by executing ``schedule``; arrays in the caller's node order.
+    """Solve the separator system; returns the solution in the separators' order.
 
-    ``A`` has diagonal ``diag`` and the off-diagonal ``weights[slot]`` for the edge stored
-    at each slot (``schedule.edge_slot``); slots without an edge must hold zero. Not
-    differentiable by itself (the caller wraps it in `jax.lax.custom_linear_solve`).
-
-    Each round produces small arrays: later rounds gather from the concatenation of
-    earlier ones (concatenation and gathers fuse into the round's kernel).
+    Args:
+        schedule: the plan.
+        diag, rhs: the separators' own diagonal and right-hand side.
+        direct_weights: per round, (2, m) weights of the direct edges of `Round.direct_edge`
+            (zero where there is none), laid out by `couple`, flattened and concatenated.
+        outside: the flat outside source (hand-overs and fill weights from the chains).
     """
     dtype = diag.dtype
-    n = schedule.n
-    if n == 0:
-        return jnp.zeros((0,), dtype)
-    zero = jnp.zeros((1,), dtype)
-    orig = weights[schedule.slot_node]  # original edge weights, in elimination order
-    outs: list[Array] = []  # per round: stacked (1/diag', rhs'/diag', fill weight)
+    if not schedule.rounds:
+        return jnp.zeros((schedule.n,), dtype)
+    outs: list[Array] = []  # flattened (m + 1, ROWS) outputs
+    start = 0
     for rd in schedule.rounds:
-        d = diag[rd.nodes]
-        r = rhs[rd.nodes]
-        # Everything eliminated so far, padded with zeros to n + 1 (the dummy slot).
-        prev = jnp.concatenate(outs + [jnp.zeros((3, n + 1 - rd.start), dtype)], axis=1)
-        w_all = jnp.concatenate([orig, prev[2, :-1], zero])  # original | fill | dummy
-        for w in range(rd.pull_node.shape[0]):
-            a = w_all[rd.pull_weight[w]]
-            d = d - a * a * prev[0, rd.pull_node[w]]
-            r = r - a * prev[1, rd.pull_node[w]]
-        inv_k = 1.0 / d
-        fill_k = -w_all[rd.neighbour_weight[0]] * w_all[rd.neighbour_weight[1]] * inv_k
-        outs.append(jnp.stack([inv_k, r * inv_k, fill_k]))
-
-    buf = jnp.concatenate(outs, axis=1)
-    w_all = jnp.concatenate([orig, buf[2], zero])
-    xs: list[Array] = []  # solutions of the later rounds
-    for rd in reversed(schedule.rounds):
-        x_later = jnp.concatenate([jnp.zeros((rd.stop,), dtype)] + xs + [zero])
-        acc = w_all[rd.neighbour_weight[0]] * x_later[rd.neighbour[0]]
-        acc = acc + w_all[rd.neighbour_weight[1]] * x_later[rd.neighbour[1]]
-        xs.insert(0, buf[1, rd.start : rd.stop] - buf[0, rd.start : rd.stop] * acc)
-    return jnp.concatenate(xs)[schedule.rank]
+        m, width = rd.size, rd.width
+        got = _sources(outside, outs, rd.n_sources)[rd.reads.reshape(-1)].reshape(rd.reads.shape)  # a kernel
+        d = diag[rd.nodes] - sum(got[w] for w in range(width))
+        r = rhs[rd.nodes] - sum(got[width + w] for w in range(width))
+        if rd is schedule.rounds[-1]:  # no neighbours left: the solution, in separator order
+            at = schedule.last_solution
+            x = jnp.pad(r, (0, 1))[at] / jnp.pad(d, (0, 1), constant_values=1)[at]
+            break
+        a0 = direct_weights[start : start + m] + got[2 * width]
+        a1 = direct_weights[start + m : start + 2 * m] + got[2 * width + 1]
+        start += 2 * m
+        one = jnp.ones_like(d)
+        num = [a0 * a0, a1 * a1, a0 * r, a1 * r, r, d, a0, a1, -a0 * a1]
+        den = [d, d, d, d, one, one, one, one, d]
+        outs.append(quotient(stack(num), stack(den)).reshape(-1))
+    for rd, out in zip(reversed(schedule.rounds[:-1]), reversed(outs)):
+        r, d, a0, a1 = (out[rd.back_rows[i]] for i in range(4))
+        num = r - a0 * x[rd.back_neighbours[0]] - a1 * x[rd.back_neighbours[1]] + x
+        x = num / (d + jnp.asarray(rd.not_here, dtype))
+    return x

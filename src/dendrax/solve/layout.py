@@ -2,16 +2,23 @@
 
 The voltage equation couples each node (compartment centre or zero-area junction) to its
 neighbours through axial conductances; its graph is a forest. Most nodes lie on *chains*:
-runs of compartments with at most two neighbours (the inside of a branch). The plan
-eliminates all chains at once, row by row along them, so that every step is a contiguous
-slice operation over all chains; what is left is a small forest of *separator* nodes
-(branch points, somata with many children, chain ends) solved by parallel tree
-contraction (`schedule_forest`).
+runs of compartments with at most two neighbours (the inside of a branch), each joined at its
+ends to at most two *separators* (branch points, somata with many children, chain ends that
+the caller marks). The plan (computed once, in NumPy) cuts every chain at its middle node into
+two *half-chains*, each hanging from the separator at its outer end, so that the sequential
+part of the solve is half a chain long:
 
-Chain nodes are stored in *jagged diagonal* order: chains sorted by decreasing length,
-then row ``j`` (the ``j``-th node of every chain long enough) is one contiguous slice, and
-the chains present in row ``j`` are a prefix of those in row ``j - 1``. Separator nodes
-follow the chain nodes. This order is the node order of a compiled `System`.
+1. all half-chains are swept at once from their separator end towards the middle, one *row*
+   (the ``s``-th node from the end of every half-chain long enough) per step;
+2. the middle nodes (one *middle row*) are eliminated, handing each chain's contribution to
+   its two separators and joining them by a fill edge;
+3. the separator system (a small forest) is solved by parallel tree contraction
+   (`contraction`);
+4. the rows are swept back to recover the chain nodes.
+
+Node order (the order of a compiled `System`): half-chain rows first, then the middle row,
+then the separators. Half-chains are sorted by decreasing length, so the half-chains present
+in row ``s`` are a prefix of those of row ``s - 1`` and each row is a contiguous slice.
 """
 
 from __future__ import annotations
@@ -21,9 +28,14 @@ import hashlib
 
 import numpy as np
 
-from .contraction import Schedule, schedule_forest
+from .contraction import FILL, HD0, HD1, HR0, HR1, SeparatorSchedule, as_int32, schedule_forest
 
-__all__ = ["SolverLayout", "plan_solver"]
+__all__ = ["SolverLayout", "plan_solver", "MIDDLE_ROWS"]
+
+# Rows of the middle row's output: as a contraction round's (`contraction.ROWS`).
+MIDDLE_ROWS = 9
+# Rows of a half-chain state (see `hines`).
+STATE_ROWS = 6
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -33,24 +45,32 @@ class SolverLayout:
     Attributes:
         n: number of nodes.
         order: ``order[new] = old``: caller's node ids in solver order.
-        n_chain_nodes: nodes ``[0, n_chain_nodes)`` lie on chains (jagged-diagonal order).
-        row_sizes: number of chains present in each row (non-increasing).
-        chain_top, chain_bottom: separator (local index, ``n_sep`` when absent) joined to
-            the first and to the last node of each chain.
-        chain_last: position of each chain's last node among the chain nodes.
-        separators: schedule of the reduced system over the ``n - n_chain_nodes``
-            separators; its edges are the direct separator-separator edges followed by
-            one edge per chain that has both a top and a bottom.
-        edge_kind, edge_index: for each caller edge, where its weight goes: 0 the
-            upstream weight of chain node ``edge_index`` (first nodes: weight to top),
-            1 the bottom weight of chain ``edge_index``, 2 direct separator edge number
-            ``edge_index``.
-        n_direct: number of direct separator-separator edges.
-        chain_edge_chains: the chains with both ends (their T-B edge order).
-        separator_pulls: (width, n_sep) indices into ``[top hand-over of each chain, bottom
-            hand-over of each chain, 0]``: what each separator receives from its chains.
-        separator_weight_source: for each slot of the separator schedule, index into
-            ``[direct edge weights, fill weight of each chain, 0]``.
+        rank: ``rank[old] = new``.
+        n_chain_nodes: nodes ``[0, n_chain_nodes)`` lie on chains (half-chain rows, then the
+            middle row); the rest are separators.
+        row_sizes: number of half-chains present in each row (non-increasing).
+        n_chains: number of chains (= size of the middle row).
+        chain_top, chain_bottom: (n_chains,) separator at each end of each chain (local
+            index; ``n_separators`` where there is none).
+        half_chain_of: (2 n_chains,) chain of each half-chain (half-chain order).
+        half_end: (2 n_chains,) separator at the outer end of each half-chain (local index;
+            ``n_separators`` where there is none).
+        half_length: (2 n_chains,) number of nodes of each half-chain (may be zero).
+        end_rows: rows where some half-chain ends, longest first: the *final state buffer*
+            is the tails of these rows' states, then a zero state, flattened.
+        last_top, last_bottom: (STATE_ROWS, n_chains) index in that buffer of each entry of
+            the final state of each chain's top / bottom half (the dummy for an empty half).
+        top_pieces, bottom_pieces: the same as runs ``(row, first column, count)`` of the
+            rows' states, in chain order; the chains after them have an empty half.
+        separators: contraction schedule of the separator system.
+        weight_index: (K,) index into ``[caller edge weights, 0]`` of every weight the solve
+            uses, laid out in `couple` order (see `weight_segments`).
+        weight_segments: name -> (start, stop) of each segment of that layout.
+        chain_neighbours, separator_neighbours: (2, n_chain_nodes) and (width, n_separators)
+            the neighbours (solver order; ``n`` = none) of each chain node and of each
+            separator, and ``*_neighbour_edge`` the caller edges joining them (``E`` = none),
+            for `matvec`.
+        digest: identifies the plan (hash and equality).
     """
 
     n: int
@@ -58,25 +78,37 @@ class SolverLayout:
     rank: np.ndarray
     n_chain_nodes: int
     row_sizes: tuple[int, ...]
+    n_chains: int
     chain_top: np.ndarray
     chain_bottom: np.ndarray
-    chain_last: np.ndarray
-    separators: Schedule
-    edge_kind: np.ndarray
-    edge_index: np.ndarray
-    n_direct: int
-    chain_edge_chains: np.ndarray
-    separator_pulls: np.ndarray
-    separator_weight_source: np.ndarray
+    half_chain_of: np.ndarray
+    half_end: np.ndarray
+    half_length: np.ndarray
+    last_top: np.ndarray
+    last_bottom: np.ndarray
+    end_rows: tuple[int, ...]
+    top_pieces: tuple[tuple[int, int, int], ...]
+    bottom_pieces: tuple[tuple[int, int, int], ...]
+    separators: SeparatorSchedule
+    weight_index: np.ndarray
+    weight_segments: dict[str, tuple[int, int]]
+    chain_neighbours: np.ndarray
+    chain_neighbour_edge: np.ndarray
+    separator_neighbours: np.ndarray
+    separator_neighbour_edge: np.ndarray
     digest: str
-
-    @property
-    def n_chains(self) -> int:
-        return self.row_sizes[0] if self.row_sizes else 0
 
     @property
     def n_separators(self) -> int:
         return self.n - self.n_chain_nodes
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_sizes)
+
+    def row_offsets(self) -> np.ndarray:
+        """Start of each row in solver order, and the start of the middle row last."""
+        return np.concatenate([[0], np.cumsum(self.row_sizes)]).astype(np.int64)
 
     def __hash__(self) -> int:
         return hash(self.digest)
@@ -85,51 +117,23 @@ class SolverLayout:
         return isinstance(other, SolverLayout) and other.digest == self.digest
 
 
-def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) -> SolverLayout:
-    """Plan the solve of an ``n``-node system whose graph (``edges``, shape (E, 2)) is a forest.
-
-    Args:
-        n: number of nodes.
-        edges: undirected edges (pairs of node ids).
-        separator: optional boolean mask of nodes that must not lie on a chain (e.g.
-            zero-area junctions, so that chain nodes are all compartments). Nodes of
-            degree three or more are always separators.
-
-    Nodes on chains keep their relative order along the chain as given by the caller's
-    numbering where possible (a chain runs from its lower-numbered end).
-    """
-    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    if len(edges) > max(n - 1, 0):
-        raise ValueError(f"a forest of {n} nodes has at most {n - 1} edges; got {len(edges)}: it has a cycle")
-    degree = np.bincount(edges.ravel(), minlength=n) if len(edges) else np.zeros(n, np.int64)
-    is_sep = degree >= 3
-    if separator is not None:
-        is_sep = is_sep | np.asarray(separator, dtype=bool)
-
-    neighbours: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for e, (a, b) in enumerate(edges):
-        neighbours[a].append((b, e))
-        neighbours[b].append((a, e))
-
-    # Walk the chains: maximal paths of non-separator nodes.
+def _find_chains(n: int, neighbours: list[list[tuple[int, int]]], is_sep: np.ndarray) -> list[list[int]]:
+    """Maximal paths of non-separator nodes, each from its lower-numbered end."""
     visited = np.zeros(n, dtype=bool)
     chains: list[list[int]] = []
     for start in range(n):
         if is_sep[start] or visited[start]:
             continue
-        # Go to one end of the path: follow non-separator neighbours towards lower ids first.
         end, prev = start, -1
-        while True:
+        while True:  # walk to one end of the path
             nxt = [b for b, _ in neighbours[end] if not is_sep[b] and b != prev]
             if not nxt:
                 break
             prev, end = end, nxt[0]
             if end == start:
                 raise ValueError("the system graph has a cycle")
-        path = [end]
+        path, prev, cur = [end], -1, end
         visited[end] = True
-        prev = -1
-        cur = end
         while True:
             nxt = [b for b, _ in neighbours[cur] if not is_sep[b] and b != prev]
             if not nxt:
@@ -142,128 +146,269 @@ def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) 
         if path[-1] < path[0]:
             path.reverse()
         chains.append(path)
+    return chains
 
+
+def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) -> SolverLayout:
+    """Plan the solve of an ``n``-node system whose graph (``edges``, shape (E, 2)) is a forest.
+
+    Args:
+        n: number of nodes.
+        edges: undirected edges (pairs of node ids).
+        separator: optional boolean mask of nodes that must not lie on a chain (e.g.
+            zero-area junctions, so that chain nodes are all compartments). Nodes of
+            degree three or more are always separators.
+
+    Raises:
+        ValueError: if the graph has a cycle (or a self-loop or a repeated edge).
+    """
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    n_edges = len(edges)
+    if n_edges > max(n - 1, 0):
+        raise ValueError(f"a forest of {n} nodes has at most {n - 1} edges; got {n_edges}: it has a cycle")
+    if n_edges and (edges.min() < 0 or edges.max() >= n):
+        raise ValueError(f"edge endpoints must lie in [0, {n})")
+    degree = np.bincount(edges.ravel(), minlength=n) if n_edges else np.zeros(n, np.int64)
+    is_sep = degree >= 3
+    if separator is not None:
+        is_sep = is_sep | np.asarray(separator, dtype=bool)
+    neighbours: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for e, (a, b) in enumerate(edges):
+        neighbours[a].append((b, e))
+        neighbours[b].append((a, e))
+
+    chains = _find_chains(n, neighbours, is_sep)
     sep_nodes = np.flatnonzero(is_sep)
     n_sep = len(sep_nodes)
-    sep_local = np.full(n, -1, dtype=np.int64)
+    sep_local = np.full(n, n_sep, dtype=np.int64)
     sep_local[sep_nodes] = np.arange(n_sep)
 
-    # Separator neighbours of each chain's two ends.
-    tops, bottoms, top_edges, bottom_edges = [], [], [], []
+    # Each chain's end separators (local index, n_sep = none) and the edges to them.
+    tops, bottoms = [], []
     for path in chains:
-        first, last = path[0], path[-1]
         inner = set(path)
-        first_seps = [(b, e) for b, e in neighbours[first] if b not in inner]
-        last_seps = [(b, e) for b, e in neighbours[last] if b not in inner]
+        first = [(b, e) for b, e in neighbours[path[0]] if b not in inner]
+        last = [(b, e) for b, e in neighbours[path[-1]] if b not in inner]
         if len(path) == 1:
-            ends = first_seps  # up to two separators around a single node
-            top = ends[0] if len(ends) > 0 else None
-            bottom = ends[1] if len(ends) > 1 else None
+            top, bottom = (first + [None, None])[:2]
         else:
-            top = first_seps[0] if first_seps else None
-            bottom = last_seps[0] if last_seps else None
-        if top is None and bottom is not None:
-            top, bottom = bottom, None  # a chain hanging from one separator: call it the top
-            path.reverse()
+            top = first[0] if first else None
+            bottom = last[0] if last else None
         tops.append(top)
         bottoms.append(bottom)
-        top_edges.append(top[1] if top else -1)
-        bottom_edges.append(bottom[1] if bottom else -1)
 
-    # Jagged-diagonal order: chains by decreasing length (stable).
+    # Chains by decreasing length (stable); half-chains likewise.
+    n_chains = len(chains)
     lengths = np.array([len(p) for p in chains], dtype=np.int64)
     chain_order = np.argsort(-lengths, kind="stable")
     chains = [chains[i] for i in chain_order]
     tops = [tops[i] for i in chain_order]
     bottoms = [bottoms[i] for i in chain_order]
     lengths = lengths[chain_order]
-    n_chains = len(chains)
-    max_len = int(lengths[0]) if n_chains else 0
-    row_sizes = tuple(int(np.sum(lengths > j)) for j in range(max_len))
-    order_chain = [chains[c][j] for j in range(max_len) for c in range(row_sizes[j])]
-    n_chain_nodes = len(order_chain)
-    order = np.concatenate([np.asarray(order_chain, dtype=np.int64), sep_nodes]).astype(np.int64)
+    middle = lengths // 2  # index of each chain's middle node
+    # Half-chain h < n_chains: top half of chain h (path[middle-1] .. path[0] seen from the
+    # top, i.e. node s is path[s]); h >= n_chains: bottom half (node s is path[L-1-s]).
+    half_nodes: list[list[int]] = []
+    half_end_edge: list[tuple[int, int] | None] = []
+    for c, path in enumerate(chains):
+        half_nodes.append(path[: middle[c]])
+        half_end_edge.append(tops[c])
+    for c, path in enumerate(chains):
+        half_nodes.append(path[middle[c] + 1 :][::-1])
+        half_end_edge.append(bottoms[c])
+    half_length = np.array([len(h) for h in half_nodes], dtype=np.int64)
+    half_order = np.argsort(-half_length, kind="stable")  # half-chain order
+    half_nodes = [half_nodes[i] for i in half_order]
+    half_end_edge = [half_end_edge[i] for i in half_order]
+    half_length = half_length[half_order]
+    half_chain_of = (half_order % max(n_chains, 1)).astype(np.int64)
+    half_is_top = half_order < n_chains
+    n_rows = int(half_length[0]) if len(half_length) else 0
+    row_sizes = tuple(int(np.sum(half_length > s)) for s in range(n_rows))
+    half_end = np.array([sep_local[e[0]] if e else n_sep for e in half_end_edge], dtype=np.int64)
+
+    # Node order: rows, middle row, separators.
+    order_list = [half_nodes[h][s] for s in range(n_rows) for h in range(row_sizes[s])]
+    order_list += [path[middle[c]] for c, path in enumerate(chains)]
+    n_chain_nodes = len(order_list)
+    order = np.concatenate([np.asarray(order_list, dtype=np.int64), sep_nodes]).astype(np.int64)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    row_offsets = np.concatenate([[0], np.cumsum(row_sizes)]).astype(np.int64)
-    chain_last = np.array(
-        [row_offsets[lengths[c] - 1] + c for c in range(n_chains)], dtype=np.int64
+
+    # Buffer of final half-chain states (used when there are many distinct half lengths): the
+    # tails of the rows where half-chains end (longest first), then a zero state (which
+    # serves empty halves), flattened.
+    end_rows = tuple(
+        s for s in reversed(range(n_rows)) if row_sizes[s] > (row_sizes[s + 1] if s + 1 < n_rows else 0)
+    )
+    final_state = np.empty((STATE_ROWS, 2 * n_chains), dtype=np.int64)
+    buffered = 0  # states in the buffer so far
+    for s in end_rows:
+        first, stop = (row_sizes[s + 1] if s + 1 < n_rows else 0), row_sizes[s]
+        final_state[:, first:stop] = (
+            STATE_ROWS * (buffered + np.arange(stop - first))[None, :] + np.arange(STATE_ROWS)[:, None]
+        )
+        buffered += stop - first
+    n_full = row_sizes[0] if n_rows else 0  # half-chains with at least one node
+    final_state[:, n_full:] = STATE_ROWS * buffered + np.arange(STATE_ROWS)[:, None]  # the zero state
+    last_top = np.empty((STATE_ROWS, n_chains), dtype=np.int64)
+    last_bottom = np.empty((STATE_ROWS, n_chains), dtype=np.int64)
+    for h in range(2 * n_chains):
+        (last_top if half_is_top[h] else last_bottom)[:, half_chain_of[h]] = final_state[:, h]
+    # The same as runs of columns of single rows: chains with equal half lengths are
+    # consecutive, and so are their halves in the row where those end.
+    column = np.empty(2 * n_chains, dtype=np.int64)  # of each (unsorted) half in its rows
+    column[half_order] = np.arange(2 * n_chains)
+    pieces = []
+    for half_len, offset in ((middle, 0), (lengths - 1 - middle, n_chains)):
+        runs: list[tuple[int, int, int]] = []
+        for c in range(n_chains):
+            if half_len[c] == 0:
+                continue
+            s = int(half_len[c]) - 1
+            col = int(column[offset + c])
+            if runs and runs[-1][0] == s and runs[-1][1] + runs[-1][2] == col:
+                runs[-1] = (s, runs[-1][1], runs[-1][2] + 1)
+            else:
+                runs.append((s, col, 1))
+        pieces.append(tuple(runs))
+    top_pieces, bottom_pieces = pieces
+
+    # Weights, as indices into [caller edge weights, 0].
+    none = n_edges
+
+    def edge_between(a: int, b: int) -> int:
+        for other, e in neighbours[a]:
+            if other == b:
+                return e
+        raise RuntimeError(f"internal error: nodes {a} and {b} are not adjacent")
+
+    # Per row node: weight to its predecessor in the half-chain (row 0: to the end separator).
+    w_up = np.full(n_chain_nodes, none, dtype=np.int64)
+    # Per row node: weight to its successor (next row, or the middle node).
+    w_down = np.full(n_chain_nodes, none, dtype=np.int64)
+    pos = 0
+    for s in range(n_rows):
+        for h in range(row_sizes[s]):
+            nodes = half_nodes[h]
+            if s == 0:
+                w_up[pos] = half_end_edge[h][1] if half_end_edge[h] else none
+            else:
+                w_up[pos] = edge_between(nodes[s - 1], nodes[s])
+            c = half_chain_of[h]
+            nxt = nodes[s + 1] if s + 1 < len(nodes) else chains[c][middle[c]]
+            w_down[pos] = edge_between(nodes[s], nxt)
+            pos += 1
+    # Middle: weight to the last node of each half (none if the half is empty), and the
+    # direct weight to the end separator when the half is empty.
+    w_mid = np.full((4, n_chains), none, dtype=np.int64)  # top, bottom, direct top, direct bottom
+    for c, path in enumerate(chains):
+        m = middle[c]
+        if m > 0:
+            w_mid[0, c] = edge_between(path[m - 1], path[m])
+        elif tops[c]:
+            w_mid[2, c] = tops[c][1]
+        if m + 1 < len(path):
+            w_mid[1, c] = edge_between(path[m + 1], path[m])
+        elif bottoms[c]:
+            w_mid[3, c] = bottoms[c][1]
+
+    # The separator system: direct edges, plus one fill edge per chain with two ends (its
+    # weight is the middle row's fill output). Outside source: the middle row's output,
+    # (n_chains + 1, MIDDLE_ROWS) flattened; its last row is zero.
+    direct = [e for e in range(n_edges) if is_sep[edges[e, 0]] and is_sep[edges[e, 1]]]
+    sep_edges = [(sep_local[edges[e, 0]], sep_local[edges[e, 1]]) for e in direct]
+    fill_sources = [-1] * len(direct)
+    external: list[list[tuple[int, int]]] = [[] for _ in range(n_sep)]
+    for c in range(n_chains):
+        t = sep_local[tops[c][0]] if tops[c] else n_sep
+        b = sep_local[bottoms[c][0]] if bottoms[c] else n_sep
+        if t < n_sep:
+            external[t].append((c * MIDDLE_ROWS + HD0, c * MIDDLE_ROWS + HR0))
+        if b < n_sep:
+            external[b].append((c * MIDDLE_ROWS + HD1, c * MIDDLE_ROWS + HR1))
+        if t < n_sep and b < n_sep:
+            sep_edges.append((t, b))
+            fill_sources.append(c * MIDDLE_ROWS + FILL)
+    schedule = schedule_forest(
+        n_sep,
+        np.array(sep_edges, dtype=np.int64).reshape(-1, 2),
+        np.array(fill_sources, dtype=np.int64),
+        external,
+        outside_size=(n_chains + 1) * MIDDLE_ROWS,
+        outside_zero=n_chains * MIDDLE_ROWS,
+    )
+    # Direct weights of each round's neighbour slots (caller edge, or none).
+    direct_caller = np.array(direct + [none], dtype=np.int64)  # indexed by edge, -1 -> none
+    direct_slots = np.concatenate(
+        [direct_caller[rd.direct_edge].ravel() for rd in schedule.rounds[:-1]] + [np.zeros(0, np.int64)]
     )
 
-    chain_top = np.array([sep_local[t[0]] if t else n_sep for t in tops], dtype=np.int64)
-    chain_bottom = np.array([sep_local[b[0]] if b else n_sep for b in bottoms], dtype=np.int64)
+    segments: dict[str, tuple[int, int]] = {}
+    parts: list[np.ndarray] = []
 
-    # Where each caller edge's weight lives.
-    edge_kind = np.full(len(edges), -1, dtype=np.int64)
-    edge_index = np.full(len(edges), -1, dtype=np.int64)
-    for c, path in enumerate(chains):
-        for j, node in enumerate(path):
-            if j == 0:
-                e = tops[c][1] if tops[c] else -1
-            else:
-                e = _edge_between(neighbours, path[j - 1], node)
-            if e >= 0:
-                edge_kind[e] = 0
-                edge_index[e] = rank[node]
-        if bottoms[c]:
-            edge_kind[bottoms[c][1]] = 1
-            edge_index[bottoms[c][1]] = c
-    direct = [e for e in range(len(edges)) if is_sep[edges[e, 0]] and is_sep[edges[e, 1]]]
-    for i, e in enumerate(direct):
-        edge_kind[e] = 2
-        edge_index[e] = i
-    if np.any(edge_kind < 0):  # pragma: no cover - every edge of a forest is classified
-        raise RuntimeError("internal error: an edge was not assigned to the solver plan")
+    def add(name: str, idx: np.ndarray) -> None:
+        start = sum(len(p) for p in parts)
+        parts.append(np.asarray(idx, dtype=np.int64).ravel())
+        segments[name] = (start, start + parts[-1].size)
 
-    both = np.flatnonzero((chain_top < n_sep) & (chain_bottom < n_sep))
-    sep_edges = [(sep_local[edges[e, 0]], sep_local[edges[e, 1]]) for e in direct]
-    sep_edges += [(chain_top[c], chain_bottom[c]) for c in both]
-    separators = schedule_forest(n_sep, np.array(sep_edges, dtype=np.int64).reshape(-1, 2))
+    add("up", w_up)
+    add("down", w_down)
+    add("middle", w_mid)
+    add("direct", direct_slots)
+    weight_index = np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
-    # What each separator pulls from the chains around it (padded to the widest).
-    received: list[list[int]] = [[] for _ in range(n_sep)]
-    for c in range(n_chains):
-        if chain_top[c] < n_sep:
-            received[chain_top[c]].append(c)
-        if chain_bottom[c] < n_sep:
-            received[chain_bottom[c]].append(n_chains + c)
-    width = max((len(r) for r in received), default=0)
-    separator_pulls = np.full((width, n_sep), 2 * n_chains, dtype=np.int64)
-    for s_, items in enumerate(received):
-        separator_pulls[: len(items), s_] = items
-    # Weight of each separator-schedule slot: a direct edge or a chain's fill edge.
-    separator_weight_source = np.full(n_sep, len(direct) + n_chains, dtype=np.int64)
-    n_sep_edges = len(sep_edges)
-    if n_sep_edges:
-        sources = np.concatenate([np.arange(len(direct)), len(direct) + both]).astype(np.int64)
-        separator_weight_source[separators.edge_slot] = sources
+    # Neighbours for matvec (solver order; n = none, with the zero weight): at most two for a
+    # chain node, any number for a separator.
+    def neighbour_table(nodes: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+        table = np.full((width, len(nodes)), n, dtype=np.int64)
+        weight = np.full((width, len(nodes)), none, dtype=np.int64)
+        for col, v in enumerate(nodes):
+            for k, (b, e) in enumerate(neighbours[v]):
+                table[k, col], weight[k, col] = rank[b], e
+        return table, weight
+
+    chain_neighbours, chain_neighbour_edge = neighbour_table(order[:n_chain_nodes], 2)
+    sep_width = max((len(neighbours[v]) for v in sep_nodes), default=0)
+    separator_neighbours, separator_neighbour_edge = neighbour_table(sep_nodes, sep_width)
 
     h = hashlib.sha1()
-    for arr in (order, np.asarray(row_sizes), chain_top, chain_bottom, edge_kind, edge_index, separator_pulls):
+    for arr in (
+        order,
+        np.asarray(row_sizes),
+        half_chain_of,
+        half_end,
+        weight_index,
+        chain_neighbours,
+        separator_neighbours,
+    ):
         h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
-    h.update(separators.fingerprint())
-    return SolverLayout(
-        n=n,
-        order=order,
-        rank=rank,
-        n_chain_nodes=n_chain_nodes,
-        row_sizes=row_sizes,
-        chain_top=chain_top,
-        chain_bottom=chain_bottom,
-        chain_last=chain_last,
-        separators=separators,
-        edge_kind=edge_kind,
-        edge_index=edge_index,
-        n_direct=len(direct),
-        chain_edge_chains=both,
-        separator_pulls=separator_pulls,
-        separator_weight_source=separator_weight_source,
-        digest=h.hexdigest(),
+    h.update(schedule.fingerprint)
+    return as_int32(
+        SolverLayout(
+            n=n,
+            order=order,
+            rank=rank,
+            n_chain_nodes=n_chain_nodes,
+            row_sizes=row_sizes,
+            n_chains=n_chains,
+            chain_top=np.array([sep_local[t[0]] if t else n_sep for t in tops], dtype=np.int64),
+            chain_bottom=np.array([sep_local[b[0]] if b else n_sep for b in bottoms], dtype=np.int64),
+            half_chain_of=half_chain_of,
+            half_end=half_end,
+            half_length=half_length,
+            last_top=last_top,
+            last_bottom=last_bottom,
+            end_rows=end_rows,
+            top_pieces=top_pieces,
+            bottom_pieces=bottom_pieces,
+            separators=schedule,
+            weight_index=weight_index,
+            weight_segments=segments,
+            chain_neighbours=chain_neighbours,
+            chain_neighbour_edge=chain_neighbour_edge,
+            separator_neighbours=separator_neighbours,
+            separator_neighbour_edge=separator_neighbour_edge,
+            digest=h.hexdigest(),
+        )
     )
-
-
-def _edge_between(neighbours: list[list[tuple[int, int]]], a: int, b: int) -> int:
-    for other, e in neighbours[a]:
-        if other == b:
-            return e
-    raise RuntimeError(f"internal error: nodes {a} and {b} are not adjacent")
