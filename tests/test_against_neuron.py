@@ -129,3 +129,17 @@ def test_float32_matches_neuron(model, neuron_h):
         ours = dx.integrate(module, t_max=T_MAX, delta_t=DT)
         assert ours.dtype == np.float32
     compare(np.asarray(ours, np.float64), ref, [v for _, v in module.recordings], F32_MEAN_MV, F32_SPIKE_MS)
+
+
+def test_one_description_runs_in_both_precisions(neuron_h):
+    """Compiling in float64 first must not pin the description to float64: under
+    ``enable_x64(False)`` it is compiled again and runs in float32, as close to NEURON as a
+    fresh float32 model (same tolerances as above)."""
+    module = MODELS["tree_root_stimulus"]()
+    ref = simulate(neuron_h, module, T_MAX, DT)
+    v64 = dx.integrate(module, t_max=T_MAX, delta_t=DT)
+    with jax.enable_x64(False):
+        ours = dx.integrate(module, t_max=T_MAX, delta_t=DT)
+        assert ours.dtype == np.float32
+    assert v64.dtype == np.float64
+    compare(np.asarray(ours, np.float64), ref, [v for _, v in module.recordings], F32_MEAN_MV, F32_SPIKE_MS)

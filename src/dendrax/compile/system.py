@@ -26,6 +26,7 @@ from ..mechanisms.point_neuron import PointNeuron
 from ..model.trainable import Trainable
 from ..model.view import _is_current
 from .network import NetworkLayout, compile_network, gap_junction_nodes, network_params, network_sites, split_loops
+from ..solve.contraction import as_int32
 from ..solve.layout import SolverLayout, plan_solver
 
 if TYPE_CHECKING:
@@ -340,7 +341,7 @@ def compile_module(module: Module) -> System:
     for tr in module._trainables:
         h.update(tr.fingerprint())
     h.update(network.fingerprint())
-    layout = Layout(
+    layout = as_int32(Layout(
         n_comps=n_comps,
         n_nodes=n_nodes,
         solver=solver,
@@ -364,7 +365,7 @@ def compile_module(module: Module) -> System:
         network=network,
         initial_set=initial_set,
         digest=h.hexdigest(),
-    )
+    ))
 
     state_names = {f"{p.name}_{s}" for p in placements_t for s in p.mechanism.states}
     params = {

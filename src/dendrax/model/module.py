@@ -45,7 +45,7 @@ class Module:
         self._recordings: list[tuple[Site, str]] = []
         self._celsius = CELSIUS_DEFAULT
         self._version = 0
-        self._compiled: tuple[int, System] | None = None
+        self._compiled: tuple[tuple[int, bool], System] | None = None
 
     # ------------------------------------------------------------------ structure
     @property
@@ -248,11 +248,18 @@ class Module:
         self._touch()
 
     def compile(self) -> System:
-        """The immutable, simulatable `System` for the current description (cached)."""
+        """The immutable, simulatable `System` for the current description (cached).
+
+        The cache is kept per precision: switching ``jax_enable_x64`` compiles afresh, so that
+        the same description runs in float64 and float32 in one program.
+        """
+        import jax
+
         from ..compile.system import compile_module
 
-        if self._compiled is None or self._compiled[0] != self._version:
-            self._compiled = (self._version, compile_module(self))
+        key = (self._version, bool(jax.config.jax_enable_x64))
+        if self._compiled is None or self._compiled[0] != key:
+            self._compiled = (key, compile_module(self))
         return self._compiled[1]
 
     def copy(self):
