@@ -278,28 +278,19 @@ mod_dir.mkdir(exist_ok=True)
 # --8<-- [end:mod_file]
 
 # --8<-- [start:mod_import]
-try:
-    import dendrax.nmodl  # noqa: F401
-
-    have_nmodl = hasattr(dx.nmodl, "load")
-except ImportError:
-    have_nmodl = False
-if not have_nmodl:
-    print("dendrax.nmodl is not part of this version of dendrax: skipping the .mod import")
-else:
-    KdrFromMod = dx.nmodl.load(mod_dir / "kdr.mod")  # a mechanism class, like Kdr above
-    print(dx.nmodl.to_python(mod_dir / "kdr.mod"))  # the Python it stands for
-    everything = dx.nmodl.load_dir(mod_dir)  # every .mod file of a folder
-    print(f"loaded from {mod_dir.name}: {everything}")
-    mech = KdrFromMod()
-    twin = dx.Compartment(length=20.0, radius=10.0)
-    twin.insert(mech)
-    twin.set("celsius", 16.3)
-    twin.clamp("v", np.asarray(waves[-1]))
-    twin.record(f"{mech.name}_n")
-    n_mod = np.asarray(dx.integrate(twin, t_max=t_max, delta_t=DT))[0]
-    print(
-        f"{mech.name} from kdr.mod against Kdr in Python: max |Δn| = {np.abs(n_mod - n_gate[-1]).max():.2e}"
-    )
+KdrFromMod = dx.nmodl.load(mod_dir / "kdr.mod")  # a mechanism class, like Kdr above
+print(dx.nmodl.to_python(mod_dir / "kdr.mod"))  # the Python it stands for
+everything = dx.nmodl.load_dir(mod_dir)  # every .mod file of a folder
+print(f"loaded from {mod_dir.name}: {everything}")
+mech = KdrFromMod()
+twin = dx.Compartment(length=20.0, radius=10.0)
+twin.insert(mech)
+twin.set("celsius", 16.3)
+twin.clamp("v", np.asarray(waves[-1]))
+twin.record(f"{mech.name}_n")
+n_mod = np.asarray(dx.integrate(twin, t_max=t_max, delta_t=DT))[0]
+print(
+    f"{mech.name} from kdr.mod against Kdr in Python: max |Δn| = {np.abs(n_mod - n_gate[-1]).max():.2e}"
+)
 print(f"figures written to {OUT}")
 # --8<-- [end:mod_import]

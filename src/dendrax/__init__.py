@@ -45,6 +45,7 @@ from .integrate import Simulator as Simulator
 from .integrate import integrate as integrate
 from .integrate import simulator as simulator
 from . import synapses as synapses
+from . import nmodl as nmodl
 from .mechanisms.synapse import Synapse as Synapse
 from .model.connect import connect as connect
 from .model.connect import connectivity_matrix_connect as connectivity_matrix_connect

@@ -1,0 +1,150 @@
+"""KINETIC blocks: reaction schemes as backward-Euler systems, as NEURON's ``sparse``.
+
+``~ A + 2 B <-> C (kf, kb)`` is mass action: the flux ``kf A B² - kb C`` leaves A once and
+B twice and enters C. ``~ A << (f)`` adds ``f`` to ``dA/dt``; ``A' = f`` in the block adds
+``f``; ``COMPARTMENT vol { A }`` makes A's equation one per unit of ``vol``. Each step
+solves ``(x - x_old) / dt = f(x)`` with Newton's method
+(`dendrax.nmodl.runtime.implicit_euler`), the block's statements re-run at each iteration.
+
+``CONSERVE left = right`` replaces the equation of the *last* state written in ``left``
+by ``left - right = 0`` (nocmodl's choice, checked against its generated code); as in
+nocmodl, a state in a COMPARTMENT counts times its volume there (an amount, not a
+concentration). For a
+linear scheme whose states already satisfy the conservation law the result is the same
+either way; the law matters for ``SOLVE ... STEADYSTATE sparse`` in INITIAL, which NEURON
+computes as one backward-Euler step of 1e9 ms, and so do we.
+"""
+
+from __future__ import annotations
+
+from .effects import effects_of, walk
+from .emit import Emitter, Scope, _wrap
+from .tree import Binary, Compartment, Conserve, Diff, Name, Procedure, Reaction, Unary
+
+__all__ = ["emit_kinetic"]
+
+
+def kinetic_states(block: Procedure, mech_states) -> list[str]:
+    """The states a KINETIC block advances, in order of appearance."""
+    out: list[str] = []
+    for st in block.body:
+        if isinstance(st, Reaction):
+            out += [n for _, n in (*st.lhs, *st.rhs)]
+        elif isinstance(st, Diff):
+            out.append(st.state)
+        elif isinstance(st, Conserve):
+            out += [n.id for n in walk(st.left) if isinstance(n, Name) and n.id in mech_states]
+    return list(dict.fromkeys(out))
+
+
+def emit_kinetic(em: Emitter, block: Procedure, scope: Scope, dt: str, keep: set[str]) -> None:
+    mech = em.mech
+    states = kinetic_states(block, mech.states)
+    if not states:
+        raise em.error(f"KINETIC {block.name} has no reactions", block.line, block.name)
+    params = [em.names[s] for s in states]
+    fn = em.names[block.name]
+    effects = effects_of(block.body, set(), lambda f: mech.effects.get(f))
+    inner = Scope(dict(scope.env), "nested", {}, frozenset(effects.reads), set())
+    inner.env.update(zip(states, params))
+    if dt != "dt":
+        inner.env["dt"] = dt
+    em.emit(f"def {fn}({', '.join(params)}):")
+    em.depth += 1
+    em.emit(
+        f'"""KINETIC {block.name}: the time derivatives of {", ".join(states)} (and the CONSERVE equations)."""'
+    )
+    terms: dict[str, list[tuple[int, str]]] = {s: [] for s in states}
+    volumes: dict[str, str] = {}
+    volume_exprs: dict[str, object] = {}
+    conserve: dict[int, str] = {}
+    for st in block.body:
+        if isinstance(st, Reaction):
+            flux = em.names.fresh("flux")
+            comment = f"  # {em.source_line(st.line)}"
+            if st.kind == "<<":
+                em.emit(f"{flux} = {em.number(st.forward, inner).text}{comment}")
+                terms[st.lhs[0][1]].append((1, flux))
+                continue
+            forward = _mass_action(em, st.forward, st.lhs, inner)
+            backward = _mass_action(em, st.backward, st.rhs, inner)
+            em.emit(f"{flux} = {forward} - {backward}{comment}")
+            for n, name in st.lhs:
+                terms[name].append((-n, flux))
+            for n, name in st.rhs:
+                terms[name].append((n, flux))
+        elif isinstance(st, Diff):
+            rate = em.names.fresh(f"d{em.names[st.state]}")
+            em.emit(f"{rate} = {em.number(st.value, inner).text}  # {em.source_line(st.line)}")
+            terms[st.state].append((1, rate))
+        elif isinstance(st, Compartment):
+            volume = em.names.fresh("volume")
+            em.emit(f"{volume} = {em.number(st.volume, inner).text}  # {em.source_line(st.line)}")
+            for name in st.states:
+                if name not in terms:
+                    raise em.error(f"COMPARTMENT: {name} is not a state of this KINETIC block", st.line, name)
+                volumes[name] = volume
+                volume_exprs[name] = st.volume
+        elif isinstance(st, Conserve):
+            names = [n.id for n in walk(st.left) if isinstance(n, Name) and n.id in terms]
+            free = [n for n in names if states.index(n) not in conserve]
+            if not free:
+                raise em.error("CONSERVE needs a state of the block on its left side", st.line, "CONSERVE")
+            left = em.number(_weighted(st.left, volume_exprs), inner)
+            right = em.number(st.right, inner)
+            conserve[states.index(free[-1])] = f"{_wrap(left, 5)} - {_wrap(right, 6)}"
+            em.emit(f"# {em.source_line(st.line)}: replaces the equation of {free[-1]}")
+        else:
+            em.statement(st, inner)
+    rates = []
+    for name, param in zip(states, params):
+        rate = em.names.fresh(f"d{param}")
+        total = _sum(terms[name]) if terms[name] else f"jnp.zeros_like({param})"
+        if name in volumes:
+            total = f"({total}) / {volumes[name]}"
+        em.emit(f"{rate} = {total}")
+        rates.append(rate)
+    extras = [n for n in em.ordered(effects.writes - set(states)) if n in keep and n in inner.env]
+    laws = "{" + ", ".join(f"{k}: {v}" for k, v in sorted(conserve.items())) + "}"
+    em.emit(
+        f"return {_tuple(rates)}, {laws}" + (f", {_tuple([inner.env[n] for n in extras])}" if extras else "")
+    )
+    em.depth -= 1
+    current = _tuple([em.read(s, scope) for s in states])
+    em.bind(states, f"nm.implicit_euler({fn}, {current}, {dt})", scope, unpack=True)
+    if extras:
+        targets = [em.target(n, scope) for n in extras]
+        em.emit(f"_, _, {_tuple(targets)} = {fn}({', '.join(em.read(s, scope) for s in states)})")
+        scope.env.update(zip(extras, targets))
+
+
+def _weighted(expr, volumes):
+    """``expr`` with each state ``x`` in a COMPARTMENT replaced by ``x * volume`` (nocmodl's CONSERVE)."""
+    if isinstance(expr, Name):
+        return Binary("*", expr, volumes[expr.id], expr.line) if expr.id in volumes else expr
+    if isinstance(expr, Binary):
+        return Binary(expr.op, _weighted(expr.left, volumes), _weighted(expr.right, volumes), expr.line)
+    if isinstance(expr, Unary):
+        return Unary(expr.op, _weighted(expr.operand, volumes), expr.line)
+    return expr
+
+
+def _mass_action(em: Emitter, rate, species, scope: Scope) -> str:
+    code = em.number(rate, scope)
+    factors = [_wrap(code, 6)] + [scope.env[name] for n, name in species for _ in range(n)]
+    return " * ".join(factors)
+
+
+def _sum(terms: list[tuple[int, str]]) -> str:
+    out = ""
+    for k, (n, name) in enumerate(terms):
+        mag = name if abs(n) == 1 else f"{float(abs(n))!r} * {name}"
+        if k == 0:
+            out = mag if n > 0 else f"-{mag}"
+        else:
+            out += f" + {mag}" if n > 0 else f" - {mag}"
+    return out
+
+
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"

@@ -1,0 +1,5 @@
+NEURON { SUFFIX bad_array }
+STATE {
+    ca[4] (mM)
+}
+BREAKPOINT { }

@@ -1,0 +1,8 @@
+NEURON { SUFFIX bad_method }
+STATE { c o }
+BREAKPOINT {
+    SOLVE kin METHOD cnexp
+}
+KINETIC kin {
+    ~ c <-> o (1, 2)
+}

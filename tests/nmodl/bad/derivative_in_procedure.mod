@@ -1,0 +1,6 @@
+NEURON { SUFFIX bad_prime }
+STATE { m }
+BREAKPOINT { }
+PROCEDURE p() {
+    m' = -m
+}

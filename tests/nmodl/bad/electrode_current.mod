@@ -1,0 +1,5 @@
+NEURON {
+    POINT_PROCESS bad_iclamp
+    ELECTRODE_CURRENT i
+}
+BREAKPOINT { }

@@ -1,0 +1,3 @@
+NEURON { SUFFIX bad_ftable }
+BREAKPOINT { }
+FUNCTION_TABLE tau(v)

@@ -1,0 +1,3 @@
+NEURON { SUFFIX bad_include }
+INCLUDE "other.inc"
+BREAKPOINT { }

@@ -1,0 +1,2 @@
+PARAMETER { g = 1 }
+BREAKPOINT { }

@@ -1,0 +1,5 @@
+NEURON {
+    POINT_PROCESS bad_pointer
+    POINTER vpre
+}
+BREAKPOINT { }

@@ -1,0 +1,4 @@
+NEURON { SUFFIX bad_comment }
+COMMENT
+    this comment never ends
+BREAKPOINT { }

@@ -1,0 +1,6 @@
+NEURON { SUFFIX bad_unit }
+UNITS {
+    (mV) = (millivolt)
+    FURLONG = (furlong) (meter)
+}
+BREAKPOINT { }

@@ -1,0 +1,7 @@
+NEURON { SUFFIX bad_verbatim }
+BREAKPOINT { rates() }
+PROCEDURE rates() {
+VERBATIM
+    return 0;
+ENDVERBATIM
+}

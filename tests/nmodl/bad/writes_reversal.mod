@@ -1,0 +1,5 @@
+NEURON {
+    SUFFIX bad_erev
+    USEION na READ nai, nao WRITE ena
+}
+BREAKPOINT { }

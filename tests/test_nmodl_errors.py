@@ -1,0 +1,82 @@
+"""Malformed or untranslatable .mod snippets (tests/nmodl/bad/*.mod): each raises NmodlError
+naming the file, the line and the construct, with a message that says what is wrong.
+
+Nothing is translated approximately: a construct dendrax cannot run exactly is an error.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+import dendrax as dx
+
+BAD = Path(__file__).parent / "nmodl" / "bad"
+
+# file -> (line, construct, words the message must contain)
+EXPECTED = {
+    "arity.mod": (4, "vtrap", "takes 2 arguments"),
+    "array_state.mod": (3, "ca", "array variables"),
+    "assign_constant.mod": (5, "FARADAY", "cannot assign"),
+    "bad_character.mod": (4, "$", "unexpected character"),
+    "breakpoint_value_in_state.mod": (7, "gate", "computed in BREAKPOINT"),
+    "cnexp_on_kinetic.mod": (4, "cnexp", "use sparse"),
+    "derivative_in_procedure.mod": (5, "m", "DERIVATIVE block"),
+    "dt_in_breakpoint.mod": (4, "dt", "only available in SOLVEd blocks"),
+    "electrode_current.mod": (3, "ELECTRODE_CURRENT", "NONSPECIFIC_CURRENT"),
+    "function_table.mod": (3, "FUNCTION_TABLE", "not supported"),
+    "ica_in_breakpoint.mod": (4, "ica", "SOLVEd blocks"),
+    "include.mod": (2, "INCLUDE", "paste"),
+    "linear_block.mod": (4, "LINEAR", "not supported"),
+    "missing_operator.mod": (4, "0.001", "expected '='"),
+    "net_receive_flag.mod": (5, "NET_RECEIVE", "weight argument"),
+    "net_send.mod": (7, "net_send", "self-events"),
+    "no_method.mod": (4, "SOLVE", "needs a METHOD"),
+    "no_neuron_block.mod": (0, "NEURON", "no NEURON block"),
+    "point_celsius.mod": (10, "celsius", "point processes"),
+    "pointer.mod": (3, "POINTER", "not supported"),
+    "recursion.mod": (4, "fact", "recursion"),
+    "runge.mod": (4, "runge", "not supported"),
+    "unclosed.mod": (5, "PROCEDURE", "opened at line 3 is not closed"),
+    "unclosed_comment.mod": (2, "COMMENT", "never closed"),
+    "undeclared.mod": (5, "gmax", "not declared"),
+    "unknown_ion.mod": (3, "cl", "not known to dendrax"),
+    "unknown_unit.mod": (4, "FURLONG", "unknown unit 'furlong'"),
+    "uses_diam.mod": (6, "diam", "not available"),
+    "uses_t.mod": (4, "t", "time t"),
+    "verbatim.mod": (4, "VERBATIM", "C code"),
+    "while_loop.mod": (6, "while", "while loops"),
+    "writes_reversal.mod": (3, "ena", "reversal potential"),
+}
+
+
+def test_every_snippet_has_an_expectation():
+    assert sorted(p.name for p in BAD.glob("*.mod")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_malformed_snippet_gives_a_clear_error(name):
+    line, construct, words = EXPECTED[name]
+    with pytest.raises(dx.nmodl.NmodlError) as info:
+        dx.nmodl.load(BAD / name)
+    err = info.value
+    assert (err.line, err.construct) == (line, construct), str(err)
+    assert words in err.message
+    where = f"{BAD / name}:{line}: " if line else f"{BAD / name}: "
+    assert str(err).startswith(where), str(err)
+    with pytest.raises(dx.nmodl.NmodlError):
+        dx.nmodl.to_python(BAD / name)  # the same check before any code is generated
+
+
+def test_the_error_survives_pickling():
+    err = dx.nmodl.NmodlError("x is used but not declared", "a.mod", 3, "x")
+    again = pickle.loads(pickle.dumps(err))
+    assert (again.file, again.line, again.construct, str(again)) == ("a.mod", 3, "x", str(err))
+
+
+def test_the_line_is_right_in_source_text_too():
+    source = "NEURON { SUFFIX s }\n\nBREAKPOINT {\n  x = 1\n}\n"
+    with pytest.raises(dx.nmodl.NmodlError, match=r"^<string>:4: x is assigned but not declared"):
+        dx.nmodl.load_source(source)
