@@ -27,7 +27,17 @@ import numpy as np
 
 from cases import CASES, Case
 
-__all__ = ["MARKER", "Record", "RunnerArgs", "Skip", "main", "median_time", "peak_memory_mb", "timed"]
+__all__ = [
+    "MARKER",
+    "Record",
+    "RunnerArgs",
+    "Skip",
+    "main",
+    "median_time",
+    "peak_during",
+    "peak_memory_mb",
+    "timed",
+]
 
 MARKER = "BENCH-RESULT "
 REPEATS = 5  # steady-state runs per timing: the median of these is reported
@@ -71,6 +81,11 @@ class Record:
     samples: dict[str, list[float]] = dataclasses.field(default_factory=dict)
     gradient: dict[str, float] = dataclasses.field(default_factory=dict)
     peak_memory_mb: float = 0.0
+    # memory cases: resident memory one warm gradient call added (MiB), and XLA's own count
+    # of the compiled gradient's temporary buffers (MiB)
+    grad_memory_mb: float | None = None
+    grad_temp_mb: float | None = None
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # case-specific figures
     versions: dict[str, str] = dataclasses.field(default_factory=dict)
     notes: list[str] = dataclasses.field(default_factory=list)
 
@@ -99,6 +114,38 @@ def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float]
 def peak_memory_mb() -> float:
     """Peak resident memory of this process so far, MiB (Linux reports ``ru_maxrss`` in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _status_mb(key: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
+def peak_during(fn: Callable[[], Any]) -> tuple[Any, float | None]:
+    """``fn()`` and how far it raised this process's resident memory above where it was, MiB.
+
+    Linux's high-water mark (``VmHWM``) is reset first (``/proc/self/clear_refs``), so the
+    figure is that of ``fn`` alone, not of imports or compilation before it; None where the
+    kernel does not offer this.
+    """
+    import gc
+
+    gc.collect()
+    before = _status_mb("VmRSS")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return fn(), None
+    out = fn()
+    peak = _status_mb("VmHWM")
+    if before is None or peak is None:
+        return out, None
+    return out, max(peak - before, 0.0)
 
 
 def _parse(argv: list[str] | None) -> RunnerArgs:

@@ -12,7 +12,7 @@ import json
 import math
 from pathlib import Path
 
-from cases import CASES
+from cases import CASES, NET100_SYNAPSES
 
 __all__ = ["ratios", "targets", "write_results"]
 
@@ -22,7 +22,12 @@ TARGET_NEURON = 0.25  # ... ≤ 0.25× NEURON's
 TARGET_GRAD = 3.0  # gradient ≤ 3× forward
 TARGET_SWC_BUILD = 0.2  # s, construction of an SWC cell
 TARGET_BATCH = 2.0  # batched throughput ≥ 2× Jaxley's (CPU)
+TARGET_HAY_NEURON = 0.5  # issue 5: Hay's L5PC simulation ≤ 0.5× NEURON's
+TARGET_NETWORK = 0.5  # issue 7: 100-cell network ≤ 0.5× the faster of NEURON and Jaxley
+TARGET_NETWORK_SETUP = 0.5  # s, issue 7: building the 100-cell network
+TARGET_GRAD_MEMORY = 0.5  # issue 6: gradient's peak memory ≤ 0.5× Jaxley's
 LARGE_CELL = 200  # compartments
+ISSUE3_MODELS = ("single", "tree", "ca1", "l5pc")  # the single-cell speed targets of issue 3
 OTHER_LOAD_WARNING = 0.25  # cores kept busy by other processes during a measurement
 
 
@@ -58,6 +63,8 @@ def ratios(records: list[dict]) -> list[dict]:
     ):
         if r["sim"] != "dendrax" or r["status"] == "skip":
             continue
+        if r["case"] in CASES and (CASES[r["case"]].memory or CASES[r["case"]].model == "demo"):
+            continue  # their own tables: gradient memory, the demo
         phases = ["run"] + (["grad"] if CASES.get(r["case"]) and CASES[r["case"]].gradient else [])
         for phase in phases:
             row = {"case": r["case"], "dtype": r["dtype"], "phase": phase}
@@ -68,6 +75,9 @@ def ratios(records: list[dict]) -> list[dict]:
                 else:
                     row[other] = None
                     row[f"{other}_why"] = _why_not(r, "dendrax") if not _usable(r) else _why_not(o, other)
+                    note = CASES[r["case"]].jaxley_note if r["case"] in CASES else ""
+                    if other == "jaxley" and o is None and note:
+                        row["jaxley_why"] = note
             out.append(row)
     return out
 
@@ -76,14 +86,57 @@ def targets(records: list[dict]) -> list[dict]:
     """The issue's targets, each with the measured value and whether it is met."""
     rows = []
 
-    def add(target, case, dtype, value, limit, below=True):
+    def add(target, case, dtype, value, limit, below=True, issue=3, unit="×"):
         met = None if value is None else (value <= limit if below else value >= limit)
-        rows.append({"target": target, "case": case, "dtype": dtype, "value": value, "met": met})
+        rows.append(
+            {
+                "issue": issue,
+                "target": target,
+                "case": case,
+                "dtype": dtype,
+                "value": value,
+                "met": met,
+                "unit": unit,
+            }
+        )
 
     for row in ratios(records):
         case = CASES.get(row["case"])
         d = _find(records, "dendrax", row["case"], row["dtype"])
         if case is None or d is None or row["phase"] != "run":
+            continue
+        if case.model == "hay":
+            add(
+                f"simulation ≤ {TARGET_HAY_NEURON}× NEURON",
+                row["case"],
+                row["dtype"],
+                row.get("neuron"),
+                TARGET_HAY_NEURON,
+                issue=5,
+            )
+        if case.model == "network" and case.n_cells == 100:
+            others = [row[o] for o in ("neuron", "jaxley") if row.get(o) is not None]
+            which = (
+                "NEURON and Jaxley" if row.get("jaxley") is not None else "NEURON (Jaxley: different model)"
+            )
+            add(
+                f"simulation ≤ {TARGET_NETWORK}× the faster of {which}",
+                row["case"],
+                row["dtype"],
+                max(others) if len(others) == (2 if row.get("jaxley") is not None else 1) else None,
+                TARGET_NETWORK,
+                issue=7,
+            )
+            add(
+                f"network set-up (build) ≤ {TARGET_NETWORK_SETUP} s",
+                row["case"],
+                row["dtype"],
+                d["times"].get("build") if _usable(d) else None,
+                TARGET_NETWORK_SETUP,
+                issue=7,
+                unit=" s",
+            )
+        if case.model not in ISSUE3_MODELS:
             continue
         if case.device == "cpu" and not case.batch and not case.gradient and d["n_comps"] >= LARGE_CELL:
             add(
@@ -122,23 +175,56 @@ def targets(records: list[dict]) -> list[dict]:
         case = CASES.get(d["case"])
         if d["sim"] != "dendrax" or case is None or d["status"] != "ok":
             continue
-        if case.gradient and "grad" in d["times"] and "forward" in d["times"]:
+        if case.gradient and not case.memory and "grad" in d["times"] and "forward" in d["times"]:
             add(
                 f"gradient ≤ {TARGET_GRAD}× forward",
                 d["case"],
                 d["dtype"],
-                d["times"]["grad"] / d["times"]["forward"],
+                d["times"]["grad"] / d["times"]["forward"] if _usable(d) else None,
                 TARGET_GRAD,
+                issue=6 if case.model != "tree" else 3,
             )
-        if case.model in ("ca1", "l5pc") and not case.batch:
+        if case.model in ("ca1", "l5pc") and not case.batch and not case.gradient:
             add(
                 f"SWC cell built in ≤ {TARGET_SWC_BUILD} s",
                 d["case"],
                 d["dtype"],
                 d["times"].get("build"),
                 TARGET_SWC_BUILD,
+                unit=" s",
             )
+    for ours, theirs in GRAD_MEMORY_PAIRS:
+        d, j = (_find(records, sim, case, "float64") for sim, case in (ours, theirs))
+        if d is None and j is None:
+            continue
+        value = None
+        if _usable(d) and _usable(j) and d.get("grad_memory_mb") and j.get("grad_memory_mb"):
+            value = d["grad_memory_mb"] / j["grad_memory_mb"]
+        add(
+            f"gradient's peak memory ≤ {TARGET_GRAD_MEMORY}× Jaxley's",
+            f"dendrax {_ckpt(*ours)} ÷ Jaxley {_ckpt(*theirs)}",
+            "float64",
+            value,
+            TARGET_GRAD_MEMORY,
+            issue=6,
+        )
     return rows
+
+
+# (dendrax, case) against (Jaxley, case): 10,000 steps of the L5PC
+GRAD_MEMORY_PAIRS = (
+    (("dendrax", "l5pc-gradmem"), ("jaxley", "l5pc-gradmem")),
+    (("dendrax", "l5pc-gradmem"), ("jaxley", "l5pc-gradmem-ckpt")),
+    (("dendrax", "l5pc-gradmem-nockpt"), ("jaxley", "l5pc-gradmem")),
+)
+
+
+def _ckpt(sim: str, case_name: str) -> str:
+    """How a simulator checkpoints in a memory case, in words."""
+    how = CASES[case_name].checkpoint if case_name in CASES else "default"
+    if sim == "dendrax":
+        return "without checkpointing" if how == "none" else "with dx.Checkpoint() (default)"
+    return "with checkpoint_lengths=[101, 101]" if how == "sqrt" else "without checkpointing (default)"
 
 
 def _fmt(x, digits=3) -> str:
@@ -157,8 +243,18 @@ def _agreement_cell(r: dict) -> str:
     a = r.get("agreement")
     if not a:
         return "—"
-    spikes = f"{a['spikes_other']}/{a['spikes']} spikes, Δt ≤ {_fmt(a['max_spike_shift'], 2)} ms"
     mark = "✓" if a["ok"] else "✗"
+    if a["tolerance"] == "fit converges":
+        e = r.get("extra", {})
+        text = (
+            f"{mark} fit: loss {_fmt(e.get('loss_start'))} → {_fmt(e.get('loss_end'))} mV², "
+            f"median conductance error {_fmt(e.get('median_error'), 2)}"
+        )
+        return text + (f" — {a['reason']}" if not a["ok"] else "")
+    spikes = f"{a['spikes_other']}/{a['spikes']} spikes, Δt ≤ {_fmt(a['max_spike_shift'], 2)} ms"
+    if not math.isfinite(a.get("max_abs", math.nan)):  # spike trains only
+        text = f"{mark} {spikes} (spike times of every cell)"
+        return text + (f" — {a['reason']}" if not a["ok"] else "")
     text = f"{mark} max {_fmt(a['max_abs'], 2)} mV, mean {_fmt(a['mean_abs'], 2)} mV, {spikes}"
     if a.get("gradient_rel") is not None:
         text += f", grad rel {_fmt(a['gradient_rel'], 2)}"
@@ -201,18 +297,130 @@ def _ratio_table(records: list[dict]) -> list[str]:
         cells = []
         for other in ("neuron", "jaxley"):
             value = row.get(other)
-            cells.append(_fmt(value) if value is not None else f"no ratio ({row.get(other + '_why', '')})")
+            why = row.get(other + "_why", "")
+            cells.append(
+                _fmt(value)
+                if value is not None
+                else why
+                if why.startswith("different model")
+                else f"no ratio ({why})"
+            )
         lines.append(f"| {row['case']} | {row['dtype']} | {row['phase']} | {cells[0]} | {cells[1]} |")
     return lines
 
 
 def _targets_table(records: list[dict]) -> list[str]:
-    lines = ["| target | case | dtype | measured | met |", "|---|---|---|---|---|"]
-    for row in targets(records):
+    lines = ["| issue | target | case | dtype | measured | met |", "|---|---|---|---|---|---|"]
+    for row in sorted(targets(records), key=lambda r: r["issue"]):
         met = {True: "yes", False: "**no**", None: "—"}[row["met"]]
-        unit = " s" if "built" in row["target"] else "×"
-        value = "—" if row["value"] is None else _fmt(row["value"]) + unit
-        lines.append(f"| {row['target']} | {row['case']} | {row['dtype']} | {value} | {met} |")
+        value = "—" if row["value"] is None else _fmt(row["value"]) + row["unit"]
+        lines.append(
+            f"| {row['issue']} | {row['target']} | {row['case']} | {row['dtype']} | {value} | {met} |"
+        )
+    return lines
+
+
+def _others(r: dict) -> str:
+    return _fmt(r.get("other_load"), 2)
+
+
+def _network_table(records: list[dict]) -> list[str]:
+    """Issue 7: networks side by side with NEURON (and Jaxley where it runs the same model)."""
+    names = [c.name for c in CASES.values() if c.model in ("network", "ring")]
+    rows = [r for r in records if r["case"] in names and r["status"] == "ok"]
+    if not rows:
+        return []
+    lines = [
+        "Each network: the same cells, synapses and stimuli in every simulator (`cases.network_spec`). "
+        "Times are shown only where the spikes agree with NEURON's. ÷ NEURON: dendrax's figure "
+        "divided by NEURON's (build, run, peak memory).",
+        "",
+        "| case | cells × synapses | comps × steps | simulator | dtype | build s | compile s | run s "
+        "| ns/comp/step | peak MiB | ÷ NEURON: build / run / memory | spikes | others' cores |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    order = {n: i for i, n in enumerate(names)}
+    for r in sorted(rows, key=lambda r: (order[r["case"]], r["dtype"] == "float32", SIMS.index(r["sim"]))):
+        case = CASES[r["case"]]
+        ok = _usable(r)
+        t = r["times"] if ok else {}
+        n = _find(records, "neuron", r["case"], "float64")
+        vs = "—"
+        if r["sim"] != "neuron" and ok and _usable(n):
+            parts = [t.get(k, 0) / n["times"][k] if n["times"].get(k) else None for k in ("build", "run")]
+            parts.append(r["peak_memory_mb"] / n["peak_memory_mb"] if n["peak_memory_mb"] else None)
+            vs = " / ".join(_fmt(x) for x in parts)
+        a = r.get("agreement") or {}
+        if r["sim"] == "neuron":  # NEURON's count, as the others' agreement records it
+            compared = [o["agreement"] for o in rows if o["case"] == r["case"] and o.get("agreement")]
+            spikes, mark = (compared[0]["spikes"] if compared else None), ""
+        else:
+            spikes, mark = a.get("spikes_other"), (" ✓" if a.get("ok") else " ✗")
+        synapses = f"{case.n_cells} × {case.n_cells if case.model == 'ring' else NET100_SYNAPSES}"
+        lines.append(
+            f"| {r['case']} | {synapses} {case.synapse} | {r['n_comps']} × {r['n_steps']} "
+            f"| {r['sim']} | {r['dtype']} "
+            f"| {_fmt(t.get('build'))} | {_fmt(t.get('compile'))} | {_fmt(t.get('run'))} "
+            f"| {_fmt(r.get('ns_per_comp_step') if t else None)} | {_fmt(r['peak_memory_mb'])} | {vs} "
+            f"| {'—' if spikes is None else spikes}{mark} | {_others(r)} |"
+        )
+    return lines
+
+
+def _memory_table(records: list[dict]) -> list[str]:
+    """Issue 6: the memory and time of one gradient through 10,000 steps of the L5PC."""
+    rows = [r for r in records if CASES.get(r["case"]) and CASES[r["case"]].memory and r["sim"] != "neuron"]
+    rows = [r for r in rows if r["status"] == "ok"]
+    if not rows:
+        return []
+    lines = [
+        "One gradient of the trace loss w.r.t. gNa, gK, gLeak through 10,000 steps (250 ms) of the L5PC "
+        "(972 compartments, HH), float64. grad memory: how far one warm gradient call raised the process's "
+        "resident memory (its high-water mark reset just before); XLA temp: the compiled gradient's "
+        "temporary buffers as XLA counts them; process peak: `ru_maxrss` (imports and compilation included).",
+        "",
+        "| case | simulator | checkpointing | grad s | grad ÷ forward | grad memory MiB | XLA temp MiB "
+        "| process peak MiB | gradient vs NEURON (rel.) | others' cores |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ok = _usable(r)
+        t = r["times"] if ok else {}
+        ratio = t["grad"] / t["forward"] if t.get("grad") and t.get("forward") else None
+        agreement = r.get("agreement") or {}
+        rel = _fmt(agreement.get("gradient_rel"), 2) if ok else "✗ " + agreement.get("reason", "")
+        memory = [_fmt(r.get(k) if ok else None) for k in ("grad_memory_mb", "grad_temp_mb")]
+        lines.append(
+            f"| {r['case']} | {r['sim']} | {_ckpt(r['sim'], r['case'])} | {_fmt(t.get('grad'))} "
+            f"| {_fmt(ratio, 2)} | {memory[0]} | {memory[1]} | {_fmt(r['peak_memory_mb'])} | {rel} "
+            f"| {_others(r)} |"
+        )
+    return lines
+
+
+def _demo_table(records: list[dict]) -> list[str]:
+    rows = [
+        r
+        for r in records
+        if CASES.get(r["case"]) and CASES[r["case"]].model == "demo" and r["status"] == "ok"
+    ]
+    if not rows:
+        return []
+    lines = [
+        "`dendrax.demo.run_demo` with its defaults, in a fresh process: build, compilation, every Adam step "
+        "(a gradient through 3 stimuli × 1,000 steps of a 13-compartment cell each) and the figure.",
+        "",
+        "| wall s | Adam steps | loss start → end (mV²) | median conductance error (relative) | converged "
+        "| others' cores |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        e, a = r.get("extra", {}), r.get("agreement") or {}
+        lines.append(
+            f"| {_fmt(r['times'].get('fit'))} | {e.get('iterations', '—')} | {_fmt(e.get('loss_start'))} → "
+            f"{_fmt(e.get('loss_end'))} | {_fmt(e.get('median_error'), 2)} | "
+            f"{'yes' if a.get('ok') else 'no: ' + a.get('reason', '')} | {_others(r)} |"
+        )
     return lines
 
 
@@ -277,7 +485,14 @@ def write_results(out_dir: Path, machine: dict, records: list[dict], floor: dict
     (out_dir / "results.json").write_text(json.dumps(payload, indent=1, default=float) + "\n")
     lines = _header(machine, records)
     lines += ["## Ratios (dendrax time ÷ other; < 1 means dendrax is faster)", ""] + _ratio_table(records)
-    lines += ["", "## Targets (issue 3)", ""] + _targets_table(records)
+    lines += ["", "## Targets (issues 3, 5, 6, 7)", ""] + _targets_table(records)
+    for title, table in (
+        ("## Networks (issue 7)", _network_table(records)),
+        ("## Gradient memory (issue 6)", _memory_table(records)),
+        ("## The fitting demo, end to end", _demo_table(records)),
+    ):
+        if table:
+            lines += ["", title, ""] + table
     lines += ["", "## All measurements", ""] + _records_table(records)
     skips = _skips(records)
     if skips:

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 import cases as C
-from measure import Record, RunnerArgs, Skip, main, median_time, timed
+from measure import Record, RunnerArgs, Skip, main, median_time, peak_during, timed
 
 
 def _start_jax(args: RunnerArgs, record: Record):
@@ -58,11 +58,67 @@ def _longest_soma_branch(cell) -> int:
     return int(lengths.idxmax())
 
 
+def _graded_s0(v: float) -> float:
+    """The graded synapse's steady state at presynaptic ``v`` (mV), as dendrax and NEURON
+    start it (Jaxley starts every synapse at 0.2)."""
+    return 1.0 / (1.0 + np.exp((-35.0 - v) / 10.0))
+
+
+def build_network(jx, HH, case: C.Case):
+    """A network case in Jaxley: its cells, and its connections as IonotropicSynapses (the
+    only conductance synapse Jaxley 0.14 has; graded, no delay)."""
+    import jax.numpy as jnp
+    from jaxley.synapses import IonotropicSynapse
+
+    if case.model == "ring":
+        raise Skip("Jaxley 0.14 has no event-driven synapse or transmission delay: no ring network")
+    spec = C.network_spec(case)
+    templates = []
+    for t in spec.types:
+        branch = jx.Branch(jx.Compartment(), ncomp=C.NET_NCOMP)
+        cell = jx.Cell(branch, parents=list(t.parents))
+        cell.set("length", C.NET_DEND_LENGTH / C.NET_NCOMP)
+        cell.set("radius", C.NET_DEND_RADIUS)
+        cell.branch(0).set("length", C.NET_SOMA_DIAM)  # the soma: one compartment
+        cell.branch(0).set("radius", C.NET_SOMA_DIAM / 2.0)
+        templates.append(cell)
+    net = jx.Network([templates[t] for t in spec.cell_type])
+    net.set("capacitance", C.CM)
+    net.set("axial_resistivity", C.RA)
+    net.set("v", C.V_INIT)
+    net.insert(HH())
+    for name, value in C.HH_DEFAULTS.items():
+        net.set(f"HH_{name}", value)
+    net.init_states(delta_t=C.DT)
+    # global compartment index of each cell's soma, and of the centre of each dendrite
+    comps_per_cell = np.array([spec.types[t].n_comps for t in spec.cell_type])
+    first = np.concatenate([[0], np.cumsum(comps_per_cell)[:-1]])
+    post = first[spec.post] + 1 + (spec.post_branch - 1) * C.NET_NCOMP + C.NET_NCOMP // 2
+    # nodes are selected by the table's index, which also numbers branch points: map
+    node = np.empty(len(net.nodes), np.int64)
+    node[net.nodes["global_comp_index"].to_numpy()] = net.nodes.index.to_numpy()
+    soma, post = node[first], node[post]
+    jx.connect(net.select(nodes=soma[spec.pre]), net.select(nodes=post), IonotropicSynapse())
+    net.set("IonotropicSynapse_gS", spec.weight[0] if spec.synapse == "graded" else C.NET100_GRADED_GS)
+    net.set("IonotropicSynapse_s", _graded_s0(C.V_INIT))
+    for cell, pulses in zip(spec.driven, spec.pulses, strict=True):
+        current = C.waveform(list(pulses), case.t_max)
+        net.select(nodes=[int(soma[cell])]).stimulate(jnp.asarray(current), verbose=False)
+    net.select(nodes=soma).record("v", verbose=False)
+    return net
+
+
 def build(jx, HH, case: C.Case):
     """The case's model as a Jaxley cell, with its stimulus and recordings."""
     import jax.numpy as jnp
 
     model = case.model
+    if model in ("network", "ring"):
+        return build_network(jx, HH, case)
+    if model == "hay":
+        raise Skip(
+            "Jaxley 0.14 has none of Hay et al.'s channels (it ships HH and Pospischil et al. 2008 only)"
+        )
     if model == "single":
         cell = jx.Compartment()
         cell.set("length", C.SINGLE_LENGTH)
@@ -82,8 +138,6 @@ def build(jx, HH, case: C.Case):
         cell = jx.read_swc(str(path), ncomp=C.NCOMP_SWC)
         soma = cell.branch(_longest_soma_branch(cell)).comp(C.NCOMP_SWC // 2)
         stim_site, rec_sites = soma, [soma]
-    elif model == "network":
-        raise Skip("the 100-cell network case waits for dendrax's networks (dx.Network)")
     else:
         raise ValueError(f"unknown model {model!r}")
     cell.set("capacitance", C.CM)
@@ -125,8 +179,11 @@ def measure(args: RunnerArgs, record: Record) -> dict[str, np.ndarray]:
         return jax.block_until_ready(fn(*inputs))
 
     traces, first = timed(call)
-    record.times["run"], record.samples["run"] = median_time(call, args.repeats)
-    record.times["compile"] = max(first - record.times["run"], 0.0)
+    if case.memory:  # the simulation only gives the traces; the gradient is what is measured
+        record.times["first_run"] = first
+    else:
+        record.times["run"], record.samples["run"] = median_time(call, args.repeats)
+        record.times["compile"] = max(first - record.times["run"], 0.0)
     v = np.asarray(traces)
     v = v[C.batch_samples(case.batch)] if case.batch else v[None]
     out = {"v": v}
@@ -135,9 +192,15 @@ def measure(args: RunnerArgs, record: Record) -> dict[str, np.ndarray]:
         for name in C.GRAD_PARAMS:
             cell.make_trainable(f"HH_{name}", verbose=False)
         params = cell.get_parameters()
+        lengths = None
+        if case.checkpoint == "sqrt":
+            k = int(np.ceil(np.sqrt(case.n_steps + 1)))  # Jaxley steps once per stimulus value
+            lengths = [k, k]
+            record.notes.append(f"checkpoint_lengths={lengths}")
 
         def loss(params):
-            return C.loss_from_traces(jx.integrate(cell, params=params, t_max=case.t_max, delta_t=C.DT), jnp)
+            v = jx.integrate(cell, params=params, t_max=case.t_max, delta_t=C.DT, checkpoint_lengths=lengths)
+            return C.loss_from_traces(v, jnp)
 
         forward = jax.jit(loss)
         gradient = jax.jit(jax.grad(loss))
@@ -145,18 +208,38 @@ def measure(args: RunnerArgs, record: Record) -> dict[str, np.ndarray]:
         record.times["forward"], record.samples["forward"] = median_time(
             lambda: jax.block_until_ready(forward(params)), args.repeats
         )
-        g, first = timed(lambda: jax.block_until_ready(gradient(params)))
-        record.times["grad"], record.samples["grad"] = median_time(
-            lambda: jax.block_until_ready(gradient(params)), args.repeats
-        )
-        record.times["grad_compile"] = max(first - record.times["grad"], 0.0)
+        if case.memory:
+            g = _gradient_memory(jax, gradient, params, record)
+        else:
+            g, first = timed(lambda: jax.block_until_ready(gradient(params)))
+            record.times["grad"], record.samples["grad"] = median_time(
+                lambda: jax.block_until_ready(gradient(params)), args.repeats
+            )
+            record.times["grad_compile"] = max(first - record.times["grad"], 0.0)
         flat = {k: np.asarray(v) for d in g for k, v in d.items()}
         record.gradient = {k: float(np.sum(flat[f"HH_{k}"])) for k in C.GRAD_PARAMS}
         sizes = {k: int(flat[f"HH_{k}"].size) for k in C.GRAD_PARAMS}
         if any(n != 1 for n in sizes.values()):
             record.notes.append(f"make_trainable created {sizes} parameters; their gradients are summed")
-        record.notes.append("gradient: jax.grad through jx.integrate (checkpoint_lengths not set)")
+        if lengths is None:
+            record.notes.append("gradient: jax.grad through jx.integrate (checkpoint_lengths not set)")
     return out
+
+
+def _gradient_memory(jax, gradient, params, record: Record):
+    """Memory cases, as in the dendrax runner: compile ahead of time, call once, then time
+    one warm call while measuring how far it raises the resident memory."""
+    compiled, record.times["grad_compile"] = timed(lambda: gradient.lower(params).compile())
+    try:
+        record.grad_temp_mb = compiled.memory_analysis().temp_size_in_bytes / 2**20
+    except Exception:  # not every backend reports it
+        record.grad_temp_mb = None
+    g = jax.block_until_ready(compiled(params))
+    start = time.perf_counter()
+    _, record.grad_memory_mb = peak_during(lambda: jax.block_until_ready(compiled(params)))
+    record.times["grad"] = time.perf_counter() - start
+    record.notes.append("memory case: one warm gradient call, timed and measured")
+    return g
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import time
 import numpy as np
 
 import cases as C
+import nrnmech
 from measure import Record, RunnerArgs, Skip, main, median_time, timed
 
 FD_RELATIVE_STEP = 1e-4  # central differences: error O(h²) ~ 1e-8 relative, round-off ~ 1e-10
@@ -81,8 +82,12 @@ class Model:
                 raise Skip("the SWC cell has no soma section")
             soma = max(somata, key=lambda s: s.L)
             stim_seg, rec_segs = soma(0.5), [soma(0.5)]
-        elif model == "network":
-            raise Skip("the 100-cell network case waits for dendrax's networks (dx.Network)")
+        elif model in ("network", "ring"):
+            self._build_network(C.network_spec(case))
+            return
+        elif model == "hay":
+            self._build_hay()
+            return
         else:
             raise ValueError(f"unknown model {model!r}")
         for sec in self.sections:
@@ -101,7 +106,141 @@ class Model:
         self.pc.set_maxstep(10.0)
         self.n_comps = sum(sec.nseg for sec in self.sections)
 
-    def _read_swc(self, path):
+    def _hh(self, sec) -> None:
+        sec.Ra, sec.cm = C.RA, C.CM
+        sec.insert("hh")
+        sec.ena, sec.ek = C.HH_DEFAULTS["eNa"], C.HH_DEFAULTS["eK"]
+        sec.el_hh = C.HH_DEFAULTS["eLeak"]
+        sec.gnabar_hh, sec.gkbar_hh, sec.gl_hh = (C.HH_DEFAULTS[k] for k in ("gNa", "gK", "gLeak"))
+
+    def _build_network(self, spec: C.NetworkSpec) -> None:
+        """Cells with gids, one synapse per target point, NetCons through ParallelContext
+        (as ringtest); graded synapses read the presynaptic soma's voltage by POINTER."""
+        h = self.h
+        self.pc = h.ParallelContext()
+        self.pc.set_maxstep(10.0)
+        if spec.synapse == "graded":
+            nrnmech.load()
+        self.cells, self.sections = [], []
+        for gid, t in enumerate(spec.cell_type):
+            parents = spec.types[t].parents
+            soma = h.Section(name=f"soma_{gid}")
+            soma.L = soma.diam = C.NET_SOMA_DIAM
+            secs = [soma]
+            for b in range(1, len(parents)):
+                dend = h.Section(name=f"dend_{gid}_{b}")
+                dend.L, dend.diam, dend.nseg = C.NET_DEND_LENGTH, 2.0 * C.NET_DEND_RADIUS, C.NET_NCOMP
+                dend.connect(secs[parents[b]](1.0), 0.0)
+                secs.append(dend)
+            for sec in secs:
+                self._hh(sec)
+            self.cells.append(secs)
+            self.sections += secs
+            if spec.synapse == "ExpSyn":
+                self.pc.set_gid2node(gid, 0)
+                source = h.NetCon(soma(0.5)._ref_v, None, sec=soma)
+                source.threshold = C.SPIKE_THRESHOLD
+                self.pc.cell(gid, source)
+        self.synapses, self.netcons = {}, []
+        for k in range(spec.n_synapses):
+            pre, post, branch = int(spec.pre[k]), int(spec.post[k]), int(spec.post_branch[k])
+            seg = self.cells[post][branch](0.5)
+            if spec.synapse == "ExpSyn":
+                syn = self.synapses.get((post, branch))  # ExpSyn is linear: one per point suffices
+                if syn is None:
+                    syn = self.synapses[post, branch] = h.ExpSyn(seg)
+                    syn.tau, syn.e = C.SYN_TAU, C.SYN_E
+                nc = self.pc.gid_connect(pre, syn)
+                nc.delay, nc.weight[0] = float(spec.delay[k]), float(spec.weight[k])
+                self.netcons.append(nc)
+            else:
+                syn = self.synapses[k] = h.dx_GradedSyn(seg)
+                syn.gS = float(spec.weight[k])
+                h.setpointer(self.cells[pre][0](0.5)._ref_v, "vpre", syn)
+        self.clamps = []
+        for cell, pulses in zip(spec.driven, spec.pulses, strict=True):
+            for pulse in pulses:
+                clamp = h.IClamp(self.cells[cell][0](0.5))
+                clamp.delay, clamp.dur, clamp.amp = pulse.delay, pulse.dur, pulse.amp
+                self.clamps.append(clamp)
+        if self.case.record == "spikes":
+            self.spike_t, self.spike_id = h.Vector(), h.Vector()
+            self.pc.spike_record(-1, self.spike_t, self.spike_id)
+            self.vectors = []
+        else:
+            self.vectors = [h.Vector().record(secs[0](0.5)._ref_v) for secs in self.cells]
+        self.n_comps = sum(sec.nseg for sec in self.sections)
+
+    def _build_hay(self) -> None:
+        """Hay et al.'s L5PC as dendrax.models.hay_l5pc describes it, with the reference mod
+        files: Import3d, nseg = ceil(L / 40) made odd, the channels by section list, Ih
+        growing with the distance from soma[0](0.5), the apical calcium hot zone."""
+        h = self.h
+        nrnmech.load()
+        self.sections = self._read_swc(C.MORPHOLOGIES["l5pc"], nseg=None)
+        for sec in self.sections:
+            n = max(int(np.ceil(sec.L / C.HAY_MAX_LENGTH)), 1)
+            sec.nseg = n + (n % 2 == 0)
+        kinds = {"soma": [], "apic": [], "dend": [], "axon": []}
+        for sec in self.sections:
+            kinds[sec.name().split("[")[0]].append(sec)
+        soma = kinds["soma"][0]
+        h.distance(0, soma(0.5))
+        hay = C.hay_tables()
+        h.celsius = hay["CELSIUS"]
+        for sec in self.sections:
+            sec.insert("pas")
+            sec.e_pas, sec.Ra, sec.cm = -90.0, 100.0, 1.0
+        mech = {
+            "CaDynamics_E2": ("soma", "apic"),
+            "Ca_HVA": ("soma", "apic"),
+            "Ca_LVAst": ("soma", "apic"),
+            "SKv3_1": ("soma", "apic"),
+            "SK_E2": ("soma", "apic"),
+            "NaTa_t": ("soma", "apic"),
+            "K_Tst": ("soma",),
+            "K_Pst": ("soma",),
+            "Nap_Et2": ("soma",),
+            "Im": ("apic",),
+            "Ih": ("soma", "apic", "dend"),
+        }
+        for name, where in mech.items():
+            for kind in where:
+                for sec in kinds[kind]:
+                    sec.insert(f"dx_{name}")
+        values = {"soma": hay["SOMA"], "apic": hay["APICAL"], "dend": hay["BASAL"], "axon": hay["AXON"]}
+        for kind, table in values.items():
+            for sec in kinds[kind]:
+                for key, value in table.items():
+                    if key == "Leak_gLeak":
+                        sec.g_pas = value
+                        continue
+                    owner = max((m for m in mech if key.startswith(m + "_")), key=len)
+                    setattr(sec, f"{key[len(owner) + 1 :]}_dx_{owner}", value)
+        for kind in ("apic", "dend"):
+            for sec in kinds[kind]:
+                sec.cm = 2.0
+        for kind in ("soma", "apic"):
+            for sec in kinds[kind]:
+                sec.ek, sec.ena = -85.0, 50.0
+        lo, hi = hay["HOT_ZONE"]
+        for sec in kinds["apic"]:
+            for seg in sec:
+                d = h.distance(seg)
+                seg.gbar_dx_Ih = 0.0002 * (-0.8696 + 2.087 * np.exp(0.0031 * d))
+                hot = lo < d < hi
+                seg.gbar_dx_Ca_LVAst = 0.0187 * (1.0 if hot else 0.01)
+                seg.gbar_dx_Ca_HVA = 0.000555 * (1.0 if hot else 0.1)
+        delay, dur, amp = C.HAY_STEP
+        clamp = h.IClamp(soma(0.5))
+        clamp.delay, clamp.dur, clamp.amp = delay, dur, amp
+        self.clamps = [clamp]
+        self.vectors = [h.Vector().record(soma(0.5)._ref_v)]
+        self.pc = h.ParallelContext()
+        self.pc.set_maxstep(10.0)
+        self.n_comps = sum(sec.nseg for sec in self.sections)
+
+    def _read_swc(self, path, nseg=C.NCOMP_SWC):
         h = self.h
         if not path.exists():
             raise Skip(f"morphology {path} is absent")
@@ -111,7 +250,7 @@ class Model:
         h.Import3d_GUI(reader, 0).instantiate(None)
         sections = list(h.allsec())
         for sec in sections:
-            sec.nseg = C.NCOMP_SWC
+            sec.nseg = nseg or 1
         return sections
 
     def set_params(self, values: dict[str, float]) -> None:
@@ -121,9 +260,12 @@ class Model:
                 setattr(sec, names[k], float(x))
 
     def run(self) -> np.ndarray:
-        """Simulate from rest; the recorded voltages, shape (recordings, time points)."""
-        self.h.finitialize(C.V_INIT)
+        """Simulate from rest; the recorded voltages, shape (recordings, time points), or for
+        spike cases the spikes as a (2, spikes) array of cells (gids) and times (ms)."""
+        self.h.finitialize(C.HAY_V_INIT if self.case.model == "hay" else C.V_INIT)
         self.pc.psolve(self.case.t_max)
+        if self.case.record == "spikes":
+            return np.array([self.spike_id.as_numpy(), self.spike_t.as_numpy()])
         return np.array([np.array(v) for v in self.vectors])
 
 
@@ -136,8 +278,13 @@ def measure(args: RunnerArgs, record: Record) -> dict[str, np.ndarray]:
 
     if not case.batch:
         v = model.run()
-        record.times["run"], record.samples["run"] = median_time(model.run, args.repeats)
-        out = {"v": v[None]}
+        if not case.memory:  # memory cases: NEURON gives the reference traces and gradient only
+            record.times["run"], record.samples["run"] = median_time(model.run, args.repeats)
+        if case.record == "spikes":
+            out = {"spike_cell": v[0].astype(np.int64), "spike_time": v[1]}
+            record.notes.append(f"{v.shape[1]} spikes")
+        else:
+            out = {"v": v[None]}
     else:
         sets = C.batch_params(case.batch)
 
@@ -173,7 +320,8 @@ def measure(args: RunnerArgs, record: Record) -> dict[str, np.ndarray]:
             loss(base)
             return grad
 
-        record.times["forward"], record.samples["forward"] = median_time(lambda: loss(base), args.repeats)
+        if not case.memory:
+            record.times["forward"], record.samples["forward"] = median_time(lambda: loss(base), args.repeats)
         record.gradient, record.times["grad"] = timed(finite_differences)
         record.notes.append(f"gradient: central finite differences, {2 * len(C.GRAD_PARAMS) + 1} runs")
     return out
