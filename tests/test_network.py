@@ -205,6 +205,10 @@ def test_bad_network_input():
         dx.integrate(net, t_max=1.0, delta_t=0.025)
     with pytest.raises(ValueError, match="must be >= 0"):
         net.synapses.ExpSyn.set("weight", -0.5)
+    n_recordings = len(net._recordings)
+    with pytest.raises(IndexError, match=r"cells must be in \[0, 2\); got 0\.\.2"):
+        net.record_spikes(cells=[0, 2])
+    assert len(net._recordings) == n_recordings  # nothing half-recorded
 
 
 def test_selections_within_cells():

@@ -140,11 +140,12 @@ class Network(Module):
         """Record each cell's spikes (one row per cell: 1.0 at the time point after each upward
         crossing of ``threshold`` (mV) at the cell's own point, else 0; point neurons report
         their own spikes)."""
-        which = range(self.n_cells) if cells is None else cells
-        for c in which:
-            site = self.cell_site(int(c))
-            self._spike_recordings.append((site, float(threshold)))
-            self._recordings.append((site, "spikes"))
+        which = np.arange(self.n_cells) if cells is None else np.asarray(cells, dtype=np.int64).reshape(-1)
+        if len(which) and (which.min() < 0 or which.max() >= self.n_cells):
+            raise IndexError(f"record_spikes: cells must be in [0, {self.n_cells}); got {which.min()}..{which.max()}")
+        sites = [Site("comp", int(c)) for c in self.cell_sites(which)]
+        self._spike_recordings.extend((site, float(threshold)) for site in sites)
+        self._recordings.extend((site, "spikes") for site in sites)
         self._touch()
 
     # ------------------------------------------------------------------ synapses
