@@ -153,6 +153,9 @@ def _middle(layout: SolverLayout, states: list[Array], mid_w: Array, diag: Array
 
 
 def _solve(layout: SolverLayout, weights: CouplingWeights, diag: Array, rhs: Array) -> Array:
+    if layout.n_chains == layout.n:
+        # Every node is a chain of its own: no edges (single compartments, point neurons).
+        return rhs / diag
     w_all = weights[0]
     dtype = diag.dtype
     nc, n_c, rows = layout.n_chain_nodes, layout.n_chains, layout.row_sizes
