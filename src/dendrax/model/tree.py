@@ -80,18 +80,25 @@ class TreeData:
     @staticmethod
     def concatenate(parts: list[TreeData], parent: np.ndarray, parent_x: np.ndarray) -> TreeData:
         """Join single-branch (or multi-branch) pieces; ``parent`` indexes the new branches."""
+        sizes = [p.n_comps for p in parts]
+
+        def join(pieces: list[np.ndarray | None], fill, dtype) -> np.ndarray:
+            # Missing pieces are filled without building one array per piece.
+            if all(x is not None for x in pieces):
+                return np.concatenate(pieces).astype(dtype, copy=False)
+            out = np.full(sum(sizes), fill, dtype=dtype)
+            start = 0
+            for x, size in zip(pieces, sizes):
+                if x is not None:
+                    out[start : start + size] = x
+                start += size
+            return out
+
         names = list(dict.fromkeys(k for p in parts for k in p.columns))
-        columns = {}
-        for name in names:
-            columns[name] = np.concatenate(
-                [p.columns.get(name, np.full(p.n_comps, np.nan)) for p in parts]
-            )
-        shape = {k: np.concatenate([p.shape.get(k, np.ones(p.n_comps)) for p in parts]) for k in SHAPE}
+        columns = {name: join([p.columns.get(name) for p in parts], np.nan, np.float64) for name in names}
+        shape = {k: join([p.shape.get(k) for p in parts], 1.0, np.float64) for k in SHAPE}
         group_names = list(dict.fromkeys(g for p in parts for g in p.groups))
-        groups = {
-            g: np.concatenate([p.groups.get(g, np.zeros(p.n_comps, dtype=bool)) for p in parts])
-            for g in group_names
-        }
+        groups = {g: join([p.groups.get(g) for p in parts], False, bool) for g in group_names}
         return TreeData(
             ncomp=np.concatenate([p.ncomp for p in parts]).astype(np.int64),
             parent=np.asarray(parent, dtype=np.int64),
