@@ -68,6 +68,18 @@ class Izhikevich(PointNeuron):
 
     Parameters: ``a`` (1/ms, 0.02), ``b`` (1/ms, 0.2), ``c`` (mV, -65), ``d`` (mV/ms, 8),
     ``C`` (nF, 1). States: ``u`` (mV/ms), ``spike``. Defaults: regular spiking.
+
+    Example:
+        >>> import numpy as np
+        >>> import dendrax as dx
+        >>> from dendrax.point_neurons import Izhikevich
+        >>> cell = dx.Compartment()
+        >>> cell.insert(Izhikevich())
+        >>> cell.stimulate(np.full(401, 10.0))            # nA: the paper's I = 10, for 10 ms
+        >>> cell.record("Izhikevich_spike")
+        >>> spikes = np.asarray(dx.integrate(cell, t_max=10.0))[0]
+        >>> [round(float(t), 3) for t in np.flatnonzero(spikes) * 0.025]   # ms, from v = -65 mV
+        [3.175]
     """
 
     params = {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "C": 1.0}
@@ -103,6 +115,22 @@ class AdEx(PointNeuron):
     ``eLeak`` -70.6, ``vT`` -50.4, ``deltaT`` 2, ``tauW`` 144, ``a`` 0.004, ``b`` 0.0805,
     ``vReset`` -70.6, ``vPeak`` -40.4 (= vT + 5 deltaT, as in the paper's simulations).
     States: ``w`` (nA), ``spike``.
+
+    Example:
+        >>> import numpy as np
+        >>> import dendrax as dx
+        >>> from dendrax.point_neurons import AdEx
+        >>> cell = dx.Compartment()
+        >>> cell.insert(AdEx())
+        >>> cell.set("v", -70.6)                          # mV: at rest
+        >>> cell.stimulate(np.full(401, 2.0))             # nA, for 10 ms
+        >>> cell.record("AdEx_spike")
+        >>> cell.record("AdEx_w")
+        >>> spikes, w = np.asarray(dx.integrate(cell, t_max=10.0))
+        >>> [round(float(t), 3) for t in np.flatnonzero(spikes) * 0.025]   # ms: the interval grows
+        [4.675, 9.6]
+        >>> round(float(w[-1]), 3)                        # nA of adaptation current
+        0.162
     """
 
     params = {
@@ -141,6 +169,19 @@ class RateNeuron(PointNeuron):
     over each step. Graded synapses read ``r`` as the presynaptic voltage.
 
     Parameters: ``tau`` (ms, 10), ``gain`` (1), ``scale`` (nA, 1). States: ``spike`` (always 0).
+
+    Example:
+        >>> import numpy as np
+        >>> import dendrax as dx
+        >>> from dendrax.point_neurons import RateNeuron
+        >>> unit = dx.Compartment()
+        >>> unit.insert(RateNeuron())
+        >>> unit.set("v", 0.0)                            # the rate r starts at 0
+        >>> unit.stimulate(np.full(401, 1.0))             # nA
+        >>> unit.record("v")
+        >>> r = dx.integrate(unit, t_max=10.0)            # one tau: tanh(1) (1 - 1/e)
+        >>> r.shape, round(float(r[0, -1]), 4)
+        ((1, 401), 0.4814)
     """
 
     params = {"tau": 10.0, "gain": 1.0, "scale": 1.0}

@@ -19,6 +19,18 @@ class Ionotropic(Synapse):
 
     Parameters: ``gS`` (µS, 1e-4), ``eS`` (mV, 0), ``vTh`` (mV, -35), ``delta`` (mV, 10),
     ``kMinus`` (1/ms, 1/40). State: ``s``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.synapses import Ionotropic
+        >>> cell = dx.Compartment()
+        >>> cell.insert(HH())
+        >>> net = dx.Network([cell] * 3)
+        >>> dx.connect(net.cell(0), net.cell([1, 2]), Ionotropic())   # graded: no weight, no delay
+        >>> net.synapses.Ionotropic.set("gS", 0.005)                    # µS
+        >>> net.synapses.Ionotropic.n, net.synapses.Ionotropic.get("gS").tolist()
+        (2, [0.005, 0.005])
     """
 
     params = {"gS": 1e-4, "eS": 0.0, "vTh": -35.0, "delta": 10.0, "kMinus": 1.0 / 40.0}
@@ -46,6 +58,17 @@ class TanhRate(Synapse):
     An inward (depolarising for ``gS > 0``) current that saturates with the presynaptic
     rate or voltage; no state. Parameters: ``gS`` (nA, 1e-2), ``x0`` (mV or rate, 0),
     ``slope`` (1/mV or 1/rate, 1).
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.point_neurons import RateNeuron
+        >>> from dendrax.synapses import TanhRate
+        >>> unit = dx.Compartment()
+        >>> unit.insert(RateNeuron())
+        >>> net = dx.Network([unit] * 2)
+        >>> dx.connect(net.cell(0), net.cell(1), TanhRate())
+        >>> net.synapses.TanhRate.get("gS").tolist()      # nA at saturation
+        [0.01]
     """
 
     params = {"gS": 1e-2, "x0": 0.0, "slope": 1.0}
@@ -58,7 +81,20 @@ class TanhRate(Synapse):
 class ExpSyn(Synapse):
     """NEURON's ``ExpSyn``: a conductance that jumps by the connection weight (µS) on each
     spike and decays with ``tau``: ``i = g (v - e)``. Parameters: ``tau`` (ms, 0.1),
-    ``e`` (mV, 0). State: ``g`` (µS)."""
+    ``e`` (mV, 0). State: ``g`` (µS).
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.synapses import ExpSyn
+        >>> cell = dx.Compartment()
+        >>> cell.insert(HH())
+        >>> net = dx.Network([cell] * 2)
+        >>> dx.connect(net.cell(0), net.cell(1), ExpSyn(), weight=0.01, delay=1.0)   # µS, ms
+        >>> net.synapses.ExpSyn.set("tau", 2.0)                                       # ms
+        >>> net.synapses.ExpSyn.get("tau").tolist(), net.synapses.ExpSyn.get("weight").tolist()
+        ([2.0], [0.01])
+    """
 
     params = {"tau": 0.1, "e": 0.0}
     units = {"tau": "ms", "e": "mV"}
@@ -81,6 +117,24 @@ class Exp2Syn(Synapse):
 
     Parameters: ``tau1`` (0.1), ``tau2`` (10), ``e`` (mV, 0). States: ``A``, ``B`` (µS).
     As NEURON, ``tau1`` is limited to ``[1e-9, 0.9999] * tau2``.
+
+    Example:
+        >>> import numpy as np
+        >>> import dendrax as dx
+        >>> from dendrax.synapses import Exp2Syn
+        >>> net = dx.Network([dx.Compartment()] * 2)
+        >>> dx.connect(net.cell(0), net.cell(1), Exp2Syn(), weight=0.01, delay=1.0)   # µS, ms
+        >>> net.synapses.Exp2Syn.set("tau1", 0.5)                                      # ms
+        >>> net.synapses.Exp2Syn.get("tau1").tolist(), net.synapses.Exp2Syn.get("tau2").tolist()
+        ([0.5], [10.0])
+
+        One spike of weight 0.01 µS: the conductance ``B - A`` peaks at 0.01 µS.
+
+        >>> s = Exp2Syn().receive({"A": 0.0, "B": 0.0}, 0.01, {"tau1": 0.5, "tau2": 10.0})
+        >>> t = np.arange(0.0, 20.0, 0.001)                                            # ms
+        >>> g = float(s["B"]) * np.exp(-t / 10.0) - float(s["A"]) * np.exp(-t / 0.5)   # µS
+        >>> round(float(g.max()), 6), round(float(t[g.argmax()]), 3)                   # µS, ms
+        (0.01, 1.577)
     """
 
     params = {"tau1": 0.1, "tau2": 10.0, "e": 0.0}
@@ -108,7 +162,17 @@ class GapJunction(Synapse):
     """An electrical synapse: a conductance ``gGap`` (µS) between two points, part of the
     implicit voltage solve (exact and stable for any coupling strength while the gap
     junctions and cells form no loop; junctions that close a loop couple through the
-    previous step's voltages). Connect it like any synapse; it has no direction."""
+    previous step's voltages). Connect it like any synapse; it has no direction.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.synapses import GapJunction
+        >>> net = dx.Network([dx.Compartment()] * 2)
+        >>> dx.connect(net.cell(0), net.cell(1), GapJunction())   # graded: no weight, no delay
+        >>> net.synapses.GapJunction.set("gGap", 0.01)            # µS
+        >>> net.synapses.GapJunction.n, net.synapses.GapJunction.get("gGap").tolist()
+        (1, [0.01])
+    """
 
     params = {"gGap": 1e-3}
     units = {"gGap": "uS"}

@@ -27,7 +27,20 @@ __all__ = ["Surrogate", "delay_steps", "deliver", "detect_spikes", "synaptic_ter
 
 class Surrogate(eqx.Module):
     """A surrogate gradient for threshold crossings: forward a step, backward the derivative
-    of ``sigmoid(beta (v - threshold))`` (``beta`` in 1/mV)."""
+    of ``sigmoid(beta (v - threshold))`` (``beta`` in 1/mV).
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> cell = dx.Compartment()
+        >>> cell.insert(HH())
+        >>> net = dx.Network([cell] * 2)
+        >>> dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.01, delay=1.0)   # µS, ms
+        >>> net.record_spikes()
+        >>> sim = dx.simulator(net, t_max=5.0, surrogate=dx.Surrogate(beta=0.5))   # 1/mV: smooth
+        >>> sim.surrogate, dx.Surrogate().beta            # the default: 1 / mV
+        (Surrogate(beta=0.5), 1.0)
+    """
 
     beta: float = eqx.field(default=1.0, static=True)
 

@@ -36,6 +36,16 @@ class Ca_HVA(Channel):
         gbar: maximal conductance, S/cm² (1e-5).
 
     States: ``m``, ``h``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import Ca_HVA
+        >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
+        >>> soma.insert(Ca_HVA())
+        >>> Ca_HVA().params                                   # S/cm²
+        {'gbar': 1e-05}
+        >>> round(float(soma.get("eca")[0]), 3)               # mV, NEURON's default (no buffer)
+        132.458
     """
 
     params = {"gbar": 1e-5}
@@ -69,6 +79,18 @@ class Ca_LVAst(Channel):
         gbar: maximal conductance, S/cm² (1e-5).
 
     States: ``m``, ``h``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import Ca_LVAst
+        >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
+        >>> soma.insert(Ca_LVAst())
+        >>> Ca_LVAst().params                                 # S/cm²
+        {'gbar': 1e-05}
+        >>> soma.set("celsius", 34.0)                         # °C: the model's temperature
+        >>> soma.set("Ca_LVAst_gbar", 3e-3)                   # S/cm²
+        >>> soma.get("Ca_LVAst_gbar").tolist()
+        [0.003]
     """
 
     params = {"gbar": 1e-5}

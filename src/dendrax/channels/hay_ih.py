@@ -32,6 +32,17 @@ class Ih(Channel):
         ehcn: reversal potential, mV (-45).
 
     States: ``m``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import Ih
+        >>> dend = dx.Branch(length=300.0, radius=1.0, ncomp=3)   # µm
+        >>> dend.insert(Ih())
+        >>> Ih().params                                           # S/cm², mV
+        {'gbar': 1e-05, 'ehcn': -45.0}
+        >>> dend.set("Ih_gbar", [1e-4, 2e-4, 4e-4])               # S/cm²: rising along the branch
+        >>> dend.get("Ih_gbar").tolist()
+        [0.0001, 0.0002, 0.0004]
     """
 
     params = {"gbar": 1e-5, "ehcn": -45.0}

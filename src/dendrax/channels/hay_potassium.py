@@ -45,6 +45,18 @@ class K_Pst(Channel):
         gbar: maximal conductance, S/cm² (1e-5).
 
     States: ``m``, ``h``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import K_Pst
+        >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
+        >>> soma.insert(K_Pst())
+        >>> K_Pst().params                                    # S/cm²
+        {'gbar': 1e-05}
+        >>> soma.set("celsius", 34.0)                         # °C: the published Q10 factor
+        >>> soma.set("K_Pst_gbar", 0.2)                       # S/cm²
+        >>> soma.get("K_Pst_gbar").tolist()
+        [0.2]
     """
 
     params = {"gbar": 1e-5}
@@ -79,6 +91,16 @@ class K_Tst(Channel):
         gbar: maximal conductance, S/cm² (1e-5).
 
     States: ``m``, ``h``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import K_Tst
+        >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
+        >>> soma.insert(K_Tst())
+        >>> K_Tst().params                                    # S/cm²
+        {'gbar': 1e-05}
+        >>> soma.get("ek").tolist()                           # mV: NEURON's default
+        [-77.0]
     """
 
     params = {"gbar": 1e-5}
@@ -110,6 +132,17 @@ class SKv3_1(Channel):
         gbar: maximal conductance, S/cm² (1e-5).
 
     States: ``m``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import SKv3_1
+        >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
+        >>> soma.insert(SKv3_1())
+        >>> SKv3_1().params                                   # S/cm²
+        {'gbar': 1e-05}
+        >>> soma.set("SKv3_1_gbar", 0.3)                      # S/cm²: fast repolarisation
+        >>> soma.get("SKv3_1_gbar").tolist()
+        [0.3]
     """
 
     params = {"gbar": 1e-5}
@@ -141,6 +174,18 @@ class SK_E2(Channel):
         zTau: time constant, ms (1; must be > 0).
 
     States: ``z``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import CaDynamics_E2, Ca_HVA, SK_E2
+        >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
+        >>> soma.insert(CaDynamics_E2())                      # writes cai (mM), before SK_E2
+        >>> soma.insert(Ca_HVA())
+        >>> soma.insert(SK_E2())
+        >>> SK_E2().params                                    # S/cm², ms
+        {'gbar': 1e-06, 'zTau': 1.0}
+        >>> list(soma.mechanisms)                             # updated in this order each step
+        ['CaDynamics_E2', 'Ca_HVA', 'SK_E2']
     """
 
     params = {"gbar": 1e-6, "zTau": 1.0}
@@ -173,6 +218,17 @@ class Im(Channel):
         gbar: maximal conductance, S/cm² (1e-5).
 
     States: ``m``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import Im
+        >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
+        >>> soma.insert(Im())
+        >>> Im().params                                       # S/cm²
+        {'gbar': 1e-05}
+        >>> soma.set("celsius", 34.0)                         # °C: rates × 2.3 ** 1.3
+        >>> soma.get("Im_gbar").tolist()
+        [1e-05]
     """
 
     params = {"gbar": 1e-5}

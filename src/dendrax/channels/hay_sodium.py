@@ -66,6 +66,17 @@ class NaTa_t(Channel):
         gbar: maximal conductance, S/cm² (1e-5).
 
     States: ``m``, ``h``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import NaTa_t
+        >>> axon = dx.Branch(length=60.0, radius=0.5, ncomp=3)   # µm
+        >>> axon.insert(NaTa_t())
+        >>> NaTa_t().params                                      # S/cm²
+        {'gbar': 1e-05}
+        >>> axon.set("NaTa_t_gbar", 3.0)                         # S/cm²: an axon initial segment
+        >>> axon.get("NaTa_t_gbar").tolist()
+        [3.0, 3.0, 3.0]
     """
 
     params = {"gbar": 1e-5}
@@ -90,6 +101,18 @@ class NaTs2_t(Channel):
         gbar: maximal conductance, S/cm² (1e-5).
 
     States: ``m``, ``h``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import NaTs2_t
+        >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
+        >>> soma.insert(NaTs2_t())
+        >>> NaTs2_t().params                                  # S/cm²
+        {'gbar': 1e-05}
+        >>> soma.set("NaTs2_t_gbar", 0.98)                    # S/cm²
+        >>> soma.set("ena", 50.0)                             # mV
+        >>> soma.get("NaTs2_t_gbar").tolist(), soma.get("ena").tolist()
+        ([0.98], [50.0])
     """
 
     params = {"gbar": 1e-5}
@@ -120,6 +143,16 @@ class Nap_Et2(Channel):
         gbar: maximal conductance, S/cm² (1e-5).
 
     States: ``m``, ``h``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import Nap_Et2
+        >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
+        >>> soma.insert(Nap_Et2())
+        >>> Nap_Et2().params                                  # S/cm²
+        {'gbar': 1e-05}
+        >>> [n for n in soma.parameter_names if n.startswith("Nap_Et2")]
+        ['Nap_Et2_gbar', 'Nap_Et2_m', 'Nap_Et2_h']
     """
 
     params = {"gbar": 1e-5}

@@ -71,6 +71,17 @@ class Na(Channel):
         vt: threshold adjustment V_T, mV (-55; the paper's fits: about -56 to -63).
 
     States: ``m``, ``h``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import Na
+        >>> soma = dx.Compartment(length=96.0, radius=48.0)   # µm
+        >>> soma.insert(Na())
+        >>> Na().params                                       # S/cm², mV
+        {'gbar': 0.05, 'vt': -55.0}
+        >>> soma.set("Na_vt", -58.0)                          # mV: spikes at lower voltages
+        >>> soma.get("Na_vt").tolist()
+        [-58.0]
     """
 
     params = {"gbar": 0.05, "vt": -55.0}
@@ -105,6 +116,17 @@ class K(Channel):
         vt: threshold adjustment V_T, mV (-55; the same value as `Na`'s in the paper).
 
     States: ``n``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import K
+        >>> soma = dx.Compartment(length=96.0, radius=48.0)   # µm
+        >>> soma.insert(K())
+        >>> K().params                                        # S/cm², mV
+        {'gbar': 0.005, 'vt': -55.0}
+        >>> soma.set("ek", -100.0)                            # mV, as in the published model files
+        >>> soma.get("ek").tolist()
+        [-100.0]
     """
 
     params = {"gbar": 0.005, "vt": -55.0}
@@ -137,6 +159,17 @@ class Km(Channel):
         taumax: largest time constant τ_max, ms (1000; must be > 0).
 
     States: ``p``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import Km
+        >>> soma = dx.Compartment(length=96.0, radius=48.0)   # µm
+        >>> soma.insert(Km())
+        >>> Km().params                                       # S/cm², ms
+        {'gbar': 7e-05, 'taumax': 1000.0}
+        >>> soma.set("Km_taumax", 500.0)                      # ms: faster adaptation
+        >>> soma.get("Km_taumax").tolist()
+        [500.0]
     """
 
     params = {"gbar": 7e-5, "taumax": 1000.0}
@@ -172,6 +205,17 @@ class CaL(Channel):
         gbar: maximal conductance, S/cm² (1e-4).
 
     States: ``q``, ``r``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import CaL
+        >>> soma = dx.Compartment(length=96.0, radius=48.0)   # µm
+        >>> soma.insert(CaL())
+        >>> CaL().params                                      # S/cm²
+        {'gbar': 0.0001}
+        >>> soma.set("eca", 120.0)                            # mV, as in the published model files
+        >>> soma.get("eca").tolist()
+        [120.0]
     """
 
     params = {"gbar": 1e-4}
@@ -206,6 +250,17 @@ class CaT(Channel):
         vx: voltage shift V_x, mV (2).
 
     States: ``u``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import CaT
+        >>> soma = dx.Compartment(length=96.0, radius=48.0)   # µm
+        >>> soma.insert(CaT())
+        >>> CaT().params                                      # S/cm², mV
+        {'gbar': 0.0004, 'vx': 2.0}
+        >>> soma.set("CaT_gbar", 1e-3)                        # S/cm²
+        >>> soma.get("CaT_gbar").tolist()
+        [0.001]
     """
 
     params = {"gbar": 4e-4, "vx": 2.0}

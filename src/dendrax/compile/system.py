@@ -145,6 +145,18 @@ class System(eqx.Module):
         stimuli: the stimulus waveforms, nA, one array per stimulus.
         clamps: the clamp waveforms, one array per clamp.
         recording_names: the variable of each recording (``"v"``, ``"HH_m"``, ...).
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> cell.insert(HH())
+        >>> cell.branch(2).loc(1.0).record("v")
+        >>> system = cell.compile()                       # cached; dx.integrate(system, ...) runs it
+        >>> system.params["radius"].shape, round(float(system.params["HH_gNa"][0]), 6)   # µm; S/cm²
+        ((6,), 0.12)
+        >>> system.recording_names, system is cell.compile()
+        (('v',), True)
     """
 
     layout: Layout = eqx.field(static=True)

@@ -21,16 +21,38 @@ __all__ = ["mse", "smoothed_mse", "soft_spike_count", "summary_statistics"]
 
 
 def mse(v: Float[ArrayLike, "... time"], target: Float[ArrayLike, "... time"]) -> Array:
-    """Mean squared difference (mV²)."""
+    """Mean squared difference (mV²).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> v = jnp.array([-65.0, -60.0, -55.0])                    # mV
+        >>> target = jnp.array([-65.0, -62.0, -56.0])
+        >>> round(float(dx.fit.mse(v, target)), 4)                  # (0 + 4 + 1) / 3 mV²
+        1.6667
+    """
     return jnp.mean((jnp.asarray(v) - jnp.asarray(target)) ** 2)
 
 
 def smoothed_mse(
     v: Float[ArrayLike, "... time"], target: Float[ArrayLike, "... time"], sigma: float, delta_t: float
 ) -> Array:
-    """Mean squared difference after Gaussian smoothing in time (``sigma`` ms, step ``delta_t`` ms)."""
+    """Mean squared difference after Gaussian smoothing in time (``sigma`` ms, step ``delta_t`` ms).
+
+    Example:
+        A spike 0.2 ms late costs much less once both traces are smoothed over 0.5 ms.
+
+        >>> import numpy as np
+        >>> import dendrax as dx
+        >>> v = np.full(200, -65.0)                                 # mV, 5 ms at 0.025 ms
+        >>> v[80] = 30.0
+        >>> target = np.roll(v, 8)                                  # the same spike, 0.2 ms later
+        >>> smooth = dx.fit.smoothed_mse(v, target, sigma=0.5, delta_t=0.025)
+        >>> round(float(dx.fit.mse(v, target)), 1), round(float(smooth), 2)   # mV²
+        (90.2, 0.05)
+    """
     half = max(1, int(round(3 * sigma / delta_t)))
-    t = jnp.arange(-half, half + 1) * delta_t
+    t = jnp.arange(-half, half + 1, dtype=jnp.result_type(float)) * delta_t
     kernel = jnp.exp(-0.5 * (t / sigma) ** 2)
     kernel = kernel / jnp.sum(kernel)
 
@@ -68,7 +90,16 @@ def summary_statistics(
 ) -> Float[Array, "... 4"]:
     """Features of traces: mean (mV), standard deviation (mV), soft spike count, and a soft
     first-crossing latency (ms): the time at which the soft count reaches one, weighted by
-    how it gets there (the end of the trace if it never does)."""
+    how it gets there (the end of the trace if it never does).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> v = jnp.array([-65.0, -65.0, 30.0, -70.0, -65.0, 25.0, 0.0])   # mV, two spikes
+        >>> stats = dx.fit.summary_statistics(v, delta_t=0.025, sharpness=2.0)
+        >>> stats.shape, [round(float(x), 3) for x in stats]   # mV, mV, count, ms
+        ((4,), [-30.0, 42.762, 2.0, 0.05])
+    """
     v = jnp.asarray(v)
     above = jax.nn.sigmoid(sharpness * (v - threshold))
     crossing = above[..., 1:] * (1.0 - above[..., :-1])

@@ -27,7 +27,23 @@ __all__ = ["Affine", "Exp", "Identity", "ParamTransform", "Sigmoid", "Softplus",
 
 
 class Transform(eqx.Module):
-    """A bijection from the real line (the optimiser's side) to a parameter's valid range."""
+    """A bijection from the real line (the optimiser's side) to a parameter's valid range.
+
+    Subclasses implement ``forward`` (optimiser's number -> value) and ``inverse``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> class Log10(dx.fit.Transform):
+        ...     def forward(self, x):
+        ...         return 10.0 ** jnp.asarray(x)
+        ...     def inverse(self, y):
+        ...         return jnp.log10(jnp.asarray(y))
+        >>> bounds = dx.fit.ParamTransform({"HH_gNa": Log10()})
+        >>> u = bounds.inverse({"HH_gNa": 0.1})                     # S/cm² -> decades
+        >>> round(float(u["HH_gNa"]), 6), round(float(bounds.forward(u)["HH_gNa"]), 6)
+        (-1.0, 0.1)
+    """
 
     def forward(self, x: ArrayLike) -> Array:
         raise NotImplementedError
@@ -37,7 +53,14 @@ class Transform(eqx.Module):
 
 
 class Identity(Transform):
-    """No transformation."""
+    """No transformation.
+
+    Example:
+        >>> import dendrax as dx
+        >>> t = dx.fit.Identity()
+        >>> float(t.forward(-65.0)), float(t.inverse(-65.0))        # mV either way
+        (-65.0, -65.0)
+    """
 
     def forward(self, x):
         return jnp.asarray(x)
@@ -47,7 +70,14 @@ class Identity(Transform):
 
 
 class Affine(Transform):
-    """``y = scale * x + shift``."""
+    """``y = scale * x + shift``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> t = dx.fit.Affine(scale=10.0, shift=-70.0)              # a voltage in units of 10 mV
+        >>> float(t.forward(0.5)), float(t.inverse(-65.0))          # mV <-> optimiser's number
+        (-65.0, 0.5)
+    """
 
     scale: float = 1.0
     shift: float = 0.0
@@ -85,7 +115,16 @@ class Sigmoid(Transform):
 
 
 class Softplus(Transform):
-    """``y = lower + log(1 + exp(x))``: values above ``lower``."""
+    """``y = lower + log(1 + exp(x))``: values above ``lower``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> t = dx.fit.Softplus(lower=0.0)
+        >>> round(float(t.inverse(0.036)), 4), round(float(t.forward(t.inverse(0.036))), 6)   # S/cm²
+        (-3.3062, 0.036)
+        >>> f"{float(t.forward(-20.0)):.1e}"                        # far below: close to the bound
+        '2.1e-09'
+    """
 
     lower: float = 0.0
 
@@ -98,7 +137,18 @@ class Softplus(Transform):
 
 
 class Exp(Transform):
-    """``y = lower + exp(x)``: values above ``lower``, optimised on a log scale."""
+    """``y = lower + exp(x)``: values above ``lower``, optimised on a log scale.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> t = dx.fit.Exp()
+        >>> u = t.inverse(jnp.array([1e-5, 1e-3, 1e-1]))            # S/cm²: equal factors, equal steps
+        >>> [round(float(x), 3) for x in u]
+        [-11.513, -6.908, -2.303]
+        >>> [round(float(y), 6) for y in t.forward(u)]
+        [1e-05, 0.001, 0.1]
+    """
 
     lower: float = 0.0
 

@@ -15,6 +15,13 @@ class Gate(NamedTuple):
 
     ``rate`` (1/ms), when given, is ``1 / time_constant``; `gate_from_rates` fills it so
     that the update needs no division.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> gate = dx.Gate(steady_state=jnp.array(0.8), time_constant=jnp.array(2.0))   # ms
+        >>> round(float(gate.relax(0.0, 2.0)), 4)         # after one time constant: 0.8 (1 - 1/e)
+        0.5057
     """
 
     steady_state: Array
@@ -32,6 +39,16 @@ def gate_from_rates(alpha: Array, beta: Array, rate_factor: ArrayLike = 1.0) -> 
 
     ``rate_factor`` multiplies both rates (a temperature factor, e.g. ``q10 ** ((celsius -
     T0) / 10)``); it changes the time constant, not the steady state.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> gate = dx.gate_from_rates(jnp.array(0.3), jnp.array(0.1))   # 1/ms
+        >>> round(float(gate.steady_state), 4), round(float(gate.time_constant), 4)   # α/(α+β), ms
+        (0.75, 2.5)
+        >>> warm = dx.gate_from_rates(jnp.array(0.3), jnp.array(0.1), 3.0)   # Q10 = 3, 10 °C warmer
+        >>> round(float(warm.steady_state), 4), round(float(warm.time_constant), 4)
+        (0.75, 0.8333)
     """
     total = alpha + beta
     rate = rate_factor * total
@@ -42,6 +59,11 @@ def exponential_euler(x: Array, x_inf: Array, tau: Array, dt: ArrayLike) -> Arra
     """``x`` after ``dt`` ms of ``dx/dt = (x_inf - x) / tau`` with ``x_inf`` and ``tau`` held fixed.
 
     This is NEURON's ``cnexp`` for gating variables: exact for a linear equation.
+
+    Example:
+        >>> import dendrax as dx
+        >>> round(float(dx.exponential_euler(0.0, 1.0, 2.0, 2.0)), 4)   # x_inf = 1, tau = dt = 2 ms
+        0.6321
     """
     return x_inf + (x - x_inf) * jnp.exp(-dt / tau)
 

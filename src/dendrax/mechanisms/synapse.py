@@ -43,7 +43,23 @@ __all__ = ["Synapse"]
 
 
 class Synapse(Mechanism):
-    """Base of synapses (see the module docstring). Arrays are over synapses of this type."""
+    """Base of synapses (see the module docstring). Arrays are over synapses of this type.
+
+    Example:
+        A graded synapse whose conductance follows the presynaptic voltage.
+
+        >>> import jax
+        >>> import dendrax as dx
+        >>> class Sigmoidal(dx.Synapse):
+        ...     params = {"gS": 1e-3, "eS": 0.0, "vHalf": -40.0}   # µS, mV, mV
+        ...     units = {"gS": "uS", "eS": "mV", "vHalf": "mV"}
+        ...     def current(self, s, v, v_pre, p):                # nA
+        ...         return p["gS"] * jax.nn.sigmoid((v_pre - p["vHalf"]) / 5.0) * (v - p["eS"])
+        >>> net = dx.Network([dx.Compartment()] * 2)
+        >>> dx.connect(net.cell(0), net.cell(1), Sigmoidal())
+        >>> Sigmoidal.event_driven, net.synapses.Sigmoidal.n, net.synapses.Sigmoidal.get("gS").tolist()
+        (False, 1, [0.001])
+    """
 
     event_driven: ClassVar[bool] = False
 

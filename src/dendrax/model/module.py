@@ -33,6 +33,18 @@ class Module:
 
     Everything that edits the description is also available on selections: ``module.set``
     acts on every compartment, ``module.branch(2).set`` on one branch.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> isinstance(cell, dx.Module), cell.n_branches, cell.n_comps, cell.ncomp.tolist()
+        (True, 3, 6, [2, 2, 2])
+        >>> cell.insert(HH())
+        >>> cell.set("HH_gNa", 0.2)                        # S/cm², every compartment
+        >>> cell.branch(2).loc(1.0).record("v")            # mV, at the tip of branch 2
+        >>> cell
+        Cell(3 branches, 6 compartments, HH, 0 stimuli, 1 recordings)
     """
 
     def __init__(self, data: TreeData):

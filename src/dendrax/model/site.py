@@ -13,6 +13,16 @@ class Site(NamedTuple):
     ``kind`` is ``"comp"`` (the centre of compartment ``index``), ``"start"`` or ``"end"``
     (the zero-area node at the 0 or 1 end of branch ``index``, NEURON's ``sec(0)`` and
     ``sec(1)``). The 0 end of a branch that hangs on a parent is the parent's node there.
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> cell.branch(2).loc(1.0).record("v")
+        >>> cell.recordings                                # (site, variable) pairs
+        [(Site(kind='end', index=2), 'v')]
+        >>> site = cell.branch(1).loc(0.5).sites[0]
+        >>> site, site.describe()
+        (Site(kind='comp', index=3), 'compartment 3')
     """
 
     kind: str

@@ -34,6 +34,18 @@ class View:
     A view holds indices only; `set`, `insert`, `record` and `stimulate` change the module
     it was taken from. Views chain: ``cell.branch([0, 2]).comp(0)``,
     ``cell.branch(1).loc(0.5)``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> view = cell.branch(1)
+        >>> type(view).__name__, view.comps.tolist()       # compartments, branch-major
+        ('View', [2, 3])
+        >>> view.set("radius", 0.5)                        # µm, in the cell itself
+        >>> cell.get("radius").tolist()
+        [1.0, 1.0, 0.5, 0.5, 1.0, 1.0]
+        >>> cell.branch([1, 2]).comp(0).comps.tolist()     # the first compartment of each
+        [2, 4]
     """
 
     def __init__(

@@ -112,6 +112,14 @@ def path_distance(module: Module, origin: Any = None) -> Float[np.ndarray, " com
 
     Returns:
         (n_comps,) distances in µm, equal to NEURON's ``h.distance(origin, seg)``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> dx.path_distance(cell, origin=cell.branch(0).loc(0.0)).tolist()   # µm from the root's start
+        [25.0, 75.0, 125.0, 175.0, 125.0, 175.0]
+        >>> dx.path_distance(cell, origin=(1, 1.0)).tolist()                  # from the tip of branch 1
+        [175.0, 125.0, 75.0, 25.0, 125.0, 175.0]
     """
     data = module._data
     bo, xo = _as_point(module, origin)
@@ -158,7 +166,15 @@ def path_distance(module: Module, origin: Any = None) -> Float[np.ndarray, " com
 
 def compartment_centers(module: Module) -> Float[np.ndarray, "comps 3"]:
     """3-D centre (µm) of every compartment: the point half way along it on its branch's
-    3-D points (laid out from the lengths for branches built by hand)."""
+    3-D points (laid out from the lengths for branches built by hand).
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> xyz = dx.compartment_centers(cell)            # µm, one row per compartment
+        >>> xyz.shape, xyz[:2].tolist()                   # the root lies along x
+        ((6, 3), [[25.0, 0.0, 0.0], [75.0, 0.0, 0.0]])
+    """
     data = module._data
     points = branch_points(module)
     out = np.empty((data.n_comps, 3))
@@ -175,6 +191,14 @@ def euclidean_distance(module: Module, point: Any = None) -> Float[np.ndarray, "
     Args:
         point: ``None`` for the soma (as `path_distance`), a point of the cell (like its
             ``origin``), or coordinates ``(x, y, z)`` in µm.
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> dx.euclidean_distance(cell, (0.0, 0.0, 0.0)).round(1).tolist()   # µm, straight lines
+        [25.0, 75.0, 123.4, 171.6, 123.4, 171.6]
+        >>> dx.path_distance(cell, origin=(0, 0.0)).tolist()                 # µm along the cable: longer
+        [25.0, 75.0, 125.0, 175.0, 125.0, 175.0]
     """
     from ..model.view import View
 
@@ -194,7 +218,15 @@ def euclidean_distance(module: Module, point: Any = None) -> Float[np.ndarray, "
 def branch_order(module: Module) -> Int[np.ndarray, " comps"]:
     """Centrifugal branch order of every compartment: 0 in the soma (or the root branch of a
     cell without soma), +1 past the soma and past every branch point. A branch that continues
-    its parent alone (a type change) keeps its parent's order."""
+    its parent alone (a type change) keeps its parent's order.
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0)] * 5, parents=[-1, 0, 0, 1, 1])
+        >>> cell.add_group("soma", cell.branch(0))
+        >>> dx.branch_order(cell).tolist()                # one compartment per branch
+        [0, 1, 1, 2, 2]
+    """
     data = module._data
     soma = data.groups.get("soma")
     soma_branch = np.zeros(data.n_branches, dtype=bool)
@@ -219,7 +251,14 @@ def _comps_of(target: Any) -> tuple[Module, np.ndarray]:
 
 
 def total_area(target: Any) -> float:
-    """Membrane area (µm²) of a cell or a selection (``cell.apical``)."""
+    """Membrane area (µm²) of a cell or a selection (``cell.apical``).
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> round(dx.total_area(cell), 1), round(dx.total_area(cell.branch(0)), 1)   # µm²: 2π r L
+        (1885.0, 628.3)
+    """
     module, comps = _comps_of(target)
     data = module._data
     c = data.columns
@@ -229,6 +268,13 @@ def total_area(target: Any) -> float:
 
 
 def total_length(target: Any) -> float:
-    """Cable length (µm) of a cell or a selection."""
+    """Cable length (µm) of a cell or a selection.
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> dx.total_length(cell), dx.total_length(cell.branch([1, 2]))   # µm
+        (300.0, 200.0)
+    """
     module, comps = _comps_of(target)
     return float(np.sum(module._data.columns["length"][comps]))

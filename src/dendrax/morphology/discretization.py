@@ -85,7 +85,22 @@ class BranchShapes:
 
 
 class Discretization(abc.ABC):
-    """A rule giving each branch its number of compartments."""
+    """A rule giving each branch its number of compartments.
+
+    Subclasses implement `counts`; pass an instance to ``dx.read_swc(discretization=...)``.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import numpy as np
+        >>> import dendrax as dx
+        >>> class OnePer100um(dx.Discretization):
+        ...     def counts(self, shapes):                 # shapes.length: (S,) µm
+        ...         return np.maximum(np.round(shapes.length / 100.0), 1).astype(np.int64)
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "ball_and_stick.swc"
+        >>> _ = path.write_text("1 1 0 0 0 10 -1\\n2 3 10 0 0 0.5 1\\n3 3 510 0 0 0.5 2\\n")   # µm
+        >>> dx.read_swc(path, discretization=OnePer100um()).ncomp.tolist()   # soma 20 µm, dendrite 500 µm
+        [1, 5]
+    """
 
     @abc.abstractmethod
     def counts(self, shapes: BranchShapes) -> np.ndarray:
@@ -94,7 +109,16 @@ class Discretization(abc.ABC):
 
 @dataclasses.dataclass(frozen=True)
 class FixedNcomp(Discretization):
-    """``ncomp`` compartments in every branch (NEURON: ``forall nseg = ncomp``)."""
+    """``ncomp`` compartments in every branch (NEURON: ``forall nseg = ncomp``).
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import dendrax as dx
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "ball_and_stick.swc"
+        >>> _ = path.write_text("1 1 0 0 0 10 -1\\n2 3 10 0 0 0.5 1\\n3 3 510 0 0 0.5 2\\n")   # µm
+        >>> dx.read_swc(path, discretization=dx.FixedNcomp(3)).ncomp.tolist()   # as read_swc(path, ncomp=3)
+        [3, 3]
+    """
 
     ncomp: int
 
@@ -111,7 +135,18 @@ class FixedNcomp(Discretization):
 class MaxLength(Discretization):
     """The fewest compartments that are each at most ``max_length`` µm long
     (``ceil(L / max_length)``), optionally rounded up to an odd number as NEURON users often
-    do so that the branch's middle is a compartment centre."""
+    do so that the branch's middle is a compartment centre.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import dendrax as dx
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "ball_and_stick.swc"
+        >>> _ = path.write_text("1 1 0 0 0 10 -1\\n2 3 10 0 0 0.5 1\\n3 3 510 0 0 0.5 2\\n")   # µm
+        >>> dx.read_swc(path, discretization=dx.MaxLength(50.0)).ncomp.tolist()   # 500 µm / 50 µm
+        [1, 10]
+        >>> dx.read_swc(path, discretization=dx.MaxLength(50.0, odd=True)).ncomp.tolist()
+        [1, 11]
+    """
 
     max_length: float
     odd: bool = False
@@ -143,6 +178,16 @@ class DLambda(Discretization):
         frequency: Hz.
         axial_resistivity: Ω·cm.
         capacitance: µF/cm².
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import dendrax as dx
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "ball_and_stick.swc"
+        >>> _ = path.write_text("1 1 0 0 0 10 -1\\n2 3 10 0 0 0.5 1\\n3 3 510 0 0 0.5 2\\n")   # µm
+        >>> dx.read_swc(path, discretization=dx.DLambda(d_lambda=0.1)).ncomp.tolist()   # 500 µm of 1 µm diameter
+        [1, 11]
+        >>> dx.read_swc(path, discretization=dx.DLambda(0.1, frequency=1000.0)).ncomp.tolist()   # Hz
+        [1, 35]
     """
 
     d_lambda: float = 0.1
@@ -184,6 +229,17 @@ class PerBranch(Discretization):
     Keys of ``overrides`` are group names (``"soma"``, ``"axon"``, ``"basal"``,
     ``"apical"``, ``"custom5"``) or branch indices; a branch index wins over its group,
     later groups over earlier ones.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import dendrax as dx
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "ball_and_stick.swc"
+        >>> _ = path.write_text("1 1 0 0 0 10 -1\\n2 3 10 0 0 0.5 1\\n3 3 510 0 0 0.5 2\\n")   # µm
+        >>> rule = dx.PerBranch(dx.FixedNcomp(5), {"soma": dx.FixedNcomp(1)})
+        >>> dx.read_swc(path, discretization=rule).ncomp.tolist()
+        [1, 5]
+        >>> dx.read_swc(path, discretization=dx.PerBranch(dx.DLambda(), {1: dx.MaxLength(10.0)})).ncomp.tolist()
+        [1, 50]
     """
 
     default: Discretization

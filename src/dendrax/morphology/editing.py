@@ -41,7 +41,17 @@ def _vector(value: Any, name: str) -> np.ndarray:
 
 
 def move(module: M, offset: Any) -> M:
-    """A copy of the cell translated by ``offset`` = (dx, dy, dz), µm."""
+    """A copy of the cell translated by ``offset`` = (dx, dy, dz), µm.
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> moved = dx.move(cell, (0.0, 10.0, 0.0))                   # µm
+        >>> dx.compartment_centers(moved)[:2].tolist()                # 10 µm up in y
+        [[25.0, 10.0, 0.0], [75.0, 10.0, 0.0]]
+        >>> dx.compartment_centers(cell)[:2].tolist()                 # the original is unchanged
+        [[25.0, 0.0, 0.0], [75.0, 0.0, 0.0]]
+    """
     shift = _vector(offset, "offset")
     new = module.copy()
     compute_xyz(new)
@@ -54,6 +64,13 @@ def rotate(module: M, degrees: float, axis: Any = (0.0, 0.0, 1.0), center: Any =
     through ``center`` (µm; default the soma's middle, or the root's first point).
 
     Positive angles turn counter-clockwise when looking down the axis.
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> turned = dx.rotate(cell, 90.0, center=(0.0, 0.0, 0.0))    # about z: x becomes y
+        >>> dx.compartment_centers(turned)[:2].round(9).tolist()      # µm
+        [[0.0, 25.0, 0.0], [0.0, 75.0, 0.0]]
     """
     angle = float(degrees)
     if not np.isfinite(angle):
@@ -93,6 +110,15 @@ def delete_subtree(module: M, branch: int) -> M:
 
     Mechanisms, parameter values and groups of the other compartments are kept; stimuli and
     recordings must not be in the removed part (delete them first).
+
+    Example:
+        >>> import dendrax as dx
+        >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+        >>> pruned = dx.delete_subtree(cell, 2)
+        >>> pruned.n_branches, pruned.n_comps, dx.total_length(pruned)   # µm
+        (2, 4, 200.0)
+        >>> cell.n_branches                                              # the original is unchanged
+        3
     """
     data = module._data
     if isinstance(branch, bool) or not isinstance(branch, (int, np.integer)):

@@ -23,7 +23,21 @@ FIELD_NAMES = ("id", "type", "x", "y", "z", "radius", "parent")
 
 
 class SwcError(ValueError):
-    """A malformed SWC file; the message names the file and the line."""
+    """A malformed SWC file; the message names the file and the line.
+
+    A `ValueError`, raised by `dendrax.read_swc` before any cell is built.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import dendrax as dx
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "bad.swc"
+        >>> _ = path.write_text("1 1 0 0 0 5 -1\\n2 3 0 10 0 -1 1\\n")   # a negative radius (µm)
+        >>> try:
+        ...     dx.read_swc(path)
+        ... except dx.SwcError as err:
+        ...     print(str(err).split("bad.swc ")[1])
+        line 2: radius must be >= 0 µm; got -1 (NEURON refuses negative diameters too)
+    """
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -24,6 +24,17 @@ class NmodlError(ValueError):
         line: the line number (1-based) of the offending construct; 0 when the problem is the
             file as a whole (e.g. no NEURON block).
         construct: the keyword or name at fault (``"VERBATIM"``, ``"POINTER"``, ``"t"``...).
+
+    Example:
+        >>> import dendrax as dx
+        >>> text = "NEURON { SUFFIX leaky }\\nVERBATIM\\n  double x = 0;\\nENDVERBATIM\\n"
+        >>> try:
+        ...     dx.nmodl.load_source(text, "leaky.mod")
+        ... except dx.nmodl.NmodlError as err:
+        ...     print(err)
+        ...     print(err.line, err.construct)
+        leaky.mod:2: VERBATIM blocks are C code, which dendrax cannot translate; rewrite it in NMODL
+        2 VERBATIM
     """
 
     def __init__(self, message: str, file: str = "<string>", line: int = 0, construct: str = ""):

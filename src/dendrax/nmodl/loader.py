@@ -37,7 +37,23 @@ def _read(path: str | Path) -> tuple[str, str]:
 
 
 def source_to_python(text: str, filename: str = "<string>") -> str:
-    """The generated Python module for NMODL source ``text``."""
+    """The generated Python module for NMODL source ``text``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> text = '''
+        ... NEURON { SUFFIX pas2  NONSPECIFIC_CURRENT i  RANGE g, e }
+        ... UNITS { (mA) = (milliamp)  (mV) = (millivolt) }
+        ... PARAMETER { g = 0.001 (S/cm2)  e = -70 (mV) }
+        ... ASSIGNED { v (mV)  i (mA/cm2) }
+        ... BREAKPOINT { i = g*(v - e) }
+        ... '''
+        >>> source = dx.nmodl.source_to_python(text, "pas2.mod")
+        >>> print(source[source.index("\\nclass ") + 1:].splitlines()[0])
+        class pas2(dendrax.Channel):
+        >>> 'return {"nonspecific": i}' in source         # the BREAKPOINT current, mA/cm²
+        True
+    """
     return generate(analyse(parse(text, _display(filename))))
 
 
@@ -79,7 +95,25 @@ def load(path: str | Path) -> type[Mechanism]:
 
 
 def load_source(text: str, filename: str = "<string>") -> type[Mechanism]:
-    """The mechanism class of NMODL source ``text`` (``filename`` is used in messages)."""
+    """The mechanism class of NMODL source ``text`` (``filename`` is used in messages).
+
+    Example:
+        >>> import dendrax as dx
+        >>> text = '''
+        ... NEURON { SUFFIX pas2  NONSPECIFIC_CURRENT i  RANGE g, e }
+        ... UNITS { (mA) = (milliamp)  (mV) = (millivolt) }
+        ... PARAMETER { g = 0.001 (S/cm2)  e = -70 (mV) }
+        ... ASSIGNED { v (mV)  i (mA/cm2) }
+        ... BREAKPOINT { i = g*(v - e) }
+        ... '''
+        >>> Pas2 = dx.nmodl.load_source(text, "pas2.mod")
+        >>> issubclass(Pas2, dx.Channel), Pas2().params, Pas2().units
+        (True, {'g': 0.001, 'e': -70.0}, {'g': 'S/cm2', 'e': 'mV'})
+        >>> comp = dx.Compartment()
+        >>> comp.insert(Pas2())
+        >>> comp.get("pas2_g").tolist()                   # S/cm²
+        [0.001]
+    """
     key = hashlib.sha256(f"{GENERATOR_VERSION}\0{_display(filename)}\0{text}".encode()).hexdigest()[:16]
     if key in _classes:
         return _classes[key]
