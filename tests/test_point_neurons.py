@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import dendrax as dx
-from dendrax.point_neurons import AdEx, Izhikevich, LIF, RateNeuron
+from dendrax.point_neurons import LIF, AdEx, Izhikevich, RateNeuron
 
 DT = 0.025
 

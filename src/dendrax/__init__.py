@@ -5,30 +5,42 @@ then `integrate`: a pure JAX function that ``jit``, ``vmap`` and ``grad`` apply 
 """
 
 from . import fit as fit
+from . import nmodl as nmodl
+from . import plot as plot
+from . import synapses as synapses
 from .checkpointing import Checkpoint as Checkpoint
 from .compile.system import System as System
+from .integrate import Rest as Rest
+from .integrate import Simulator as Simulator
+from .integrate import integrate as integrate
+from .integrate import simulator as simulator
 from .mechanisms.channel import Channel as Channel
 from .mechanisms.channel import Mechanism as Mechanism
 from .mechanisms.gating import Gate as Gate
 from .mechanisms.gating import exponential_euler as exponential_euler
 from .mechanisms.gating import gate_from_rates as gate_from_rates
 from .mechanisms.gating import vtrap as vtrap
+from .mechanisms.synapse import Synapse as Synapse
 from .model.cell import Branch as Branch
 from .model.cell import Cell as Cell
 from .model.cell import Compartment as Compartment
+from .model.connect import connect as connect
+from .model.connect import connectivity_matrix_connect as connectivity_matrix_connect
+from .model.connect import fully_connect as fully_connect
+from .model.connect import sparse_connect as sparse_connect
 from .model.module import Module as Module
+from .model.network import Network as Network
 from .model.site import Site as Site
 from .model.stimulus import step_current as step_current
 from .model.view import View as View
-from . import plot as plot
 from .morphology.anatomy import branch_order as branch_order
 from .morphology.anatomy import compartment_centers as compartment_centers
 from .morphology.anatomy import euclidean_distance as euclidean_distance
 from .morphology.anatomy import path_distance as path_distance
 from .morphology.anatomy import total_area as total_area
 from .morphology.anatomy import total_length as total_length
-from .morphology.discretization import DLambda as DLambda
 from .morphology.discretization import Discretization as Discretization
+from .morphology.discretization import DLambda as DLambda
 from .morphology.discretization import FixedNcomp as FixedNcomp
 from .morphology.discretization import MaxLength as MaxLength
 from .morphology.discretization import PerBranch as PerBranch
@@ -40,20 +52,8 @@ from .morphology.layout import compute_xyz as compute_xyz
 from .morphology.swc import read_swc as read_swc
 from .morphology.swc_parse import SwcError as SwcError
 from .morphology.swc_writer import write_swc as write_swc
-from .integrate import Rest as Rest
-from .integrate import Simulator as Simulator
-from .integrate import integrate as integrate
-from .integrate import simulator as simulator
-from . import synapses as synapses
-from . import nmodl as nmodl
-from .mechanisms.synapse import Synapse as Synapse
-from .model.connect import connect as connect
-from .model.connect import connectivity_matrix_connect as connectivity_matrix_connect
-from .model.connect import fully_connect as fully_connect
-from .model.connect import sparse_connect as sparse_connect
-from .model.network import Network as Network
-from .synaptic import Surrogate as Surrogate
 from .solve.steppers import BackwardEuler as BackwardEuler
 from .solve.steppers import CrankNicolson as CrankNicolson
+from .synaptic import Surrogate as Surrogate
 
 __version__ = "0.1.0"

@@ -25,9 +25,16 @@ from ..mechanisms.channel import Mechanism
 from ..mechanisms.point_neuron import PointNeuron
 from ..model.trainable import Trainable
 from ..model.view import _is_current
-from .network import NetworkLayout, compile_network, gap_junction_nodes, network_params, network_sites, split_loops
 from ..solve.contraction import as_int32
 from ..solve.layout import SolverLayout, plan_solver
+from .network import (
+    NetworkLayout,
+    compile_network,
+    gap_junction_nodes,
+    network_params,
+    network_sites,
+    split_loops,
+)
 
 if TYPE_CHECKING:
     from ..model.module import Module

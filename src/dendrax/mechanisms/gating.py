@@ -69,7 +69,7 @@ def exponential_euler(x: Array, x_inf: Array, tau: Array, dt: ArrayLike) -> Arra
 
 
 def vtrap(
-    x: Float[ArrayLike, "..."], y: Float[ArrayLike, "..."], exp_x_over_y: ArrayLike | None = None
+    x: Float[ArrayLike, ...], y: Float[ArrayLike, ...], exp_x_over_y: ArrayLike | None = None
 ) -> Array:
     """``x / (exp(x / y) - 1)``, continuous at ``x = 0`` where it equals ``y``.
 

@@ -26,17 +26,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..channels import (
-    CaDynamics_E2,
+    SK_E2,
     Ca_HVA,
     Ca_LVAst,
+    CaDynamics_E2,
     Ih,
     Im,
     K_Pst,
     K_Tst,
     Leak,
-    NaTa_t,
     Nap_Et2,
-    SK_E2,
+    NaTa_t,
     SKv3_1,
 )
 from ..morphology.anatomy import path_distance
