@@ -77,3 +77,28 @@ def test_per_compartment_gradient():
     h = REL_STEP * radius[4]
     fd = (float(f(radius[4] + h)) - float(f(radius[4] - h))) / (2 * h)
     np.testing.assert_allclose(g, fd, rtol=RTOL)
+
+
+def test_forward_mode_without_the_adjoint_equals_reverse_mode():
+    """``Checkpoint(adjoint=False)`` allows ``jax.jvp``/``jacfwd``; its directional derivative
+    must equal the reverse-mode gradient (hand-written adjoint, the default) projected on the
+    same direction. Both are exact derivatives of the same discrete map, so they agree to
+    round-off (1e-10 relative); the finite difference (1e-4, as above) guards both."""
+    names = ["HH_gNa", "HH_gK", "radius", "capacitance"]
+    direction = {k: 1.0 if k in names else 0.0 for k in DEFAULTS}
+
+    def f(params, checkpoint):
+        v = dx.integrate(CELL, t_max=T_MAX, delta_t=DT, params=params, checkpoint=checkpoint)
+        return jnp.mean((v + 60.0) ** 2)
+
+    primals = dict(DEFAULTS)
+    _, forward = jax.jvp(lambda p: f(p, dx.Checkpoint(adjoint=False)), (primals,), (direction,))
+    reverse = jax.grad(lambda p: f(p, dx.Checkpoint()))(primals)
+    projected = sum(float(reverse[k]) * direction[k] for k in names)
+    np.testing.assert_allclose(float(forward), projected, rtol=1e-10)
+    plain_reverse = jax.grad(lambda p: f(p, dx.Checkpoint(adjoint=False)))(primals)
+    for k in names:
+        np.testing.assert_allclose(float(plain_reverse[k]), float(reverse[k]), rtol=1e-10)
+    np.testing.assert_allclose(float(reverse["HH_gNa"]), central_difference(DEFAULTS, "HH_gNa"), rtol=RTOL)
+    with pytest.raises(TypeError, match="custom_vjp"):
+        jax.jvp(lambda p: f(p, dx.Checkpoint()), (primals,), (direction,))

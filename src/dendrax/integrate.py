@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from .adjoint import reversible_step
 from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.system import System
 from .model.trainable import apply_trainables, check_values
@@ -74,9 +75,16 @@ def _run(
     if initial is not None:
         state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, clamps[:, 0]), state)
 
+    if checkpoint.adjoint:
+        one_step = reversible_step(system.layout, solver, surrogate)
+    else:
+
+        def one_step(prepared, state, i_ext, clamp_values):
+            return step(system, prepared, state, i_ext, solver, clamp_values, surrogate)
+
     def body(state, inputs):
         i_ext, clamp_values = inputs
-        state = step(system, prepared, state, i_ext, solver, clamp_values, surrogate)
+        state = one_step(prepared, state, i_ext, clamp_values)
         return state, observe(system, state)
 
     first = observe(system, state)
@@ -277,6 +285,23 @@ class Simulator(eqx.Module):
     Made by `simulator`. The description is snapshotted: later edits to it do not change
     this simulator. Each call is `integrate` with the fixed settings; ``jit``, ``vmap``
     and ``grad`` apply, and calls with new values of the same shapes reuse the compiled code.
+
+    Example:
+        >>> import dendrax as dx
+        >>> from dendrax.channels import Leak
+        >>> comp = dx.Compartment()
+        >>> comp.insert(Leak())                           # 1e-3 S/cm², -70 mV
+        >>> comp.set("v", -60.0)                          # mV
+        >>> comp.record("v")
+        >>> sim = dx.simulator(comp, t_max=1.0)           # ms, steps of 0.025 ms
+        >>> sim.times.shape, float(sim.times[-1])         # ms
+        ((41,), 1.0)
+        >>> v = sim({"Leak_gLeak": 1e-4})                 # S/cm²: τ = 10 ms instead of 1 ms
+        >>> v.shape, round(float(v[0, -1]), 2)            # mV: about -70 + 10 exp(-0.1)
+        ((1, 41), -60.95)
+        >>> comp.set("Leak_eLeak", 0.0)                   # later edits do not reach sim
+        >>> round(float(sim({"Leak_gLeak": 1e-4})[0, -1]), 2)
+        -60.95
     """
 
     system: System

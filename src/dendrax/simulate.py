@@ -21,11 +21,11 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from . import membrane, synaptic
-from .synaptic import Surrogate, delay_steps
 from .compile.system import Placement, System
 from .mechanisms.ions import names as ion_names
 from .solve.hines import CouplingWeights, couple, solve_voltage_system
 from .solve.steppers import BackwardEuler, Stepper
+from .synaptic import Surrogate, delay_steps
 
 __all__ = ["Prepared", "State", "init_state", "observe", "prepare", "rest_iteration", "step"]
 
@@ -303,7 +303,43 @@ def step(
     linearised at the present voltage (slope by forward-mode differentiation), the implicit
     voltage equation is solved exactly, then mechanism states advance on the new voltage.
     """
-    layout = system.layout
+    diag, rhs, aux = assemble(system.layout, prepared, state, i_ext, solver, clamps)
+    x = solve_voltage_system(system.layout.solver, prepared.coupling, diag, rhs)
+    return advance(system.layout, prepared, state, aux, x, solver, clamps, surrogate)
+
+
+class Assembled(eqx.Module):
+    """What one step computes before its voltage solve and uses after it (see `assemble`).
+
+    Attributes:
+        env: ion variables over compartments (reversal potentials mV, concentrations mM).
+        current: total membrane current density at the present voltage, mA/cm².
+        ion_currents: current density of each ion and mechanism, mA/cm².
+        states: mechanism states, point neurons already advanced.
+        synapses: synapse states, this step's spikes delivered.
+    """
+
+    env: dict[str, Array]
+    current: Array
+    ion_currents: dict[str, Array]
+    states: tuple[dict[str, Array], ...]
+    synapses: tuple[dict[str, Array], ...]
+
+
+def assemble(
+    layout,
+    prepared: Prepared,
+    state: State,
+    i_ext: Float[Array, " stimuli"],
+    solver: Stepper = BackwardEuler(),
+    clamps: Float[Array, " clamps"] | None = None,
+) -> tuple[Float[Array, " nodes"], Float[Array, " nodes"], Assembled]:
+    """The first half of `step`: the voltage equation ``diag``/``rhs`` (µS, nA) for this step.
+
+    Membrane currents are linearised at the present voltage (their slope by forward-mode
+    differentiation); stimuli, synapses, point neurons and clamps enter ``diag`` and ``rhs``.
+    Returns them in node order (the solver's) with what `advance` needs afterwards.
+    """
     network = layout.network
     c = layout.n_comps
     v = state.v
@@ -355,10 +391,26 @@ def step(
         if free.any():
             by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(x_clamped)
             rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
-    x = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
+    return diag, rhs, Assembled(env, current, ion_currents, point_states, synapses)
+
+
+def advance(
+    layout,
+    prepared: Prepared,
+    state: State,
+    aux: Assembled,
+    x: Float[Array, " nodes"],
+    solver: Stepper = BackwardEuler(),
+    clamps: Float[Array, " clamps"] | None = None,
+    surrogate: Surrogate | None = None,
+) -> State:
+    """The second half of `step`: the state after the step, from the solution ``x`` (mV)."""
+    network = layout.network
+    v = state.v
+    env, current, ion_currents, synapses = aux.env, aux.current, aux.ion_currents, aux.synapses
     v_new = x if solver.extrapolation == 1.0 else v + solver.extrapolation * (x - v)
     states = membrane.updated_states(
-        layout, point_states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius
+        layout, aux.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius
     )
     states = _diffuse(layout, prepared, states)
     if clamps is not None:

@@ -1,0 +1,90 @@
+"""Reverse-mode derivative of one time step, with few stored values and one adjoint solve.
+
+A step maps the state ``s`` (voltages, mechanism states, ...) to the next one in three parts
+(`simulate.assemble`, the voltage solve, `simulate.advance`):
+
+    (A, b, aux) = assemble(s)        A x = b        s' = advance(s, aux, x)
+
+Differentiated by JAX as a whole, the forward pass of a gradient stores every intermediate
+value that its linearisation needs (twenty-odd arrays per step for Hodgkin-Huxley, written
+by as many extra kernels) and transposes the solve through its generic rule. Here instead:
+
+- the forward pass keeps the step's inputs, the solution ``x`` (mV), and the linearisation of
+  `advance` with respect to ``(s, aux, x)`` (for gates: each state's slope in the voltage and
+  its decay factor, see `membrane.updated_states`), so the rate functions are never
+  evaluated again;
+- the backward pass recomputes `assemble` (membrane currents, no exponentials for most
+  channels) to pull the cotangents back through it, and solves the *adjoint* system once:
+  ``A`` is symmetric, so ``lambda = A^-1 x_bar`` is the same solve; then
+  ``b_bar = lambda``, ``diag_bar = -lambda x``, and the coupling weights' cotangent is that of
+  ``-lambda . A x``.
+
+Cotangents of parameters that only `advance` reads (gate parameters, temperature) are
+recomputed in the backward pass; XLA drops that work when those parameters are not being
+differentiated. Forward-mode differentiation (``jax.jvp``) of a step wrapped this way is not
+available (a `jax.custom_vjp`); `simulate.step` itself has none of this and supports both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import equinox as eqx
+import jax
+
+from .simulate import Prepared, State, advance, assemble
+from .solve.hines import matvec, solve_voltage_system
+from .solve.steppers import Stepper
+from .synaptic import Surrogate
+
+__all__ = ["reversible_step"]
+
+
+def reversible_step(layout: Any, solver: Stepper, surrogate: Surrogate | None):
+    """``step(prepared, state, i_ext, clamps) -> state`` (as `simulate.step`) with the
+    reverse-mode derivative described in the module docstring.
+
+    ``layout`` is the compiled `System`'s layout; ``i_ext`` the stimulus currents (nA) and
+    ``clamps`` the clamp values at the end of the step.
+    """
+
+    def post(prepared, state, aux, x, clamps):
+        return advance(layout, prepared, state, aux, x, solver, clamps, surrogate)
+
+    def pre(prepared, state, i_ext, clamps):
+        return assemble(layout, prepared, state, i_ext, solver, clamps)
+
+    @jax.custom_vjp
+    def step(prepared: Prepared, state: State, i_ext, clamps) -> State:
+        diag, rhs, aux = pre(prepared, state, i_ext, clamps)
+        x = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
+        return post(prepared, state, aux, x, clamps)
+
+    def forward(prepared, state, i_ext, clamps):
+        diag, rhs, aux = pre(prepared, state, i_ext, clamps)
+        x = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
+        out, post_vjp = jax.vjp(lambda s, a, x: post(prepared, s, a, x, clamps), state, aux, x)
+        return out, (prepared, state, i_ext, clamps, x, post_vjp)
+
+    def backward(residuals, ct):
+        prepared, state, i_ext, clamps, x, post_vjp = residuals
+        (diag, _, aux), pre_vjp = jax.vjp(pre, prepared, state, i_ext, clamps)
+        ct_state, ct_aux, ct_x = post_vjp(ct)
+        _, params_vjp = jax.vjp(lambda p, c: post(p, state, aux, x, c), prepared, clamps)
+        ct_prepared, ct_clamps = params_vjp(ct)
+        # The adjoint solve (A is symmetric), then A's own cotangents: those of -lam . A x.
+        lam = solve_voltage_system(layout.solver, prepared.coupling, diag, ct_x)
+        _, matvec_vjp = jax.vjp(lambda w, d: matvec(layout.solver, w, d, x), prepared.coupling, diag)
+        ct_coupling, ct_diag = matvec_vjp(-lam)
+        ct_prepared_pre, ct_state_pre, ct_i_ext, ct_clamps_pre = pre_vjp((ct_diag, lam, ct_aux))
+        ct_prepared = _add(ct_prepared, ct_prepared_pre)
+        ct_prepared = eqx.tree_at(lambda p: p.coupling, ct_prepared, _add(ct_prepared.coupling, ct_coupling))
+        return ct_prepared, _add(ct_state, ct_state_pre), ct_i_ext, _add(ct_clamps, ct_clamps_pre)
+
+    step.defvjp(forward, backward)
+    return step
+
+
+def _add(a, b):
+    """Sum of two cotangent pytrees (integer leaves have the empty ``float0`` cotangent)."""
+    return jax.tree.map(lambda x, y: x if x.dtype == jax.dtypes.float0 else x + y, a, b)
