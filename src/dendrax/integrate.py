@@ -90,7 +90,13 @@ def _run(
     first = observe(system, state)
     xs = (jnp.asarray(stimuli, dtype)[:, :n_steps].T, clamps[:, 1:].T)
     _, trace = checkpointed_scan(body, state, xs, n_steps, checkpoint)
-    return jnp.concatenate([first[None], trace], axis=0).T
+    out = jnp.concatenate([first[None], trace], axis=0).T
+    # As NEURON, which tests thresholds at the start of a step: a crossing during the last
+    # step is not reported (it would be, at t_max, by a run one step longer).
+    spike_rows = [row for row, (kind, _) in enumerate(system.layout.recordings) if kind == -2]
+    if spike_rows:
+        out = out.at[np.asarray(spike_rows), -1].set(0.0)
+    return out
 
 
 def integrate(

@@ -139,7 +139,8 @@ class Network(Module):
     def record_spikes(self, threshold: float = -20.0, cells: Sequence[int] | None = None) -> None:
         """Record each cell's spikes (one row per cell: 1.0 at the time point after each upward
         crossing of ``threshold`` (mV) at the cell's own point, else 0; point neurons report
-        their own spikes)."""
+        their own spikes). As in NEURON (which tests thresholds at the start of each step), a
+        crossing during the last step of a run is not reported."""
         which = np.arange(self.n_cells) if cells is None else np.asarray(cells, dtype=np.int64).reshape(-1)
         if len(which) and (which.min() < 0 or which.max() >= self.n_cells):
             raise IndexError(f"record_spikes: cells must be in [0, {self.n_cells}); got {which.min()}..{which.max()}")
