@@ -48,6 +48,21 @@ class State(eqx.Module):
         t_index: number of steps taken.
         currents: the recorded membrane current densities of the last step (mA/cm²), one
             row per recorded current name, over compartments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
+        >>> cell.insert(HH())
+        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
+        >>> cell.record("v")
+        >>> system = cell.compile()
+        >>> prepared = prepare(system, delta_t=0.025)                  # ms
+        >>> state = init_state(system, prepared)
+        >>> state.v.shape, float(state.v[0]), sorted(state.states[0])   # mV; HH's gates
+        ((1,), -65.0, ['h', 'm', 'n'])
     """
 
     v: Float[Array, " nodes"]
@@ -81,6 +96,21 @@ class Prepared(eqx.Module):
         volume: compartment volume, µm³.
         diffusion: for each diffusing concentration, its coupling in the solver's form
             (µm³/ms between neighbouring nodes) and the total coupling of each node.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
+        >>> cell.insert(HH())
+        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
+        >>> cell.record("v")
+        >>> system = cell.compile()
+        >>> prepared = prepare(system, delta_t=0.025)                  # ms
+        >>> state = init_state(system, prepared)
+        >>> float(prepared.dt), round(float(prepared.area[0]), 1)       # ms, µm²: 2π r L
+        (0.025, 1256.6)
     """
 
     clamp_conductance: Array
@@ -127,6 +157,24 @@ def prepare(
         solver: the time stepper.
         initial_states: overrides for ``system.initial_states`` (used where
             ``system.layout.initial_set`` says a value is set).
+
+    Example:
+        Overrides are per compartment, already in the compiled model's shapes:
+
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
+        >>> cell.insert(HH())
+        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
+        >>> cell.record("v")
+        >>> system = cell.compile()
+        >>> prepared = prepare(system, delta_t=0.025)                  # ms
+        >>> state = init_state(system, prepared)
+        >>> faster = prepare(system, {"HH_gNa": jnp.full(1, 0.24)})      # S/cm²
+        >>> float(faster.mech_params[0]["gNa"][0]), float(prepared.mech_params[0]["gNa"][0])
+        (0.24, 0.12)
     """
     layout = system.layout
     dtype = jnp.result_type(float)  # float64 with jax_enable_x64, else float32
@@ -233,6 +281,21 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
 
     ``clamps``: the clamped values at t = 0 (one per clamp), if there are clamps.
     ``history_rows``: spike history length, at least one more than the longest delay in steps.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
+        >>> cell.insert(HH())
+        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
+        >>> cell.record("v")
+        >>> system = cell.compile()
+        >>> prepared = prepare(system, delta_t=0.025)                  # ms
+        >>> state = init_state(system, prepared)
+        >>> round(float(state.states[0]["m"][0]), 4)                   # m∞ at -65 mV
+        0.0529
     """
     layout = system.layout
     v = prepared.v_init
@@ -302,6 +365,26 @@ def step(
     at the end of the step. Membrane currents are
     linearised at the present voltage (slope by forward-mode differentiation), the implicit
     voltage equation is solved exactly, then mechanism states advance on the new voltage.
+
+    Example:
+        The loop that `dendrax.integrate` runs, by hand (40 steps of 0.025 ms):
+
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
+        >>> cell.insert(HH())
+        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
+        >>> cell.record("v")
+        >>> system = cell.compile()
+        >>> prepared = prepare(system, delta_t=0.025)                  # ms
+        >>> state = init_state(system, prepared)
+        >>> for _ in range(40):
+        ...     state = step(system, prepared, state, jnp.array([0.5]))   # nA
+        >>> v_end = float(observe(system, state)[0])                   # mV
+        >>> round(v_end, 3), abs(v_end - float(dx.integrate(cell, t_max=1.0)[0, -1])) < 1e-9
+        (33.296, True)
     """
     diag, rhs, aux = assemble(system.layout, prepared, state, i_ext, solver, clamps)
     x = solve_voltage_system(system.layout.solver, prepared.coupling, diag, rhs)
@@ -439,6 +522,28 @@ def rest_iteration(
     forward-mode differentiation); the resulting linear system is the voltage equation
     without capacitance, solved exactly on the tree. Converges quadratically near rest.
     Point neurons keep their voltage.
+
+    Example:
+        With a larger leak the cell no longer rests at -65 mV:
+
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
+        >>> cell.insert(HH())
+        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
+        >>> cell.record("v")
+        >>> system = cell.compile()
+        >>> prepared = prepare(system, delta_t=0.025)                  # ms
+        >>> state = init_state(system, prepared)
+        >>> from dendrax.simulate import rest_iteration
+        >>> leaky = prepare(system, {"HH_gLeak": jnp.full(1, 5e-4)})   # S/cm²
+        >>> state = init_state(system, leaky)
+        >>> for _ in range(5):
+        ...     state = rest_iteration(system, leaky, state)
+        >>> round(float(state.v[0]), 3)                                # mV
+        -63.564
     """
     layout = system.layout
     c = layout.n_comps
@@ -494,7 +599,23 @@ def _diffuse(layout, prepared: Prepared, states):
 
 
 def observe(system: System, state: State) -> Float[Array, " recordings"]:
-    """The recorded quantities of ``state``, in recording order."""
+    """The recorded quantities of ``state``, in recording order.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
+        >>> cell.insert(HH())
+        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
+        >>> cell.record("v")
+        >>> system = cell.compile()
+        >>> prepared = prepare(system, delta_t=0.025)                  # ms
+        >>> state = init_state(system, prepared)
+        >>> observe(system, state).shape, float(observe(system, state)[0])   # one recording, mV
+        ((1,), -65.0)
+    """
     layout = system.layout
     parts = [state.v] + [state.states[m][name] for m, name in layout.recording_states]
     n_state_parts = len(parts)
