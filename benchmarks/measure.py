@@ -148,6 +148,23 @@ def peak_during(fn: Callable[[], Any]) -> tuple[Any, float | None]:
     return out, max(peak - before, 0.0)
 
 
+def gradient_memory(jax, gradient, params, record: Record):
+    """Memory cases (every runner): compile ahead of time (XLA's count of the temporary
+    buffers comes with it), call once, then time one warm call while measuring how far it
+    raises the resident memory. Returns the gradient."""
+    compiled, record.times["grad_compile"] = timed(lambda: gradient.lower(params).compile())
+    try:
+        record.grad_temp_mb = compiled.memory_analysis().temp_size_in_bytes / 2**20
+    except Exception:  # not every backend reports it
+        record.grad_temp_mb = None
+    g = jax.block_until_ready(compiled(params))
+    start = time.perf_counter()
+    _, record.grad_memory_mb = peak_during(lambda: jax.block_until_ready(compiled(params)))
+    record.times["grad"] = time.perf_counter() - start
+    record.notes.append("memory case: one warm gradient call, timed and measured")
+    return g
+
+
 def _parse(argv: list[str] | None) -> RunnerArgs:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--case", required=True, choices=sorted(CASES))

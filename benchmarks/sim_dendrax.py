@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 import cases as C
-from measure import Record, RunnerArgs, Skip, main, median_time, peak_during, timed
+from measure import Record, RunnerArgs, Skip, gradient_memory, main, median_time, timed
 
 
 def _start_jax(args: RunnerArgs, record: Record):
@@ -253,7 +253,7 @@ def measure(args: RunnerArgs, record: Record) -> dict[str, np.ndarray]:
             lambda: jax.block_until_ready(forward(grad_params)), args.repeats
         )
         if case.memory:
-            g = _gradient_memory(jax, gradient, grad_params, record)
+            g = gradient_memory(jax, gradient, grad_params, record)
         else:
             g, first = timed(lambda: jax.block_until_ready(gradient(grad_params)))
             record.times["grad"], record.samples["grad"] = median_time(
@@ -263,23 +263,6 @@ def measure(args: RunnerArgs, record: Record) -> dict[str, np.ndarray]:
         record.gradient = {k: float(g[f"HH_{k}"]) for k in C.GRAD_PARAMS}
         record.notes.append("gradient: jax.grad through dx.integrate")
     return out
-
-
-def _gradient_memory(jax, gradient, params, record: Record):
-    """Memory cases: compile ahead of time (XLA's count of the temporary buffers comes with
-    it), call once, then time one warm call while measuring how far it raises the resident
-    memory. Returns the gradient."""
-    compiled, record.times["grad_compile"] = timed(lambda: gradient.lower(params).compile())
-    try:
-        record.grad_temp_mb = compiled.memory_analysis().temp_size_in_bytes / 2**20
-    except Exception:  # not every backend reports it
-        record.grad_temp_mb = None
-    g = jax.block_until_ready(compiled(params))
-    start = time.perf_counter()
-    _, record.grad_memory_mb = peak_during(lambda: jax.block_until_ready(compiled(params)))
-    record.times["grad"] = time.perf_counter() - start
-    record.notes.append("memory case: one warm gradient call, timed and measured")
-    return g
 
 
 def measure_demo(args: RunnerArgs, record: Record) -> dict[str, np.ndarray]:
