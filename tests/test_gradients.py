@@ -102,3 +102,14 @@ def test_forward_mode_without_the_adjoint_equals_reverse_mode():
     np.testing.assert_allclose(float(reverse["HH_gNa"]), central_difference(DEFAULTS, "HH_gNa"), rtol=RTOL)
     with pytest.raises(TypeError, match="custom_vjp"):
         jax.jvp(lambda p: f(p, dx.Checkpoint()), (primals,), (direction,))
+
+
+def test_a_simulator_built_inside_jit_leaves_no_tracer_behind():
+    """Compiling a description inside a jitted function caches its System on the
+    description; that System must hold concrete arrays, or the next use outside the trace
+    fails with UnexpectedTracerError."""
+    cell = small_cell()
+    inside = jax.jit(lambda g: dx.simulator(cell, t_max=T_MAX, delta_t=DT)({"HH_gNa": g})[0, -1])(0.12)
+    outside = dx.integrate(cell, t_max=T_MAX, delta_t=DT, params={"HH_gNa": 0.12})[0, -1]
+    # The same compiled model, once traced under jit and once not: equal to round-off.
+    np.testing.assert_allclose(float(inside), float(outside), rtol=0, atol=1e-10)

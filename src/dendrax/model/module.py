@@ -271,7 +271,10 @@ class Module:
 
         key = (self._version, bool(jax.config.jax_enable_x64))
         if self._compiled is None or self._compiled[0] != key:
-            self._compiled = (key, compile_module(self))
+            # Concrete arrays even when called under a JAX transformation (e.g. a simulator
+            # built inside a jitted function): the cached System must not hold tracers.
+            with jax.ensure_compile_time_eval():
+                self._compiled = (key, compile_module(self))
         return self._compiled[1]
 
     def copy(self):
