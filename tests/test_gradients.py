@@ -113,3 +113,40 @@ def test_a_simulator_built_inside_jit_leaves_no_tracer_behind():
     outside = dx.integrate(cell, t_max=T_MAX, delta_t=DT, params={"HH_gNa": 0.12})[0, -1]
     # The same compiled model, once traced under jit and once not: equal to round-off.
     np.testing.assert_allclose(float(inside), float(outside), rtol=0, atol=1e-10)
+
+
+def test_a_mechanism_reading_other_compartments_is_right_without_the_adjoint():
+    """The default derivative assumes each compartment's states depend on that compartment
+    alone (true of every built-in and .mod mechanism). ``Checkpoint(adjoint=False)`` leaves
+    the derivative to JAX, so a mechanism that reads its neighbour's voltage gets the
+    finite-difference gradient (1e-4 relative, as above)."""
+
+    class Neighbour(dx.Mechanism):
+        params = {"tau": 1.0, "g": 1e-3}
+        units = {"tau": "ms"}
+        states = {"x": 0.0}
+
+        def init_states(self, v, p):
+            return {"x": jnp.zeros_like(v)}
+
+        def update_states(self, s, v, dt, p):
+            target = jnp.roll(v, 1) + 65.0  # mV above rest of the neighbouring compartment
+            return {"x": target + (s["x"] - target) * jnp.exp(-dt / p["tau"])}
+
+        def current(self, s, v, p):
+            return p["g"] * s["x"] * (v + 80.0) / 10.0
+
+    branch = dx.Branch(length=300.0, radius=1.0, ncomp=4)
+    branch.insert(HH())
+    branch.insert(Neighbour())
+    branch.loc(0.0).stimulate(dx.step_current(0.5, 3.0, 0.3, DT, 5.0))
+    branch.loc(1.0).record("v")
+
+    def f(g):
+        v = dx.integrate(branch, t_max=5.0, delta_t=DT, params={"Neighbour_g": g}, checkpoint=dx.Checkpoint(adjoint=False))
+        return jnp.mean((v + 60.0) ** 2)
+
+    g0 = 1e-3
+    h = REL_STEP * g0
+    fd = (float(f(g0 + h)) - float(f(g0 - h))) / (2 * h)
+    np.testing.assert_allclose(float(jax.grad(f)(g0)), fd, rtol=RTOL)

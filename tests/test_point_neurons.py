@@ -96,3 +96,26 @@ def test_point_neuron_needs_its_own_compartment():
     cell.branch(0).comp(0).record("v")
     with pytest.raises(ValueError, match="needs a compartment of its own"):
         dx.integrate(cell, t_max=1.0)
+
+
+def test_a_gap_junction_cannot_couple_a_point_neuron():
+    """A point neuron's row of the voltage equation is its own update; an implicit gap
+    junction there would leave a stray coupling in the matrix (its voltage then drifted to
+    -731 mV in 10 ms). Refused before compilation, with the description left usable."""
+    from dendrax.channels import HH
+
+    a = dx.Compartment(length=20.0, radius=10.0)
+    a.insert(LIF())
+    b = dx.Compartment(length=20.0, radius=10.0)
+    b.insert(HH())
+    net = dx.Network([a, b])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.GapJunction())
+    net.cell(0).record("v")
+    with pytest.raises(ValueError, match="a gap junction cannot couple it"):
+        dx.integrate(net, t_max=1.0)
+    net2 = dx.Network([a, b])
+    dx.connect(net2.cell(0), net2.cell(1), dx.synapses.ExpSyn(), delay=1.0)
+    net2.cell(0).record("v")
+    v = np.asarray(dx.integrate(net2, t_max=1.0))[0]
+    # Synapses still work: LIF relaxes from -65 towards its rest; no drift like the one above.
+    assert np.all(np.abs(v + 65.0) < 1.0)

@@ -31,11 +31,14 @@ class Checkpoint(eqx.Module):
             minimises memory; ``every >= n_steps`` keeps everything (fastest for short
             simulations, most memory).
         adjoint: reverse-mode derivative of each step by its hand-written adjoint
-            (`dendrax.adjoint`: few stored values, one adjoint solve per step; gradients
-            about 1.5x cheaper, equal to round-off). ``False`` differentiates the step as
-            JAX does by default, which also allows forward mode (``jax.jvp``,
-            ``jax.jacfwd``) through the simulation; with the adjoint, forward mode raises
-            JAX's "can't apply forward-mode autodiff (jvp) to a custom_vjp function".
+            (`dendrax.adjoint`: few stored values, one adjoint solve per step, and each
+            state's slope in its own compartment's voltage; gradients about 1.5x cheaper,
+            equal to round-off). It requires every mechanism to update its states
+            compartment by compartment, as all built-in and .mod mechanisms do. ``False``
+            leaves the whole derivative to JAX: for a mechanism that reads other
+            compartments' voltages, and for forward mode (``jax.jvp``, ``jax.jacfwd``),
+            which raises JAX's "can't apply forward-mode autodiff (jvp) to a custom_vjp
+            function" with the adjoint.
 
     Example:
         >>> import dendrax as dx

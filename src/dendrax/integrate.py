@@ -80,7 +80,7 @@ def _run(
     else:
 
         def one_step(prepared, state, i_ext, clamp_values):
-            return step(system, prepared, state, i_ext, solver, clamp_values, surrogate)
+            return step(system, prepared, state, i_ext, solver, clamp_values, surrogate, local_slopes=False)
 
     def body(state, inputs):
         i_ext, clamp_values = inputs

@@ -119,13 +119,17 @@ def updated_states(
     mech_params: tuple[dict[str, Array], ...],
     ion_currents: Env,
     celsius: Array,
+    local_slopes: bool = True,
 ) -> States:
     """All mechanism states one step later, mechanism by mechanism in insertion order.
 
     ``v_new`` (mV, every node) is the voltage the states relax at; ``dt`` ms. Differentiable;
-    see `_updated_states_jvp` for how the derivative with respect to ``v_new`` is taken.
+    with ``local_slopes`` (the default) the derivative with respect to ``v_new`` is taken as
+    `_updated_states_jvp` says, which requires every mechanism to act compartment by
+    compartment; ``False`` leaves the derivative to JAX.
     """
-    return _updated_states(layout, states, v_new, dt, env, mech_params, ion_currents, celsius)
+    update = _updated_states if local_slopes else _advance_states
+    return update(layout, states, v_new, dt, env, mech_params, ion_currents, celsius)
 
 
 def _advance_states(layout, states, v_new, dt, env, mech_params, ion_currents, celsius) -> States:

@@ -358,6 +358,7 @@ def step(
     solver: Stepper = BackwardEuler(),
     clamps: Float[Array, " clamps"] | None = None,
     surrogate: Surrogate | None = None,
+    local_slopes: bool = True,
 ) -> State:
     """Advance one time step ``prepared.dt``.
 
@@ -365,6 +366,9 @@ def step(
     at the end of the step. Membrane currents are
     linearised at the present voltage (slope by forward-mode differentiation), the implicit
     voltage equation is solved exactly, then mechanism states advance on the new voltage.
+    ``local_slopes``: differentiate the state update by `membrane.updated_states`' rule for
+    mechanisms that act compartment by compartment (all built-in and .mod ones); ``False``
+    leaves it to JAX (needed by a mechanism that reads other compartments' voltages).
 
     Example:
         The loop that `dendrax.integrate` runs, by hand (40 steps of 0.025 ms):
@@ -388,7 +392,7 @@ def step(
     """
     diag, rhs, aux = assemble(system.layout, prepared, state, i_ext, solver, clamps)
     x = solve_voltage_system(system.layout.solver, prepared.coupling, diag, rhs)
-    return advance(system.layout, prepared, state, aux, x, solver, clamps, surrogate)
+    return advance(system.layout, prepared, state, aux, x, solver, clamps, surrogate, local_slopes)
 
 
 class Assembled(eqx.Module):
@@ -486,6 +490,7 @@ def advance(
     solver: Stepper = BackwardEuler(),
     clamps: Float[Array, " clamps"] | None = None,
     surrogate: Surrogate | None = None,
+    local_slopes: bool = True,
 ) -> State:
     """The second half of `step`: the state after the step, from the solution ``x`` (mV)."""
     network = layout.network
@@ -493,7 +498,8 @@ def advance(
     env, current, ion_currents, synapses = aux.env, aux.current, aux.ion_currents, aux.synapses
     v_new = x if solver.extrapolation == 1.0 else v + solver.extrapolation * (x - v)
     states = membrane.updated_states(
-        layout, aux.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius
+        layout, aux.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius,
+        local_slopes,
     )
     states = _diffuse(layout, prepared, states)
     if clamps is not None:

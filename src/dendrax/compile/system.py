@@ -321,12 +321,20 @@ def compile_module(module: Module) -> System:
     coupled = np.zeros(n_nodes, dtype=bool)
     if len(edges_arr):
         coupled[rank[edges_arr].ravel()] = True
+    gapped = np.zeros(n_nodes, dtype=bool)
+    if len(gap_nodes):
+        gapped[rank[gap_nodes].ravel()] = True
     for i in point_neurons:
         pl = placements_t[i]
         if coupled[pl.nodes].any():
             raise ValueError(
                 f"{pl.name} is a point neuron: it needs a compartment of its own (a dx.Compartment), "
                 "not one joined to others by the cable (or with something at its 0 or 1 end)"
+            )
+        if gapped[pl.nodes].any():
+            raise ValueError(
+                f"{pl.name} is a point neuron: its voltage follows its own dynamics, so a gap junction "
+                "cannot couple it (connect it with a synapse, or use a compartment with channels instead)"
             )
 
     diffusions = []

@@ -132,7 +132,13 @@ class Mechanism(eqx.Module):
     def update_states(
         self, s: Mapping[str, Array], v: Float[Array, " n"], dt: Array, p: Mapping[str, Array]
     ) -> dict[str, Array]:
-        """States one step ``dt`` (ms) later, given the new membrane potential ``v`` (mV)."""
+        """States one step ``dt`` (ms) later, given the new membrane potential ``v`` (mV).
+
+        Arrays run over the mechanism's compartments. Each compartment's states must depend
+        on that compartment's values only (as in NEURON's density mechanisms): gradients use
+        this by default. A mechanism that reads other compartments needs
+        ``checkpoint=dx.Checkpoint(adjoint=False)`` for correct gradients.
+        """
         return dict(s)
 
     def current(
