@@ -48,14 +48,10 @@ def _library(build: Path) -> Path | None:
     return hits[0] if hits else None
 
 
-def compiled_mechanisms() -> Path:
-    """Build (if needed) and load the reference mechanisms; returns the build folder."""
-    global _loaded
+def build_and_load(files: list[Path], build: Path, probe: str) -> Path:
+    """Build ``files`` with ``nrnivmodl`` in ``build`` unless built there already, and load
+    the library into NEURON unless the density mechanism ``probe`` is known already."""
     neuron = pytest.importorskip("neuron")
-    if _loaded is not None:
-        return _loaded
-    files = sorted(MOD_DIR.glob("*.mod"))
-    build = CACHE_DIR / _digest(files)
     if _library(build) is None:
         tmp = build.with_name(f"{build.name}.tmp{os.getpid()}")  # one per process: no races
         shutil.rmtree(tmp, ignore_errors=True)
@@ -73,11 +69,19 @@ def compiled_mechanisms() -> Path:
                 if _library(build) is None:
                     raise
         shutil.rmtree(tmp, ignore_errors=True)
-    if f"{PREFIX}Na" not in _density_mechanisms(neuron.h):  # loaded by another copy of this module?
+    if probe not in _density_mechanisms(neuron.h):  # loaded by another copy of this module?
         if not neuron.load_mechanisms(str(build), warn_if_already_loaded=False):
             raise RuntimeError(f"NEURON could not load the mechanisms built in {build}")
-    _loaded = build
     return build
+
+
+def compiled_mechanisms() -> Path:
+    """Build (if needed) and load the reference mechanisms; returns the build folder."""
+    global _loaded
+    if _loaded is None:
+        files = sorted(MOD_DIR.glob("*.mod"))
+        _loaded = build_and_load(files, CACHE_DIR / _digest(files), f"{PREFIX}Na")
+    return _loaded
 
 
 def _density_mechanisms(h) -> set[str]:
