@@ -111,6 +111,13 @@ def run_neuron(h, case: Case, t_max: float, clamp=None, stimulus=None) -> dict[s
     h.steps_per_ms = 1.0 / DT
     h.celsius = case.celsius
     sec, recs = neuron_compartment(h, case)
+    return drive_and_run(h, sec, recs, case.v_init, t_max, clamp, stimulus)
+
+
+def drive_and_run(h, sec, recs, v_init: float, t_max: float, clamp=None, stimulus=None) -> dict[str, np.ndarray]:
+    """Clamp ``sec(0.5)`` (an SEClamp of three (duration, mV) levels) or drive it with an
+    IClamp playing ``stimulus`` (nA per time point), run to ``t_max`` ms from ``v_init`` (the
+    first clamp level when clamped), and return the recordings; the section is deleted."""
     keep = []
     if clamp is not None:
         se = h.SEClamp(sec(0.5))
@@ -123,7 +130,7 @@ def run_neuron(h, case: Case, t_max: float, clamp=None, stimulus=None) -> dict[s
         vec = h.Vector(stimulus)
         vec.play(ic._ref_amp, h.dt)
         keep += [ic, vec]
-    h.finitialize(case.v_init if clamp is None else clamp[0][1])
+    h.finitialize(v_init if clamp is None else clamp[0][1])
     h.continuerun(t_max)
     out = {k: r.as_numpy().copy() for k, r in recs.items()}
     del keep

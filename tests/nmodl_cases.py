@@ -20,7 +20,7 @@ from dendrax.mechanisms.ions import ION_DEFAULTS
 from dendrax.nmodl.parser import parse
 from dendrax.nmodl.semantics import analyse
 
-from .channel_cases import DIAM, DT, LENGTH, clamp_wave
+from .channel_cases import DIAM, DT, LENGTH, clamp_wave, drive_and_run
 
 HERE = Path(__file__).parent
 MOD_FILES = {
@@ -130,24 +130,7 @@ def run_neuron(h, case: ModCase, t_max: float, clamp=None, stimulus=None) -> dic
         recs[f"{name}_{state}"] = h.Vector().record(ref)
     for current in case.currents:
         recs[current] = h.Vector().record(getattr(seg, f"_ref_{current}"))
-    keep = []
-    if clamp is not None:
-        se = h.SEClamp(seg)
-        se.rs = 1e-9
-        (se.dur1, se.amp1), (se.dur2, se.amp2), (se.dur3, se.amp3) = clamp
-        keep.append(se)
-    if stimulus is not None:
-        ic = h.IClamp(seg)
-        ic.delay, ic.dur = 0.0, 1e9
-        vec = h.Vector(stimulus)
-        vec.play(ic._ref_amp, h.dt)
-        keep += [ic, vec]
-    h.finitialize(case.v_init if clamp is None else clamp[0][1])
-    h.continuerun(t_max)
-    out = {k: r.as_numpy().copy() for k, r in recs.items()}
-    del keep
-    h.delete_section(sec=sec)
-    return out
+    return drive_and_run(h, sec, recs, case.v_init, t_max, clamp, stimulus)
 
 
 def ion_defaults() -> dict[str, float]:
