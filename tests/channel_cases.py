@@ -200,3 +200,55 @@ def channel_current_error(case: Case, name: str, ours, ref) -> float:
     mine = currents(case, ours)[name]
     theirs = ref[f"{name}_i"][1:]  # NEURON's i at t_(n+1) is the current of step n
     return float(np.max(np.abs(mine - theirs)) / np.max(np.abs(theirs)))
+
+
+def channel_library_cell(make=None, prefix: str = "") -> dx.Cell:
+    """A soma and two dendrites with Hay et al.'s channels (the buffer where calcium flows)
+    and a Pospischil-type dendrite, stimulated at the soma for 30 ms, six recordings.
+
+    ``make(name)`` builds each channel (default: the hand-written ``dendrax.channels``
+    class); ``prefix`` is the start of its parameter names (``"dx_"`` for classes generated
+    from tests/mod/dx_*.mod)."""
+
+    def mech(name):
+        return getattr(channels, name)() if make is None else make(name)
+
+    branches = [
+        dx.Branch(length=20.0, radius=10.0, ncomp=1),
+        dx.Branch(length=200.0, radius=1.0, ncomp=5),
+        dx.Branch(length=150.0, radius=0.8, ncomp=3),
+    ]
+    cell = dx.Cell(branches, parents=[-1, 0, 0])
+    cell.insert(channels.Leak())
+    cell.set("Leak_gLeak", 3e-5)
+    cell.set("Leak_eLeak", -90.0)
+    soma, apical, basal = cell.branch(0), cell.branch(1), cell.branch(2)
+    for where in (soma, apical):
+        for name in ("CaDynamics_E2", "Ca_HVA", "Ca_LVAst", "SK_E2", "Ih"):
+            where.insert(mech(name))
+    for name in ("NaTs2_t", "SKv3_1", "K_Pst", "K_Tst", "Nap_Et2"):
+        soma.insert(mech(name))
+    for name in ("NaTa_t", "Im"):
+        apical.insert(mech(name))
+    for name in ("Na", "K", "Km"):
+        basal.insert(mech(name))
+    for name, value in {
+        "NaTs2_t_gbar": 0.98, "SKv3_1_gbar": 0.30, "SK_E2_gbar": 0.044, "Ca_HVA_gbar": 1e-3, "Ca_LVAst_gbar": 3e-3,
+        "K_Pst_gbar": 0.01, "K_Tst_gbar": 0.05, "Nap_Et2_gbar": 1e-3, "Ih_gbar": 2e-4, "CaDynamics_E2_gamma": 6e-4,
+        "CaDynamics_E2_decay": 238.0,
+    }.items():  # fmt: skip
+        soma.set(prefix + name, value)
+    apical.set(prefix + "NaTa_t_gbar", 0.02)
+    apical.set(prefix + "Im_gbar", 1e-4)
+    apical.set(prefix + "CaDynamics_E2_gamma", 5e-3)
+    basal.set(prefix + "Na_gbar", 0.02)
+    cell.set("ek", -85.0)
+    cell.set("celsius", 34.0)
+    cell.set("v", -75.0)
+    soma.loc(0.5).stimulate(dx.step_current(2.0, 20.0, 1.0, DT, 30.0))
+    for where, x in ((soma, 0.5), (apical, 1.0), (basal, 0.9)):
+        where.loc(x).record("v")
+    soma.loc(0.5).record(prefix + "CaDynamics_E2_cai")
+    soma.loc(0.5).record(prefix + "SK_E2_z")
+    apical.loc(0.5).record(prefix + "NaTa_t_h")
+    return cell

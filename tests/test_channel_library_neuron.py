@@ -25,7 +25,6 @@ import numpy as np
 import pytest
 
 import dendrax as dx
-import dendrax.channels as ch
 from dendrax.mechanisms.ions import nernst
 
 from .channel_cases import (
@@ -36,6 +35,7 @@ from .channel_cases import (
     STATES,
     Case,
     channel_current_error,
+    channel_library_cell,
     clamp_wave,
     dendrax_compartment,
     run_dendrax,
@@ -124,53 +124,8 @@ def test_eca_follows_nernst_in_neuron_and_dendrax(neuron_h):
 def test_a_cell_with_the_library_matches_neuron(neuron_h):
     """A soma and two dendrites with Hay et al.'s channels (the buffer where calcium flows)
     and a Pospischil-type dendrite: the generic NEURON builder, several compartments."""
-    branches = [
-        dx.Branch(length=20.0, radius=10.0, ncomp=1),
-        dx.Branch(length=200.0, radius=1.0, ncomp=5),
-        dx.Branch(length=150.0, radius=0.8, ncomp=3),
-    ]
-    cell = dx.Cell(branches, parents=[-1, 0, 0])
-    cell.insert(ch.Leak())
-    cell.set("Leak_gLeak", 3e-5)
-    cell.set("Leak_eLeak", -90.0)
-    soma, apical, basal = cell.branch(0), cell.branch(1), cell.branch(2)
-    for where in (soma, apical):
-        where.insert(ch.CaDynamics_E2())
-        where.insert(ch.Ca_HVA())
-        where.insert(ch.Ca_LVAst())
-        where.insert(ch.SK_E2())
-        where.insert(ch.Ih())
-    soma.insert(ch.NaTs2_t())
-    soma.insert(ch.SKv3_1())
-    soma.insert(ch.K_Pst())
-    soma.insert(ch.K_Tst())
-    soma.insert(ch.Nap_Et2())
-    apical.insert(ch.NaTa_t())
-    apical.insert(ch.Im())
-    basal.insert(ch.Na())
-    basal.insert(ch.K())
-    basal.insert(ch.Km())
-    for name, value in {
-        "NaTs2_t_gbar": 0.98, "SKv3_1_gbar": 0.30, "SK_E2_gbar": 0.044, "Ca_HVA_gbar": 1e-3, "Ca_LVAst_gbar": 3e-3,
-        "K_Pst_gbar": 0.01, "K_Tst_gbar": 0.05, "Nap_Et2_gbar": 1e-3, "Ih_gbar": 2e-4, "CaDynamics_E2_gamma": 6e-4,
-        "CaDynamics_E2_decay": 238.0,
-    }.items():  # fmt: skip
-        soma.set(name, value)
-    apical.set("NaTa_t_gbar", 0.02)
-    apical.set("Im_gbar", 1e-4)
-    apical.set("CaDynamics_E2_gamma", 5e-3)
-    basal.set("Na_gbar", 0.02)
-    cell.set("ek", -85.0)
-    cell.set("celsius", 34.0)
-    cell.set("v", -75.0)
+    cell = channel_library_cell()
     t_max = 30.0
-    soma.loc(0.5).stimulate(dx.step_current(2.0, 20.0, 1.0, DT, t_max))
-    soma.loc(0.5).record("v")
-    apical.loc(1.0).record("v")
-    basal.loc(0.9).record("v")
-    soma.loc(0.5).record("CaDynamics_E2_cai")
-    soma.loc(0.5).record("SK_E2_z")
-    apical.loc(0.5).record("NaTa_t_h")
     ref = simulate(neuron_h, cell, t_max, DT, v_init=-75.0)
     ours = np.asarray(dx.integrate(cell, t_max=t_max, delta_t=DT))
     assert ref[0].max() > 0.0  # the soma spikes

@@ -34,6 +34,7 @@ from .channel_cases import (
     LENGTH,
     STATES,
     Case,
+    channel_library_cell,
     clamp_wave,
     run_neuron,
 )
@@ -199,49 +200,9 @@ def test_current_injection_matches_neuron_and_the_hand_written_channel(name, neu
 def library_cell(prefix: str) -> dx.Cell:
     """The cell of tests/test_channel_library_neuron.py, with hand-written channels
     (``prefix=""``) or the classes generated from their .mod files (``"dx_"``)."""
-
-    def mech(name):
-        return getattr(ch, name)() if not prefix else generated(name)()
-
-    branches = [
-        dx.Branch(length=20.0, radius=10.0, ncomp=1),
-        dx.Branch(length=200.0, radius=1.0, ncomp=5),
-        dx.Branch(length=150.0, radius=0.8, ncomp=3),
-    ]
-    cell = dx.Cell(branches, parents=[-1, 0, 0])
-    cell.insert(ch.Leak())
-    cell.set("Leak_gLeak", 3e-5)
-    cell.set("Leak_eLeak", -90.0)
-    soma, apical, basal = cell.branch(0), cell.branch(1), cell.branch(2)
-    for where in (soma, apical):
-        for name in ("CaDynamics_E2", "Ca_HVA", "Ca_LVAst", "SK_E2", "Ih"):
-            where.insert(mech(name))
-    for name in ("NaTs2_t", "SKv3_1", "K_Pst", "K_Tst", "Nap_Et2"):
-        soma.insert(mech(name))
-    for name in ("NaTa_t", "Im"):
-        apical.insert(mech(name))
-    for name in ("Na", "K", "Km"):
-        basal.insert(mech(name))
-    for name, value in {
-        "NaTs2_t_gbar": 0.98, "SKv3_1_gbar": 0.30, "SK_E2_gbar": 0.044, "Ca_HVA_gbar": 1e-3, "Ca_LVAst_gbar": 3e-3,
-        "K_Pst_gbar": 0.01, "K_Tst_gbar": 0.05, "Nap_Et2_gbar": 1e-3, "Ih_gbar": 2e-4, "CaDynamics_E2_gamma": 6e-4,
-        "CaDynamics_E2_decay": 238.0,
-    }.items():  # fmt: skip
-        soma.set(prefix + name, value)
-    apical.set(prefix + "NaTa_t_gbar", 0.02)
-    apical.set(prefix + "Im_gbar", 1e-4)
-    apical.set(prefix + "CaDynamics_E2_gamma", 5e-3)
-    basal.set(prefix + "Na_gbar", 0.02)
-    cell.set("ek", -85.0)
-    cell.set("celsius", 34.0)
-    cell.set("v", -75.0)
-    soma.loc(0.5).stimulate(dx.step_current(2.0, 20.0, 1.0, DT, 30.0))
-    for where, x in ((soma, 0.5), (apical, 1.0), (basal, 0.9)):
-        where.loc(x).record("v")
-    soma.loc(0.5).record(prefix + "CaDynamics_E2_cai")
-    soma.loc(0.5).record(prefix + "SK_E2_z")
-    apical.loc(0.5).record(prefix + "NaTa_t_h")
-    return cell
+    if not prefix:
+        return channel_library_cell()
+    return channel_library_cell(lambda name: generated(name)(), prefix)
 
 
 def test_a_cell_of_generated_channels_matches_neuron_and_the_hand_written_cell(neuron_h, monkeypatch):
