@@ -8,11 +8,10 @@ Low level (pure, composable with ``jit``/``vmap``/``grad``)::
     values = observe(system, state)                       # the recorded quantities
 
 High level: `dendrax.integrate` runs the whole time loop and returns the recordings.
+`Prepared` and `prepare` live in `dendrax.prepared` and are re-exported here.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import equinox as eqx
 import jax
@@ -21,19 +20,14 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from . import membrane, synaptic
-from .compile.system import Placement, System
-from .mechanisms.ions import names as ion_names
-from .solve.hines import CouplingWeights, couple, solve_voltage_system
+from .compile.system import System
+from .prepared import DENSITY_TO_NODE, Prepared, prepare
+from .solve.hines import solve_voltage_system
 from .solve.steppers import BackwardEuler, Stepper
-from .synaptic import Surrogate, delay_steps
+from .synaptic import Surrogate
 
 __all__ = ["Prepared", "State", "init_state", "observe", "prepare", "rest_iteration", "step"]
 
-# Unit conversions. Areas µm², capacitance µF/cm², current density mA/cm², conductance
-# density S/cm², resistivity Ω·cm, voltage mV, time ms; node currents nA, conductances µS.
-DENSITY_TO_NODE = 1e-2  # (mA/cm²)·µm² -> nA and (S/cm²)·µm² -> µS
-CAPACITANCE_TO_NODE = 1e-5  # (µF/cm²)·µm² -> nF
-RESISTANCE_TO_MOHM = 1e-2  # Ω·cm · µm / µm² -> MΩ
 
 
 class State(eqx.Module):
@@ -72,208 +66,6 @@ class State(eqx.Module):
     history: Array | None = None
     t_index: Array | None = None
     currents: Array | None = None
-
-
-class Prepared(eqx.Module):
-    """Quantities that are constant during a simulation, computed once from the parameters.
-
-    Attributes:
-        clamp_conductance: axial conductance (µS) of each edge touching a voltage-clamped node.
-        syn_params, syn_weights, syn_lags, syn_initial: per synapse type, its parameters,
-            connection weights (µS), delays in steps, and set initial states (NaN: default).
-        gap_explicit: conductance (µS) of the gap junctions applied explicitly.
-        dt: time step, ms.
-        capacitance: node capacitance, nF (0 at zero-area nodes).
-        area: compartment membrane area, µm².
-        coupling: axial coupling in the solver's form (negative conductances, µS).
-        coupling_sum: total axial conductance at each node, µS.
-        v_init: initial membrane potential at each node, mV.
-        mech_params: for each mechanism, its parameters over its compartments (and
-            ``celsius``).
-        ion_params: reversal potentials and concentrations as parameters, per compartment.
-        initial_states: explicitly set initial states per mechanism (see ``initial_set``).
-        celsius: temperature, °C.
-        volume: compartment volume, µm³.
-        diffusion: for each diffusing concentration, its coupling in the solver's form
-            (µm³/ms between neighbouring nodes) and the total coupling of each node.
-
-    Example:
-        >>> import jax.numpy as jnp
-        >>> import dendrax as dx
-        >>> from dendrax.channels import HH
-        >>> from dendrax.simulate import init_state, observe, prepare, step
-        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
-        >>> cell.insert(HH())
-        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
-        >>> cell.record("v")
-        >>> system = cell.compile()
-        >>> prepared = prepare(system, delta_t=0.025)                  # ms
-        >>> state = init_state(system, prepared)
-        >>> float(prepared.dt), round(float(prepared.area[0]), 1)       # ms, µm²: 2π r L
-        (0.025, 1256.6)
-    """
-
-    clamp_conductance: Array
-    syn_params: tuple[dict[str, Array], ...]
-    syn_weights: tuple[Array, ...]
-    syn_lags: tuple[Array, ...]
-    syn_initial: tuple[dict[str, Array], ...]
-    gap_explicit: Array
-    dt: Array
-    capacitance: Array
-    area: Array
-    coupling: CouplingWeights
-    coupling_sum: Array
-    v_init: Array
-    mech_params: tuple[dict[str, Array], ...]
-    ion_params: dict[str, Array]
-    initial_states: tuple[dict[str, Array], ...]
-    celsius: Array
-    volume: Array
-    diffusion: tuple[tuple[CouplingWeights, Array], ...]
-
-
-def _mechanism_params(placement: Placement, params: Mapping[str, Array]) -> dict[str, Array]:
-    """A mechanism's own parameters (short names) and ``celsius``, over its compartments."""
-    comps = placement.comps
-    out = {k: params[f"{placement.name}_{k}"][comps] for k in placement.mechanism.params}
-    out["celsius"] = params["celsius"]  # a scalar: temperature factors are computed once
-    return out
-
-
-def prepare(
-    system: System,
-    params: Mapping[str, Array] | None = None,
-    delta_t: float | Array = 0.025,
-    solver: Stepper = BackwardEuler(),
-    initial_states: Mapping[str, Array] | None = None,
-) -> Prepared:
-    """Compute conductances, capacitances and per-mechanism parameters (differentiable).
-
-    Args:
-        system: the compiled model.
-        params: overrides for ``system.params`` (see `integrate`); already validated.
-        delta_t: time step, ms.
-        solver: the time stepper.
-        initial_states: overrides for ``system.initial_states`` (used where
-            ``system.layout.initial_set`` says a value is set).
-
-    Example:
-        Overrides are per compartment, already in the compiled model's shapes:
-
-        >>> import jax.numpy as jnp
-        >>> import dendrax as dx
-        >>> from dendrax.channels import HH
-        >>> from dendrax.simulate import init_state, observe, prepare, step
-        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
-        >>> cell.insert(HH())
-        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
-        >>> cell.record("v")
-        >>> system = cell.compile()
-        >>> prepared = prepare(system, delta_t=0.025)                  # ms
-        >>> state = init_state(system, prepared)
-        >>> faster = prepare(system, {"HH_gNa": jnp.full(1, 0.24)})      # S/cm²
-        >>> float(faster.mech_params[0]["gNa"][0]), float(prepared.mech_params[0]["gNa"][0])
-        (0.24, 0.12)
-    """
-    layout = system.layout
-    dtype = jnp.result_type(float)  # float64 with jax_enable_x64, else float32
-    p = dict(system.params)
-    if params:
-        p.update(params)
-    p = {k: jnp.asarray(v, dtype) for k, v in p.items()}
-    shape = {k: jnp.asarray(v, dtype) for k, v in system.shape.items()}
-    nc = layout.node_comp
-    length, radius = p["length"], p["radius"]
-    area_desc = 2.0 * jnp.pi * radius * length * shape["area_factor"]
-    half = RESISTANCE_TO_MOHM * p["axial_resistivity"] * (length / 2.0) / (jnp.pi * radius * radius)
-    halves = jnp.stack(
-        [half * shape["resistance_factor_left"], half * shape["resistance_factor_right"]], axis=1
-    ).reshape(-1)
-    halves = jnp.concatenate([halves, jnp.zeros((1,), halves.dtype)])
-    r_edge = halves[layout.edge_halves[:, 0]] + halves[layout.edge_halves[:, 1]]
-    g_edge = 1.0 / r_edge
-    diffusion = tuple(
-        _diffusion_operator(layout, p[f"{var}_diffusion"], length, radius, shape) for var, _ in layout.diffusions
-    )
-    clamped = layout.clamped_edges
-    g_free = g_edge.at[clamped[:, 0]].set(0.0) if len(clamped) else g_edge
-    network = layout.network
-    g_gap = p.get("GapJunction_gGap", jnp.zeros((0,), dtype))
-    gaps = network.gaps_implicit
-    g_implicit = g_gap[gaps[:, 2]] if len(gaps) else jnp.zeros((0,), dtype)
-    # Clamped nodes act on neighbours through rhs; implicit gap junctions are extra edges.
-    coupling = couple(layout.solver, -jnp.concatenate([g_free, g_implicit]))
-    coupling_sum = jnp.zeros((layout.n_nodes,), g_edge.dtype)
-    if len(layout.edge_nodes):
-        coupling_sum = coupling_sum.at[layout.edge_nodes[:, 0]].add(g_edge)
-        coupling_sum = coupling_sum.at[layout.edge_nodes[:, 1]].add(g_edge)
-    if len(gaps):
-        coupling_sum = coupling_sum.at[gaps[:, 0]].add(g_implicit).at[gaps[:, 1]].add(g_implicit)
-    dt_value = jnp.asarray(delta_t, dtype)
-    syn_params, syn_weights, syn_lags, syn_initial = [], [], [], []
-    for group in network.groups:
-        mech, name = group.mechanism, group.name
-        syn_params.append({k: p[f"{name}_{k}"] for k in mech.params})
-        syn_initial.append({k: p[f"{name}_init_{k}"] for k in mech.states})
-        if mech.event_driven:
-            syn_weights.append(p[f"{name}_weight"])
-            syn_lags.append(delay_steps(p[f"{name}_delay"], dt_value))
-        else:
-            syn_weights.append(jnp.zeros((0,), dtype))
-            syn_lags.append(jnp.zeros((0,), jnp.int32))
-    gaps_explicit = network.gaps_explicit
-    area = area_desc[nc]
-    capacitance = p["capacitance"][nc] * area * CAPACITANCE_TO_NODE
-    v_comp = p["v"][nc]
-    v_init = jnp.concatenate([v_comp, v_comp[layout.junction_source]])
-    mech_params = tuple(_mechanism_params(pl, p) for pl in layout.placements)
-    ion_params = {var: p[var][nc] for ion in layout.ions for var in ion_names(ion)[:3]}
-    explicit = dict(system.initial_states)
-    if initial_states:
-        explicit.update(initial_states)
-    initial_states = tuple(
-        {k: jnp.asarray(explicit[f"{pl.name}_{k}"], dtype)[pl.comps] for k in pl.mechanism.states}
-        for pl in layout.placements
-    )
-    return Prepared(
-        clamp_conductance=g_edge[clamped[:, 0]] if len(clamped) else jnp.zeros((0,), dtype),
-        syn_params=tuple(syn_params),
-        syn_weights=tuple(syn_weights),
-        syn_lags=tuple(syn_lags),
-        syn_initial=tuple(syn_initial),
-        gap_explicit=g_gap[gaps_explicit[:, 2]] if len(gaps_explicit) else jnp.zeros((0,), dtype),
-        dt=jnp.asarray(delta_t, dtype),
-        capacitance=capacitance,
-        area=area,
-        coupling=coupling,
-        coupling_sum=coupling_sum,
-        v_init=v_init,
-        mech_params=mech_params,
-        ion_params=ion_params,
-        initial_states=initial_states,
-        celsius=p["celsius"],
-        volume=(jnp.pi * radius * radius * length * shape.get("volume_factor", 1.0))[nc],
-        diffusion=diffusion,
-    )
-
-
-def _diffusion_operator(layout, coefficient, length, radius, shape):
-    """Coupling (µm³/ms) between neighbouring nodes for a diffusion coefficient (µm²/ms).
-
-    The same geometry as the axial conductance: the integral of dx / (pi r²) over the two
-    half compartments between the nodes, with 1 / coefficient in place of the resistivity.
-    """
-    half = (length / 2.0) / (jnp.pi * radius * radius)
-    halves = jnp.stack(
-        [half * shape["resistance_factor_left"], half * shape["resistance_factor_right"]], axis=1
-    ).reshape(-1)
-    halves = jnp.concatenate([halves, jnp.zeros((1,), halves.dtype)])
-    k_edge = coefficient / (halves[layout.edge_halves[:, 0]] + halves[layout.edge_halves[:, 1]])
-    total = jnp.zeros((layout.n_nodes,), k_edge.dtype)
-    if len(layout.edge_nodes):
-        total = total.at[layout.edge_nodes[:, 0]].add(k_edge).at[layout.edge_nodes[:, 1]].add(k_edge)
-    return couple(layout.solver, -k_edge), total
 
 
 def init_state(system: System, prepared: Prepared, clamps: Array | None = None, history_rows: int = 1) -> State:

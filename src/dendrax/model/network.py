@@ -141,9 +141,7 @@ class Network(Module):
         crossing of ``threshold`` (mV) at the cell's own point, else 0; point neurons report
         their own spikes). As in NEURON (which tests thresholds at the start of each step), a
         crossing during the last step of a run is not reported."""
-        which = np.arange(self.n_cells) if cells is None else np.asarray(cells, dtype=np.int64).reshape(-1)
-        if len(which) and (which.min() < 0 or which.max() >= self.n_cells):
-            raise IndexError(f"record_spikes: cells must be in [0, {self.n_cells}); got {which.min()}..{which.max()}")
+        which = np.arange(self.n_cells) if cells is None else _pick(np.arange(self.n_cells), list(cells), "cell")
         sites = [Site("comp", int(c)) for c in self.cell_sites(which)]
         self._spike_recordings.extend((site, float(threshold)) for site in sites)
         self._recordings.extend((site, "spikes") for site in sites)
