@@ -11,6 +11,7 @@ Units are NEURON's: µm, ms, mV, nA, S/cm², Ω·cm, µF/cm².
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,10 @@ TREE_LEAF = TREE_BRANCHES - 1
 # Real morphologies (shared, read-only): compartments per SWC branch (odd, so that the
 # middle of the soma is a compartment centre in every simulator).
 NCOMP_SWC = 3
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "morphologies"
+# DENDRAX_MORPHOLOGIES points elsewhere (a machine where ../shared is not beside the checkout).
+DATA = Path(
+    os.environ.get("DENDRAX_MORPHOLOGIES", Path(__file__).resolve().parents[2] / "shared" / "data" / "morphologies")
+)
 MORPHOLOGIES = {"ca1": DATA / "ca1_n120.swc", "l5pc": DATA / "l5pc_with_axon.swc"}
 
 # The Hay et al. (2011) L5PC (issue 5): dendrax.models.hay_l5pc on the L5PC morphology,

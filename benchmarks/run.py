@@ -43,6 +43,12 @@ SIMS = ("neuron", "dendrax", "jaxley")  # NEURON first: it is the reference
 RUNNERS = {sim: HERE / f"sim_{sim}.py" for sim in SIMS}
 
 
+def _runner_env() -> dict[str, str]:
+    """The environment of a runner process: benchmarks/ importable, before any PYTHONPATH given."""
+    path = [str(HERE)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(path))
+
+
 def _parse(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="the cases marked quick, float64 only (< 3 min)")
@@ -58,6 +64,11 @@ def _parse(argv=None) -> argparse.Namespace:
     )
     p.add_argument("--fresh", action="store_true", help="forget earlier results instead of merging")
     p.add_argument("--no-install", action="store_true", help="do not create or update the Jaxley environment")
+    p.add_argument(
+        "--jaxley-python",
+        help="an interpreter that already has Jaxley (e.g. on a machine without internet); "
+        "replaces benchmarks/.envs/jaxley",
+    )
     p.add_argument(
         "--no-floor", action="store_true", help="skip the floor micro-benchmarks (run in the full suite)"
     )
@@ -91,7 +102,7 @@ def run_one(python: str, sim: str, case: Case, dtype: str, traces: Path, args) -
     """Run one measurement in a fresh process and return its record (a dict)."""
     cmd = [python, str(RUNNERS[sim]), "--case", case.name, "--dtype", dtype, "--traces", str(traces)]
     cmd += ["--repeats", str(args.repeats)]
-    env = dict(os.environ, PYTHONPATH=str(HERE))
+    env = _runner_env()
     env.pop("JAX_PLATFORMS", None)
     load = load_average()
     try:
@@ -233,7 +244,7 @@ def _run_floor(python: str) -> dict | None:
             cwd=HERE,
             capture_output=True,
             text=True,
-            env=dict(os.environ, PYTHONPATH=str(HERE)),
+            env=_runner_env(),
         )
         if proc.returncode != 0 or not out.exists():
             print(f"[floor] failed: {proc.stderr.strip()[-500:]}")
@@ -264,7 +275,7 @@ def _interpreters(args, sims: list[str], cases: list[Case]) -> Interpreters:
     gpu = envs.gpu_present()
     python = {"dendrax": envs.project_python(), "neuron": envs.project_python()}
     if "jaxley" in sims:
-        python["jaxley"] = envs.jaxley_python(install=not args.no_install, gpu=gpu)
+        python["jaxley"] = args.jaxley_python or envs.jaxley_python(install=not args.no_install, gpu=gpu)
     sees = {}
     if gpu and any(c.device == "gpu" for c in cases):
         sees = {sim: envs.sees_gpu(py) for sim, py in python.items() if sim != "neuron" and py}
