@@ -33,7 +33,7 @@ import equinox as eqx
 import jax
 
 from .simulate import Prepared, State, advance, assemble
-from .solve.hines import matvec, solve_voltage_system
+from .solve.hines import matvec, solve_plain
 from .solve.steppers import Stepper
 from .synaptic import Surrogate
 
@@ -57,12 +57,12 @@ def reversible_step(layout: Any, solver: Stepper, surrogate: Surrogate | None):
     @jax.custom_vjp
     def step(prepared: Prepared, state: State, i_ext, clamps) -> State:
         diag, rhs, aux = pre(prepared, state, i_ext, clamps)
-        x = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
+        x = solve_plain(layout.solver, prepared.coupling, diag, rhs)
         return post(prepared, state, aux, x, clamps)
 
     def forward(prepared, state, i_ext, clamps):
         diag, rhs, aux = pre(prepared, state, i_ext, clamps)
-        x = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
+        x = solve_plain(layout.solver, prepared.coupling, diag, rhs)
         out, post_vjp = jax.vjp(lambda s, a, x: post(prepared, s, a, x, clamps), state, aux, x)
         return out, (prepared, state, i_ext, clamps, x, post_vjp)
 
@@ -73,7 +73,7 @@ def reversible_step(layout: Any, solver: Stepper, surrogate: Surrogate | None):
         _, params_vjp = jax.vjp(lambda p, c: post(p, state, aux, x, c), prepared, clamps)
         ct_prepared, ct_clamps = params_vjp(ct)
         # The adjoint solve (A is symmetric), then A's own cotangents: those of -lam . A x.
-        lam = solve_voltage_system(layout.solver, prepared.coupling, diag, ct_x)
+        lam = solve_plain(layout.solver, prepared.coupling, diag, ct_x)
         _, matvec_vjp = jax.vjp(lambda w, d: matvec(layout.solver, w, d, x), prepared.coupling, diag)
         ct_coupling, ct_diag = matvec_vjp(-lam)
         ct_prepared_pre, ct_state_pre, ct_i_ext, ct_clamps_pre = pre_vjp((ct_diag, lam, ct_aux))

@@ -49,7 +49,7 @@ from . import contraction
 from .kernels import concat, quotient, stack, take
 from .layout import SolverLayout
 
-__all__ = ["CouplingWeights", "couple", "solve_voltage_system", "matvec"]
+__all__ = ["CouplingWeights", "couple", "solve_voltage_system", "solve_plain", "matvec"]
 
 # (every weight the solve uses, in the plan's layout; the two neighbour weights of each chain
 # node, (2, n_chain_nodes); those of each separator, (width, n_separators)), for `matvec`
@@ -197,6 +197,18 @@ def _solve(layout: SolverLayout, weights: CouplingWeights, diag: Array, rhs: Arr
             x_next = concat([xs[s + 1], x_next])
         xs[s] = (r - t * x_ends[:m] - down[offsets[s] : offsets[s] + m] * x_next) / d
     return concat(xs + [x_mid, x_sep])
+
+
+def solve_plain(
+    layout: SolverLayout,
+    weights: CouplingWeights,
+    diag: Float[Array, " nodes"],
+    rhs: Float[Array, " nodes"],
+) -> Float[Array, " nodes"]:
+    """`solve_voltage_system` without its derivative rule, for callers that have their own
+    (`dendrax.adjoint`): JAX would differentiate through the elimination itself, and the
+    rule's transposed solve is never traced."""
+    return _solve(layout, weights, diag, rhs)
 
 
 def matvec(layout: SolverLayout, weights: CouplingWeights, diag: Array, x: Array) -> Float[Array, " nodes"]:
