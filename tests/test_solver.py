@@ -5,8 +5,21 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from dendrax.solve import native
 from dendrax.solve.hines import couple, matvec, solve_voltage_system
 from dendrax.solve.layout import plan_solver
+
+
+@pytest.fixture(autouse=True, params=["vectorised", "native"])
+def solve_path(request, monkeypatch):
+    """Every test twice: with the vectorised solve (GPU, batches) and the compiled CPU one."""
+    if request.param == "native":
+        if not native.enabled():
+            pytest.skip(f"compiled solve unavailable here ({native.status()})")
+    else:
+        monkeypatch.setattr(native, "enabled", lambda: False)
+    jax.clear_caches()  # traces of the other path must not be reused
+    return request.param
 
 # The solve is a direct elimination of a diagonally dominant system: errors are a few ulps
 # of the solution times the (small) condition number, far below this bound.

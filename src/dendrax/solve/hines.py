@@ -40,20 +40,23 @@ more solve with the same (symmetric) matrix, so gradients never differentiate th
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from . import contraction
+from . import contraction, native
 from .kernels import concat, quotient, stack, take
 from .layout import SolverLayout
 
 __all__ = ["CouplingWeights", "couple", "solve_voltage_system", "solve_plain", "matvec"]
 
 # (every weight the solve uses, in the plan's layout; the two neighbour weights of each chain
-# node, (2, n_chain_nodes); those of each separator, (width, n_separators)), for `matvec`
-CouplingWeights = tuple[Array, Array, Array]
+# node, (2, n_chain_nodes); those of each separator, (width, n_separators)), for `matvec`;
+# the weight joining each node to its parent in the serial plan, (n,), for `native`)
+CouplingWeights = tuple[Array, Array, Array, Array]
 
 # Columns of a half-chain state (layout.STATE_ROWS).
 _INV, _RHS, _COUPLING, _HAND_D, _HAND_R, _PIVOT = range(6)
@@ -69,6 +72,7 @@ def couple(layout: SolverLayout, edge_weights: Float[Array, " edges"]) -> Coupli
         padded[layout.weight_index],
         padded[layout.chain_neighbour_edge],
         padded[layout.separator_neighbour_edge],
+        padded[layout.serial_edge],
     )
 
 
@@ -156,6 +160,13 @@ def _solve(layout: SolverLayout, weights: CouplingWeights, diag: Array, rhs: Arr
     if layout.n_chains == layout.n:
         # Every node is a chain of its own: no edges (single compartments, point neurons).
         return rhs / diag
+    if native.enabled():
+        vectorised = partial(_vectorised_solve, layout)
+        return native.solve(layout.serial_order, layout.serial_parent, weights, diag, rhs, vectorised)
+    return _vectorised_solve(layout, weights, diag, rhs)
+
+
+def _vectorised_solve(layout: SolverLayout, weights: CouplingWeights, diag: Array, rhs: Array) -> Array:
     w_all = weights[0]
     dtype = diag.dtype
     nc, n_c, rows = layout.n_chain_nodes, layout.n_chains, layout.row_sizes
@@ -213,7 +224,7 @@ def solve_plain(
 
 def matvec(layout: SolverLayout, weights: CouplingWeights, diag: Array, x: Array) -> Float[Array, " nodes"]:
     """``A x`` for the matrix described by ``weights`` and ``diag`` (solver order)."""
-    _, w_chain, w_sep = weights
+    _, w_chain, w_sep, _ = weights
     nc = layout.n_chain_nodes
     x_pad = jnp.pad(x, (0, 1))  # index n: a missing neighbour
     chain = (

@@ -70,6 +70,9 @@ class SolverLayout:
             the neighbours (solver order; ``n`` = none) of each chain node and of each
             separator, and ``*_neighbour_edge`` the caller edges joining them (``E`` = none),
             for `matvec`.
+        serial_order: (n,) the nodes (solver order) children before parents, for the serial
+            elimination of `native`; ``serial_parent`` (n,) each node's parent (solver order,
+            -1 for a root) and ``serial_edge`` (n,) the caller edge joining them (``E`` = none).
         digest: identifies the plan (hash and equality).
     """
 
@@ -96,6 +99,9 @@ class SolverLayout:
     chain_neighbour_edge: np.ndarray
     separator_neighbours: np.ndarray
     separator_neighbour_edge: np.ndarray
+    serial_order: np.ndarray
+    serial_parent: np.ndarray
+    serial_edge: np.ndarray
     digest: str
 
     @property
@@ -147,6 +153,38 @@ def _find_chains(n: int, neighbours: list[list[tuple[int, int]]], is_sep: np.nda
             path.reverse()
         chains.append(path)
     return chains
+
+
+def _serial_plan(
+    n: int, neighbours: list[list[tuple[int, int]]], rank: np.ndarray, none: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Breadth-first order of each tree of the forest, reversed (children before parents), with
+    each node's parent and the edge to it; everything in solver order."""
+    parent = np.full(n, -1, dtype=np.int64)
+    edge = np.full(n, none, dtype=np.int64)
+    seen = np.zeros(n, dtype=bool)
+    visit: list[int] = []
+    for root in range(n):
+        if seen[root]:
+            continue
+        seen[root] = True
+        start = len(visit)
+        visit.append(root)
+        while start < len(visit):
+            a = visit[start]
+            start += 1
+            for b, e in neighbours[a]:
+                if not seen[b]:
+                    seen[b] = True
+                    parent[b], edge[b] = a, e
+                    visit.append(b)
+    old = np.asarray(visit[::-1], dtype=np.int64)
+    solver_parent = np.full(n, -1, dtype=np.int64)
+    has = parent >= 0
+    solver_parent[rank[has]] = rank[parent[has]]
+    solver_edge = np.full(n, none, dtype=np.int64)
+    solver_edge[rank] = edge
+    return rank[old], solver_parent, solver_edge
 
 
 def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) -> SolverLayout:
@@ -372,6 +410,8 @@ def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) 
     sep_width = max((len(neighbours[v]) for v in sep_nodes), default=0)
     separator_neighbours, separator_neighbour_edge = neighbour_table(sep_nodes, sep_width)
 
+    serial_order, serial_parent, serial_edge = _serial_plan(n, neighbours, rank, none)
+
     h = hashlib.sha1()
     for arr in (
         order,
@@ -409,6 +449,9 @@ def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) 
             chain_neighbour_edge=chain_neighbour_edge,
             separator_neighbours=separator_neighbours,
             separator_neighbour_edge=separator_neighbour_edge,
+            serial_order=serial_order,
+            serial_parent=serial_parent,
+            serial_edge=serial_edge,
             digest=h.hexdigest(),
         )
     )
