@@ -54,8 +54,9 @@ def status() -> str:
         >>> native.status().split(":")[0] in ("in use", "not in use")
         True
     """
-    _load()
-    if _state["ok"]:
+    if jax.default_backend() != "cpu":
+        return f"not in use: JAX's default backend is {jax.default_backend()} (the compiled solve is for the CPU)"
+    if _load():
         return f"in use: {_state['path']}"
     return f"not in use: {_state['why']}"
 
