@@ -100,3 +100,38 @@ def test_status_and_switch_off():
     env = dict(os.environ, DENDRAX_NATIVE_SOLVE="0")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == ["False", "not in use: RuntimeError: switched off by DENDRAX_NATIVE_SOLVE=0"]
+
+
+def test_second_order_derivatives_through_the_adjoint(monkeypatch):
+    """Forward over reverse (jax.hessian) through the default adjoint: as the vectorised path."""
+    cell = dx.Cell([dx.Branch(length=150.0, radius=1.0, ncomp=5)] * 3, parents=[-1, 0, 0])
+    cell.insert(HH())
+    cell.branch(0).loc(0.0).stimulate(dx.step_current(1.0, 2.0, 0.4, 0.025, 3.0))
+    cell.branch(2).loc(1.0).record("v")
+
+    def hessian():
+        jax.clear_caches()
+        return jax.hessian(lambda g: jnp.mean(dx.integrate(cell, t_max=3.0, params={"HH_gNa": g}) ** 2))(0.12)
+
+    h_native = hessian()
+    monkeypatch.setattr(native, "enabled", lambda: False)
+    np.testing.assert_allclose(h_native, hessian(), rtol=1e-9)  # round-off of two eliminations
+
+
+def test_operands_it_does_not_take_go_to_the_vectorised_solve():
+    """Mixed or other float dtypes: the vectorised solve (with JAX's promotion), no error."""
+    rng, layout, coupling, d, _ = _system(3, 50)
+    r = jnp.asarray(rng.normal(size=50)[layout.order])
+    assert native.supports(coupling, d, r)
+    mixed = (coupling, d.astype(jnp.float32), r)
+    assert not native.supports(*mixed)
+    with jax.numpy_dtype_promotion("standard"):  # the tests run with strict promotion
+        x = solve_plain(layout, *mixed)
+    np.testing.assert_allclose(x, solve_plain(layout, coupling, d, r), rtol=1e-6)  # float32 diag
+
+
+def test_repeated_edges_are_refused():
+    with pytest.raises(ValueError, match=r"repeats the edge \(0, 1\)"):
+        plan_solver(3, np.array([[0, 1], [1, 0]]))
+    with pytest.raises(ValueError, match="self-loop"):
+        plan_solver(3, np.array([[0, 1], [2, 2]]))

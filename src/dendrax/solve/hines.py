@@ -160,9 +160,16 @@ def _solve(layout: SolverLayout, weights: CouplingWeights, diag: Array, rhs: Arr
     if layout.n_chains == layout.n:
         # Every node is a chain of its own: no edges (single compartments, point neurons).
         return rhs / diag
-    if native.enabled():
+    if native.enabled() and native.supports(weights, diag, rhs):
+        # Inside custom_linear_solve: its derivative rules only call the compiled routine again
+        # (it has none of its own), also in higher-order derivatives and under remat.
         vectorised = partial(_vectorised_solve, layout)
-        return native.solve(layout.serial_order, layout.serial_parent, weights, diag, rhs, vectorised)
+        return jax.lax.custom_linear_solve(
+            partial(matvec, layout, weights, diag),
+            rhs,
+            lambda _, b: native.solve(layout.serial_order, layout.serial_parent, weights, diag, b, vectorised),
+            symmetric=True,
+        )
     return _vectorised_solve(layout, weights, diag, rhs)
 
 

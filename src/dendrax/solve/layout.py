@@ -206,6 +206,14 @@ def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) 
         raise ValueError(f"a forest of {n} nodes has at most {n - 1} edges; got {n_edges}: it has a cycle")
     if n_edges and (edges.min() < 0 or edges.max() >= n):
         raise ValueError(f"edge endpoints must lie in [0, {n})")
+    if n_edges:
+        pairs = np.sort(edges, axis=1)
+        if np.any(pairs[:, 0] == pairs[:, 1]):
+            raise ValueError(f"the system graph has a self-loop at node {int(pairs[pairs[:, 0] == pairs[:, 1]][0, 0])}")
+        unique, counts = np.unique(pairs, axis=0, return_counts=True)
+        if np.any(counts > 1):
+            a, b = unique[np.argmax(counts > 1)]
+            raise ValueError(f"the system graph repeats the edge ({a}, {b}): it has a cycle")
     degree = np.bincount(edges.ravel(), minlength=n) if n_edges else np.zeros(n, np.int64)
     is_sep = degree >= 3
     if separator is not None:
@@ -421,6 +429,9 @@ def plan_solver(n: int, edges: np.ndarray, separator: np.ndarray | None = None) 
         weight_index,
         chain_neighbours,
         separator_neighbours,
+        serial_order,
+        serial_parent,
+        serial_edge,
     ):
         h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
     h.update(schedule.fingerprint)

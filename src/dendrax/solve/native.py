@@ -17,8 +17,10 @@ It is used when all of these hold, and the vectorised solve otherwise:
 - ``DENDRAX_NATIVE_SOLVE`` is not ``0``.
 
 Without a compiler (or if the build fails) everything works as before; `status()` says why.
-The routine is never differentiated: gradients go through the adjoint (one more solve) or
-``custom_linear_solve``, both of which only call it.
+It is called inside ``lax.custom_linear_solve`` (`hines`), whose derivative rules only
+call it again, so first- and higher-order derivatives never differentiate it. A
+program that contains it cannot be serialised with ``jax.export`` (XLA gives custom calls
+no compatibility guarantee): export with ``DENDRAX_NATIVE_SOLVE=0``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import ctypes
 import hashlib
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -38,7 +41,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-__all__ = ["enabled", "solve", "status"]
+__all__ = ["enabled", "solve", "status", "supports"]
 
 _SOURCE = Path(__file__).with_name("tree_solve.cc")
 _TARGETS = {np.dtype(np.float64): "dendrax_tree_solve_f64", np.dtype(np.float32): "dendrax_tree_solve_f32"}
@@ -84,13 +87,17 @@ def _load() -> bool:
 
 def _build() -> Path:
     """The shared library for this source, JAX and machine: from the cache, or compiled now."""
-    compiler = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
+    compiler = shlex.split(os.environ.get("CXX", "")) or [c for c in (shutil.which("c++") or shutil.which("g++"),) if c]
     if not compiler:
         raise RuntimeError("no C++ compiler found (set CXX, or install g++)")
     include = jax.ffi.include_dir()
     flags = ["-O3", "-std=c++17", "-shared", "-fPIC", "-w", f"-I{include}"]
     key = hashlib.sha256()
-    for part in (_SOURCE.read_bytes(), jax.__version__.encode(), platform.machine().encode(), " ".join(flags).encode()):
+    import jaxlib
+
+    parts = (_SOURCE.read_bytes(), jax.__version__, jaxlib.__version__, platform.machine(), " ".join(compiler + flags))
+    for part in parts:
+        part = part if isinstance(part, bytes) else part.encode()
         key.update(part)
     cache = Path(os.environ.get("DENDRAX_CACHE") or Path.home() / ".cache" / "dendrax")
     target = cache / f"tree_solve-{key.hexdigest()[:16]}.so"
@@ -100,10 +107,10 @@ def _build() -> Path:
     with tempfile.TemporaryDirectory(dir=cache) as tmp:  # built aside, then moved: atomic
         built = Path(tmp) / target.name
         result = subprocess.run(
-            [compiler, *flags, str(_SOURCE), "-o", str(built)], capture_output=True, text=True, timeout=300
+            [*compiler, *flags, str(_SOURCE), "-o", str(built)], capture_output=True, text=True, timeout=120
         )
         if result.returncode != 0:
-            raise RuntimeError(f"{compiler} failed: {result.stderr.strip()[-500:]}")
+            raise RuntimeError(f"{' '.join(compiler)} failed: {result.stderr.strip()[-500:]}")
         os.replace(built, target)
     return target
 
@@ -135,3 +142,9 @@ def solve(
         return jax.vmap(vectorised, in_axes=axes, axis_size=axis_size)(weights, diag, rhs), True
 
     return compiled(weights, diag, rhs)
+
+
+def supports(weights: tuple[Array, ...], diag: Array, rhs: Array) -> bool:
+    """Whether the compiled routine takes these operands (float32 or float64, one dtype)."""
+    dtypes = {np.dtype(a.dtype) for a in (weights[-1], diag, rhs)}
+    return len(dtypes) == 1 and dtypes <= set(_TARGETS)

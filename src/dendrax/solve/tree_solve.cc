@@ -28,6 +28,11 @@ static ffi::Error Solve(ffi::Buffer<T> diag, ffi::Buffer<T> rhs, ffi::Buffer<T> 
   const int64_t n_weight = static_cast<int64_t>(weight.element_count()) / n;
   if (static_cast<int64_t>(order.element_count()) != n || static_cast<int64_t>(parent.element_count()) != n)
     return ffi::Error::InvalidArgument("order and parent must have one entry per node");
+  for (const int64_t count : {static_cast<int64_t>(diag.element_count()), static_cast<int64_t>(rhs.element_count()),
+                              static_cast<int64_t>(weight.element_count())}) {
+    if (count % n != 0 || (count / n != 1 && count / n != batch))
+      return ffi::Error::InvalidArgument("diag, rhs and weight must have n entries per batch element (or n in all)");
+  }
   const int32_t* ord = order.typed_data();
   const int32_t* par = parent.typed_data();
   thread_local std::vector<V> pivot;
