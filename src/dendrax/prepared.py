@@ -53,17 +53,9 @@ class Prepared(eqx.Module):
             (µm³/ms between neighbouring nodes) and the total coupling of each node.
 
     Example:
-        >>> import jax.numpy as jnp
         >>> import dendrax as dx
-        >>> from dendrax.channels import HH
-        >>> from dendrax.simulate import init_state, observe, prepare, step
-        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
-        >>> cell.insert(HH())
-        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
-        >>> cell.record("v")
-        >>> system = cell.compile()
-        >>> prepared = prepare(system, delta_t=0.025)                  # ms
-        >>> state = init_state(system, prepared)
+        >>> from dendrax.prepared import prepare
+        >>> prepared = prepare(dx.Compartment(length=20.0, radius=10.0).compile(), delta_t=0.025)
         >>> float(prepared.dt), round(float(prepared.area[0]), 1)       # ms, µm²: 2π r L
         (0.025, 1256.6)
     """
@@ -119,14 +111,11 @@ def prepare(
         >>> import jax.numpy as jnp
         >>> import dendrax as dx
         >>> from dendrax.channels import HH
-        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> from dendrax.prepared import prepare
         >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
         >>> cell.insert(HH())
-        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
-        >>> cell.record("v")
         >>> system = cell.compile()
         >>> prepared = prepare(system, delta_t=0.025)                  # ms
-        >>> state = init_state(system, prepared)
         >>> faster = prepare(system, {"HH_gNa": jnp.full(1, 0.24)})      # S/cm²
         >>> float(faster.mech_params[0]["gNa"][0]), float(prepared.mech_params[0]["gNa"][0])
         (0.24, 0.12)

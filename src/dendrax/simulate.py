@@ -44,17 +44,13 @@ class State(eqx.Module):
             row per recorded current name, over compartments.
 
     Example:
-        >>> import jax.numpy as jnp
         >>> import dendrax as dx
         >>> from dendrax.channels import HH
-        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> from dendrax.simulate import init_state, prepare
         >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
         >>> cell.insert(HH())
-        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
-        >>> cell.record("v")
         >>> system = cell.compile()
-        >>> prepared = prepare(system, delta_t=0.025)                  # ms
-        >>> state = init_state(system, prepared)
+        >>> state = init_state(system, prepare(system, delta_t=0.025))
         >>> state.v.shape, float(state.v[0]), sorted(state.states[0])   # mV; HH's gates
         ((1,), -65.0, ['h', 'm', 'n'])
     """

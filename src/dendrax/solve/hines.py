@@ -156,20 +156,18 @@ def _middle(layout: SolverLayout, states: list[Array], mid_w: Array, diag: Array
     )
 
 
+def _native(layout: SolverLayout, weights: CouplingWeights, diag: Array, rhs: Array) -> bool:
+    """Whether this solve goes to the compiled CPU routine (`native`)."""
+    return layout.n_chains != layout.n and native.enabled() and native.supports(weights, diag, rhs)
+
+
 def _solve(layout: SolverLayout, weights: CouplingWeights, diag: Array, rhs: Array) -> Array:
     if layout.n_chains == layout.n:
         # Every node is a chain of its own: no edges (single compartments, point neurons).
         return rhs / diag
-    if native.enabled() and native.supports(weights, diag, rhs):
-        # Inside custom_linear_solve: its derivative rules only call the compiled routine again
-        # (it has none of its own), also in higher-order derivatives and under remat.
+    if _native(layout, weights, diag, rhs):
         vectorised = partial(_vectorised_solve, layout)
-        return jax.lax.custom_linear_solve(
-            partial(matvec, layout, weights, diag),
-            rhs,
-            lambda _, b: native.solve(layout.serial_order, layout.serial_parent, weights, diag, b, vectorised),
-            symmetric=True,
-        )
+        return native.solve(layout.serial_order, layout.serial_parent, weights, diag, rhs, vectorised)
     return _vectorised_solve(layout, weights, diag, rhs)
 
 
@@ -223,9 +221,12 @@ def solve_plain(
     diag: Float[Array, " nodes"],
     rhs: Float[Array, " nodes"],
 ) -> Float[Array, " nodes"]:
-    """`solve_voltage_system` without its derivative rule, for callers that have their own
-    (`dendrax.adjoint`): JAX would differentiate through the elimination itself, and the
-    rule's transposed solve is never traced."""
+    """`solve_voltage_system` for callers with their own derivative rule (`dendrax.adjoint`):
+    the vectorised elimination bare (JAX can differentiate it, e.g. in higher-order
+    derivatives, and the rule's transposed solve is never traced). The compiled routine has
+    no derivative of its own, so it keeps the rule."""
+    if _native(layout, weights, diag, rhs):
+        return solve_voltage_system(layout, weights, diag, rhs)
     return _solve(layout, weights, diag, rhs)
 
 

@@ -17,8 +17,9 @@ It is used when all of these hold, and the vectorised solve otherwise:
 - ``DENDRAX_NATIVE_SOLVE`` is not ``0``.
 
 Without a compiler (or if the build fails) everything works as before; `status()` says why.
-It is called inside ``lax.custom_linear_solve`` (`hines`), whose derivative rules only
-call it again, so first- and higher-order derivatives never differentiate it. A
+It is always called inside ``lax.custom_linear_solve`` (`hines.solve_voltage_system`),
+whose derivative rules only call it again, so first- and higher-order derivatives never
+differentiate it. A
 program that contains it cannot be serialised with ``jax.export`` (XLA gives custom calls
 no compatibility guarantee): export with ``DENDRAX_NATIVE_SOLVE=0``.
 """
