@@ -19,6 +19,7 @@ from .mechanisms.channel import Mechanism as Mechanism
 from .mechanisms.gating import Gate as Gate
 from .mechanisms.gating import exponential_euler as exponential_euler
 from .mechanisms.gating import gate_from_rates as gate_from_rates
+from .mechanisms.gating import reciprocal as reciprocal
 from .mechanisms.gating import vtrap as vtrap
 from .mechanisms.synapse import Synapse as Synapse
 from .model.cell import Branch as Branch

@@ -16,7 +16,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ..mechanisms.channel import Channel, Mechanism
-from ..mechanisms.gating import Gate, gate_from_rates, vtrap
+from ..mechanisms.gating import Gate, gate_from_rates, reciprocal, vtrap
 from ..mechanisms.ions import FARADAY
 
 __all__ = ["CaDynamics_E2", "Ca_HVA", "Ca_LVAst"]
@@ -57,7 +57,7 @@ class Ca_HVA(Channel):
         alpha_m = 0.055 * vtrap(-27.0 - v, 3.8)
         beta_m = 0.94 * jnp.exp((-75.0 - v) / 17.0)
         alpha_h = 0.000457 * jnp.exp((-13.0 - v) / 50.0)
-        beta_h = 0.0065 / (jnp.exp((-v - 15.0) / 28.0) + 1.0)
+        beta_h = 0.0065 * reciprocal(jnp.exp((-v - 15.0) / 28.0) + 1.0)
         return {"m": gate_from_rates(alpha_m, beta_m), "h": gate_from_rates(alpha_h, beta_h)}
 
     def current(self, s, v, p):
@@ -101,10 +101,10 @@ class Ca_LVAst(Channel):
     def gates(self, v, p):
         q = 2.3 ** ((p["celsius"] - 21.0) / 10.0)
         w = v + 10.0
-        m_inf = 1.0 / (1.0 + jnp.exp(-(w + 30.0) / 6.0))
-        tau_m = 5.0 + 20.0 / (1.0 + jnp.exp((w + 25.0) / 5.0))
-        h_inf = 1.0 / (1.0 + jnp.exp((w + 80.0) / 6.4))
-        tau_h = 20.0 + 50.0 / (1.0 + jnp.exp((w + 40.0) / 7.0))
+        m_inf = reciprocal(1.0 + jnp.exp(-(w + 30.0) / 6.0))
+        tau_m = 5.0 + 20.0 * reciprocal(1.0 + jnp.exp((w + 25.0) / 5.0))
+        h_inf = reciprocal(1.0 + jnp.exp((w + 80.0) / 6.4))
+        tau_h = 20.0 + 50.0 * reciprocal(1.0 + jnp.exp((w + 40.0) / 7.0))
         return {"m": Gate(m_inf, tau_m / q), "h": Gate(h_inf, tau_h / q)}
 
     def current(self, s, v, p):

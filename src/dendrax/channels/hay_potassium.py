@@ -17,7 +17,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ..mechanisms.channel import Channel
-from ..mechanisms.gating import Gate, gate_from_rates
+from ..mechanisms.gating import Gate, gate_from_rates, reciprocal
 
 __all__ = ["Im", "K_Pst", "K_Tst", "SK_E2", "SKv3_1"]
 
@@ -67,9 +67,9 @@ class K_Pst(Channel):
     def gates(self, v, p):
         q = _hay_q10(p["celsius"])
         w = v + 10.0
-        m_inf = 1.0 / (1.0 + jnp.exp(-(w + 1.0) / 12.0))
+        m_inf = reciprocal(1.0 + jnp.exp(-(w + 1.0) / 12.0))
         tau_m = 1.25 + jnp.where(w < -50.0, 175.03 * jnp.exp(0.026 * w), 13.0 * jnp.exp(-0.026 * w))
-        h_inf = 1.0 / (1.0 + jnp.exp((w + 54.0) / 11.0))
+        h_inf = reciprocal(1.0 + jnp.exp((w + 54.0) / 11.0))
         tau_h = 360.0 + (1010.0 + 24.0 * (w + 55.0)) * jnp.exp(-(((w + 75.0) / 48.0) ** 2))
         return {"m": Gate(m_inf, tau_m / q), "h": Gate(h_inf, tau_h / q)}
 
@@ -111,9 +111,9 @@ class K_Tst(Channel):
     def gates(self, v, p):
         q = _hay_q10(p["celsius"])
         w = v + 10.0
-        m_inf = 1.0 / (1.0 + jnp.exp(-w / 19.0))
+        m_inf = reciprocal(1.0 + jnp.exp(-w / 19.0))
         tau_m = 0.34 + 0.92 * jnp.exp(-(((w + 71.0) / 59.0) ** 2))
-        h_inf = 1.0 / (1.0 + jnp.exp((w + 66.0) / 10.0))
+        h_inf = reciprocal(1.0 + jnp.exp((w + 66.0) / 10.0))
         tau_h = 8.0 + 49.0 * jnp.exp(-(((w + 73.0) / 23.0) ** 2))
         return {"m": Gate(m_inf, tau_m / q), "h": Gate(h_inf, tau_h / q)}
 
@@ -151,8 +151,8 @@ class SKv3_1(Channel):
     ions = ("k",)
 
     def gates(self, v, p):
-        m_inf = 1.0 / (1.0 + jnp.exp((v - 18.7) / -9.7))
-        tau_m = 0.2 * 20.0 / (1.0 + jnp.exp((v + 46.56) / -44.14))
+        m_inf = reciprocal(1.0 + jnp.exp((v - 18.7) / -9.7))
+        tau_m = 0.2 * 20.0 * reciprocal(1.0 + jnp.exp((v + 46.56) / -44.14))
         return {"m": Gate(m_inf, tau_m)}
 
     def current(self, s, v, p):
@@ -200,7 +200,7 @@ class SK_E2(Channel):
     def gates(self, v, p):
         cai = p["cai"]
         c = jnp.where(cai < 1e-7, cai + 1e-7, cai)
-        z_inf = 1.0 / (1.0 + (0.00043 / c) ** 4.8)
+        z_inf = reciprocal(1.0 + (0.00043 / c) ** 4.8)
         return {"z": Gate(z_inf, jnp.broadcast_to(p["zTau"], jnp.shape(z_inf)))}
 
     def current(self, s, v, p):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ..mechanisms.channel import Channel
-from ..mechanisms.gating import Gate, gate_from_rates, vtrap
+from ..mechanisms.gating import Gate, gate_from_rates, reciprocal, vtrap
 
 __all__ = ["NaTa_t", "NaTs2_t", "Nap_Et2"]
 
@@ -164,13 +164,13 @@ class Nap_Et2(Channel):
         q = _hay_q10(p["celsius"])
         alpha_m = 0.182 * vtrap(-(v + 38.0), 6.0)
         beta_m = 0.124 * vtrap(v + 38.0, 6.0)
-        m_inf = 1.0 / (1.0 + jnp.exp(-(v + 52.6) / 4.6))
-        h_inf = 1.0 / (1.0 + jnp.exp((v + 48.8) / 10.0))
+        m_inf = reciprocal(1.0 + jnp.exp(-(v + 52.6) / 4.6))
+        h_inf = reciprocal(1.0 + jnp.exp((v + 48.8) / 10.0))
         alpha_h = 2.88e-6 * vtrap(v + 17.0, 4.63)
         beta_h = 6.94e-6 * vtrap(-(v + 64.4), 2.63)
         return {
-            "m": Gate(m_inf, 6.0 / ((alpha_m + beta_m) * q)),
-            "h": Gate(h_inf, 1.0 / ((alpha_h + beta_h) * q)),
+            "m": Gate(m_inf, 6.0 * reciprocal((alpha_m + beta_m) * q)),
+            "h": Gate(h_inf, reciprocal((alpha_h + beta_h) * q)),
         }
 
     def current(self, s, v, p):

@@ -7,7 +7,7 @@ import math
 import jax.numpy as jnp
 
 from ..mechanisms.channel import Channel
-from ..mechanisms.gating import gate_from_rates, vtrap
+from ..mechanisms.gating import gate_from_rates, reciprocal, vtrap
 
 __all__ = ["HH"]
 
@@ -43,15 +43,17 @@ class HH(Channel):
     def gates(self, v, p):
         q10 = 3.0 ** ((p["celsius"] - 6.3) / 10.0)
         # Three exponentials give all six rates: exp(-(v+40)/10) also yields the ones at
-        # v+35 and v+55 (shifted by constant factors), exp(-(v+65)/80) also the one at /20.
+        # v+35 and v+55 (shifted by constant factors), exp(-(v+65)/80) also the one at /20
+        # (as the fourth power of beta_n: written as powers of e65 itself, XLA turns
+        # exp(a) * exp(a) back into exp(2 a) and computes a fourth exponential).
         e40 = jnp.exp(-(v + 40.0) / 10.0)
         e65 = jnp.exp(-(v + 65.0) / 80.0)
         alpha_m = 0.1 * vtrap(-(v + 40.0), 10.0, e40)
         beta_m = 4.0 * jnp.exp(-(v + 65.0) / 18.0)
-        alpha_h = 0.07 * (e65 * e65) ** 2  # 0.07 exp(-(v+65)/20)
-        beta_h = 1.0 / (e40 * math.exp(0.5) + 1.0)  # 1 / (exp(-(v+35)/10) + 1)
+        beta_h = reciprocal(e40 * math.exp(0.5) + 1.0)  # 1 / (exp(-(v+35)/10) + 1)
         alpha_n = 0.01 * vtrap(-(v + 55.0), 10.0, e40 * math.exp(-1.5))
         beta_n = 0.125 * e65
+        alpha_h = (0.07 * 8.0**4) * (beta_n * beta_n) * (beta_n * beta_n)  # 0.07 exp(-(v+65)/20)
         return {
             "m": gate_from_rates(alpha_m, beta_m, q10),
             "h": gate_from_rates(alpha_h, beta_h, q10),

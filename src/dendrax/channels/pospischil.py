@@ -47,7 +47,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ..mechanisms.channel import Channel
-from ..mechanisms.gating import Gate, gate_from_rates, vtrap
+from ..mechanisms.gating import Gate, gate_from_rates, reciprocal, vtrap
 
 __all__ = ["CaL", "CaT", "K", "Km", "Na"]
 
@@ -95,7 +95,7 @@ class Na(Channel):
         alpha_m = 0.32 * vtrap(13.0 - u, 4.0)
         beta_m = 0.28 * vtrap(u - 40.0, 5.0)
         alpha_h = 0.128 * jnp.exp((17.0 - u) / 18.0)
-        beta_h = 4.0 / (1.0 + jnp.exp((40.0 - u) / 5.0))
+        beta_h = 4.0 * reciprocal(1.0 + jnp.exp((40.0 - u) / 5.0))
         return {"m": gate_from_rates(alpha_m, beta_m, q), "h": gate_from_rates(alpha_h, beta_h, q)}
 
     def current(self, s, v, p):
@@ -183,7 +183,7 @@ class Km(Channel):
 
     def gates(self, v, p):
         x = (v + 35.0) / 20.0
-        inf = 1.0 / (1.0 + jnp.exp(-(v + 35.0) / 10.0))
+        inf = reciprocal(1.0 + jnp.exp(-(v + 35.0) / 10.0))
         tau = p["taumax"] / (3.3 * jnp.exp(x) + jnp.exp(-x)) / _q10(2.3, p["celsius"], 36.0)
         return {"p": Gate(inf, tau)}
 
@@ -227,7 +227,7 @@ class CaL(Channel):
         alpha_q = 0.055 * vtrap(-27.0 - v, 3.8)
         beta_q = 0.94 * jnp.exp((-75.0 - v) / 17.0)
         alpha_r = 0.000457 * jnp.exp((-13.0 - v) / 50.0)
-        beta_r = 0.0065 / (jnp.exp((-15.0 - v) / 28.0) + 1.0)
+        beta_r = 0.0065 * reciprocal(jnp.exp((-15.0 - v) / 28.0) + 1.0)
         return {"q": gate_from_rates(alpha_q, beta_q), "r": gate_from_rates(alpha_r, beta_r)}
 
     def current(self, s, v, p):
@@ -270,10 +270,10 @@ class CaT(Channel):
 
     def gates(self, v, p):
         w = v + p["vx"]
-        inf = 1.0 / (1.0 + jnp.exp((w + 81.0) / 4.0))
-        tau = 30.8 + (211.4 + jnp.exp((w + 113.2) / 5.0)) / (1.0 + jnp.exp((w + 84.0) / 3.2))
+        inf = reciprocal(1.0 + jnp.exp((w + 81.0) / 4.0))
+        tau = 30.8 + (211.4 + jnp.exp((w + 113.2) / 5.0)) * reciprocal(1.0 + jnp.exp((w + 84.0) / 3.2))
         return {"u": Gate(inf, tau / _q10(3.0, p["celsius"], 24.0))}
 
     def current(self, s, v, p):
-        s_inf = 1.0 / (1.0 + jnp.exp(-(v + p["vx"] + 57.0) / 6.2))
+        s_inf = reciprocal(1.0 + jnp.exp(-(v + p["vx"] + 57.0) / 6.2))
         return {"ca": p["gbar"] * s_inf**2 * s["u"] * (v - p["eca"])}

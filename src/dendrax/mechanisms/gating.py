@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
-__all__ = ["Gate", "exponential_euler", "gate_from_rates", "vtrap"]
+__all__ = ["Gate", "exponential_euler", "gate_from_rates", "reciprocal", "vtrap"]
 
 
 class Gate(NamedTuple):
@@ -30,7 +31,8 @@ class Gate(NamedTuple):
 
     def relax(self, x: Array, dt: ArrayLike) -> Array:
         """``x`` after ``dt`` ms of relaxation towards the steady state (exponential Euler)."""
-        decay = jnp.exp(-dt / self.time_constant) if self.rate is None else jnp.exp(-dt * self.rate)
+        rate = reciprocal(self.time_constant) if self.rate is None else self.rate
+        decay = jnp.exp(-dt * rate)
         return self.steady_state + (x - self.steady_state) * decay
 
 
@@ -52,7 +54,7 @@ def gate_from_rates(alpha: Array, beta: Array, rate_factor: ArrayLike = 1.0) -> 
     """
     total = alpha + beta
     rate = rate_factor * total
-    return Gate(alpha / total, 1.0 / rate, rate)
+    return Gate(alpha * reciprocal(total), 1.0 / rate, rate)
 
 
 def exponential_euler(x: Array, x_inf: Array, tau: Array, dt: ArrayLike) -> Array:
@@ -65,7 +67,34 @@ def exponential_euler(x: Array, x_inf: Array, tau: Array, dt: ArrayLike) -> Arra
         >>> round(float(dx.exponential_euler(0.0, 1.0, 2.0, 2.0)), 4)   # x_inf = 1, tau = dt = 2 ms
         0.6321
     """
-    return x_inf + (x - x_inf) * jnp.exp(-dt / tau)
+    return x_inf + (x - x_inf) * jnp.exp(-dt * reciprocal(tau))
+
+
+@jax.custom_jvp
+def reciprocal(x: Float[ArrayLike, ...]) -> Array:
+    """``1 / x``, with a derivative that costs no further division.
+
+    JAX differentiates ``a / b`` with two more divisions (``da / b - a db / b²``), and a
+    division is the slowest arithmetic a CPU does (after ``exp``): the slopes of a channel's
+    states in the voltage, which every gradient step computes, cost three times the rates
+    themselves when written with ``/``. Here the tangent is ``-r² dx`` from ``r = 1 / x``.
+    Rate functions use it for every division by a voltage-dependent quantity (``a *
+    reciprocal(b)``, which differs from ``a / b`` by at most one unit in the last place).
+
+    Example:
+        >>> import jax
+        >>> import dendrax as dx
+        >>> float(dx.reciprocal(4.0)), float(jax.grad(dx.reciprocal)(4.0))   # -1/x²
+        (0.25, -0.0625)
+    """
+    return 1.0 / jnp.asarray(x)
+
+
+@reciprocal.defjvp
+def _reciprocal_jvp(primals, tangents):
+    (x,), (dx,) = primals, tangents
+    r = 1.0 / jnp.asarray(x)
+    return r, -(r * r) * dx
 
 
 def vtrap(
@@ -96,7 +125,7 @@ def vtrap(
     if exp_x_over_y is None:
         denominator = jnp.expm1(u_safe)
     else:
-        denominator = jnp.where(small, 1.0, exp_x_over_y) - 1.0
+        denominator = jnp.where(small, 2.0, exp_x_over_y) - 1.0  # 1 on the branch not taken
     u2 = u * u
     near = y * (1.0 - u / 2.0 + u2 / 12.0 - u2 * u2 / 720.0)
-    return jnp.where(small, near, jnp.where(small, 1.0, x) / denominator)
+    return jnp.where(small, near, jnp.where(small, 1.0, x) * reciprocal(denominator))

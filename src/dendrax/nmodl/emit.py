@@ -220,6 +220,10 @@ class Emitter:
         if op in _ARITH:
             prec = _ARITH[op]
             left, right = self.number(e.left, scope), self.number(e.right, scope)
+            if op == "/" and not isinstance(e.right, Num):
+                # One division whose derivative needs none (``a / b`` differentiates with
+                # two more); the value differs by at most one unit in the last place.
+                return Code(f"{_wrap(left, prec)} * dendrax.reciprocal({right.text})", prec)
             return Code(f"{_wrap(left, prec)} {op} {_wrap(right, prec + 1)}", prec)
         if op == "^":
             base = self.number(e.left, scope)

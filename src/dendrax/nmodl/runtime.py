@@ -12,6 +12,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike
 
+from ..mechanisms.gating import reciprocal
+
 __all__ = ["cnexp", "guard", "implicit_euler", "like"]
 
 MAX_ITERATIONS = 50  # NEURON's MAXITERS
@@ -26,7 +28,7 @@ def cnexp(x: Array, a: Array, b: Array, dt: ArrayLike) -> Array:
         >>> round(float(cnexp(0.0, 1.0, -2.0, 10.0)), 6)   # relaxes to -a/b = 0.5
         0.5
     """
-    return x + (1.0 - jnp.exp(dt * b)) * (-a / b - x)
+    return x + (1.0 - jnp.exp(dt * b)) * (-a * reciprocal(b) - x)
 
 
 def guard(taken: Array, *values: Array) -> tuple[Array, ...]:
