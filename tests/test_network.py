@@ -73,13 +73,18 @@ def test_ring_of_cells_with_delays_matches_neuron(neuron_h):
         assert np.max(np.abs(ours[i] - ref)) < SPIKE_TOL
 
 
-def test_gap_junction_pair_matches_neuron(neuron_h):
+@pytest.mark.parametrize("n_junctions", [1, 3])
+def test_gap_junction_pair_matches_neuron(neuron_h, n_junctions):
+    # Three junctions of g/3 between the same two compartments (the second one connected the
+    # other way round) are one implicit junction of g: they merge into its edge of the solve.
     h, t_max, g = neuron_h, 30.0, 0.005
     cell = dx.Cell([dx.Branch(length=20.0, radius=10.0, ncomp=1), dx.Branch(length=150.0, radius=1.0, ncomp=5)], parents=[-1, 0])
     cell.insert(HH())
     net = dx.Network([cell, cell])
-    dx.connect(net.cell(0).branch(1).loc(0.9), net.cell(1).branch(1).loc(0.9), dx.synapses.GapJunction())
-    net.synapses.GapJunction.set("gGap", g)
+    for k in range(n_junctions):
+        ends = (net.cell(0).branch(1).loc(0.9), net.cell(1).branch(1).loc(0.9))
+        dx.connect(*(ends[::-1] if k == 1 else ends), dx.synapses.GapJunction())
+    net.synapses.GapJunction.set("gGap", g / n_junctions)
     net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(2.0, 5.0, 0.6, DT, t_max))
     for i in range(2):
         net.cell(i).branch(0).loc(0.5).record("v")
@@ -182,6 +187,27 @@ def test_gradient_with_respect_to_synaptic_weights():
     grad = float(jax.grad(loss)(params)[0]["ExpSyn_weight"][0])
     h = 1e-7
     fd = (float(loss([{"ExpSyn_weight": params[0]["ExpSyn_weight"] + h}])) - float(loss([{"ExpSyn_weight": params[0]["ExpSyn_weight"] - h}]))) / (2 * h)
+    assert abs(grad) > 0
+    np.testing.assert_allclose(grad, fd, rtol=1e-5)
+
+
+def test_gradient_through_gap_junctions_merged_into_one_edge():
+    net = dx.Network([hh_cell()] * 2)
+    for ends in ((0, 1), (1, 0)):  # two junctions between the same compartments: one edge
+        dx.connect(net.cell(ends[0]).branch(1).loc(0.9), net.cell(ends[1]).branch(1).loc(0.9), dx.synapses.GapJunction())
+    net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(1.0, 3.0, 1.0, DT, 15.0))
+    net.cell(1).branch(0).loc(0.5).record("v")
+    net.synapses.GapJunction.set("gGap", 0.002)
+    net.synapses.GapJunction.make_trainable("gGap")
+    sim = dx.simulator(net, t_max=15.0, delta_t=DT)
+
+    def loss(g):
+        return jnp.mean((sim([{"GapJunction_gGap": g}]) + 65.0) ** 2)
+
+    g0 = net.get_parameters()[0]["GapJunction_gGap"]
+    h = 1e-7  # central difference in float64: truncation ~h² and round-off ~1e-16/h, both < 1e-8
+    fd = (float(loss(g0 + h)) - float(loss(g0 - h))) / (2 * h)
+    grad = float(jax.grad(loss)(g0)[0])
     assert abs(grad) > 0
     np.testing.assert_allclose(grad, fd, rtol=1e-5)
 

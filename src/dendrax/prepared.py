@@ -146,6 +146,9 @@ def prepare(
     g_gap = p.get("GapJunction_gGap", jnp.zeros((0,), dtype))
     gaps = network.gaps_implicit
     g_implicit = g_gap[gaps[:, 2]] if len(gaps) else jnp.zeros((0,), dtype)
+    if len(network.gaps_merged):  # junctions in parallel with an implicit one: conductances add
+        merged = network.gaps_merged
+        g_implicit = g_implicit.at[merged[:, 0]].add(g_gap[merged[:, 1]])
     # Clamped nodes act on neighbours through rhs; implicit gap junctions are extra edges.
     coupling = couple(layout.solver, -jnp.concatenate([g_free, g_implicit]))
     coupling_sum = jnp.zeros((layout.n_nodes,), g_edge.dtype)

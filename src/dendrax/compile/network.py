@@ -4,7 +4,8 @@ Synapses of one type become flat index arrays (presynaptic and postsynaptic node
 event-driven ones also get the index of their spike source: a (node, threshold) pair,
 shared by all connections from the same point with the same threshold. Gap junctions are
 edges of the voltage equation: those that keep the graph a forest are solved implicitly
-with the cable; any that would close a loop are applied with the previous voltages.
+with the cable (those parallel to one of them add their conductance to its edge); any that
+would close a loop are applied with the previous voltages.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class NetworkLayout:
             whose ``spike`` state it reads, or (-1, -1) for threshold detection.
         gaps_implicit, gaps_explicit: (node a, node b, gap junction number) of gap junctions
             inside the implicit solve, and of those applied explicitly (they close a loop).
+        gaps_merged: (row of ``gaps_implicit``, gap junction number) of gap junctions joining
+            the same two nodes as an implicit one: their conductance adds to its edge.
         spike_recordings: the source of each spike recording.
     """
 
@@ -59,6 +62,7 @@ class NetworkLayout:
     source_point: np.ndarray
     gaps_implicit: np.ndarray
     gaps_explicit: np.ndarray
+    gaps_merged: np.ndarray
     spike_recordings: np.ndarray
 
     @property
@@ -71,7 +75,10 @@ class NetworkLayout:
             h.update(repr(g.mechanism).encode())
             for arr in (g.pre, g.post, g.source):
                 h.update(np.ascontiguousarray(arr, np.int64).tobytes())
-        for arr in (self.source_nodes, self.source_point, self.gaps_implicit, self.gaps_explicit, self.spike_recordings):
+        for arr in (
+            self.source_nodes, self.source_point, self.gaps_implicit, self.gaps_explicit, self.gaps_merged,
+            self.spike_recordings,
+        ):
             h.update(np.ascontiguousarray(arr, np.int64).tobytes())
         h.update(np.ascontiguousarray(self.source_thresholds, np.float64).tobytes())
         return h.digest()
@@ -118,10 +125,15 @@ def gap_junction_nodes(module, site_node: Callable[[Site], int]) -> np.ndarray:
     return np.stack([pre, post], axis=1)
 
 
-def split_loops(n_nodes: int, edges: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which gap junctions keep the graph a forest (implicit) and which close a loop."""
+def split_loops(n_nodes: int, edges: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which gap junctions keep the graph a forest (implicit), which join the same two nodes
+    as an earlier implicit one, and which close a loop (explicit).
+
+    A junction parallel to an implicit one is merged into it (parallel conductances add): the
+    third array's rows are (index into the implicit ones, gap junction number).
+    """
     if len(gaps) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2), np.int64)
     parent = np.arange(n_nodes)
 
     def find(a):
@@ -136,18 +148,27 @@ def split_loops(n_nodes: int, edges: np.ndarray, gaps: np.ndarray) -> tuple[np.n
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[ra] = rb
-    implicit, explicit = [], []
+    implicit, explicit, merged = [], [], []
+    implicit_pair: dict[tuple[int, int], int] = {}
     for g, (a, b) in enumerate(gaps):
+        pair = (min(int(a), int(b)), max(int(a), int(b)))
+        if pair in implicit_pair:
+            merged.append((implicit_pair[pair], g))
+            continue
         ra, rb = find(a), find(b)
         if ra == rb:
             explicit.append(g)
         else:
             parent[ra] = rb
+            implicit_pair[pair] = len(implicit)
             implicit.append(g)
-    return np.asarray(implicit, np.int64), np.asarray(explicit, np.int64)
+    merged_arr = np.asarray(merged, np.int64).reshape(-1, 2)
+    return np.asarray(implicit, np.int64), np.asarray(explicit, np.int64), merged_arr
 
 
-def compile_network(module, site_node, rank: np.ndarray, placements, implicit: np.ndarray, explicit: np.ndarray) -> NetworkLayout:
+def compile_network(
+    module, site_node, rank: np.ndarray, placements, implicit: np.ndarray, explicit: np.ndarray, merged: np.ndarray
+) -> NetworkLayout:
     """The static network layout (node order given by ``rank``)."""
     tables = _tables(module)
     point_nodes = {}
@@ -211,6 +232,7 @@ def compile_network(module, site_node, rank: np.ndarray, placements, implicit: n
         source_point=source_point,
         gaps_implicit=gap_implicit,
         gaps_explicit=gap_explicit,
+        gaps_merged=np.asarray(merged, np.int64).reshape(-1, 2),
         spike_recordings=spike_rec,
     )
 

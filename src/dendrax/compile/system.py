@@ -240,7 +240,7 @@ def compile_module(module: Module) -> System:
     halves_arr = np.asarray(halves, dtype=np.int64).reshape(-1, 2)
 
     gap_nodes = gap_junction_nodes(module, site_node)  # (G, 2), caller numbering
-    implicit_gaps, explicit_gaps = split_loops(n_nodes, edges_arr, gap_nodes)
+    implicit_gaps, explicit_gaps, merged_gaps = split_loops(n_nodes, edges_arr, gap_nodes)
     junction_mask = np.zeros(n_nodes, dtype=bool)
     junction_mask[n_comps:] = True
     all_edges = np.concatenate([edges_arr, gap_nodes[implicit_gaps]]) if len(implicit_gaps) else edges_arr
@@ -265,7 +265,7 @@ def compile_module(module: Module) -> System:
         placements.append(Placement(mech, nodes, solver.order[nodes].astype(np.int32), everywhere))
     placements_t = tuple(placements)
 
-    network = compile_network(module, site_node, rank, placements_t, implicit_gaps, explicit_gaps)
+    network = compile_network(module, site_node, rank, placements_t, implicit_gaps, explicit_gaps, merged_gaps)
     stimulus_nodes = np.array([rank[site_node(s)] for s, _ in module._stimuli], dtype=np.int64)
     recordings, recording_states, names = [], [], []
     mech_pos = {p.name: i for i, p in enumerate(placements_t)}
