@@ -9,12 +9,15 @@ delayed-rectifier channel) is executed as written and compared with `HH`'s potas
 
 from __future__ import annotations
 
+import copy
+import pickle
 import re
 import runpy
 from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import dendrax as dx
 from dendrax.channels import HH
@@ -93,3 +96,20 @@ def test_the_channel_docstring_example_runs_as_written():
     p = {"gK": jnp.full(2, 0.036), "ek": jnp.full(2, -77.0)}
     s = {"n": jnp.array([0.3, 0.9])}
     np.testing.assert_allclose(kdr.current(s, v, p)["k"], 0.036 * s["n"] ** 4 * (v + 77.0))
+
+
+def test_a_channels_defaults_are_read_only_and_shared_safely():
+    class Slow(dx.Channel):
+        params = {"gbar": 1e-3}  # S/cm²
+        units = {"gbar": "S/cm2"}
+        states = {"n": 0.1}
+
+    for cls in (Slow, HH):
+        with pytest.raises(TypeError):
+            cls.params["gbar" if cls is Slow else "gNa"] = 1.0
+    assert dict(Slow.params) == {"gbar": 1e-3} and HH.params["gNa"] == 0.12
+    comp = dx.Compartment()
+    comp.insert(Slow())
+    comp.set("Slow_gbar", 2e-3)  # a model's value, not the class's default
+    assert comp.get("Slow_gbar").tolist() == [2e-3] and Slow.params["gbar"] == 1e-3
+    assert copy.deepcopy(HH.params) == HH.params == pickle.loads(pickle.dumps(HH.params))

@@ -41,6 +41,21 @@ from .gating import Gate
 __all__ = ["Channel", "Mechanism"]
 
 
+class _Defaults(dict):
+    """A mechanism class's defaults: a `dict` that refuses to be changed."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError(
+            "a mechanism's class defaults are read-only (they are shared by every model); "
+            "set values on the model instead, e.g. cell.set('HH_gNa', 0.2)"
+        )
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):  # copy and pickle through the constructor, not item by item
+        return (type(self), (dict(self),))
+
+
 class Mechanism(eqx.Module):
     """Base of everything inserted into compartments (channels, pumps, ion dynamics).
 
@@ -96,6 +111,15 @@ class Mechanism(eqx.Module):
     states: ClassVar[Mapping[str, float]] = {}
     ions: ClassVar[tuple[str, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        # The class's defaults are shared by every instance and every model built from it:
+        # read-only views, so that `HH.params["gNa"] = ...` fails instead of changing them all.
+        super().__init_subclass__(**kwargs)
+        for attr in ("params", "units", "states"):
+            value = cls.__dict__.get(attr)
+            if isinstance(value, dict) and not isinstance(value, _Defaults):
+                setattr(cls, attr, _Defaults(value))
 
     @property
     def name(self) -> str:
