@@ -35,8 +35,9 @@ static ffi::Error Solve(ffi::Buffer<T> diag, ffi::Buffer<T> rhs, ffi::Buffer<T> 
   }
   const int32_t* ord = order.typed_data();
   const int32_t* par = parent.typed_data();
-  thread_local std::vector<V> pivot;
+  thread_local std::vector<V> pivot, inverse;  // pivots and their reciprocals
   pivot.resize(n);
+  inverse.resize(n);
   for (int64_t b = 0; b < batch; ++b) {
     const V* d = diag.typed_data() + (n_diag == 1 ? 0 : b * n);
     const V* r = rhs.typed_data() + (n_rhs == 1 ? 0 : b * n);
@@ -46,11 +47,14 @@ static ffi::Error Solve(ffi::Buffer<T> diag, ffi::Buffer<T> rhs, ffi::Buffer<T> 
       pivot[i] = d[i];
       x[i] = r[i];
     }
+    // One division per node: its pivot is final when it is visited (children come first).
     for (int64_t j = 0; j < n; ++j) {
       const int32_t k = ord[j];
       const int32_t p = par[k];
+      const V inv = V(1) / pivot[k];
+      inverse[k] = inv;
       if (p >= 0) {
-        const V f = w[k] / pivot[k];
+        const V f = w[k] * inv;
         pivot[p] -= f * w[k];
         x[p] -= f * x[k];
       }
@@ -58,7 +62,7 @@ static ffi::Error Solve(ffi::Buffer<T> diag, ffi::Buffer<T> rhs, ffi::Buffer<T> 
     for (int64_t j = n - 1; j >= 0; --j) {
       const int32_t k = ord[j];
       const int32_t p = par[k];
-      x[k] = (p >= 0 ? x[k] - w[k] * x[p] : x[k]) / pivot[k];
+      x[k] = (p >= 0 ? x[k] - w[k] * x[p] : x[k]) * inverse[k];
     }
   }
   return ffi::Error::Success();
