@@ -8,6 +8,7 @@ import pytest
 
 import dendrax as dx
 from dendrax.channels import HH
+from dendrax.point_neurons import LIF
 
 from .neuron_mechanisms import compiled_mechanisms
 
@@ -282,3 +283,29 @@ def test_a_crossing_in_the_last_step_is_reported_as_neuron_does(neuron_h, steps_
     assert len(expected) == steps_after  # the check means something: NEURON's own behaviour
     assert len(times) == len(expected)
     np.testing.assert_allclose(times, expected, atol=SPIKE_TOL)
+
+
+def test_a_compiled_network_runs_in_float64_then_in_float32():
+    # JAX caches a closed-over NumPy index array by identity: an int64 one traced with x64 on
+    # broke every later trace with x64 off. The layouts keep int32 indices, valid in both.
+    cells = [hh_cell(), hh_cell()]
+    cells[0].branch(2).make_trainable("HH_gNa")
+    point = dx.Compartment()
+    point.insert(LIF())
+    net = dx.Network(cells + [point])
+    dx.connect(net.cell(0), net.cell(1).branch(1).loc(0.5), dx.synapses.ExpSyn(), weight=0.05, delay=1.0)
+    dx.connect(net.cell(1).branch(1).loc(0.9), net.cell(0).branch(1).loc(0.9), dx.synapses.GapJunction())
+    dx.connect(net.cell(0).branch(2).loc(1.0), net.cell(1).branch(2).loc(1.0), dx.synapses.GapJunction())
+    dx.connect(net.cell(1), net.cell(2), dx.synapses.ExpSyn(), weight=0.5, delay=0.5)
+    net.synapses.GapJunction.set("gGap", 0.001)
+    net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(1.0, 2.0, 1.0, DT, 10.0))
+    net.cell(1).branch(0).loc(0.5).record("v")
+    net.record_spikes(threshold=0.0)
+    system = net.compile()
+    v64 = np.asarray(dx.integrate(system, t_max=10.0, delta_t=DT))
+    with jax.enable_x64(False):
+        v32 = np.asarray(dx.integrate(system, t_max=10.0, delta_t=DT))
+    assert v32.dtype == np.float32
+    # float32 against float64 on a 10 ms spiking pair: the float32 bar, 0.5 mV.
+    assert np.abs(v32[0] - v64[0]).mean() < 0.5
+    assert np.array_equal(v32[1:] > 0.5, v64[1:] > 0.5)  # the same spikes in the same steps

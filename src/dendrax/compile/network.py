@@ -20,6 +20,7 @@ import numpy as np
 from ..mechanisms.point_neuron import PointNeuron
 from ..mechanisms.synapse import Synapse
 from ..model.site import Site
+from ..solve.contraction import as_int32
 
 __all__ = ["NetworkLayout", "SynapseGroup", "compile_network", "gap_junction_nodes", "network_params", "network_sites", "split_loops"]
 
@@ -212,7 +213,7 @@ def compile_network(
         if i in owners:
             src = inverse[offset : offset + len(pre)]
             offset += len(pre)
-        groups.append(SynapseGroup(t.mechanism, pre, post, src))
+        groups.append(as_int32(SynapseGroup(t.mechanism, pre, post, src)))
     spike_rec = inverse[offset:]
     source_nodes = unique[:, 0].astype(np.int64)
     thresholds = np.where(np.isinf(unique[:, 1]), 0.0, unique[:, 1])
@@ -225,7 +226,7 @@ def compile_network(
         nodes = np.stack([rank[_nodes(t.pre_kind, t.pre_index, site_node)], rank[_nodes(t.post_kind, t.post_index, site_node)]], axis=1)
         gap_implicit = np.concatenate([nodes[implicit], implicit[:, None]], axis=1) if len(implicit) else gaps
         gap_explicit = np.concatenate([nodes[explicit], explicit[:, None]], axis=1) if len(explicit) else gaps
-    return NetworkLayout(
+    layout = NetworkLayout(
         groups=tuple(groups),
         source_nodes=source_nodes,
         source_thresholds=thresholds,
@@ -235,6 +236,7 @@ def compile_network(
         gaps_merged=np.asarray(merged, np.int64).reshape(-1, 2),
         spike_recordings=spike_rec,
     )
+    return as_int32(layout)  # int64 index constants break a float32 run after a float64 one
 
 
 def network_params(module) -> tuple[dict[str, jnp.ndarray], dict[str, np.ndarray]]:
