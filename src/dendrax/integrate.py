@@ -20,6 +20,7 @@ from jaxtyping import Array, Float
 from .adjoint import reversible_step
 from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.system import System
+from .manual_axes import varying_like
 from .model.trainable import apply_trainables, check_values
 from .simulate import init_state, observe, prepare, rest_iteration, step
 from .solve.steppers import BackwardEuler, Stepper
@@ -72,6 +73,7 @@ def _run(
     dtype = prepared.dt.dtype
     clamps = jnp.asarray(clamps, dtype)
     state = init_state(system, prepared, clamps[:, 0], history_rows)
+    state = varying_like(state, (prepared, stimuli, clamps))
     if initial is not None:
         state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, clamps[:, 0]), state)
 

@@ -42,6 +42,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from ..manual_axes import varying_axes
+
 __all__ = ["enabled", "solve", "status", "supports"]
 
 _SOURCE = Path(__file__).with_name("tree_solve.cc")
@@ -146,6 +148,9 @@ def solve(
 
 
 def supports(weights: tuple[Array, ...], diag: Array, rhs: Array) -> bool:
-    """Whether the compiled routine takes these operands (float32 or float64, one dtype)."""
+    """Whether the compiled routine takes these operands (float32 or float64, one dtype, not
+    inside `jax.shard_map`, whose per-device types its batching rule does not carry)."""
     dtypes = {np.dtype(a.dtype) for a in (weights[-1], diag, rhs)}
+    if any(varying_axes(a) for a in (weights[-1], diag, rhs)):
+        return False
     return len(dtypes) == 1 and dtypes <= set(_TARGETS)
