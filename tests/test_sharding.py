@@ -1,6 +1,7 @@
 """Parameter sets spread over devices with `jax.shard_map`: the same traces and gradients as
 `jax.vmap` on one device. Run in a subprocess with four CPU devices (XLA's device count is
-fixed when JAX starts), with the compiled CPU solve on and off."""
+fixed when JAX starts; CPU devices even where a GPU is present), with the compiled CPU solve
+on and off."""
 
 import os
 import subprocess
@@ -36,7 +37,9 @@ print(len(jax.devices()), float(jnp.abs(ref).max()), float(jnp.abs(sharded(g) - 
 
 @pytest.mark.parametrize("native", ["1", "0"])
 def test_shard_map_over_parameter_sets_equals_vmap(native):
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", DENDRAX_NATIVE_SOLVE=native)
+    env = dict(
+        os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS="--xla_force_host_platform_device_count=4", DENDRAX_NATIVE_SOLVE=native
+    )
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     devices, scale, traces, one_each, grad = (float(x) for x in out.stdout.split())
