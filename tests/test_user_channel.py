@@ -15,6 +15,7 @@ import re
 import runpy
 from pathlib import Path
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -113,3 +114,8 @@ def test_a_channels_defaults_are_read_only_and_shared_safely():
     comp.set("Slow_gbar", 2e-3)  # a model's value, not the class's default
     assert comp.get("Slow_gbar").tolist() == [2e-3] and Slow.params["gbar"] == 1e-3
     assert copy.deepcopy(HH.params) == HH.params == pickle.loads(pickle.dumps(HH.params))
+    # Classes that declare no dict of their own share the base class's: read-only too.
+    for defaults in (dx.Mechanism.states, dx.channels.Leak.states, dx.synapses.GapJunction.states):
+        with pytest.raises(TypeError):
+            defaults["x"] = 0.0
+    assert jax.tree.leaves(HH.params) == [0.12, 0.036, 0.0003, -54.3]  # a pytree like a dict

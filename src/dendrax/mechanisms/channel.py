@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
@@ -54,6 +55,14 @@ class _Defaults(dict):
 
     def __reduce__(self):  # copy and pickle through the constructor, not item by item
         return (type(self), (dict(self),))
+
+
+# A pytree node like a dict (JAX treats dict subclasses as leaves otherwise).
+jax.tree_util.register_pytree_node(
+    _Defaults,
+    lambda d: (tuple(d.values()), tuple(d.keys())),
+    lambda keys, values: _Defaults(zip(keys, values)),
+)
 
 
 class Mechanism(eqx.Module):
@@ -106,9 +115,9 @@ class Mechanism(eqx.Module):
         '3.995e-04'
     """
 
-    params: ClassVar[Mapping[str, float]] = {}
-    units: ClassVar[Mapping[str, str]] = {}
-    states: ClassVar[Mapping[str, float]] = {}
+    params: ClassVar[Mapping[str, float]] = _Defaults()
+    units: ClassVar[Mapping[str, str]] = _Defaults()
+    states: ClassVar[Mapping[str, float]] = _Defaults()
     ions: ClassVar[tuple[str, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
 

@@ -79,7 +79,9 @@ def reciprocal(x: Float[ArrayLike, ...]) -> Array:
     states in the voltage, which every gradient step computes, cost three times the rates
     themselves when written with ``/``. Here the tangent is ``-r² dx`` from ``r = 1 / x``.
     Rate functions use it for every division by a voltage-dependent quantity (``a *
-    reciprocal(b)``, which differs from ``a / b`` by at most one unit in the last place).
+    reciprocal(b)``, which differs from ``a / b`` by at most one unit in the last place,
+    except where ``b`` is within a factor ~4 of overflowing (|b| > 8.5e37 in float32), where
+    ``1 / b`` flushes to 0).
 
     Example:
         >>> import jax

@@ -47,6 +47,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from ..manual_axes import varying_axes
 from . import contraction, native
 from .kernels import concat, quotient, stack, take
 from .layout import SolverLayout
@@ -257,6 +258,11 @@ def solve_voltage_system(
     All arrays are in solver order (`SolverLayout.order`). Differentiable with respect to
     ``weights``, ``diag`` and ``rhs`` at the cost of one extra solve.
     """
+
+    if any(varying_axes(a) for a in (diag, rhs, *weights)):
+        # Inside jax.shard_map, custom_linear_solve fails on operands that vary across
+        # devices (JAX 0.10/0.11); JAX then differentiates the solve's own operations.
+        return _solve(layout, weights, diag, rhs)
 
     def mv(x):
         return matvec(layout, weights, diag, x)
