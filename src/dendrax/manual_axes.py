@@ -25,8 +25,8 @@ def varying_axes(x: Any) -> frozenset:
         >>> varying_axes(jnp.ones(3))
         frozenset()
     """
-    aval = jax.typeof(x)
-    kind = getattr(aval, "manual_axis_type", None)  # JAX >= 0.10
+    aval = getattr(x, "aval", None)  # tracers and JAX arrays; NumPy arrays vary along nothing
+    kind = getattr(aval, "manual_axis_type", None)  # JAX >= 0.10; earlier versions: ``vma``
     return frozenset(kind.varying) if kind is not None else frozenset(getattr(aval, "vma", ()))
 
 

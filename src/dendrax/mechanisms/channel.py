@@ -123,7 +123,7 @@ class Mechanism(eqx.Module):
 
     def __init_subclass__(cls, **kwargs):
         # The class's defaults are shared by every instance and every model built from it:
-        # read-only views, so that `HH.params["gNa"] = ...` fails instead of changing them all.
+        # read-only copies, so that `HH.params["gNa"] = ...` fails instead of changing them all.
         super().__init_subclass__(**kwargs)
         for attr in ("params", "units", "states"):
             value = cls.__dict__.get(attr)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+import jaxlib
 import numpy as np
 from jaxtyping import Array, Float
 
@@ -96,8 +97,6 @@ def _build() -> Path:
     include = jax.ffi.include_dir()
     flags = ["-O3", "-std=c++17", "-shared", "-fPIC", "-w", f"-I{include}"]
     key = hashlib.sha256()
-    import jaxlib
-
     parts = (_SOURCE.read_bytes(), jax.__version__, jaxlib.__version__, platform.machine(), " ".join(compiler + flags))
     for part in parts:
         part = part if isinstance(part, bytes) else part.encode()
