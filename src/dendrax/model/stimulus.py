@@ -13,9 +13,15 @@ def step_current(
     """A current step, as NEURON's ``IClamp``: ``i_amp`` (nA) from ``i_delay`` for ``i_dur`` ms.
 
     Returns one value per time point ``t_n = n * delta_t`` from 0 to ``t_max`` inclusive. The
-    value at index ``n`` drives the step from ``t_n`` to ``t_n + delta_t``; like NEURON, which
-    evaluates the clamp in the middle of each step, it is on when ``i_delay <= t_n +
-    delta_t / 2 < i_delay + i_dur``.
+    value at index ``n`` drives the step from ``t_n`` to ``t_n + delta_t`` (the last value
+    drives no step); it is on when ``i_delay <= m_n < i_delay + i_dur``, with ``m_n`` the time
+    at which NEURON's fixed step evaluates the clamp in step ``n``. NEURON starts from
+    ``t = 0`` at ``finitialize`` and advances ``t`` by ``0.5 * delta_t`` twice per step, in
+    float64, evaluating the clamp after the first addition; ``m_n`` is the ``2n + 1``-th
+    partial sum of ``0.5 * delta_t``, added one at a time in float64 (so ``m_0 = 0.5 *
+    delta_t`` exactly). With this round-off, an onset or offset that falls on a step's
+    midpoint in exact arithmetic (``i_delay = 2.0125`` with ``delta_t = 0.025``) switches on
+    the same step as NEURON's ``IClamp``.
 
     Args:
         i_delay: onset, ms.
@@ -37,6 +43,8 @@ def step_current(
     if i_dur < 0:
         raise ValueError(f"i_dur must be >= 0 ms; got {i_dur}")
     n_steps = int(round(t_max / delta_t))
-    t_mid = np.arange(n_steps + 1) * delta_t + delta_t / 2.0
-    on = (t_mid >= i_delay) & (t_mid < i_delay + i_dur)
+    # NEURON's t, half a step at a time: t_0 = 0, m_0, t_1, m_1, ... (cumsum adds in order).
+    half_steps = np.cumsum(np.full(2 * (n_steps + 1), 0.5 * float(delta_t)))
+    t_mid = half_steps[0::2]
+    on = (t_mid >= float(i_delay)) & (t_mid < float(i_delay) + float(i_dur))
     return np.where(on, float(i_amp), float(i_offset))
