@@ -192,6 +192,8 @@ class Assembled(eqx.Module):
         ion_currents: current density of each ion and mechanism, mA/cm².
         states: mechanism states, point neurons already advanced.
         synapses: synapse states, this step's spikes delivered.
+        ion_slopes: each ion current's slope in the voltage, S/cm² (Crank–Nicolson only:
+            `advance` moves the ion currents to the half-step voltage, as NEURON does).
     """
 
     env: dict[str, Array]
@@ -199,6 +201,7 @@ class Assembled(eqx.Module):
     ion_currents: dict[str, Array]
     states: tuple[dict[str, Array], ...]
     synapses: tuple[dict[str, Array], ...]
+    ion_slopes: dict[str, Array] = eqx.field(default_factory=dict)
 
 
 def assemble(
@@ -225,8 +228,9 @@ def assemble(
             network, synapses, prepared.syn_params, prepared.syn_weights, prepared.syn_lags, state.history, state.t_index
         )
     env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
+    ion_slopes = {} if solver.extrapolation != 1.0 else None
     current, conductance, ion_currents = membrane.membrane_currents(
-        layout, state.states, v, env, prepared.mech_params
+        layout, state.states, v, env, prepared.mech_params, ion_slopes
     )
     scale = solver.capacitance_factor / prepared.dt
     a = prepared.area * DENSITY_TO_NODE
@@ -266,7 +270,7 @@ def assemble(
         if free.any():
             by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(x_clamped)
             rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
-    return diag, rhs, Assembled(env, current, ion_currents, point_states, synapses)
+    return diag, rhs, Assembled(env, current, ion_currents, point_states, synapses, ion_slopes or {})
 
 
 def advance(
@@ -285,6 +289,11 @@ def advance(
     v = state.v
     env, current, ion_currents, synapses = aux.env, aux.current, aux.ion_currents, aux.synapses
     v_new = x if solver.extrapolation == 1.0 else v + solver.extrapolation * (x - v)
+    if aux.ion_slopes:
+        # Crank–Nicolson: mechanisms that read an ion current (concentrations, pumps) and the
+        # recordings see it at the half-step voltage x, linearised (NEURON's second_order_cur).
+        dv = (x - v)[: layout.n_comps]
+        ion_currents = {k: i + aux.ion_slopes[k] * dv if k in aux.ion_slopes else i for k, i in ion_currents.items()}
     states = membrane.updated_states(
         layout, aux.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius,
         local_slopes,

@@ -275,7 +275,9 @@ class View:
         density (mA/cm², outward positive): ``"i"`` (all mechanisms), ``"ina"``, ``"ik"``,
         ``"ica"`` (one ion) or ``"i_HH"`` (one mechanism). As in NEURON, the current recorded
         at a time point is the one that drove the step leading to it (evaluated at the
-        previous voltage and states).
+        previous voltage and states). With `CrankNicolson`, ion currents (``"ina"``, ...) are
+        moved to the half-step voltage along their slope, as NEURON's ``secondorder = 2``
+        does (this is also what concentration mechanisms read); ``"i"`` and ``"i_HH"`` are not.
         """
         module = self._module
         current = _is_current(module, name)
