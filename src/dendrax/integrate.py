@@ -155,22 +155,19 @@ def integrate(
         >>> g = jax.grad(lambda p: dx.integrate(cell, t_max=20.0, params=p)[0, -1])({"HH_gNa": 0.12})
     """
     system = module if isinstance(module, System) else _compile(module)
-    if not isinstance(solver, Stepper):
-        raise TypeError(f"solver must be dx.BackwardEuler() or dx.CrankNicolson(); got {solver!r}")
+    _check_settings(solver, checkpoint, initial, surrogate)
     n_steps = _n_steps(t_max, delta_t)
     if not system.layout.recordings:
         raise ValueError("nothing is recorded: call e.g. cell.branch(0).loc(0.5).record('v') before integrate")
     if isinstance(params, (list, tuple)):
         check_values(system.layout.trainables, params)
+        for tr, entry in zip(system.layout.trainables, params):
+            _check_range(system, tr.name, entry[tr.name])
         overrides, trainable_values = {}, list(params)
     else:
         overrides, trainable_values = _check_params(system, params), None
     stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
     clamp_values = _check_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
-    if not isinstance(checkpoint, Checkpoint):
-        raise TypeError(f"checkpoint must be a dx.Checkpoint(every=...); got {checkpoint!r}")
-    if initial is not None and not isinstance(initial, Rest):
-        raise TypeError(f"initial must be None or dx.Rest(); got {initial!r}")
     dt = jnp.asarray(delta_t, jnp.result_type(float))
     rows = _history_rows(system, overrides, delta_t)
     return _run(
@@ -251,6 +248,17 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
     return out
 
 
+def _check_settings(solver: Any, checkpoint: Any, initial: Any, surrogate: Any) -> None:
+    if not isinstance(solver, Stepper):
+        raise TypeError(f"solver must be dx.BackwardEuler() or dx.CrankNicolson(); got {solver!r}")
+    if not isinstance(checkpoint, Checkpoint):
+        raise TypeError(f"checkpoint must be a dx.Checkpoint(every=...); got {checkpoint!r}")
+    if initial is not None and not isinstance(initial, Rest):
+        raise TypeError(f"initial must be None or dx.Rest(); got {initial!r}")
+    if surrogate is not None and not isinstance(surrogate, Surrogate):
+        raise TypeError(f"surrogate must be None or dx.Surrogate(beta=...); got {surrogate!r}")
+
+
 def _check_range(system: System, name: str, value: Array) -> None:
     """Physical range of a concrete override (traced values are the caller's business)."""
     if isinstance(value, jax.core.Tracer):
@@ -264,6 +272,10 @@ def _check_range(system: System, name: str, value: Array) -> None:
         mech = pl.mechanism
         nonnegative |= {f"{pl.name}_{k}" for k in mech.nonnegative}
         positive |= {f"{pl.name}_{k}" for k in mech.positive}
+    for group in system.layout.network.groups:
+        mech = group.mechanism
+        nonnegative |= {f"{group.name}_{k}" for k in (*mech.nonnegative, "weight")}
+        positive |= {f"{group.name}_{k}" for k in mech.positive if k in mech.params}
     if name in positive and np.any(arr <= 0):
         raise ValueError(f"params[{name!r}] must be > 0; got {arr[arr <= 0].ravel()[0]}")
     if name in nonnegative and np.any(arr < 0):
@@ -284,6 +296,11 @@ def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str
     arr = jnp.asarray(given)
     if arr.shape != (n, n_points):
         raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
+    if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)):
+        raise TypeError(f"{many} must be real numbers; got an array of {arr.dtype}")
+    if not isinstance(arr, jax.core.Tracer) and not np.all(np.isfinite(np.asarray(arr))):
+        row, col = np.argwhere(~np.isfinite(np.asarray(arr)))[0]
+        raise ValueError(f"{many}[{row}, {col}] is {np.asarray(arr)[row, col]}; every value must be finite")
     return arr
 
 
@@ -373,5 +390,6 @@ def simulator(
         (3,)
     """
     system = module if isinstance(module, System) else _compile(module)
+    _check_settings(solver, checkpoint, initial, surrogate)
     _n_steps(t_max, delta_t)
     return Simulator(system, float(t_max), float(delta_t), solver, checkpoint, initial, surrogate)

@@ -22,6 +22,7 @@ import numpy as np
 from jaxtyping import Array
 
 from ..mechanisms.channel import Mechanism
+from ..mechanisms.ions import ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from ..model.trainable import Trainable
 from ..model.view import _is_current
@@ -294,9 +295,16 @@ def compile_module(module: Module) -> System:
         recordings.append((recording_states.index(key), pos))
 
     voltage_clamps, state_clamps = [], []
+    clamp_at: dict[int, Site] = {}
     for k, (site, var, _) in enumerate(module._clamps):
         node = int(rank[site_node(site)])
         if var == "v":
+            if node in clamp_at:  # e.g. a child's loc(0.0) is its parent's attachment point
+                raise ValueError(
+                    f"two voltage clamps hold the same point: {clamp_at[node].describe()} and {site.describe()}; "
+                    "delete_clamps() and clamp it once"
+                )
+            clamp_at[node] = site
             voltage_clamps.append((k, node))
         else:
             mech_name, state, _ = module._owner(var)
@@ -394,6 +402,7 @@ def compile_module(module: Module) -> System:
         digest=h.hexdigest(),
     ))
 
+    _check_mechanism_values(data.columns, placements_t)
     state_names = {f"{p.name}_{s}" for p in placements_t for s in p.mechanism.states}
     params = {
         k: jnp.asarray(np.nan_to_num(v, nan=0.0)) for k, v in data.columns.items() if k not in state_names
@@ -450,3 +459,21 @@ def _start_node_owner(b: int, parent: np.ndarray, parent_x: np.ndarray) -> tuple
             b = p
             continue
         return ("comp", p)
+
+
+def _check_mechanism_values(columns: dict[str, np.ndarray], placements: tuple[Placement, ...]) -> None:
+    """Every parameter and ion variable a mechanism reads is a number where it sits (NaN
+    marks "not set" in the description; compiled, it would silently become 0)."""
+    for pl in placements:
+        mech = pl.mechanism
+        keys = [f"{pl.name}_{k}" for k in mech.params]
+        keys += [var for ion in mech.ions for var in ion_variables(ion)]
+        for key in keys:
+            values = columns[key][pl.comps]
+            bad = ~np.isfinite(values)
+            if bad.any():
+                comp = int(pl.comps[np.argmax(bad)])
+                raise ValueError(
+                    f"{key} is {values[np.argmax(bad)]} in compartment {comp}, where {pl.name} is inserted; "
+                    f"set it with .set({key!r}, value)"
+                )

@@ -63,6 +63,17 @@ class Synapse(Mechanism):
 
     event_driven: ClassVar[bool] = False
 
+    @property
+    def nonnegative(self) -> tuple[str, ...]:
+        """Conductances (unit ``uS`` or ``nS``) must not be negative."""
+        return tuple(k for k in self.params if self.units.get(k, "").replace(" ", "") in ("uS", "µS", "nS"))
+
+    @property
+    def positive(self) -> tuple[str, ...]:
+        """Time constants (unit ``ms``) must be > 0, besides concentrations and lengths."""
+        times = tuple(k for k in self.params if self.units.get(k, "").replace(" ", "") == "ms")
+        return times + tuple(k for k in super().positive if k not in times)
+
     def init_states(self, v: Float[Array, " n"], v_pre: Float[Array, " n"], p: Mapping[str, Array]) -> dict[str, Array]:
         """States at t = 0 (default: the declared values)."""
         return {k: jnp.full_like(v, x) for k, x in self.states.items()}

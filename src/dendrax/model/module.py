@@ -349,6 +349,15 @@ class Module:
         for key, _ in declared:
             if f"{name}_{key}" in reserved:
                 raise ValueError(f"{type(mechanism).__name__} declares {key!r}, which clashes with '{name}_{key}'")
+            for other, (m2, _) in self._mechanisms.items():
+                if other == name:
+                    continue
+                theirs = {f"{other}_{k}" for k in (*m2.params, *m2.states)}
+                if f"{name}_{key}" in theirs:  # e.g. Na's "T_g" and Na_T's "g"
+                    raise ValueError(
+                        f"{name}'s {key!r} and a parameter or state of {other} have the same full name "
+                        f"'{name}_{key}'; rename one of the mechanisms (e.g. a subclass with another name)"
+                    )
         for var in mechanism.writes:
             ion = next((i for i in ION_DEFAULTS if var in (f"{i}i", f"{i}o")), None)
             if ion is None or ion not in mechanism.ions or var not in mechanism.states:
@@ -374,6 +383,9 @@ class Module:
             for var, default in ion_variables(ion).items():
                 if var not in cols:
                     cols[var] = np.full(self.n_comps, default)
+                else:  # joined from parts without this ion (Cell, Network): its defaults here
+                    missing = comps[np.isnan(cols[var][comps])]
+                    cols[var][missing] = default
         mask[comps] = True
         self._mechanisms[name] = (mechanism, mask)
         self._touch()

@@ -221,15 +221,21 @@ class SynapseView:
         values = np.full(self.n, float(values)) if values.ndim == 0 else values
         if values.shape != (self.n,):
             raise ValueError(f"set({name!r}, ...) got {values.shape} values for {self.n} synapses")
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"set({name!r}, ...) got a non-finite value")
-        unit = self._table().mechanism.units.get(name, "")
-        if (unit == "uS" or name == "weight") and np.any(values < 0):
-            raise ValueError(f"{self._name} {name} is a conductance and must be >= 0 µS; got {values[values < 0][0]}")
-        if name == "delay":
-            _check_delays(values)
+        self._check(name, values, f"set({name!r}, ...)")
         self._table().columns[key][self._index] = values
         self._network._touch()
+
+    def _check(self, name: str, values: np.ndarray, where: str) -> None:
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{where} got a non-finite value: {values[~np.isfinite(values)][0]}")
+        mech = self._table().mechanism
+        unit = mech.units.get(name, "")
+        if (name in mech.nonnegative or name == "weight") and np.any(values < 0):
+            raise ValueError(f"{self._name} {name} is a conductance and must be >= 0 {unit or 'µS'}; got {values[values < 0][0]}")
+        if name in mech.positive and np.any(values <= 0):
+            raise ValueError(f"{self._name} {name} must be > 0 {unit}; got {values[values <= 0][0]}")
+        if name == "delay":
+            _check_delays(values)
 
     def get(self, name: str) -> np.ndarray:
         """Values of a parameter (or initial state, NaN: default) of the selected synapses."""
@@ -250,6 +256,7 @@ class SynapseView:
             initial = np.full(len(groups), float(arr)) if arr.ndim == 0 else arr
         if initial.shape != (len(groups),) or np.any(np.isnan(initial)):
             raise ValueError(f"make_trainable({name!r}): give init_value (one, or one per group of {len(groups)})")
+        self._check(name, initial, f"make_trainable({name!r}, init_value=...)")
         comps = np.concatenate(groups)
         index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
         self._network._trainables.append(Trainable(f"{self._name}_{key}", comps, index, initial, "param"))

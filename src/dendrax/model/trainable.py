@@ -83,10 +83,14 @@ def apply_trainables(
     params, initial_states = dict(params), dict(initial_states)
     for tr, entry in zip(trainables, values):
         value = jnp.broadcast_to(jnp.asarray(entry[tr.name]), (tr.n_values,))
+        if not jnp.issubdtype(value.dtype, jnp.floating):  # an integer or bool written as a value
+            value = value.astype(jnp.result_type(float))
         if tr.kind == "global":
             params[tr.name] = value[0]
             continue
         target = initial_states if tr.kind == "state" else params
-        base = jnp.asarray(target[tr.name], value.dtype)
-        target[tr.name] = base.at[tr.comps].set(value[tr.value_index])
+        base = jnp.asarray(target[tr.name])
+        # The values take the column's dtype (never the reverse: an integer value would
+        # truncate the untrained compartments' values, a float32 one lower their precision).
+        target[tr.name] = base.at[tr.comps].set(value[tr.value_index].astype(base.dtype))
     return params, initial_states

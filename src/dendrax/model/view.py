@@ -231,30 +231,16 @@ class View:
                 f"set({name!r}, ...) got {values.shape[0] if values.ndim == 1 else values.shape} values "
                 f"for {len(comps)} selected compartments; give one number or one per compartment"
             )
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"set({name!r}, ...) got a non-finite value: {values[~np.isfinite(values)][0]}")
-        if name in POSITIVE and np.any(values <= 0.0):
-            bad = values[values <= 0.0][0]
-            raise ValueError(f"{name} must be > 0 {POSITIVE[name]}; got {bad}")
         owner = module._owner(key)
         if owner is not None:
-            mech_name, short, _ = owner
-            mech, mask = module._mechanisms[mech_name]
-            missing = comps[~mask[comps]]
+            mech_name = owner[0]
+            missing = comps[~module._mechanisms[mech_name][1][comps]]
             if len(missing):
                 raise ValueError(
                     f"{mech_name} is not inserted in compartment {missing[0]} (and {len(missing) - 1} "
                     f"more of the selection); insert it there before setting {key!r}"
                 )
-            if short in mech.nonnegative and np.any(values < 0.0):
-                unit = mech.units.get(short, "")
-                what = " is a conductance and" if unit.replace(" ", "") in ("S/cm2", "S/cm²") else ""
-                raise ValueError(f"{key}{what} must be >= 0 {unit}; got {values[values < 0][0]}")
-            if short in mech.positive and np.any(values <= 0.0):
-                unit = mech.units.get(short, "")
-                raise ValueError(f"{key} must be > 0 {unit}; got {values[values <= 0][0]}")
-        elif key in ION_CONCENTRATIONS and np.any(values <= 0.0):
-            raise ValueError(f"{key} is a concentration and must be > 0 mM; got {values[values <= 0][0]}")
+        _check_values(module, name, key, values, f"set({name!r}, ...)")
         module._data.columns[key][comps] = values
         if key in GEOMETRY:
             for k in module._data.shape:
@@ -358,6 +344,7 @@ class View:
                     raise ValueError(
                         f"init_value must be a number or one value per group ({len(groups)}); got shape {initial.shape}"
                     )
+                _check_values(module, name, key, initial, f"make_trainable({name!r}, init_value=...)")
             comps = np.concatenate(groups)
             index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
             tr = Trainable(key, comps, index, initial, kind)
@@ -452,3 +439,23 @@ def _pick(available: np.ndarray, index: Any, what: str) -> np.ndarray:
     if len(bad):
         raise IndexError(f"{what} index {bad[0]} is out of range: there are {n}")
     return available[flat]
+
+
+def _check_values(module: Any, name: str, key: str, values: np.ndarray, where: str) -> None:
+    """Values for ``key`` (``name`` as the user wrote it) in their physical range."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{where} got a non-finite value: {values[~np.isfinite(values)][0]}")
+    if name in POSITIVE and np.any(values <= 0.0):
+        raise ValueError(f"{name} must be > 0 {POSITIVE[name]}; got {values[values <= 0.0][0]}")
+    owner = module._owner(key)
+    if owner is not None:
+        _, short, _ = owner
+        mech = module._mechanisms[owner[0]][0]
+        unit = mech.units.get(short, "")
+        if short in mech.nonnegative and np.any(values < 0.0):
+            what = " is a conductance and" if unit.replace(" ", "") in ("S/cm2", "S/cm²") else ""
+            raise ValueError(f"{key}{what} must be >= 0 {unit}; got {values[values < 0][0]}")
+        if short in mech.positive and np.any(values <= 0.0):
+            raise ValueError(f"{key} must be > 0 {unit}; got {values[values <= 0][0]}")
+    elif key in ION_CONCENTRATIONS and np.any(values <= 0.0):
+        raise ValueError(f"{key} is a concentration and must be > 0 mM; got {values[values <= 0][0]}")

@@ -1,0 +1,177 @@
+"""Descriptions that used to run silently wrong or into NaN (found by review): each case
+gives NEURON's answer now, or a clear error before JAX compiles anything, and a failed call
+leaves the description as it was."""
+
+import jax
+import numpy as np
+import pytest
+
+import dendrax as dx
+from dendrax.channels import HH
+from dendrax.synapses import Exp2Syn, ExpSyn
+
+jax.config.update("jax_enable_x64", True)
+
+T_MAX, DT = 10.0, 0.025
+
+
+def soma(with_hh=True):
+    c = dx.Compartment(length=20.0, radius=10.0)
+    if with_hh:
+        c.insert(HH())
+    return c
+
+
+def stimulated(module):
+    module.stimulate(dx.step_current(1.0, 3.0, 0.3, DT, T_MAX))
+    module.record("v")
+    return module
+
+
+def test_a_mechanism_inserted_into_a_part_joined_without_it_gets_its_ion_defaults():
+    """The passive cell's sodium and potassium columns were NaN after joining, and became
+    0 mV reversal potentials: the second cell peaked at 0.4 mV instead of spiking."""
+    net = dx.Network([soma(), soma(with_hh=False)])
+    net.cell(1).insert(HH())
+    np.testing.assert_array_equal(net.get("ena"), [50.0, 50.0])
+    net.cell("all").stimulate(dx.step_current(1.0, 3.0, 0.3, DT, T_MAX))
+    net.cell("all").record("v")
+    v = np.asarray(dx.integrate(net, t_max=T_MAX, delta_t=DT))
+    alone = np.asarray(dx.integrate(stimulated(soma()), t_max=T_MAX, delta_t=DT))[0]
+    assert alone.max() > 20.0  # it spikes
+    # Same equations in both cells: the traces agree to round-off (mV).
+    np.testing.assert_allclose(v, np.stack([alone, alone]), rtol=0, atol=1e-10)
+    cell = dx.Cell([soma(), soma(with_hh=False)], parents=[-1, 0])
+    cell.branch(1).insert(HH())
+    assert not np.isnan(cell.get("ek")).any()
+
+
+def test_a_missing_value_where_a_mechanism_sits_is_an_error_not_zero():
+    c = stimulated(soma())
+    c._data.columns["ena"][0] = np.nan  # what a join without the ion used to leave
+    with pytest.raises(ValueError, match=r"ena is nan in compartment 0, where HH is inserted"):
+        dx.integrate(c, t_max=T_MAX, delta_t=DT)
+
+
+@pytest.mark.parametrize("value", [[1], [np.float32(1.0)]], ids=["integer", "float32"])
+def test_a_trainable_value_takes_the_column_dtype(value):
+    """An integer value cast the whole column to integers: the other branches' gK (0.036
+    S/cm²) became 0, 1.26 mV off."""
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+    cell.insert(HH())
+    cell.branch(0).loc(0.5).stimulate(dx.step_current(1.0, 3.0, 0.5, DT, T_MAX))
+    cell.branch(2).loc(1.0).record("v")
+    cell.branch(1).make_trainable("HH_gK")
+    reference = dx.integrate(cell, t_max=T_MAX, delta_t=DT, params=[{"HH_gK": np.array([1.0])}])
+    given = dx.integrate(cell, t_max=T_MAX, delta_t=DT, params=[{"HH_gK": np.array(value)}])
+    assert given.dtype == reference.dtype
+    np.testing.assert_allclose(np.asarray(given), np.asarray(reference), rtol=0, atol=1e-12)
+
+
+def test_two_voltage_clamps_on_one_point_are_an_error():
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+    cell.insert(HH())
+    n = int(round(1.0 / DT)) + 1
+    cell.branch(0).loc(1.0).clamp("v", np.full(n, -65.0))
+    cell.branch(1).loc(0.0).clamp("v", np.full(n, 0.0))  # the same node: branch 1 starts there
+    cell.branch(0).loc(1.0).record("v")
+    with pytest.raises(ValueError, match="two voltage clamps hold the same point"):
+        dx.integrate(cell, t_max=1.0, delta_t=DT)
+
+
+def test_full_names_of_two_mechanisms_cannot_collide():
+    class Na(dx.Channel):
+        params = {"T_g": 0.1}
+        units = {"T_g": "S/cm2"}
+
+        def current(self, s, v, p):
+            return p["T_g"] * (v - 50.0)
+
+    class Na_T(dx.Channel):  # noqa: N801 (the clash needs this name)
+        params = {"g": 0.0}
+        units = {"g": "S/cm2"}
+
+        def current(self, s, v, p):
+            return p["g"] * (v - 50.0)
+
+    c = soma(with_hh=False)
+    c.insert(Na())
+    with pytest.raises(ValueError, match="same full name 'Na_T_g'"):
+        c.insert(Na_T())
+    assert c.get("Na_T_g").tolist() == [0.1]  # Na's value is untouched
+    assert "Na_T" not in c._mechanisms
+
+
+def test_trainable_values_are_range_checked_like_dict_overrides():
+    c = stimulated(soma())
+    with pytest.raises(ValueError, match="radius must be > 0"):
+        c.make_trainable("radius", 0.0)
+    assert c.get_parameters() == []
+    c.make_trainable("radius")
+    with pytest.raises(ValueError, match=r"params\['radius'\] must be > 0; got -5.0"):
+        dx.integrate(c, t_max=T_MAX, delta_t=DT, params=[{"radius": np.array([-5.0])}])
+    with pytest.raises(ValueError, match="non-finite"):
+        dx.integrate(c, t_max=T_MAX, delta_t=DT, params=[{"radius": np.array([np.nan])}])
+    with pytest.raises(ValueError, match="HH_gNa is a conductance and must be >= 0"):
+        c.make_trainable("HH_gNa", -0.1)
+
+
+def network():
+    net = dx.Network([stimulated(soma()), soma()])
+    dx.connect(net.cell(0), net.cell(1), Exp2Syn(), weight=0.05, delay=1.0)
+    net.cell(1).record("v")
+    return net
+
+
+@pytest.mark.parametrize("name, value", [("tau2", 0.0), ("tau1", -1.0)])
+def test_synaptic_time_constants_must_be_positive(name, value):
+    net = network()
+    before = net.synapses.Exp2Syn.get(name)
+    with pytest.raises(ValueError, match=f"Exp2Syn {name} must be > 0 ms"):
+        net.synapses.Exp2Syn.set(name, value)
+    np.testing.assert_array_equal(net.synapses.Exp2Syn.get(name), before)
+    with pytest.raises(ValueError, match=rf"params\['Exp2Syn_{name}'\] must be > 0"):
+        dx.integrate(network(), t_max=T_MAX, delta_t=DT, params={f"Exp2Syn_{name}": value})
+    with pytest.raises(ValueError, match=f"Exp2Syn {name} must be > 0 ms"):
+        net.synapses.Exp2Syn.make_trainable(name, init_value=value)
+
+
+def test_a_negative_synaptic_weight_override_is_an_error():
+    with pytest.raises(ValueError, match=r"params\['Exp2Syn_weight'\] must be >= 0"):
+        dx.integrate(network(), t_max=T_MAX, delta_t=DT, params={"Exp2Syn_weight": -1.0})
+
+
+def test_call_time_stimuli_must_be_finite_real_numbers():
+    sim = dx.simulator(stimulated(soma()), t_max=1.0, delta_t=DT)
+    n = int(round(1.0 / DT)) + 1
+    bad = np.zeros((1, n))
+    bad[0, 7] = np.nan
+    with pytest.raises(ValueError, match=r"stimuli\[0, 7\] is nan"):
+        sim(stimuli=bad)
+    with pytest.raises(TypeError, match="real numbers"):
+        sim(stimuli=np.zeros((1, n), complex))
+    # Under vmap the values are traced and pass through (the caller's business).
+    out = jax.vmap(lambda s: sim(stimuli=s))(np.zeros((2, 1, n)))
+    assert out.shape == (2, 1, n)
+
+
+def test_settings_are_checked_when_the_simulator_is_made():
+    c = stimulated(soma())
+    for kwargs, match in [
+        ({"solver": "cn"}, "solver must be"),
+        ({"checkpoint": 64}, "checkpoint must be"),
+        ({"initial": "rest"}, "initial must be"),
+        ({"surrogate": 0.5}, "surrogate must be"),
+    ]:
+        with pytest.raises(TypeError, match=match):
+            dx.simulator(c, t_max=1.0, **kwargs)
+    with pytest.raises(TypeError, match="surrogate must be"):
+        dx.integrate(c, t_max=1.0, surrogate=0.5)
+
+
+def test_expsyn_tau_default_is_checked():
+    with pytest.raises(ValueError, match="tau"):
+        class Bad(ExpSyn):
+            params = {"tau": 0.0, "e": 0.0}
+
+        Bad()
