@@ -52,11 +52,22 @@ from .tree import (
 
 __all__ = ["parse"]
 
-_NEURON_KEYWORDS = {
-    "SUFFIX", "POINT_PROCESS", "ARTIFICIAL_CELL", "USEION", "READ", "WRITE", "VALENCE", "NONSPECIFIC_CURRENT",
-    "ELECTRODE_CURRENT", "RANGE", "GLOBAL", "POINTER", "BBCOREPOINTER", "EXTERNAL", "THREADSAFE", "REPRESENTS",
-    "RANDOM",
-}  # fmt: skip
+# NMODL's reserved words: nocmodl's keyword table (src/nmodl/init.cpp in NEURON) plus
+# REPRESENTS. nocmodl lexes them as keywords everywhere, so none is ever a variable name, and
+# a list of names separated by spaces ends at the first of them: ``TABLE minf DEPEND celsius
+# FROM -100 TO 100 WITH 200`` is the names [minf], the dependencies [celsius], then FROM.
+_KEYWORDS = frozenset(
+    """
+    VERBATIM COMMENT TITLE CONSTANT PARAMETER INDEPENDENT ASSIGNED INITIAL DERIVATIVE EQUATION
+    BREAKPOINT CONDUCTANCE SOLVE STATE LINEAR NONLINEAR DISCRETE FUNCTION FUNCTION_TABLE PROCEDURE
+    PARTIAL INT DEL2 DEL LOCAL METHOD STEADYSTATE SENS STEP WITH FROM TO BY if else while IF ELSE
+    WHILE START DEFINE KINETIC CONSERVE VS LAG SWEEP COMPARTMENT LONGITUDINAL_DIFFUSION SOLVEFOR
+    UNITS UNITSON UNITSOFF TABLE DEPEND NEURON SUFFIX POINT_PROCESS ARTIFICIAL_CELL
+    NONSPECIFIC_CURRENT ELECTRODE_CURRENT USEION READ WRITE RANGE RANDOM VALENCE CHARGE GLOBAL
+    POINTER BBCOREPOINTER EXTERNAL INCLUDE CONSTRUCTOR DESTRUCTOR NET_RECEIVE BEFORE AFTER WATCH
+    FOR_NETCONS THREADSAFE PROTECT REPRESENTS
+    """.split()
+)
 _RELATIONAL = ("<", "<=", ">", ">=", "==", "!=")
 _TOP_LEVEL = {"DERIVATIVE", "KINETIC", "PROCEDURE", "FUNCTION", "LINEAR", "NONLINEAR"}
 
@@ -235,20 +246,27 @@ class _Parser:
 
     def name_list(self, spaces: bool = True) -> list[Token]:
         """Names separated by commas (or, with ``spaces``, by spaces on one line) up to the
-        next keyword or brace."""
-        names = [self.name()]
+        next NMODL keyword (`_KEYWORDS`: ``DEPEND``, ``FROM``, ``READ``, ``WRITE``, ...),
+        brace or other token. A keyword is never taken as a name: nocmodl reserves them all."""
+        names = [self.list_name()]
         while True:
             if self.accept(","):
-                names.append(self.name())
+                names.append(self.list_name())
             elif (
                 spaces
                 and self.peek().kind == "name"
-                and self.peek().text not in _NEURON_KEYWORDS
+                and self.peek().text not in _KEYWORDS
                 and self.peek().line == names[-1].line
             ):
                 names.append(self.name())
             else:
                 return names
+
+    def list_name(self) -> Token:
+        tok = self.name()
+        if tok.text in _KEYWORDS:
+            raise self.error(f"expected a name, found the keyword {tok.text}", tok)
+        return tok
 
     # ------------------------------------------------------------------ NEURON block
     def neuron_block(self, start: Token) -> None:
@@ -294,7 +312,7 @@ class _Parser:
                 read += [t.text for t in self.name_list()]
             elif self.accept("WRITE"):
                 write += [t.text for t in self.name_list()]
-            elif self.accept("VALENCE"):
+            elif self.accept("VALENCE") or self.accept("CHARGE"):
                 valence = self.number()
             elif self.accept("REPRESENTS"):
                 self.name()
@@ -448,21 +466,17 @@ class _Parser:
         return Solve(block, method, steady, tok.line)
 
     def table(self) -> Table:
+        """``TABLE [names] [DEPEND names] FROM low TO high WITH count``, on any number of lines."""
         tok = self.next()
-        names = (
-            [t.text for t in self.name_list()]
-            if self.peek().kind == "name" and self.peek().text not in ("DEPEND", "FROM")
-            else []
-        )
-        if self.accept("DEPEND"):
-            self.name_list()
+        names = self.name_list() if self.peek().kind == "name" and self.peek().text not in _KEYWORDS else []
+        depend = self.name_list() if self.accept("DEPEND") else []
         self.expect("FROM", " in TABLE")
-        self.expression()
+        low = self.expression()
         self.expect("TO", " in TABLE")
-        self.expression()
+        high = self.expression()
         self.expect("WITH", " in TABLE")
-        self.expression()
-        return Table(tuple(names), tok.line)
+        count = self.expression()
+        return Table(tuple(t.text for t in names), tuple(t.text for t in depend), low, high, count, tok.line)
 
     def compartment(self) -> Compartment:
         tok = self.next()

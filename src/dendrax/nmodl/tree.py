@@ -154,9 +154,14 @@ class Solve:
 
 @dataclasses.dataclass(frozen=True)
 class Table:
-    """``TABLE ... DEPEND ... FROM ... TO ... WITH ...``: accepted, and computed exactly."""
+    """``TABLE names DEPEND depend FROM low TO high WITH count``: accepted, and computed
+    exactly (the table's range and size are kept only to describe the file)."""
 
     names: tuple[str, ...]
+    depend: tuple[str, ...] = ()
+    low: Expr | None = None
+    high: Expr | None = None
+    count: Expr | None = None
     line: int = 0
 
 
