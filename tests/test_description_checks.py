@@ -8,6 +8,7 @@ import pytest
 
 import dendrax as dx
 from dendrax.channels import HH
+from dendrax.model.site import Site
 from dendrax.synapses import Exp2Syn, ExpSyn
 
 jax.config.update("jax_enable_x64", True)
@@ -117,7 +118,7 @@ def test_trainable_values_are_range_checked_like_dict_overrides():
 
 
 def network():
-    net = dx.Network([stimulated(soma()), soma()])
+    net = dx.Network([soma(), soma()])
     dx.connect(net.cell(0), net.cell(1), Exp2Syn(), weight=0.05, delay=1.0)
     net.cell(1).record("v")
     return net
@@ -175,3 +176,102 @@ def test_expsyn_tau_default_is_checked():
             params = {"tau": 0.0, "e": 0.0}
 
         Bad()
+
+
+def test_joined_parts_must_agree_on_model_wide_settings():
+    warm, cold = soma(), soma()
+    warm.set("celsius", 37.0)
+    with pytest.raises(ValueError, match=r"different temperatures \[6.3, 37.0\]"):
+        dx.Cell([cold, warm], parents=[-1, 0])
+    with pytest.raises(ValueError, match="different temperatures"):
+        dx.Network([cold, warm])
+    a, b = dx.Branch(length=50.0, radius=1.0, ncomp=2), dx.Branch(length=50.0, radius=1.0, ncomp=2)
+    a.diffuse("cai", 0.6)
+    with pytest.raises(ValueError, match="diffuse different concentrations"):
+        dx.Cell([a, b], parents=[-1, 0])
+    b.diffuse("cai", 0.6)
+    assert dx.Cell([a, b], parents=[-1, 0])._diffusion == {"cai": 0.6}  # kept, not dropped
+
+
+def test_one_point_neuron_per_compartment():
+    from dendrax.point_neurons import LIF, AdEx
+
+    c = dx.Compartment()
+    c.insert(LIF())
+    with pytest.raises(ValueError, match="LIF is already in some of these compartments"):
+        c.insert(AdEx())
+    assert list(c._mechanisms) == ["LIF"]
+
+
+def test_empty_selections_and_non_finite_thresholds_are_errors():
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 2, parents=[-1, 0])
+    empty = cell.select(np.zeros(cell.n_comps, dtype=bool))
+    with pytest.raises(ValueError, match=r"record\(\) on an empty selection"):
+        empty.record("v")
+    with pytest.raises(ValueError, match=r"stimulate\(\) on an empty selection"):
+        empty.stimulate(np.zeros(41))
+    assert cell._recordings == [] and cell._stimuli == []
+    net = dx.Network([soma(), soma()])
+    with pytest.raises(ValueError, match="finite voltage"):
+        dx.connect(net.cell(0), net.cell(1), ExpSyn(), threshold=np.nan)
+    with pytest.raises(ValueError, match="finite voltage"):
+        net.record_spikes(threshold=np.nan)
+
+
+def test_rest_takes_a_positive_number_of_iterations():
+    for steps in (-1, 0, 2.5):
+        with pytest.raises(ValueError, match="positive number of Newton iterations"):
+            dx.Rest(steps=steps)
+
+
+def test_a_delay_longer_than_the_run_never_arrives_and_costs_no_memory():
+    """The spike buffer was sized by the delay: 1e9 ms asked for 4e10 rows (hundreds of GB)."""
+
+    def run(delay):
+        net = dx.Network([soma(), soma()])
+        net.cell(0).stimulate(dx.step_current(1.0, 3.0, 0.3, DT, T_MAX))
+        if delay is not None:
+            dx.connect(net.cell(0), net.cell(1), ExpSyn(), weight=0.05, delay=delay)
+        net.cell(1).record("v")
+        return np.asarray(dx.integrate(net, t_max=T_MAX, delta_t=DT))
+
+    unconnected = run(None)
+    np.testing.assert_array_equal(run(1e9), unconnected)
+    np.testing.assert_array_equal(run(T_MAX), unconnected)  # arrives just after the run
+    assert np.abs(run(2.0) - unconnected).max() > 1.0  # a delay inside the run still acts (mV)
+
+
+def test_joining_parts_keeps_their_stimuli_clamps_recordings_and_trainables():
+    """They were silently dropped: a Network of two stimulated, recorded cells recorded
+    nothing. Now the joined model behaves as if they were added to it directly."""
+    n = int(round(T_MAX / DT)) + 1
+    part = dx.Branch(length=100.0, radius=1.0, ncomp=2)
+    part.insert(HH())
+    part.loc(0.0).stimulate(dx.step_current(1.0, 3.0, 0.3, DT, T_MAX))
+    part.loc(1.0).record("v")
+    part.comp(1).record("HH_m")
+    part.make_trainable("HH_gNa")
+    other = dx.Branch(length=100.0, radius=1.0, ncomp=2)
+    other.insert(HH())
+    other.comp(0).clamp("v", np.full(n, -60.0))
+    other.comp(1).record("v")
+    joined = dx.Cell([part, other], parents=[-1, 0])
+
+    direct = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 2, parents=[-1, 0])
+    direct.insert(HH())
+    direct.branch(0).loc(0.0).stimulate(dx.step_current(1.0, 3.0, 0.3, DT, T_MAX))
+    direct.branch(0).loc(1.0).record("v")
+    direct.branch(0).comp(1).record("HH_m")
+    direct.branch(0).make_trainable("HH_gNa")
+    direct.branch(1).comp(0).clamp("v", np.full(n, -60.0))
+    direct.branch(1).comp(1).record("v")
+
+    assert joined.recordings == direct.recordings
+    params = [{"HH_gNa": np.array([0.2])}]
+    a = dx.integrate(joined, t_max=T_MAX, delta_t=DT, params=params)
+    b = dx.integrate(direct, t_max=T_MAX, delta_t=DT, params=params)
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))  # the same System: bit for bit
+    net = dx.Network([part, part])
+    assert len(net.recordings) == 4 and len(net.stimuli) == 2 and len(net.get_parameters()) == 2
+    # The second cell's first recording: its branch's 1 end, now branch 1 of the network.
+    assert net.recordings[2] == (Site("end", 1), "v")

@@ -49,6 +49,10 @@ class Rest(eqx.Module):
 
     steps: int = eqx.field(default=20, static=True)
 
+    def __check_init__(self):
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
+            raise ValueError(f"Rest(steps=...) takes a positive number of Newton iterations; got {self.steps!r}")
+
 
 @partial(jax.jit, static_argnames=("n_steps", "solver", "checkpoint", "initial", "history_rows", "surrogate"))
 def _run(
@@ -169,14 +173,15 @@ def integrate(
     stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
     clamp_values = _check_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
     dt = jnp.asarray(delta_t, jnp.result_type(float))
-    rows = _history_rows(system, overrides, delta_t)
+    rows = _history_rows(system, overrides, delta_t, n_steps)
     return _run(
         system, overrides, trainable_values, stim, clamp_values, dt, n_steps, solver, checkpoint, initial, rows, surrogate
     )
 
 
-def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float) -> int:
-    """Rows of the spike ring buffer: one more than the longest delay in steps."""
+def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float, n_steps: int) -> int:
+    """Rows of the spike ring buffer: one more than the longest delay in steps, at most one
+    more than the run (a spike delayed longer never arrives: `synaptic.deliver` drops it)."""
     longest = 0
     for group in system.layout.network.groups:
         if not group.mechanism.event_driven:
@@ -192,7 +197,7 @@ def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float
             )
         if len(delays):
             longest = max(longest, int(np.floor(delays.max() / delta_t + 0.5 + 1e-9)))
-    return longest + 1
+    return min(longest, n_steps) + 1
 
 
 def _compile(module: Any) -> System:

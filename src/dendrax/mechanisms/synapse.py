@@ -70,9 +70,9 @@ class Synapse(Mechanism):
 
     @property
     def positive(self) -> tuple[str, ...]:
-        """Time constants (unit ``ms``) must be > 0, besides concentrations and lengths."""
-        times = tuple(k for k in self.params if self.units.get(k, "").replace(" ", "") == "ms")
-        return times + tuple(k for k in super().positive if k not in times)
+        """Time constants (unit ``ms``) must be > 0 (a concentration such as NMDA's ``mg``
+        may be 0)."""
+        return tuple(k for k in self.params if self.units.get(k, "").replace(" ", "") == "ms")
 
     def init_states(self, v: Float[Array, " n"], v_pre: Float[Array, " n"], p: Mapping[str, Array]) -> dict[str, Array]:
         """States at t = 0 (default: the declared values)."""

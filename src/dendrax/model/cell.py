@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..morphology.frustum import branch_geometry
-from .module import Module
+from .module import Module, carry_attachments, joined_model_wide
 from .tree import CABLE_DEFAULTS, TreeData
 from .view import View
 
@@ -134,7 +134,8 @@ class Cell(Module):
                 if name not in self._mechanisms:
                     self._mechanisms[name] = (mech, np.zeros(self.n_comps, dtype=bool))
                 self._mechanisms[name][1][comps] = True
-        self._celsius = branches[0]._celsius
+        self._celsius, self._diffusion = joined_model_wide(branches, "branches")
+        carry_attachments(self, branches, offsets, range(len(branches)))
 
     @classmethod
     def from_tree(cls, data: TreeData) -> Cell:

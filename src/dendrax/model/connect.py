@@ -43,6 +43,8 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
         raise ValueError("pre and post selections must come from the same network")
     n = len(pre)
     columns: dict[str, np.ndarray] = {}
+    if not np.isfinite(float(threshold)):
+        raise ValueError(f"the spike threshold must be a finite voltage (mV); got {threshold!r}")
     if synapse.event_driven:
         w = np.broadcast_to(np.asarray(1e-3 if weight is None else weight, dtype=np.float64), (n,)).copy()
         d = np.broadcast_to(np.asarray(1.0 if delay is None else delay, dtype=np.float64), (n,)).copy()

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..mechanisms.channel import Mechanism
 from ..mechanisms.ions import ION_DEFAULTS, ion_variables
+from ..mechanisms.point_neuron import PointNeuron
 from .site import Site
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
 from .view import View
@@ -368,6 +369,13 @@ class Module:
             for other, (m2, mask2) in self._mechanisms.items():
                 if other != name and var in m2.writes and np.any(mask2[comps]):
                     raise ValueError(f"{other} already writes {var} in some of these compartments; only one mechanism may")
+        if isinstance(mechanism, PointNeuron):
+            for other, (m2, mask2) in self._mechanisms.items():
+                if other != name and isinstance(m2, PointNeuron) and np.any(mask2[comps]):
+                    raise ValueError(
+                        f"{other} is already in some of these compartments; a compartment holds one point neuron "
+                        f"(both would set its voltage)"
+                    )
         overlap = set(mechanism.params) & set(mechanism.states)
         if overlap:
             raise ValueError(f"{type(mechanism).__name__} uses {sorted(overlap)} both as parameter and state")
@@ -396,3 +404,43 @@ class Module:
             f"{type(self).__name__}({self.n_branches} branches, {self.n_comps} compartments, "
             f"{mechs}, {len(self._stimuli)} stimuli, {len(self._recordings)} recordings)"
         )
+
+
+def joined_model_wide(parts: Sequence[Module], what: str) -> tuple[float, dict[str, float]]:
+    """Temperature (°C) and diffusion coefficients of a model joined from ``parts``
+    (``what``: "branches", "cells"): they are model-wide, so the parts must agree."""
+    temperatures = sorted({p._celsius for p in parts})
+    if len(temperatures) > 1:
+        raise ValueError(
+            f"the {what} have different temperatures {temperatures} °C; celsius is model-wide: "
+            "set it once on the joined model, e.g. .set('celsius', 37.0)"
+        )
+    settings = [p._diffusion for p in parts]
+    if any(d != settings[0] for d in settings):
+        raise ValueError(
+            f"the {what} diffuse different concentrations or at different rates ({settings}); "
+            "diffusion is model-wide: call diffuse() once on the joined model"
+        )
+    return temperatures[0], dict(settings[0])
+
+
+def carry_attachments(joined: Module, parts: Sequence[Module], comp_offsets, branch_offsets) -> None:
+    """Give ``joined`` the stimuli, clamps, recordings and trainable parameters that were
+    added to its ``parts`` (in part order), moved to the joined numbering."""
+    from .trainable import Trainable
+
+    for part, c0, b0 in zip(parts, comp_offsets, branch_offsets):
+
+        def moved(site: Site, c0=int(c0), b0=int(b0)) -> Site:
+            return Site(site.kind, site.index + (c0 if site.kind == "comp" else b0))
+
+        joined._stimuli += [(moved(site), w.copy()) for site, w in part._stimuli]
+        joined._clamps += [(moved(site), var, w.copy()) for site, var, w in part._clamps]
+        joined._recordings += [(moved(site), var) for site, var in part._recordings]
+        for tr in part._trainables:
+            if tr.kind == "global":
+                raise ValueError(
+                    f"a part has {tr.name!r} trainable, which is model-wide: make it trainable on the joined "
+                    "model instead (delete_trainables() on the part)"
+                )
+            joined._trainables.append(Trainable(tr.name, tr.comps + int(c0), tr.value_index, tr.initial.copy(), tr.kind))

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..mechanisms.synapse import Synapse
-from .module import Module
+from .module import Module, carry_attachments, joined_model_wide
 from .site import Site
 from .tree import TreeData
 from .view import View, _pick
@@ -91,10 +91,8 @@ class Network(Module):
                 if name not in self._mechanisms:
                     self._mechanisms[name] = (mech, np.zeros(self.n_comps, dtype=bool))
                 self._mechanisms[name][1][comp_offsets[i] + np.flatnonzero(mask)] = True
-        temperatures = {c.celsius for c in cells}
-        if len(temperatures) > 1:
-            raise ValueError(f"cells have different temperatures {sorted(temperatures)}; celsius is model-wide")
-        self._celsius = cells[0].celsius
+        self._celsius, self._diffusion = joined_model_wide(cells, "cells")
+        carry_attachments(self, cells, comp_offsets, branch_offsets)
         self._cell_branch_start = branch_offsets
         self._cell_comp_start = comp_offsets
         self._synapse_tables: dict[str, SynapseTable] = {}
@@ -141,6 +139,8 @@ class Network(Module):
         crossing of ``threshold`` (mV) at the cell's own point, else 0; point neurons report
         their own spikes). As in NEURON (which tests thresholds at the start of each step), a
         crossing during the last step of a run is not reported."""
+        if not np.isfinite(float(threshold)):
+            raise ValueError(f"the spike threshold must be a finite voltage (mV); got {threshold!r}")
         which = np.arange(self.n_cells) if cells is None else _pick(np.arange(self.n_cells), list(cells), "cell")
         sites = [Site("comp", int(c)) for c in self.cell_sites(which)]
         self._spike_recordings.extend((site, float(threshold)) for site in sites)

@@ -77,6 +77,10 @@ class View:
             return list(self._sites)
         return [Site("comp", int(c)) for c in self._comps]
 
+    def _nonempty(self, action: str) -> None:
+        if not self.sites:
+            raise ValueError(f"{action}() on an empty selection: it selects no compartment or point")
+
     def branch(self, index: int | Sequence[int] | slice | str) -> View:
         """Select branches (by index among this view's branches, or ``"all"``); on cells of a
         network, by index within each cell (``net.cell([0, 1]).branch(0)``: each root).
@@ -266,6 +270,7 @@ class View:
         does (this is also what concentration mechanisms read); ``"i"`` and ``"i_HH"`` are not.
         """
         module = self._module
+        self._nonempty("record")
         current = _is_current(module, name)
         if name != "v" and not current:
             key = module._resolve_name(name)
@@ -361,6 +366,7 @@ class View:
         """
         module = self._module
         wave = _waveform(values, "clamp")
+        self._nonempty("clamp")
         if name != "v":
             owner = module._owner(module._resolve_name(name))
             if owner is None or owner[2] != "state":
@@ -383,6 +389,7 @@ class View:
         The value at index ``n`` drives the step from ``t_n`` to ``t_n + dt``.
         """
         wave = _waveform(current, "stimulus")
+        self._nonempty("stimulate")
         for site in self.sites:
             self._module._stimuli.append((site, wave.copy()))
         self._module._touch()
