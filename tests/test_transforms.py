@@ -1,8 +1,12 @@
-"""jit, vmap and grad apply to integrate; changing parameter values never recompiles."""
+"""jit, vmap and grad apply to integrate; changing parameter values never recompiles; the
+parameter transforms of dx.fit reject names and values they cannot map, before any tracing."""
+
+import re
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import dendrax as dx
 from dendrax.channels import HH
@@ -76,3 +80,55 @@ def test_a_copy_is_independent():
     a = dx.integrate(cell, t_max=T_MAX, delta_t=DT)
     b = dx.integrate(twin, t_max=T_MAX, delta_t=DT)
     assert float(jnp.max(a[0])) > 0.0 > float(jnp.max(b[0]))
+
+
+# ---------------------------------------------------------------------- dx.fit transforms
+def test_param_transform_rejects_a_name_absent_from_the_params():
+    params = [{"HH_gNa": jnp.array([3.0])}, {"radius": jnp.array([1.0])}]
+    typo = dx.fit.ParamTransform({"HH_gna": dx.fit.Sigmoid(0.0, 0.5)})
+    for method in (typo.forward, typo.inverse):
+        with pytest.raises(ValueError, match=r"'HH_gna'.*did you mean 'HH_gNa'\?.*HH_gNa, radius"):
+            method(params)
+    with pytest.raises(ValueError, match=r"'HH_gna'.*did you mean 'HH_gNa'"):
+        typo.forward({"HH_gNa": jnp.array([3.0])})  # a dict of parameters too
+    # A name needs to occur in one entry of the list only, not in each.
+    bounds = dx.fit.ParamTransform({"HH_gNa": dx.fit.Sigmoid(0.0, 0.5), "radius": dx.fit.Exp()})
+    values = bounds.forward(bounds.inverse([{"HH_gNa": 0.12}, {"radius": 1.0}, {"HH_gK": 0.036}]))
+    np.testing.assert_allclose([float(p[k]) for p in values for k in p], [0.12, 1.0, 0.036], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "transform, value, bounds",
+    [
+        (dx.fit.Sigmoid(0.2, 0.5), 0.12, "between 0.2 and 0.5"),
+        (dx.fit.Sigmoid(0.2, 0.5), 0.5, "between 0.2 and 0.5"),  # a bound maps to infinity
+        (dx.fit.Sigmoid(0.2, 0.5), np.nan, "between 0.2 and 0.5"),
+        (dx.fit.Exp(0.1), 0.05, "above 0.1"),
+        (dx.fit.Exp(0.0), 0.0, "above 0.0"),
+        (dx.fit.Softplus(0.2), 0.1, "above 0.2"),
+        (dx.fit.Softplus(0.2), -3.0, "above 0.2"),
+    ],
+)
+def test_inverse_rejects_values_outside_the_range(transform, value, bounds):
+    values = jnp.array([0.3, value, 0.4])  # inside the range but for one
+    with pytest.raises(ValueError, match=f"{bounds}.*got {re.escape(str(value))} at index 1"):
+        transform.inverse(values)
+    named = dx.fit.ParamTransform({"HH_gNa": transform})
+    with pytest.raises(ValueError, match=f"'HH_gNa'.*{bounds}.*got {re.escape(str(value))}"):
+        named.inverse([{"HH_gK": 0.036}, {"HH_gNa": value}])
+    # Under tracing the value is unknown: no check, and the mapping still compiles.
+    assert np.all(np.isfinite(np.asarray(jax.jit(transform.inverse)(jnp.array([0.3, 0.4])))))
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: dx.fit.Affine(scale=0.0), "scale must be nonzero"),
+        (lambda: dx.fit.Sigmoid(0.0, np.inf), "finite"),
+        (lambda: dx.fit.Exp(np.nan), "finite"),
+        (lambda: dx.fit.Softplus(-np.inf), "finite"),
+    ],
+)
+def test_transforms_reject_bounds_they_cannot_map(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

@@ -9,15 +9,71 @@
   latency) rather than traces: robust to timing but blind to what the features leave out;
   the soft versions make thresholds differentiable (``sharpness`` trades bias for
   gradient magnitude: sharper is closer to the true count but has sparser gradients).
+
+The losses compare traces of the same shape only (no broadcasting: a ``(1, T)`` trace
+against a ``(T, 1)`` one raises rather than comparing every pair of samples), and check
+their settings (``sigma``, ``delta_t``, ``sharpness``) before any tracing.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 __all__ = ["mse", "smoothed_mse", "soft_spike_count", "summary_statistics"]
+
+# smoothed_mse builds its kernel on the host: refuse one of more than this many samples per side.
+_MAX_KERNEL_HALF_WIDTH = 10**7
+
+
+def _same_shape(loss: str, v: ArrayLike, target: ArrayLike) -> tuple[Array, Array]:
+    """``v`` and ``target`` as arrays; raise unless they have one (nonempty) shape."""
+    v, target = jnp.asarray(v), jnp.asarray(target)
+    if v.shape != target.shape:
+        raise ValueError(
+            f"{loss} compares traces of the same shape; got v of shape {v.shape} and target of "
+            f"shape {target.shape}. Reshape one to match (e.g. target.reshape(v.shape)), or "
+            "broadcast on purpose with jnp.broadcast_to(target, v.shape)."
+        )
+    if v.size == 0:
+        raise ValueError(f"{loss} got empty traces (shape {v.shape}): there is nothing to compare")
+    return v, target
+
+
+def _time_axis(loss: str, v: ArrayLike, samples: int = 1) -> Array:
+    """``v`` as an array; raise unless its last (time) axis has at least ``samples`` samples."""
+    v = jnp.asarray(v)
+    if v.ndim == 0 or v.shape[-1] < samples:
+        raise ValueError(
+            f"{loss} needs traces with a time axis (the last) of at least {samples} samples; "
+            f"got shape {v.shape}"
+        )
+    return v
+
+
+def _positive(loss: str, name: str, value: Any, unit: str) -> None:
+    """Raise unless ``value`` is > 0 and finite; a traced value is checked by nothing."""
+    if isinstance(value, jax.core.Tracer):
+        return
+    known = np.asarray(value)
+    if not np.all(np.isfinite(known) & (known > 0)):
+        shown = float(known) if known.ndim == 0 else value
+        raise ValueError(f"{loss}: {name} must be a finite number > 0{unit}; got {shown!r}")
+
+
+def _static_positive(loss: str, name: str, value: Any, unit: str) -> float:
+    """``value`` as a float > 0; raise if it is traced (it sets an array length) or not > 0."""
+    if isinstance(value, jax.core.Tracer):
+        raise TypeError(
+            f"{loss}: {name} must be a number in {unit.strip()}, known before tracing (it sets the "
+            "kernel length); got a traced value. Pass it as a static argument of jax.jit."
+        )
+    _positive(loss, name, value, unit)
+    return float(value)
 
 
 def mse(v: Float[ArrayLike, "... time"], target: Float[ArrayLike, "... time"]) -> Array:
@@ -31,13 +87,24 @@ def mse(v: Float[ArrayLike, "... time"], target: Float[ArrayLike, "... time"]) -
         >>> round(float(dx.fit.mse(v, target)), 4)                  # (0 + 4 + 1) / 3 mV²
         1.6667
     """
-    return jnp.mean((jnp.asarray(v) - jnp.asarray(target)) ** 2)
+    v, target = _same_shape("mse", v, target)
+    return jnp.mean((v - target) ** 2)
 
 
 def smoothed_mse(
     v: Float[ArrayLike, "... time"], target: Float[ArrayLike, "... time"], sigma: float, delta_t: float
 ) -> Array:
     """Mean squared difference after Gaussian smoothing in time (``sigma`` ms, step ``delta_t`` ms).
+
+    Each sample is replaced by the Gaussian-weighted average of the samples within
+    ``3 sigma`` of it, the trace counting as 0 mV beyond its ends (zero padding, as in
+    ``numpy.convolve(..., mode="same")``): differences within about ``3 sigma`` of either end
+    weigh less, down to about a quarter at the ends themselves. A kernel wider than the trace
+    is truncated to it, which changes nothing (the part cut off falls on the padding), so
+    any ``sigma`` works on any trace.
+
+    ``sigma`` and ``delta_t`` must be numbers > 0 known before tracing (they set the kernel
+    length; pass them as static arguments of ``jax.jit``). For no smoothing use `mse`.
 
     Example:
         A spike 0.2 ms late costs much less once both traces are smoothed over 0.5 ms.
@@ -51,18 +118,32 @@ def smoothed_mse(
         >>> round(float(dx.fit.mse(v, target)), 1), round(float(smooth), 2)   # mV²
         (90.2, 0.05)
     """
-    half = max(1, int(round(3 * sigma / delta_t)))
-    t = jnp.arange(-half, half + 1, dtype=jnp.result_type(float)) * delta_t
-    kernel = jnp.exp(-0.5 * (t / sigma) ** 2)
+    v, target = _same_shape("smoothed_mse", v, target)
+    _time_axis("smoothed_mse", v)
+    sigma = _static_positive("smoothed_mse", "sigma", sigma, " ms")
+    delta_t = _static_positive("smoothed_mse", "delta_t", delta_t, " ms")
+    reach = 3.0 * sigma / delta_t  # the kernel's half-width in samples
+    if reach > _MAX_KERNEL_HALF_WIDTH:
+        raise ValueError(
+            f"smoothed_mse: sigma = {sigma} ms is {reach / 3:.3g} steps of delta_t = {delta_t} ms; "
+            "smooth over fewer steps (is sigma in ms and delta_t the step of the traces?)"
+        )
+    half = max(1, round(reach))
+    lags = jnp.arange(-half, half + 1, dtype=jnp.result_type(float)) * delta_t
+    kernel = jnp.exp(-0.5 * (lags / sigma) ** 2)
     kernel = kernel / jnp.sum(kernel)
+    n = v.shape[-1]
+    cut = max(0, half - (n - 1))  # taps that reach past the trace from every sample
+    kernel, half = kernel[cut : kernel.size - cut], half - cut
 
-    def smooth(x):
-        x = jnp.asarray(x)
-        flat = x.reshape(-1, x.shape[-1])
-        out = jax.vmap(lambda row: jnp.convolve(row, kernel.astype(row.dtype), mode="same"))(flat)
-        return out.reshape(x.shape)
+    def smooth(x: Array) -> Array:
+        if not jnp.issubdtype(x.dtype, jnp.inexact):
+            x = x.astype(jnp.result_type(float))
+        k = jnp.asarray(kernel, dtype=x.dtype)
+        rows = jax.vmap(lambda row: jnp.convolve(row, k)[half : half + n])(x.reshape(-1, n))
+        return rows.reshape(x.shape)
 
-    return mse(smooth(v), smooth(target))
+    return jnp.mean((smooth(v) - smooth(target)) ** 2)
 
 
 def soft_spike_count(
@@ -80,7 +161,8 @@ def soft_spike_count(
         >>> round(float(dx.fit.soft_spike_count(v, sharpness=2.0)), 3)
         2.0
     """
-    v = jnp.asarray(v)
+    v = _time_axis("soft_spike_count", v)
+    _positive("soft_spike_count", "sharpness", sharpness, " 1/mV")
     above = jax.nn.sigmoid(sharpness * (v - threshold))
     return jnp.sum(above[..., 1:] * (1.0 - above[..., :-1]), axis=-1)
 
@@ -100,7 +182,9 @@ def summary_statistics(
         >>> stats.shape, [round(float(x), 3) for x in stats]   # mV, mV, count, ms
         ((4,), [-30.0, 42.762, 2.0, 0.05])
     """
-    v = jnp.asarray(v)
+    v = _time_axis("summary_statistics", v, samples=2)
+    _positive("summary_statistics", "delta_t", delta_t, " ms")
+    _positive("summary_statistics", "sharpness", sharpness, " 1/mV")
     above = jax.nn.sigmoid(sharpness * (v - threshold))
     crossing = above[..., 1:] * (1.0 - above[..., :-1])
     reached = jnp.minimum(jnp.cumsum(crossing, axis=-1), 1.0)

@@ -11,16 +11,23 @@ to parameter values (``forward``) and back (``inverse``), per parameter name:
 - `Exp(lower)`: bounded below, works on the logarithm: equal steps are equal *factors*;
   good for parameters spanning orders of magnitude (conductances from 1e-5 to 1e-1).
 - `Affine(scale, shift)`: no bound; rescales a parameter to order one.
+
+``inverse`` of a value outside a transform's range (a conductance of 0.12 for
+``Sigmoid(0.2, 0.5)``, or exactly on a bound, which maps to infinity) raises a
+``ValueError`` naming the value and the bounds, when the value is known (not traced).
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike
 
 __all__ = ["Affine", "Exp", "Identity", "ParamTransform", "Sigmoid", "Softplus", "Transform"]
@@ -50,6 +57,40 @@ class Transform(eqx.Module):
 
     def inverse(self, y: ArrayLike) -> Array:
         raise NotImplementedError
+
+
+def _concrete(x: Any) -> np.ndarray | None:
+    """``x`` as a NumPy array, or None while it is traced (its value unknown until run time)."""
+    if isinstance(x, jax.core.Tracer):
+        return None
+    return np.asarray(x)
+
+
+def _check_finite(transform: Transform, **bounds: Any) -> None:
+    """Raise unless each bound of ``transform`` is a finite number (traced bounds pass)."""
+    for name, value in bounds.items():
+        known = _concrete(value)
+        if known is not None and not np.all(np.isfinite(known)):
+            raise ValueError(f"{type(transform).__name__} needs a finite {name}; got {value}")
+
+
+def _check_within(transform: Transform, y: ArrayLike, lower: float, upper: float = math.inf) -> None:
+    """Raise unless the values ``y`` (when known) lie strictly between ``lower`` and ``upper``."""
+    values = _concrete(y)
+    if values is None:
+        return
+    outside = ~((values > lower) & (values < upper))  # NaN is outside too
+    if not np.any(outside):
+        return
+    first = tuple(np.argwhere(outside)[0].tolist())
+    where = "" if values.ndim == 0 else f" at index {first[0] if values.ndim == 1 else first}"
+    count = "" if values.size == 1 else f" ({int(np.sum(outside))} of {values.size} values outside)"
+    range_ = f"strictly between {lower} and {upper}" if math.isfinite(upper) else f"strictly above {lower}"
+    raise ValueError(
+        f"{transform!r}.inverse needs values {range_} (a bound maps to infinity); "
+        f"got {float(values[first])!r}{where}{count}. "
+        "Start from values inside the range, away from the bounds, or widen the bounds."
+    )
 
 
 class Identity(Transform):
@@ -82,6 +123,12 @@ class Affine(Transform):
     scale: float = 1.0
     shift: float = 0.0
 
+    def __check_init__(self):
+        _check_finite(self, scale=self.scale, shift=self.shift)
+        scale = _concrete(self.scale)
+        if scale is not None and np.any(scale == 0):
+            raise ValueError(f"Affine scale must be nonzero (0 maps every number to shift); got {self.scale}")
+
     def forward(self, x):
         return self.scale * jnp.asarray(x) + self.shift
 
@@ -103,13 +150,16 @@ class Sigmoid(Transform):
     upper: float
 
     def __check_init__(self):
-        if not self.upper > self.lower:
+        _check_finite(self, lower=self.lower, upper=self.upper)
+        lower, upper = _concrete(self.lower), _concrete(self.upper)
+        if lower is not None and upper is not None and not np.all(upper > lower):
             raise ValueError(f"Sigmoid needs lower < upper; got {self.lower}, {self.upper}")
 
     def forward(self, x):
         return self.lower + (self.upper - self.lower) * jax.nn.sigmoid(jnp.asarray(x))
 
     def inverse(self, y):
+        _check_within(self, y, self.lower, self.upper)
         u = (jnp.asarray(y) - self.lower) / (self.upper - self.lower)
         return jnp.log(u) - jnp.log1p(-u)
 
@@ -128,10 +178,14 @@ class Softplus(Transform):
 
     lower: float = 0.0
 
+    def __check_init__(self):
+        _check_finite(self, lower=self.lower)
+
     def forward(self, x):
         return self.lower + jax.nn.softplus(jnp.asarray(x))
 
     def inverse(self, y):
+        _check_within(self, y, self.lower)
         z = jnp.asarray(y) - self.lower
         return z + jnp.log(-jnp.expm1(-z))
 
@@ -152,10 +206,14 @@ class Exp(Transform):
 
     lower: float = 0.0
 
+    def __check_init__(self):
+        _check_finite(self, lower=self.lower)
+
     def forward(self, x):
         return self.lower + jnp.exp(jnp.asarray(x))
 
     def inverse(self, y):
+        _check_within(self, y, self.lower)
         return jnp.log(jnp.asarray(y) - self.lower)
 
 
@@ -163,7 +221,9 @@ class ParamTransform(eqx.Module):
     """A `Transform` per parameter name, applied to a parameter pytree.
 
     The pytree is what ``module.get_parameters()`` returns (a list of ``{name: array}``)
-    or a dict ``{name: array}``; names without a transform pass through unchanged.
+    or a dict ``{name: array}``; names without a transform pass through unchanged. Each
+    name with a transform must occur in the pytree (in one entry of the list at least):
+    a misspelt name raises a ``ValueError`` rather than leaving its parameter unbounded.
 
     Example:
         >>> import dendrax as dx
@@ -181,21 +241,50 @@ class ParamTransform(eqx.Module):
             if not isinstance(t, Transform):
                 raise TypeError(f"ParamTransform[{name!r}] must be a dx.fit transform (e.g. Sigmoid); got {t!r}")
 
-    def _map(self, params: Any, method: str) -> Any:
+    def _check_names(self, params: Any) -> None:
+        """Raise if a name with a transform occurs nowhere in ``params``."""
+        present: set[str] = set()
+
+        def collect(p: Any) -> None:
+            if isinstance(p, Mapping):
+                present.update(p)
+            elif isinstance(p, (list, tuple)):
+                for entry in p:
+                    collect(entry)
+            else:
+                raise TypeError(f"expected a dict or a list of dicts of parameters; got {type(p).__name__}")
+
+        collect(params)
+        for name in self.transforms:
+            if name not in present:
+                close = difflib.get_close_matches(name, sorted(present), n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ValueError(
+                    f"ParamTransform has a transform for {name!r}, but the parameters have no {name!r}; "
+                    f"{hint}They have: {', '.join(sorted(present)) or 'none'}. Fix the name in the "
+                    "ParamTransform (names are case-sensitive), or make that parameter trainable."
+                )
+
+    def _map(self, params: Any, method: str, where: str = "params") -> Any:
         def apply(name: str, value: ArrayLike) -> Array:
             t = self.transforms.get(name)
-            return jnp.asarray(value) if t is None else getattr(t, method)(value)
+            if t is None:
+                return jnp.asarray(value)
+            try:
+                return getattr(t, method)(value)
+            except ValueError as err:
+                raise ValueError(f"{where}[{name!r}]: {err}") from None
 
         if isinstance(params, Mapping):
             return {k: apply(k, v) for k, v in params.items()}
-        if isinstance(params, (list, tuple)):
-            return [self._map(p, method) for p in params]
-        raise TypeError(f"expected a dict or a list of dicts of parameters; got {type(params).__name__}")
+        return [self._map(p, method, f"{where}[{i}]") for i, p in enumerate(params)]
 
     def forward(self, params: Any) -> Any:
         """Optimiser's numbers -> parameter values."""
+        self._check_names(params)
         return self._map(params, "forward")
 
     def inverse(self, params: Any) -> Any:
         """Parameter values -> optimiser's numbers."""
+        self._check_names(params)
         return self._map(params, "inverse")
