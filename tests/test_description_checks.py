@@ -2,13 +2,14 @@
 gives NEURON's answer now, or a clear error before JAX compiles anything, and a failed call
 leaves the description as it was."""
 
+import warnings
+
 import jax
 import numpy as np
 import pytest
 
 import dendrax as dx
 from dendrax.channels import HH
-from dendrax.model.site import Site
 from dendrax.synapses import Exp2Syn, ExpSyn
 
 jax.config.update("jax_enable_x64", True)
@@ -241,37 +242,19 @@ def test_a_delay_longer_than_the_run_never_arrives_and_costs_no_memory():
     assert np.abs(run(2.0) - unconnected).max() > 1.0  # a delay inside the run still acts (mV)
 
 
-def test_joining_parts_keeps_their_stimuli_clamps_recordings_and_trainables():
-    """They were silently dropped: a Network of two stimulated, recorded cells recorded
-    nothing. Now the joined model behaves as if they were added to it directly."""
-    n = int(round(T_MAX / DT)) + 1
+def test_joining_parts_that_have_stimuli_or_recordings_warns():
+    """A joined model takes the parts' structure and values, not their stimuli, clamps,
+    recordings or trainables (a part is a template used many times); that was silent."""
     part = dx.Branch(length=100.0, radius=1.0, ncomp=2)
     part.insert(HH())
     part.loc(0.0).stimulate(dx.step_current(1.0, 3.0, 0.3, DT, T_MAX))
     part.loc(1.0).record("v")
-    part.comp(1).record("HH_m")
-    part.make_trainable("HH_gNa")
-    other = dx.Branch(length=100.0, radius=1.0, ncomp=2)
-    other.insert(HH())
-    other.comp(0).clamp("v", np.full(n, -60.0))
-    other.comp(1).record("v")
-    joined = dx.Cell([part, other], parents=[-1, 0])
-
-    direct = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 2, parents=[-1, 0])
-    direct.insert(HH())
-    direct.branch(0).loc(0.0).stimulate(dx.step_current(1.0, 3.0, 0.3, DT, T_MAX))
-    direct.branch(0).loc(1.0).record("v")
-    direct.branch(0).comp(1).record("HH_m")
-    direct.branch(0).make_trainable("HH_gNa")
-    direct.branch(1).comp(0).clamp("v", np.full(n, -60.0))
-    direct.branch(1).comp(1).record("v")
-
-    assert joined.recordings == direct.recordings
-    params = [{"HH_gNa": np.array([0.2])}]
-    a = dx.integrate(joined, t_max=T_MAX, delta_t=DT, params=params)
-    b = dx.integrate(direct, t_max=T_MAX, delta_t=DT, params=params)
-    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))  # the same System: bit for bit
-    net = dx.Network([part, part])
-    assert len(net.recordings) == 4 and len(net.stimuli) == 2 and len(net.get_parameters()) == 2
-    # The second cell's first recording: its branch's 1 end, now branch 1 of the network.
-    assert net.recordings[2] == (Site("end", 1), "v")
+    with pytest.warns(UserWarning, match="parts have 2 stimuli, 2 recordings, which a Network does not take over"):
+        net = dx.Network([part, part])
+    assert net.recordings == [] and net.stimuli == []
+    with pytest.warns(UserWarning, match="which a Cell does not take over"):
+        dx.Cell([part, part], parents=[-1, 0])
+    bare = dx.Branch(length=100.0, radius=1.0, ncomp=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dx.Cell([bare, bare], parents=[-1, 0])  # nothing to say

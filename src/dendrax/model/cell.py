@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..morphology.frustum import branch_geometry
-from .module import Module, carry_attachments, joined_model_wide
+from .module import Module, joined_model_wide, warn_dropped_attachments
 from .tree import CABLE_DEFAULTS, TreeData
 from .view import View
 
@@ -86,8 +86,8 @@ class Cell(Module):
 
     Args:
         branches: the branches (`Branch` or `Compartment`); each is copied, with its
-            mechanisms and parameter values (not its stimuli or recordings), so one branch
-            can be used several times.
+            mechanisms and parameter values (not its stimuli, clamps, recordings or trainables:
+            a warning says when it had any), so one branch can be used several times.
         parents: for each branch, the index of its parent branch, ``-1`` for the root
             (exactly one).
         parent_locs: for each branch, where on its parent it connects (fraction of the
@@ -135,7 +135,7 @@ class Cell(Module):
                     self._mechanisms[name] = (mech, np.zeros(self.n_comps, dtype=bool))
                 self._mechanisms[name][1][comps] = True
         self._celsius, self._diffusion = joined_model_wide(branches, "branches")
-        carry_attachments(self, branches, offsets, range(len(branches)))
+        warn_dropped_attachments(branches, "Cell")
 
     @classmethod
     def from_tree(cls, data: TreeData) -> Cell:

@@ -9,6 +9,7 @@ immutable `System`.
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -424,23 +425,21 @@ def joined_model_wide(parts: Sequence[Module], what: str) -> tuple[float, dict[s
     return temperatures[0], dict(settings[0])
 
 
-def carry_attachments(joined: Module, parts: Sequence[Module], comp_offsets, branch_offsets) -> None:
-    """Give ``joined`` the stimuli, clamps, recordings and trainable parameters that were
-    added to its ``parts`` (in part order), moved to the joined numbering."""
-    from .trainable import Trainable
-
-    for part, c0, b0 in zip(parts, comp_offsets, branch_offsets):
-
-        def moved(site: Site, c0=int(c0), b0=int(b0)) -> Site:
-            return Site(site.kind, site.index + (c0 if site.kind == "comp" else b0))
-
-        joined._stimuli += [(moved(site), w.copy()) for site, w in part._stimuli]
-        joined._clamps += [(moved(site), var, w.copy()) for site, var, w in part._clamps]
-        joined._recordings += [(moved(site), var) for site, var in part._recordings]
-        for tr in part._trainables:
-            if tr.kind == "global":
-                raise ValueError(
-                    f"a part has {tr.name!r} trainable, which is model-wide: make it trainable on the joined "
-                    "model instead (delete_trainables() on the part)"
-                )
-            joined._trainables.append(Trainable(tr.name, tr.comps + int(c0), tr.value_index, tr.initial.copy(), tr.kind))
+def warn_dropped_attachments(parts: Sequence[Module], joined: str) -> None:
+    """Joining copies the parts' structure, mechanisms and values only (so that one part can
+    be used many times); say so when the parts had stimuli, clamps, recordings or trainable
+    parameters, which the joined model does not have."""
+    counts = {
+        "stimuli": sum(len(p._stimuli) for p in parts),
+        "clamps": sum(len(p._clamps) for p in parts),
+        "recordings": sum(len(p._recordings) for p in parts),
+        "trainable parameters": sum(len(p._trainables) for p in parts),
+    }
+    found = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    if found:
+        warnings.warn(
+            f"the {joined}'s parts have {found}, which a {joined} does not take over (a part can be "
+            f"used many times); add them on the {joined} itself, e.g. {joined.lower()}.branch(0).loc(0.5).record('v')",
+            UserWarning,
+            stacklevel=3,
+        )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..mechanisms.synapse import Synapse
-from .module import Module, carry_attachments, joined_model_wide
+from .module import Module, joined_model_wide, warn_dropped_attachments
 from .site import Site
 from .tree import TreeData
 from .view import View, _pick
@@ -55,8 +55,8 @@ class Network(Module):
 
     Args:
         cells: the cells (`Cell`, `Branch` or `Compartment`); each is copied with its
-            mechanisms and parameter values (not its stimuli, recordings or trainables), so
-            one cell can be used many times.
+            mechanisms and parameter values (not its stimuli, clamps, recordings or trainables: a
+            warning says when it had any), so one cell can be used many times.
 
     Example:
         >>> import dendrax as dx
@@ -92,7 +92,7 @@ class Network(Module):
                     self._mechanisms[name] = (mech, np.zeros(self.n_comps, dtype=bool))
                 self._mechanisms[name][1][comp_offsets[i] + np.flatnonzero(mask)] = True
         self._celsius, self._diffusion = joined_model_wide(cells, "cells")
-        carry_attachments(self, cells, comp_offsets, branch_offsets)
+        warn_dropped_attachments(cells, "Network")
         self._cell_branch_start = branch_offsets
         self._cell_comp_start = comp_offsets
         self._synapse_tables: dict[str, SynapseTable] = {}
