@@ -289,10 +289,10 @@ def test_a_compiled_network_runs_in_float64_then_in_float32():
     # JAX caches a closed-over NumPy index array by identity: an int64 one traced with x64 on
     # broke every later trace with x64 off. The layouts keep int32 indices, valid in both.
     cells = [hh_cell(), hh_cell()]
-    cells[0].branch(2).make_trainable("HH_gNa")
     point = dx.Compartment()
     point.insert(LIF())
     net = dx.Network(cells + [point])
+    net.cell(0).branch(2).make_trainable("HH_gNa")
     dx.connect(net.cell(0), net.cell(1).branch(1).loc(0.5), dx.synapses.ExpSyn(), weight=0.05, delay=1.0)
     dx.connect(net.cell(1).branch(1).loc(0.9), net.cell(0).branch(1).loc(0.9), dx.synapses.GapJunction())
     dx.connect(net.cell(0).branch(2).loc(1.0), net.cell(1).branch(2).loc(1.0), dx.synapses.GapJunction())

@@ -44,7 +44,9 @@ class Branch(Module):
     Either a cylinder of total ``length`` and ``radius`` (µm; NEURON's defaults 100 and
     250), or the cable through ``points``: an array of shape (P, 4) of x, y, z and radius
     in µm, whose radius varies linearly between points (areas and axial resistances are
-    those of the frustums, as in NEURON).
+    those of the frustums, as in NEURON, computed in float64 from the points as given;
+    NEURON's ``pt3dadd`` stores points in float32, so the two differ by ~1e-7 relative in
+    area and ~1e-6 mV in voltage; `dendrax.read_swc` reproduces NEURON's storage).
 
     Args:
         length: total length of the cable, µm (each compartment is ``length / ncomp``).

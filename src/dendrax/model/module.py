@@ -436,10 +436,11 @@ def warn_dropped_attachments(parts: Sequence[Module], joined: str) -> None:
         "trainable parameters": sum(len(p._trainables) for p in parts),
     }
     found = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    example = "net.cell(0).branch(0).loc(0.5).record('v')" if joined == "Network" else "cell.branch(0).loc(0.5).record('v')"
     if found:
         warnings.warn(
             f"the {joined}'s parts have {found}, which a {joined} does not take over (a part can be "
-            f"used many times); add them on the {joined} itself, e.g. {joined.lower()}.branch(0).loc(0.5).record('v')",
+            f"used many times); add them on the {joined} itself, e.g. {example}",
             UserWarning,
             stacklevel=3,
         )
