@@ -258,3 +258,18 @@ def test_joining_parts_that_have_stimuli_or_recordings_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dx.Cell([bare, bare], parents=[-1, 0])  # nothing to say
+
+
+@pytest.mark.parametrize("index, error, match", [
+    (True, TypeError, "mask of 3 booleans"),
+    ([[0, 1]], TypeError, "mask of 3 booleans"),
+    ([], ValueError, "select at least one branch"),
+])
+def test_branch_selections_explain_what_they_take(index, error, match):
+    """These failed with 'len() of unsized object', 'truth value ... ambiguous' and a
+    message about integers for an empty list."""
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+    with pytest.raises(error, match=match):
+        cell.branch(index)
+    with pytest.raises(TypeError, match="record\\(\\) takes a name"):
+        cell.record(1)

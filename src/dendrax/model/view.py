@@ -270,6 +270,8 @@ class View:
         does (this is also what concentration mechanisms read); ``"i"`` and ``"i_HH"`` are not.
         """
         module = self._module
+        if not isinstance(name, str):
+            raise TypeError(f"record() takes a name such as 'v', 'HH_m' or 'ina'; got {name!r}")
         self._nonempty("record")
         current = _is_current(module, name)
         if name != "v" and not current:
@@ -437,9 +439,14 @@ def _pick(available: np.ndarray, index: Any, what: str) -> np.ndarray:
     if isinstance(index, slice):
         return available[index]
     idx = np.asarray(index)
-    if idx.dtype.kind not in "iu" and not (idx.dtype.kind == "b" and len(idx) == n):
-        raise TypeError(f"select a {what} by integer, list of integers, slice or 'all'; got {index!r}")
-    if idx.dtype.kind == "b":
+    if idx.ndim == 1 and idx.size == 0:
+        raise ValueError(f"select at least one {what}; got an empty list")
+    boolean_mask = idx.dtype.kind == "b" and idx.ndim == 1 and len(idx) == n
+    if idx.ndim > 1 or (idx.dtype.kind not in "iu" and not boolean_mask):
+        raise TypeError(
+            f"select a {what} by integer, list of integers, slice, 'all' or a mask of {n} booleans; got {index!r}"
+        )
+    if boolean_mask:
         return available[idx]
     flat = np.atleast_1d(idx)
     bad = flat[(flat >= n) | (flat < -n)]
