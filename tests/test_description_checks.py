@@ -273,3 +273,12 @@ def test_branch_selections_explain_what_they_take(index, error, match):
         cell.branch(index)
     with pytest.raises(TypeError, match="record\\(\\) takes a name"):
         cell.record(1)
+
+
+def test_times_may_be_zero_dimensional_arrays_but_not_booleans():
+    c = stimulated(soma())
+    out = dx.integrate(c, t_max=np.asarray(T_MAX), delta_t=np.asarray(DT))  # was refused
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(dx.integrate(c, t_max=T_MAX, delta_t=DT)))
+    for bad in (True, np.asarray([DT])):
+        with pytest.raises(ValueError, match="delta_t must be a number > 0 ms"):
+            dx.integrate(c, t_max=T_MAX, delta_t=bad)

@@ -209,11 +209,18 @@ def _compile(module: Any) -> System:
 
 
 def _n_steps(t_max: Any, delta_t: Any) -> int:
+    checked = []
     for name, value in (("t_max", t_max), ("delta_t", delta_t)):
         if isinstance(value, jax.core.Tracer):
             raise TypeError(f"{name} must be a Python number (it fixes the number of steps), not a traced value")
-        if not isinstance(value, (int, float, np.floating, np.integer)) or not math.isfinite(value) or value <= 0:
+        if isinstance(value, (np.ndarray, jax.Array)) and value.ndim == 0 and value.dtype.kind in "iuf":
+            value = value.item()  # a 0-d array holding a number
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not (
+            math.isfinite(value) and value > 0
+        ):
             raise ValueError(f"{name} must be a number > 0 ms; got {value!r}")
+        checked.append(float(value))
+    t_max, delta_t = checked
     n = round(t_max / delta_t)
     if n < 1 or abs(n * delta_t - t_max) > 1e-9 * max(1.0, t_max):
         raise ValueError(
