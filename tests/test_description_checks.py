@@ -110,7 +110,7 @@ def test_trainable_values_are_range_checked_like_dict_overrides():
         c.make_trainable("radius", 0.0)
     assert c.get_parameters() == []
     c.make_trainable("radius")
-    with pytest.raises(ValueError, match=r"params\['radius'\] must be > 0; got -5.0"):
+    with pytest.raises(ValueError, match=r"params\['radius'\] must be > 0 µm; got -5.0"):
         dx.integrate(c, t_max=T_MAX, delta_t=DT, params=[{"radius": np.array([-5.0])}])
     with pytest.raises(ValueError, match="non-finite"):
         dx.integrate(c, t_max=T_MAX, delta_t=DT, params=[{"radius": np.array([np.nan])}])

@@ -21,7 +21,9 @@ from .adjoint import reversible_step
 from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.system import System
 from .manual_axes import varying_like
+from .mechanisms.synapse import Synapse
 from .model.trainable import apply_trainables, check_values
+from .model.view import ION_CONCENTRATIONS, POSITIVE
 from .simulate import init_state, observe, prepare, rest_iteration, step
 from .solve.steppers import BackwardEuler, Stepper
 from .synaptic import Surrogate
@@ -74,6 +76,10 @@ def _run(
     if trainable_values is not None:
         full, states0 = apply_trainables(system.layout.trainables, trainable_values, full, states0)
     prepared = prepare(system, full, delta_t, solver, states0)
+    # A spike delayed by `history_rows` steps or more arrives after the run (`_history_rows`
+    # caps the buffer there): its synapse's weight is 0, so the ring buffer never aliases.
+    weights = tuple(jnp.where(lag < history_rows, w, 0.0) for w, lag in zip(prepared.syn_weights, prepared.syn_lags))
+    prepared = eqx.tree_at(lambda p: p.syn_weights, prepared, weights)
     dtype = prepared.dt.dtype
     clamps = jnp.asarray(clamps, dtype)
     state = init_state(system, prepared, clamps[:, 0], history_rows)
@@ -181,7 +187,7 @@ def integrate(
 
 def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float, n_steps: int) -> int:
     """Rows of the spike ring buffer: one more than the longest delay in steps, at most one
-    more than the run (a spike delayed longer never arrives: `synaptic.deliver` drops it)."""
+    more than the run (a spike delayed longer never arrives: `_run` zeroes its weight)."""
     longest = 0
     for group in system.layout.network.groups:
         if not group.mechanism.event_driven:
@@ -278,20 +284,21 @@ def _check_range(system: System, name: str, value: Array) -> None:
     arr = np.asarray(value)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"params[{name!r}] contains a non-finite value")
-    positive = {"length", "radius", "capacitance", "axial_resistivity", "nai", "nao", "ki", "ko", "cai", "cao"}
-    nonnegative: set[str] = set()
-    for pl in system.layout.placements:
-        mech = pl.mechanism
-        nonnegative |= {f"{pl.name}_{k}" for k in mech.nonnegative}
-        positive |= {f"{pl.name}_{k}" for k in mech.positive}
-    for group in system.layout.network.groups:
-        mech = group.mechanism
-        nonnegative |= {f"{group.name}_{k}" for k in (*mech.nonnegative, "weight")}
-        positive |= {f"{group.name}_{k}" for k in mech.positive if k in mech.params}
-    if name in positive and np.any(arr <= 0):
-        raise ValueError(f"params[{name!r}] must be > 0; got {arr[arr <= 0].ravel()[0]}")
-    if name in nonnegative and np.any(arr < 0):
-        raise ValueError(f"params[{name!r}] must be >= 0; got {arr[arr < 0].ravel()[0]}")
+    if name in POSITIVE or name in ION_CONCENTRATIONS:
+        if np.any(arr <= 0):
+            raise ValueError(f"params[{name!r}] must be > 0 {POSITIVE.get(name, 'mM')}; got {arr[arr <= 0].ravel()[0]}")
+        return
+    owners = [pl.mechanism for pl in system.layout.placements] + [g.mechanism for g in system.layout.network.groups]
+    for mech in owners:
+        if not name.startswith(mech.name + "_"):
+            continue
+        short = name[len(mech.name) + 1 :]
+        if short == "weight" and isinstance(mech, Synapse):  # a connection's, not the synapse's
+            error = f"must be >= 0 µS; got {arr[arr < 0].ravel()[0]}" if np.any(arr < 0) else None
+        else:
+            error = mech.range_error(short, arr)
+        if error:
+            raise ValueError(f"params[{name!r}] {error}")
 
 
 def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str, many: str) -> Array:
@@ -310,9 +317,11 @@ def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str
         raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
     if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)):
         raise TypeError(f"{many} must be real numbers; got an array of {arr.dtype}")
-    if not isinstance(arr, jax.core.Tracer) and not np.all(np.isfinite(np.asarray(arr))):
-        row, col = np.argwhere(~np.isfinite(np.asarray(arr)))[0]
-        raise ValueError(f"{many}[{row}, {col}] is {np.asarray(arr)[row, col]}; every value must be finite")
+    if not isinstance(arr, jax.core.Tracer):
+        bad = np.argwhere(~np.isfinite(np.asarray(arr)))
+        if len(bad):
+            row, col = bad[0]
+            raise ValueError(f"{many}[{row}, {col}] is {np.asarray(arr)[row, col]}; every value must be finite")
     return arr
 
 

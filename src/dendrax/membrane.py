@@ -71,23 +71,21 @@ def membrane_currents(
     v: Array,
     env: Env,
     mech_params: tuple[dict[str, Array], ...],
-    ion_slopes: dict[str, Array] | None = None,
-) -> tuple[Array, Array, Env]:
+) -> tuple[Array, Array, Env, Env]:
     """Total membrane current density and its slope at ``v``, and the density of each ion.
 
-    Returns ``(current, conductance, ion_currents)``: mA/cm² and S/cm² per compartment (the
-    slope ``d current / d v`` by forward-mode differentiation), and ``{"ina": ..., ...}``
-    (plus ``"i_<Mechanism>"``, each mechanism's own total, mA/cm² per compartment).
-    Given a dict as ``ion_slopes``, fills it with each ion current's slope in the voltage
-    (``{"ina": d ina / d v, ...}``, S/cm²; NEURON's ``dina_dv_``), from the same pass.
+    Returns ``(current, conductance, ion_currents, ion_slopes)``: mA/cm² and S/cm² per
+    compartment (the slope ``d current / d v`` by forward-mode differentiation),
+    ``{"ina": ..., ...}`` (plus ``"i_<Mechanism>"``, each mechanism's own total, mA/cm² per
+    compartment), and each ion current's slope ``{"ina": d ina / d v, ...}`` (S/cm²;
+    NEURON's ``dina_dv_``) from the same pass (XLA drops what a caller does not use).
     """
     c = layout.n_comps
     v_c = v[:c]
     conductance = jnp.zeros_like(v_c)
     current = jnp.zeros_like(v_c)
     ion_currents = {names(ion)[3]: jnp.zeros_like(v_c) for ion in layout.ions}
-    if ion_slopes is not None:
-        ion_slopes.update({key: jnp.zeros_like(v_c) for key in ion_currents})
+    ion_slopes = dict(ion_currents)
     for pl, s, own in zip(layout.placements, states, mech_params):
         mech = pl.mechanism
         if isinstance(mech, PointNeuron):
@@ -116,10 +114,9 @@ def membrane_currents(
             if key not in ion_currents:
                 raise ValueError(f"{pl.name} carries a current of ion {ion!r} but does not list it in `ions`")
             ion_currents[key] = ion_currents[key] + value if pl.everywhere else ion_currents[key].at[pl.nodes].add(value)
-            if ion_slopes is not None:
-                slope = part_slopes[ion]
-                ion_slopes[key] = ion_slopes[key] + slope if pl.everywhere else ion_slopes[key].at[pl.nodes].add(slope)
-    return current, conductance, ion_currents
+            slope = part_slopes[ion]
+            ion_slopes[key] = ion_slopes[key] + slope if pl.everywhere else ion_slopes[key].at[pl.nodes].add(slope)
+    return current, conductance, ion_currents, ion_slopes
 
 
 def updated_states(

@@ -112,7 +112,7 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
     currents = None
     if layout.recorded_currents:
         env = membrane.ion_environment(layout, prepared.ion_params, states, prepared.celsius)
-        total, _, parts = membrane.membrane_currents(layout, states, v, env, prepared.mech_params)
+        total, _, parts, _ = membrane.membrane_currents(layout, states, v, env, prepared.mech_params)
         currents = _current_rows(layout, total, parts)
     return State(
         v=v,
@@ -228,10 +228,11 @@ def assemble(
             network, synapses, prepared.syn_params, prepared.syn_weights, prepared.syn_lags, state.history, state.t_index
         )
     env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
-    ion_slopes = {} if solver.extrapolation != 1.0 else None
-    current, conductance, ion_currents = membrane.membrane_currents(
-        layout, state.states, v, env, prepared.mech_params, ion_slopes
+    current, conductance, ion_currents, ion_slopes = membrane.membrane_currents(
+        layout, state.states, v, env, prepared.mech_params
     )
+    if solver.extrapolation == 1.0:
+        ion_slopes = {}  # only Crank–Nicolson moves ion currents to the half step (`advance`)
     scale = solver.capacitance_factor / prepared.dt
     a = prepared.area * DENSITY_TO_NODE
     cap = prepared.capacitance * scale
@@ -270,7 +271,7 @@ def assemble(
         if free.any():
             by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(x_clamped)
             rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
-    return diag, rhs, Assembled(env, current, ion_currents, point_states, synapses, ion_slopes or {})
+    return diag, rhs, Assembled(env, current, ion_currents, point_states, synapses, ion_slopes)
 
 
 def advance(
@@ -352,7 +353,7 @@ def rest_iteration(
     c = layout.n_comps
     v = state.v
     env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
-    _, _, ion_currents = membrane.membrane_currents(layout, state.states, v, env, prepared.mech_params)
+    _, _, ion_currents, _ = membrane.membrane_currents(layout, state.states, v, env, prepared.mech_params)
     forever = jnp.asarray(1e9, v.dtype)  # ms: long enough for any state to settle
 
     def steady(v_c):
@@ -360,7 +361,7 @@ def rest_iteration(
         states = membrane.updated_states(
             layout, state.states, v_full, forever, env, prepared.mech_params, ion_currents, prepared.celsius
         )
-        current, _, _ = membrane.membrane_currents(layout, states, v_full, env, prepared.mech_params)
+        current, _, _, _ = membrane.membrane_currents(layout, states, v_full, env, prepared.mech_params)
         return current, states
 
     (current, states), (slope, _) = jax.jvp(steady, (v[:c],), (jnp.ones_like(v[:c]),))

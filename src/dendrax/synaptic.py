@@ -74,8 +74,7 @@ def deliver(
         if not group.mechanism.event_driven:
             continue
         row = jnp.mod(t_index - 1 - lags[k], rows)
-        # A delay of `rows` steps or more outlasts the run (see integrate._history_rows).
-        arrived = jnp.where(lags[k] < rows, history[row, group.source], 0.0) * weights[k]
+        arrived = history[row, group.source] * weights[k]
         out[k] = group.mechanism.receive(syn_states[k], arrived, syn_params[k])
     return tuple(out)
 

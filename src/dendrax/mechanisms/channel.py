@@ -8,6 +8,7 @@ the implicit voltage step, the exponential-Euler gate update, recording, gradien
 Example: a delayed-rectifier potassium channel in about fifteen lines::
 
     import jax.numpy as jnp
+import numpy as np
     import dendrax as dx
 
     class Kdr(dx.Channel):
@@ -35,7 +36,8 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+import numpy as np
+from jaxtyping import Array, ArrayLike, Float
 
 from .gating import Gate
 
@@ -146,17 +148,24 @@ class Mechanism(eqx.Module):
             k for k in (*self.params, *self.states) if self.units.get(k, "").replace(" ", "") in strictly
         )
 
+    def range_error(self, name: str, values: ArrayLike) -> str | None:
+        """Why ``values`` of parameter or state ``name`` lie outside its physical range
+        (`nonnegative`, `positive`), e.g. ``"must be > 0 ms; got 0.0"``; None if they do not.
+        Every check of a value (defaults, `set`, `make_trainable`, ``params=``) asks here."""
+        values = np.asarray(values, dtype=np.float64)
+        unit = self.units.get(name, "")
+        if name in self.nonnegative and np.any(values < 0.0):
+            return f"must be >= 0 {unit}; got {values[values < 0.0].ravel()[0]}"
+        if name in self.positive and np.any(values <= 0.0):
+            return f"must be > 0 {unit}; got {values[values <= 0.0].ravel()[0]}"
+        return None
+
     def __check_init__(self):
         # Defaults out of their physical range: a clear error when the mechanism is created.
-        defaults = {**self.states, **self.params}
-        bounds = [(k, ">=", defaults[k] >= 0.0) for k in self.nonnegative]
-        bounds += [(k, ">", defaults[k] > 0.0) for k in self.positive]
-        for k, bound, ok in bounds:
-            if not ok:
-                unit = self.units.get(k, "")
-                raise ValueError(
-                    f"{type(self).__name__}: the default of {k!r} must be {bound} 0 {unit}; got {defaults[k]}"
-                )
+        for k, default in {**self.states, **self.params}.items():
+            error = self.range_error(k, default)
+            if error:
+                raise ValueError(f"{type(self).__name__}: the default of {k!r} {error}")
 
     def init_states(self, v: Float[Array, " n"], p: Mapping[str, Array]) -> dict[str, Array]:
         """States at the start of a simulation (default: the declared values)."""

@@ -228,12 +228,11 @@ class SynapseView:
     def _check(self, name: str, values: np.ndarray, where: str) -> None:
         if not np.all(np.isfinite(values)):
             raise ValueError(f"{where} got a non-finite value: {values[~np.isfinite(values)][0]}")
-        mech = self._table().mechanism
-        unit = mech.units.get(name, "")
-        if (name in mech.nonnegative or name == "weight") and np.any(values < 0):
-            raise ValueError(f"{self._name} {name} is a conductance and must be >= 0 {unit or 'µS'}; got {values[values < 0][0]}")
-        if name in mech.positive and np.any(values <= 0):
-            raise ValueError(f"{self._name} {name} must be > 0 {unit}; got {values[values <= 0][0]}")
+        if name == "weight" and np.any(values < 0):
+            raise ValueError(f"{self._name} weight is a conductance and must be >= 0 µS; got {values[values < 0][0]}")
+        error = self._table().mechanism.range_error(name, values)
+        if error:
+            raise ValueError(f"{self._name} {name} {error}")
         if name == "delay":
             _check_delays(values)
 

@@ -463,13 +463,11 @@ def _check_values(module: Any, name: str, key: str, values: np.ndarray, where: s
         raise ValueError(f"{name} must be > 0 {POSITIVE[name]}; got {values[values <= 0.0][0]}")
     owner = module._owner(key)
     if owner is not None:
-        _, short, _ = owner
-        mech = module._mechanisms[owner[0]][0]
-        unit = mech.units.get(short, "")
-        if short in mech.nonnegative and np.any(values < 0.0):
-            what = " is a conductance and" if unit.replace(" ", "") in ("S/cm2", "S/cm²") else ""
-            raise ValueError(f"{key}{what} must be >= 0 {unit}; got {values[values < 0][0]}")
-        if short in mech.positive and np.any(values <= 0.0):
-            raise ValueError(f"{key} must be > 0 {unit}; got {values[values <= 0][0]}")
+        mech_name, short, _ = owner
+        mech = module._mechanisms[mech_name][0]
+        error = mech.range_error(short, values)
+        if error:
+            conductance = mech.units.get(short, "").replace(" ", "") in ("S/cm2", "S/cm²")
+            raise ValueError(f"{key}{' is a conductance and' if conductance else ''} {error}")
     elif key in ION_CONCENTRATIONS and np.any(values <= 0.0):
         raise ValueError(f"{key} is a concentration and must be > 0 mM; got {values[values <= 0][0]}")
