@@ -64,7 +64,9 @@ TREE_LEAF = TREE_BRANCHES - 1
 NCOMP_SWC = 3
 # DENDRAX_MORPHOLOGIES points elsewhere (a machine where ../shared is not beside the checkout).
 DATA = Path(
-    os.environ.get("DENDRAX_MORPHOLOGIES", Path(__file__).resolve().parents[2] / "shared" / "data" / "morphologies")
+    os.environ.get(
+        "DENDRAX_MORPHOLOGIES", Path(__file__).resolve().parents[2] / "shared" / "data" / "morphologies"
+    )
 )
 MORPHOLOGIES = {"ca1": DATA / "ca1_n120.swc", "l5pc": DATA / "l5pc_with_axon.swc"}
 
@@ -244,6 +246,17 @@ CASES: dict[str, Case] = {
             t_max=25.0,
         )
         for n in _GPU_BATCHES
+    ]
+    + [
+        # issue 6 on a GPU: gradient / forward of one cell (the ratio's target is for the CPU)
+        Case(
+            f"{m}-gpu-grad",
+            m,
+            gradient=True,
+            device="gpu",
+            dtypes=("float64",) if m != "tree" else ("float64", "float32"),
+        )
+        for m in ("tree", "ca1", "l5pc")
     ]
 }
 
