@@ -36,6 +36,33 @@ def test_lif_interspike_interval_is_analytic():
     assert len(spikes) >= 10
 
 
+def lif_numpy(amp, t_max, tref, c=0.2, g=0.01, e=-70.0, vth=-50.0, vr=-70.0):
+    """The LIF's scheme: exact relaxation over each step, reset on reaching vTh, then held
+    at vReset for round(tRef / dt) steps."""
+    v, held, vs = vr, 0, [vr]
+    v_inf = e + amp / g
+    for _ in range(int(round(t_max / DT))):
+        if held:
+            v, held = vr, held - 1
+        else:
+            v = v_inf + (v - v_inf) * np.exp(-DT * g / c)
+            if v >= vth:
+                v, held = vr, int(round(tref / DT))
+        vs.append(v)
+    return np.array(vs)
+
+
+@pytest.mark.parametrize("tref", [2.0, 1.0, 0.3, 0.1, 0.0])
+def test_lif_refractory_period_is_whole_steps(tref):
+    # Bug: the refractory clock (tRef, minus dt each step) was tested > 0, so a round-off
+    # remainder held v one extra step for tRef = 2, 0.3, 0.1 ms (ISI 24.0 instead of 23.975).
+    out = run(LIF(), 0.3, 100.0, v0=-70.0, tRef=tref)
+    ref = lif_numpy(0.3, 100.0, tref)
+    # Same arithmetic up to XLA's fused multiply-adds: round-off only.
+    np.testing.assert_allclose(out[0], ref, atol=1e-9)
+    assert out[1].sum() >= 4
+
+
 def test_lif_below_threshold_relaxes_exactly():
     out = run(LIF(), 0.1, 50.0, v0=-70.0)  # v_inf = -60 mV, below threshold
     t = np.arange(out.shape[1]) * DT

@@ -18,7 +18,7 @@ class LIF(PointNeuron):
     """Leaky integrate-and-fire neuron (Lapicque 1907; e.g. Gerstner et al. 2014, ch. 1).
 
     ``C dv/dt = -gLeak (v - eLeak) + I``; when ``v`` reaches ``vTh`` it is reset to
-    ``vReset`` and held there for ``tRef`` ms. Between spikes the input is held constant over
+    ``vReset`` and held there for ``tRef`` ms (rounded to whole steps). Between spikes the input is held constant over
     each step and the voltage is integrated exactly (exponential relaxation).
 
     Parameters: ``C`` capacitance (nF, 0.2), ``gLeak`` (µS, 0.01), ``eLeak`` (mV, -70),
@@ -47,7 +47,10 @@ class LIF(PointNeuron):
     def update_voltage(self, v, s, i_in, dt, p):
         v_inf = p["eLeak"] + i_in / p["gLeak"]
         v_free = v_inf + (v - v_inf) * jnp.exp(-dt * p["gLeak"] / p["C"])
-        refractory = s["refractory"] > 0.0
+        # Held while more than half a step is left: tRef rounded to whole steps. (A test of
+        # > 0 counted one step too many whenever the repeated subtraction of dt left a
+        # round-off remainder, e.g. tRef = 2 ms at dt = 0.025 ms.)
+        refractory = s["refractory"] > 0.5 * dt
         v_next = jnp.where(refractory, p["vReset"], v_free)
         spike = (~refractory) & (v_next >= p["vTh"])
         v_next = jnp.where(spike, p["vReset"], v_next)
