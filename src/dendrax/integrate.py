@@ -24,7 +24,7 @@ from .manual_axes import varying_like
 from .mechanisms.synapse import Synapse
 from .model.trainable import apply_trainables, check_values
 from .model.view import ION_CONCENTRATIONS, POSITIVE
-from .simulate import init_state, observe, prepare, rest_iteration, step
+from .simulate import init_state, observe, prepare, rest_iteration, step, with_spikes_at_start
 from .solve.steppers import BackwardEuler, Stepper
 from .synaptic import Surrogate
 
@@ -86,6 +86,7 @@ def _run(
     state = varying_like(state, (prepared, stimuli, clamps))
     if initial is not None:
         state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, clamps[:, 0]), state)
+        state = with_spikes_at_start(system, state)  # at the voltages found
 
     if checkpoint.adjoint:
         one_step = reversible_step(system.layout, solver, surrogate)

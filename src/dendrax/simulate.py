@@ -114,7 +114,7 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         env = membrane.ion_environment(layout, prepared.ion_params, states, prepared.celsius)
         total, _, parts, _ = membrane.membrane_currents(layout, states, v, env, prepared.mech_params)
         currents = _current_rows(layout, total, parts)
-    return State(
+    state = State(
         v=v,
         currents=currents,
         states=states,
@@ -123,6 +123,19 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         history=jnp.zeros((history_rows, n_sources), v.dtype),
         t_index=jnp.zeros((), jnp.int32),
     )
+    return with_spikes_at_start(system, state)
+
+
+def with_spikes_at_start(system: System, state: State) -> State:
+    """``state`` with the spikes of sources that start above threshold (`spikes_at_start`):
+    reported at t = 0 and stored as the spikes of the step before the first, so that they
+    arrive one delay after t = 0, as NEURON's. Call it again if the voltages at t = 0
+    change (`Rest`)."""
+    if not system.layout.network.n_sources or state.history is None:
+        return state
+    spikes = synaptic.spikes_at_start(system.layout.network, state.v)
+    history = state.history.at[-1].set(spikes)
+    return eqx.tree_at(lambda s: (s.spikes, s.history), state, (spikes, history))
 
 
 def _current_rows(layout, total, parts):

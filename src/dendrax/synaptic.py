@@ -1,7 +1,8 @@
 """The network's work in one time step: spike delivery, synaptic currents, spike detection.
 
 Event timing follows NEURON's fixed step: a spike is detected in the step where the
-voltage at its source crosses the threshold upwards (its time is the end of that step);
+voltage at its source crosses the threshold upwards (its time is the end of that step;
+a source that starts above its threshold spikes at t = 0);
 a connection with delay ``d`` delivers it at the start of the step ``round(d / dt)`` steps
 later, where the synapse's `receive` adds the weight before the currents are computed.
 Spikes are kept in a ring buffer over sources (``history`` rows, one per step), so memory
@@ -18,11 +19,12 @@ from collections.abc import Mapping
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array
 
 from .compile.network import NetworkLayout
 
-__all__ = ["Surrogate", "delay_steps", "deliver", "detect_spikes", "synaptic_terms", "update_synapses"]
+__all__ = ["Surrogate", "delay_steps", "deliver", "detect_spikes", "spikes_at_start", "synaptic_terms", "update_synapses"]
 
 
 class Surrogate(eqx.Module):
@@ -46,7 +48,8 @@ class Surrogate(eqx.Module):
 
 
 def _crossing(v_old: Array, v_new: Array, threshold: Array, surrogate: Surrogate | None) -> Array:
-    step = ((v_old < threshold) & (v_new >= threshold)).astype(v_new.dtype)
+    # NEURON's NetCon: a spike when v goes from <= threshold to > threshold.
+    step = ((v_old <= threshold) & (v_new > threshold)).astype(v_new.dtype)
     if surrogate is None:
         return jax.lax.stop_gradient(step)
     smooth = jax.nn.sigmoid(surrogate.beta * (v_new - threshold)) * (1.0 - jax.nn.sigmoid(surrogate.beta * (v_old - threshold)))
@@ -126,6 +129,19 @@ def update_synapses(
         group.mechanism.update_states(s, v_new[group.post], v_new[group.pre], dt, p)
         for group, s, p in zip(network.groups, syn_states, syn_params)
     )
+
+
+def spikes_at_start(network: NetworkLayout, v: Array) -> Array:
+    """1.0 for each threshold source whose voltage starts above its threshold, else 0.0.
+
+    NEURON's NetCon starts "below" and tests at the start of each step, so a source that
+    starts above threshold sends a spike at t = 0 (it must fall back below before it can
+    spike again). Point neurons report their own spikes: none at t = 0.
+    """
+    nodes = network.source_nodes
+    above = v[nodes] > jnp.asarray(network.source_thresholds, v.dtype)
+    is_point = np.array([k >= 0 for k, _ in network.source_point], bool).reshape(above.shape)
+    return jax.lax.stop_gradient(jnp.where(is_point, False, above).astype(v.dtype))
 
 
 def detect_spikes(
