@@ -351,3 +351,29 @@ def test_a_source_that_starts_above_threshold_spikes_at_zero_as_in_neuron(neuron
     for row, times in zip(out[:2], expected):
         np.testing.assert_allclose(np.flatnonzero(row) * DT, times, atol=SPIKE_TOL)
     np.testing.assert_allclose(out[2], v_expected, atol=GAP_TOL)  # same scheme: round-off
+
+
+def test_delays_and_thresholds_cannot_be_made_trainable():
+    # Bug: make_trainable("delay") was accepted; the spike buffer was sized from the
+    # description, so a trained delay of 1.5 ms (built with 1 ms) silently lost every spike,
+    # and 0 or -5 ms ran. make_trainable("threshold") ended in a bare KeyError.
+    net = dx.Network([dx.Compartment(length=20.0, radius=10.0) for _ in range(2)])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.05, delay=1.0)
+    for name in ("delay", "threshold"):
+        with pytest.raises(ValueError, match=f"make_trainable\\('{name}'\\).*cannot be trained"):
+            net.synapses.ExpSyn.make_trainable(name)
+    assert net.get_parameters() == []  # nothing half-registered
+
+
+def test_a_negative_gap_junction_conductance_at_call_time_is_refused():
+    # Bug: set() refused gGap < 0, but params={"GapJunction_gGap": -0.01} (or a trainable
+    # value) ran, to -6049 mV.
+    net = dx.Network([hh_cell() for _ in range(2)])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.GapJunction())
+    net.cell(1).branch(0).loc(0.5).record("v")
+    with pytest.raises(ValueError, match="GapJunction_gGap.*>= 0"):
+        dx.integrate(net, t_max=1.0, params={"GapJunction_gGap": -0.01})
+    net.synapses.GapJunction.make_trainable("gGap")
+    with pytest.raises(ValueError, match="GapJunction_gGap.*>= 0"):
+        dx.integrate(net, t_max=1.0, params=[{"GapJunction_gGap": np.array([-1.0])}])
+    assert np.isfinite(np.asarray(dx.integrate(net, t_max=1.0, params=[{"GapJunction_gGap": np.array([0.01])}]))).all()

@@ -26,6 +26,7 @@ from .model.trainable import apply_trainables, check_values
 from .model.view import ION_CONCENTRATIONS, POSITIVE
 from .simulate import init_state, observe, prepare, rest_iteration, step, with_spikes_at_start
 from .solve.steppers import BackwardEuler, Stepper
+from .synapses import GapJunction
 from .synaptic import Surrogate
 
 __all__ = ["Rest", "Simulator", "integrate", "simulator"]
@@ -289,7 +290,10 @@ def _check_range(system: System, name: str, value: Array) -> None:
         if np.any(arr <= 0):
             raise ValueError(f"params[{name!r}] must be > 0 {POSITIVE.get(name, 'mM')}; got {arr[arr <= 0].ravel()[0]}")
         return
-    owners = [pl.mechanism for pl in system.layout.placements] + [g.mechanism for g in system.layout.network.groups]
+    network = system.layout.network
+    owners = [pl.mechanism for pl in system.layout.placements] + [g.mechanism for g in network.groups]
+    if len(network.gaps_implicit) + len(network.gaps_explicit):  # gap junctions are not a group
+        owners.append(GapJunction())
     for mech in owners:
         if not name.startswith(mech.name + "_"):
             continue

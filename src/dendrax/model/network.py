@@ -246,6 +246,13 @@ class SynapseView:
         from .trainable import Trainable
 
         key = self._column(name)
+        if key in ("delay", "threshold"):
+            what = "when each spike arrives (rounded to whole steps)" if key == "delay" else "which crossings are spikes"
+            raise ValueError(
+                f"make_trainable({name!r}): the {key} decides {what}; it has no gradient and cannot be "
+                f"trained. Set it with .set({name!r}, ...)"
+                + (f" or pass params={{'{self._name}_delay': ...}} to integrate" if key == "delay" else "")
+            )
         groups = [self._index] if shared else [np.array([i]) for i in self._index]
         column = self._table().columns[key]
         if init_value is None:
