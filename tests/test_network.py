@@ -238,6 +238,39 @@ def test_bad_network_input():
     assert len(net._recordings) == n_recordings  # nothing half-recorded
 
 
+def test_connection_values_of_the_wrong_shape_or_kind_say_what_they_take():
+    # Bugs: raw NumPy broadcast errors, an IndexError inside fully_connect, a float()
+    # TypeError for threshold=None, a threshold on a graded synapse silently ignored, a bare
+    # AttributeError for a synapse type with none connected, and a synapse parameter of the
+    # wrong shape described as "one value per compartment".
+    net = dx.Network([hh_cell() for _ in range(3)])
+    exp = dx.synapses.ExpSyn()
+    with pytest.raises(ValueError, match=r"weight takes one value or one per connection \(2\); got .* \(3,\)"):
+        dx.connect(net.cell(0), net.cell([1, 2]), exp, weight=[0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"delay takes one value or one per connection \(2\)"):
+        dx.connect(net.cell(0), net.cell([1, 2]), exp, delay=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"matrix of weights must be \(pre points, post points\) = \(3, 3\); got \(2, 2\)"):
+        dx.fully_connect(net.cell("all"), net.cell("all"), exp, weight=np.full((2, 2), 0.01))
+    with pytest.raises(TypeError, match="threshold takes one voltage"):
+        dx.connect(net.cell(0), net.cell(1), exp, threshold=None)
+    with pytest.raises(ValueError, match="takes no spike threshold"):
+        dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic(), threshold=-20.0)
+    with pytest.raises(AttributeError, match="no ExpSyn synapses .*dx.connect"):
+        net.synapses.ExpSyn
+    assert net._synapse_tables == {}  # nothing half-built
+
+    # A (pre, post) matrix is read at the pairs connected, in sparse_connect too.
+    weights = np.arange(9.0).reshape(3, 3) / 100 + 0.001
+    delays = np.arange(9.0).reshape(3, 3) + 1.0
+    dx.sparse_connect(net.cell("all"), net.cell("all"), exp, p=1.0, weight=weights, delay=delays)
+    pairs = [(i, j) for i in range(3) for j in range(3) if i != j]
+    np.testing.assert_array_equal(net.synapses.ExpSyn.get("weight"), [weights[i, j] for i, j in pairs])
+    np.testing.assert_array_equal(net.synapses.ExpSyn.get("delay"), [delays[i, j] for i, j in pairs])
+    net.cell(0).branch(0).loc(0.5).record("v")
+    with pytest.raises(ValueError, match=r"shape \(6,\) \(one per ExpSyn synapse\)"):
+        dx.integrate(net, t_max=1.0, params={"ExpSyn_tau": np.ones(3)})
+
+
 def test_selections_within_cells():
     net = dx.Network([hh_cell()] * 3)
     roots = net.cell([0, 2]).branch(0)

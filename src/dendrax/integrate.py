@@ -260,10 +260,10 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
         if arr.shape == ():
             arr = jnp.broadcast_to(arr, expected)
         elif arr.shape != expected:
-            raise ValueError(
-                f"params[{name!r}] has shape {arr.shape}; give a number or an array of shape {expected} "
-                f"(one value per compartment, {n} compartments)"
-            )
+            groups = [g.mechanism.name for g in system.layout.network.groups] + [GapJunction().name]
+            owner = next((g for g in groups if name.startswith(g + "_")), None)
+            per = f"one per {owner} synapse" if owner else f"one value per compartment, {n} compartments"
+            raise ValueError(f"params[{name!r}] has shape {arr.shape}; give a number or an array of shape {expected} ({per})")
         out[name] = arr
     return out
 

@@ -5,7 +5,10 @@ Sites: a selection made with ``net.cell(...)`` stands for its cells, each at its
 target of a synapse); any other selection (``.loc``, ``.comp``, ``.branch``) stands for
 its points. Event-driven synapses (``ExpSyn``, ``Exp2Syn``) take a ``weight`` (µS),
 a ``delay`` (ms, at least one time step; NEURON's NetCon) and a spike ``threshold`` (mV,
-NEURON's default 10); graded synapses take none of these.
+NEURON's default 10); graded synapses take none of these. ``weight`` and ``delay`` take one
+value or one per connection; `fully_connect`, `sparse_connect` and
+`connectivity_matrix_connect` also take a (pre points, post points) matrix, read at the
+pairs they connect.
 """
 
 from __future__ import annotations
@@ -43,19 +46,45 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
         raise ValueError("pre and post selections must come from the same network")
     n = len(pre)
     columns: dict[str, np.ndarray] = {}
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+        raise TypeError(f"threshold takes one voltage (mV), e.g. threshold=10.0; got {threshold!r}")
     if not np.isfinite(float(threshold)):
         raise ValueError(f"the spike threshold must be a finite voltage (mV); got {threshold!r}")
     if synapse.event_driven:
-        w = np.broadcast_to(np.asarray(1e-3 if weight is None else weight, dtype=np.float64), (n,)).copy()
-        d = np.broadcast_to(np.asarray(1.0 if delay is None else delay, dtype=np.float64), (n,)).copy()
+        w = _per_connection(1e-3 if weight is None else weight, "weight", n)
+        d = _per_connection(1.0 if delay is None else delay, "delay", n)
         if np.any(w < 0) or not np.all(np.isfinite(w)):
             raise ValueError(f"connection weights are conductances (µS) and must be >= 0; got {w[~(w >= 0)][:1]}")
         _check_delays(d)
         columns = {"weight": w, "delay": d, "threshold": np.full(n, float(threshold))}
     elif weight is not None or delay is not None:
         raise ValueError(f"{synapse.name} is a graded synapse: it takes no weight or delay")
+    elif threshold != 10.0:
+        raise ValueError(f"{synapse.name} is a graded synapse: it takes no spike threshold")
     if n:
         net._add_synapses(synapse, pre, post, columns)
+
+
+def _per_connection(value, name: str, n: int) -> np.ndarray:
+    """One value, or one per connection, as a float64 array of ``n``."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} takes numbers (one, or one per connection); got {value!r}") from None
+    if arr.ndim > 1 or (arr.ndim == 1 and len(arr) != n):
+        raise ValueError(f"{name} takes one value or one per connection ({n}); got an array of shape {arr.shape}")
+    return np.broadcast_to(arr, (n,)).copy()
+
+
+def _per_pair(value, name: str, i: np.ndarray, j: np.ndarray, shape: tuple[int, int]):
+    """A (pre, post) matrix of values picked at the connected pairs ``(i, j)``; any other
+    value is passed on (one value, or one per connection)."""
+    if value is None or np.ndim(value) != 2:
+        return value
+    arr = np.asarray(value)
+    if arr.shape != shape:
+        raise ValueError(f"a matrix of {name}s must be (pre points, post points) = {shape}; got {arr.shape}")
+    return arr[i, j]
 
 
 def connect(pre: View, post: View, synapse: Synapse, *, weight=None, delay=None, threshold: float = 10.0) -> None:
@@ -79,10 +108,8 @@ def connect(pre: View, post: View, synapse: Synapse, *, weight=None, delay=None,
 def _pairs(pre: View, post: View, mask: np.ndarray, synapse, weight, delay, threshold) -> None:
     pre_sites, post_sites = _units(pre), _units(post)
     i, j = np.nonzero(mask)
-    w = weight
-    if weight is not None and np.ndim(weight) == 2:
-        w = np.asarray(weight)[i, j]
-    _add(pre, post, synapse, pre_sites[i], post_sites[j], w, delay, threshold)
+    weight, delay = (_per_pair(x, name, i, j, mask.shape) for x, name in ((weight, "weight"), (delay, "delay")))
+    _add(pre, post, synapse, pre_sites[i], post_sites[j], weight, delay, threshold)
 
 
 def _same_cell(pre: View, post: View) -> np.ndarray:
@@ -143,6 +170,7 @@ def sparse_connect(
         net = pre._module
         keep = net.cell_of(pre_sites[i]) != net.cell_of(post_sites[j])
         i, j = i[keep], j[keep]
+    weight, delay = (_per_pair(x, name, i, j, (n_pre, n_post)) for x, name in ((weight, "weight"), (delay, "delay")))
     _add(pre, post, synapse, pre_sites[i], post_sites[j], weight, delay, threshold)
 
 

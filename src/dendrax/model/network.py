@@ -151,9 +151,7 @@ class Network(Module):
     @property
     def synapses(self) -> types.SimpleNamespace:
         """The synapses by type: ``net.synapses.ExpSyn.set("tau", 2.0)``."""
-        return types.SimpleNamespace(
-            **{name: SynapseView(self, name, np.arange(t.n)) for name, t in self._synapse_tables.items()}
-        )
+        return _SynapseTypes(**{name: SynapseView(self, name, np.arange(t.n)) for name, t in self._synapse_tables.items()})
 
     def _add_synapses(self, mechanism: Synapse, pre: np.ndarray, post: np.ndarray, columns: dict[str, np.ndarray]) -> None:
         """Append synapses from (n, 2) arrays of (site kind, index) pre and post points."""
@@ -267,6 +265,19 @@ class SynapseView:
         index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
         self._network._trainables.append(Trainable(f"{self._name}_{key}", comps, index, initial, "param"))
         self._network._touch()
+
+
+class _SynapseTypes(types.SimpleNamespace):
+    """``net.synapses``: one `SynapseView` per synapse type present."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        present = sorted(vars(self))
+        raise AttributeError(
+            f"the network has no {name} synapses (it has {present or 'none'}); connect some first, "
+            f"e.g. dx.connect(net.cell(0), net.cell(1), dx.synapses.{name}())"
+        )
 
 
 def _check_delays(delays: np.ndarray) -> None:
