@@ -7,8 +7,8 @@ file in the published style (nx_NaTs2_t), a channel with TABLE, a guarded rate f
 and the (1e-4) conversion factor (nx_na_ms), a GHK calcium current with efun and the R
 and FARADAY factors (nx_cal), a derivimplicit calcium pump (nx_cad), a nonlinear KINETIC
 buffer with COMPARTMENT and << fluxes (nx_cabuf), a T current whose BREAKPOINT uses a value
-computed in the previous state update (nx_it), and NET_RECEIVE synapses (nx_ExpSyn,
-nx_Exp2Syn). NEURON's rate tables are off (usetable_<suffix> = 0).
+computed in the previous state update (nx_it), a sigmoid steep enough to overflow exp
+(nx_steep), and NET_RECEIVE synapses (nx_ExpSyn, nx_Exp2Syn). NEURON's rate tables are off (usetable_<suffix> = 0).
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ CASES = {
     "nx_cal": ModCase({"nx_cad": {}, "nx_cal": {"gcalbar": 3e-3}}, celsius=34.0, currents=("ica",)),
     "nx_cabuf": ModCase({"nx_cabuf": {}, "nx_cal": {"gcalbar": 3e-3}}, celsius=34.0, currents=("ica",)),
     "nx_it": ModCase({"nx_it": {}}, celsius=36.0, ions={"eca": 120.0}, currents=("ica",)),
+    # exp() beyond a double's range saturates as NEURON's hoc_Exp (was inf/inf = NaN)
+    "nx_steep": ModCase({"nx_steep": {}}, celsius=6.3),
 }
 NONLINEAR = {"nx_cal", "nx_cabuf"}  # cases with a nonlinear implicit update
 STEPS = (-38.0, -20.0, 20.0)

@@ -52,7 +52,7 @@ UNSUPPORTED_STATEMENTS = {
 }
 # NMODL's mathematical functions -> the jax.numpy expression (a format string of the arguments).
 BUILTINS = {
-    "exp": "jnp.exp({0})", "log": "jnp.log({0})", "log10": "jnp.log10({0})", "sqrt": "jnp.sqrt({0})",
+    "exp": "nm.exp({0})", "log": "jnp.log({0})", "log10": "jnp.log10({0})", "sqrt": "jnp.sqrt({0})",
     "fabs": "jnp.abs({0})", "pow": "jnp.power({0}, {1})", "sin": "jnp.sin({0})", "cos": "jnp.cos({0})",
     "tan": "jnp.tan({0})", "asin": "jnp.arcsin({0})", "acos": "jnp.arccos({0})", "atan": "jnp.arctan({0})",
     "atan2": "jnp.arctan2({0}, {1})", "sinh": "jnp.sinh({0})", "cosh": "jnp.cosh({0})", "tanh": "jnp.tanh({0})",

@@ -10,11 +10,12 @@ from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike
 
 from ..mechanisms.gating import reciprocal
 
-__all__ = ["cnexp", "guard", "implicit_euler", "like"]
+__all__ = ["cnexp", "exp", "guard", "implicit_euler", "like"]
 
 MAX_ITERATIONS = 50  # NEURON's MAXITERS
 
@@ -29,6 +30,23 @@ def cnexp(x: Array, a: Array, b: Array, dt: ArrayLike) -> Array:
         0.5
     """
     return x + (1.0 - jnp.exp(dt * b)) * (-a * reciprocal(b) - x)
+
+
+def exp(x: Array) -> Array:
+    """NMODL's ``exp``, as NEURON compiles it (``hoc_Exp``): ``exp(700)`` above 700, 0 below
+    -700, so that a steep sigmoid such as ``1 / (1 + exp((v - vh) / 0.05))`` saturates
+    instead of overflowing to inf and NaN (NEURON prints a warning there; dendrax cannot
+    from inside a compiled step). In float32 the cap is 88 (exp(700) is not a float32). The
+    gradient is 0 where the argument is clipped.
+
+    Example:
+        >>> from dendrax.nmodl.runtime import exp
+        >>> float(exp(800.0)) == float(exp(700.0)), float(exp(-800.0))
+        (True, 0.0)
+    """
+    x = jnp.asarray(x, jnp.result_type(x, float))
+    top = min(700.0, float(np.floor(np.log(np.finfo(x.dtype).max))))  # float32: 88, still finite
+    return jnp.where(x < -700.0, 0.0, jnp.exp(jnp.minimum(x, top)))
 
 
 def guard(taken: Array, *values: Array) -> tuple[Array, ...]:
