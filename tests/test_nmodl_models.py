@@ -8,7 +8,8 @@ and the (1e-4) conversion factor (nx_na_ms), a GHK calcium current with efun and
 and FARADAY factors (nx_cal), a derivimplicit calcium pump (nx_cad), a nonlinear KINETIC
 buffer with COMPARTMENT and << fluxes (nx_cabuf), a T current whose BREAKPOINT uses a value
 computed in the previous state update (nx_it), a sigmoid steep enough to overflow exp
-(nx_steep), and NET_RECEIVE synapses (nx_ExpSyn, nx_Exp2Syn). NEURON's rate tables are off (usetable_<suffix> = 0).
+(nx_steep), states set to constants before a STEADYSTATE solve (nx_kinss), and
+NET_RECEIVE synapses (nx_ExpSyn, nx_Exp2Syn). NEURON's rate tables are off (usetable_<suffix> = 0).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ CASES = {
     "nx_it": ModCase({"nx_it": {}}, celsius=36.0, ions={"eca": 120.0}, currents=("ica",)),
     # exp() beyond a double's range saturates as NEURON's hoc_Exp (was inf/inf = NaN)
     "nx_steep": ModCase({"nx_steep": {}}, celsius=6.3),
+    # INITIAL { state = constant  SOLVE ... STEADYSTATE ... } (crashed: scalar start)
+    "nx_kinss": ModCase({"nx_kinss": {}}, celsius=6.3, currents=("ik",)),
 }
 NONLINEAR = {"nx_cal", "nx_cabuf"}  # cases with a nonlinear implicit update
 STEPS = (-38.0, -20.0, 20.0)
@@ -317,3 +320,49 @@ def test_expsyn_and_exp2syn_files_match_the_built_in_synapses_and_neuron(neuron_
     ref = np.array([r.as_numpy() for r in recs])
     assert np.ptp(ref[0]) > 1.0 and np.ptp(ref[1]) > 1.0  # several spikes arrived
     np.testing.assert_allclose(ours[:2], ref, rtol=0, atol=INJECTION_V_MV)
+
+
+DIMPL_STEADY = """
+NEURON { SUFFIX dimplss NONSPECIFIC_CURRENT i RANGE g, e, kr }
+UNITS { (mA) = (milliamp) (mV) = (millivolt) }
+PARAMETER { g = 1e-3 (S/cm2) e = -20 (mV) kr = 0.5 (/ms) }
+ASSIGNED { v (mV) i (mA/cm2) }
+STATE { yy }
+INITIAL {
+    yy = 0.3
+    SOLVE states STEADYSTATE derivimplicit
+}
+BREAKPOINT {
+    SOLVE states METHOD derivimplicit
+    i = g*yy*(v - e)
+}
+DERIVATIVE states { yy' = 0.1*(1 - yy)*exp((v + 50)/20) - kr*yy*yy }
+"""
+
+
+def test_a_constant_set_before_a_derivimplicit_steady_state_starts_newton():
+    """INITIAL { yy = 0.3  SOLVE states STEADYSTATE derivimplicit } crashed (the constant is a
+    scalar, the equation per compartment). NEURON's meaning: one backward-Euler step of 1e-9
+    ms from 0.3, then backward Euler each step. Under a voltage clamp each step is a
+    quadratic in yy, solved here in closed form. (Not compared with NEURON itself: NEURON
+    9.0.2 crashes when a second section gets this mechanism after an finitialize.)"""
+    cls = dx.nmodl.load_source(DIMPL_STEADY, "dimplss.mod")
+    comp = dx.Compartment(length=LENGTH, radius=DIAM / 2.0)
+    comp.insert(cls())
+    level, t_max = -30.0, 5.0
+    n = int(round(t_max / DT))
+    comp.clamp("v", np.full(n + 1, level))
+    comp.record("dimplss_yy")
+    ours = np.asarray(dx.integrate(comp, t_max=t_max, delta_t=DT))[0]
+
+    def backward_euler(y, dt, v):  # (y1 - y)/dt = 0.1 (1 - y1) E - kr y1^2: a y1² + b y1 - c = 0
+        a, e = 0.5 * dt, 0.1 * dt * np.exp((v + 50.0) / 20.0)
+        b, c = 1.0 + e, y + e
+        return 2.0 * c / (b + np.sqrt(b * b + 4.0 * a * c))  # the positive root, without cancellation
+
+    y = [backward_euler(0.3, 1e-9, level)]  # INITIAL at the clamped voltage
+    for _ in range(n):
+        y.append(backward_euler(y[-1], DT, level))
+    # Newton to round-off against a closed form: differences are round-off of a ~0.3 value.
+    np.testing.assert_allclose(ours, y, rtol=0, atol=1e-12)
+    assert abs(y[-1] - y[0]) > 0.05  # the state moves: the comparison is not of constants

@@ -93,6 +93,12 @@ def implicit_euler(rhs: Rhs, x_old: Sequence[Array], dt: ArrayLike) -> tuple[Arr
     """
     x0 = jnp.stack(jnp.broadcast_arrays(*[jnp.asarray(x) for x in x_old]))
     k = x0.shape[0]
+    # States set from constants (INITIAL { C = 1 }) are scalars; the equations are per
+    # compartment: start from the states broadcast to the equations' shape and dtype.
+    f = jax.eval_shape(lambda x: rhs(*x)[0], x0)
+    shape = jnp.broadcast_shapes(x0.shape[1:], *[fi.shape for fi in f])
+    x0 = x0.reshape((k,) + (1,) * (len(shape) - (x0.ndim - 1)) + x0.shape[1:])
+    x0 = jnp.broadcast_to(x0.astype(jnp.result_type(x0, *[fi.dtype for fi in f])), (k, *shape))
 
     def residual(x: Array) -> Array:
         f, conserve = rhs(*x)[:2]
