@@ -55,6 +55,11 @@ CASES = {
     "nx_steep": ModCase({"nx_steep": {}}, celsius=6.3),
     # INITIAL { state = constant  SOLVE ... STEADYSTATE ... } (crashed: scalar start)
     "nx_kinss": ModCase({"nx_kinss": {}}, celsius=6.3, currents=("ik",)),
+    # SK reads cai in its state update; inserted before cai's writer, it must still see this
+    # step's cai (NEURON updates concentration writers first; dendrax used insertion order)
+    "sk_before_cad": ModCase(
+        {"dx_SK_E2": {"gbar": 0.01}, "dx_Ca_HVA": {"gbar": 0.005}, "dx_CaDynamics_E2": {}}, celsius=34.0, currents=("ica",)
+    ),
 }
 NONLINEAR = {"nx_cal", "nx_cabuf"}  # cases with a nonlinear implicit update
 STEPS = (-38.0, -20.0, 20.0)
@@ -94,6 +99,8 @@ def clamp_runs(name: str):
     from neuron import h
 
     case = CASES[name]
+    if any(m.startswith("dx_") for m in case.mechanisms):
+        compiled_mechanisms()  # tests/mod, beside tests/nmodl
     waves = [clamp_wave(protocol(level), CLAMP_T_MAX) for level in STEPS]
     comp = dendrax_compartment(case, clamp=waves[0])
     return [
@@ -114,6 +121,8 @@ def test_voltage_clamp_matches_neuron(name, neuron_h):
 @pytest.mark.parametrize("name", list(CASES))
 def test_current_injection_matches_neuron(name, neuron_h):
     case = CASES[name]
+    if any(m.startswith("dx_") for m in case.mechanisms):
+        compiled_mechanisms()  # tests/mod, beside tests/nmodl
     ours = run_dendrax(case, INJECTION_T_MAX, stimulus=injected_current())
     ref = run_neuron(neuron_h, case, INJECTION_T_MAX, stimulus=injected_current())
     assert np.ptp(ref["v"]) > 40.0  # the stimulus drives the channel through its range

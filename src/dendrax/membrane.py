@@ -130,7 +130,8 @@ def updated_states(
     celsius: Array,
     local_slopes: bool = True,
 ) -> States:
-    """All mechanism states one step later, mechanism by mechanism in insertion order.
+    """All mechanism states one step later, mechanism by mechanism: those that write an ion
+    concentration first (as NEURON orders them), then the others, in insertion order.
 
     ``v_new`` (mV, every node) is the voltage the states relax at; ``dt`` ms. Differentiable;
     with ``local_slopes`` (the default) the derivative with respect to ``v_new`` is taken as
@@ -144,13 +145,16 @@ def updated_states(
 def _advance_states(layout, states, v_new, dt, env, mech_params, ion_currents, celsius) -> States:
     c = layout.n_comps
     out = list(states)
-    refresh = bool(layout.writers)
-    for k, (pl, own) in enumerate(zip(layout.placements, mech_params)):
+    writers = sorted({k for _, k in layout.writers})
+    # Writers first: a mechanism that reads a concentration sees this step's value whatever
+    # the insertion order (NEURON's order; reading cai before its writer moved v by 1.4 mV).
+    for k in writers + [k for k in range(len(layout.placements)) if k not in writers]:
+        pl = layout.placements[k]
         if isinstance(pl.mechanism, PointNeuron):
             continue  # advanced with the voltage, before the solve
-        p = _inputs(pl, own, env, c, ion_currents)
+        p = _inputs(pl, mech_params[k], env, c, ion_currents)
         out[k] = pl.mechanism.update_states(states[k], at(pl, v_new, c), dt, p)
-        if refresh and any(w == k for _, w in layout.writers):
+        if k in writers:
             # Later mechanisms see the concentrations this one has just written.
             env = ion_environment(layout, {kk: env[kk] for kk in env}, tuple(out), celsius)
     return tuple(out)
