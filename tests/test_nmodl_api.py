@@ -36,6 +36,7 @@ def test_load_gives_a_channel_named_by_its_suffix_with_neurons_parameter_names()
     assert dx.nmodl.load(HERE / "nmodl" / "nx_NaTs2_t.mod") is NaTs2_t  # cached by content
 
 
+@pytest.mark.filterwarnings("ignore:.*not linear in its state")  # nx_cnexpnl: on purpose
 def test_load_dir_loads_every_file_and_reports_the_ones_it_cannot():
     mechs = dx.nmodl.load_dir(HERE / "nmodl")
     assert set(mechs) == {p.stem for p in (HERE / "nmodl").glob("*.mod")}
@@ -75,6 +76,7 @@ def test_to_python_is_deterministic_and_the_saved_module_is_the_mechanism(tmp_pa
     np.testing.assert_array_equal(out[0], out[1])
 
 
+@pytest.mark.filterwarnings("ignore:.*not linear in its state")  # nx_cnexpnl: on purpose
 def test_every_test_file_generates_code_that_compiles():
     for path in [*sorted((HERE / "mod").glob("*.mod")), *sorted((HERE / "nmodl").glob("*.mod"))]:
         if path.stem == "dx_GradedSyn":
@@ -113,7 +115,7 @@ def test_expressions_follow_nmodls_precedence_and_c_truth_values():
     assert cls.params == {"lambda": 2.0, "p": 3.0}  # Python names are mangled, not parameters
 
 
-def test_cnexp_falls_back_to_derivimplicit_for_a_nonlinear_equation_as_nocmodl():
+def test_cnexp_falls_back_to_derivimplicit_for_a_nonlinear_equation_with_a_warning():
     source = """
     NEURON { SUFFIX fallback }
     PARAMETER { k = 2 }
@@ -122,9 +124,12 @@ def test_cnexp_falls_back_to_derivimplicit_for_a_nonlinear_equation_as_nocmodl()
     BREAKPOINT { SOLVE s METHOD cnexp }
     DERIVATIVE s { x' = -k * x * x }
     """
-    code = dx.nmodl.source_to_python(source)
+    with pytest.warns(UserWarning, match="not linear in its state: dendrax uses derivimplicit"):
+        code = dx.nmodl.source_to_python(source)
     assert "an equation is not linear in its state, so cnexp does not apply" in code
-    mech = dx.nmodl.load_source(source)()
+    for _ in range(2):  # said on every load, not only the first (classes are cached)
+        with pytest.warns(UserWarning, match="METHOD derivimplicit in the file"):
+            mech = dx.nmodl.load_source(source)()
     p = {"k": jnp.full(1, 2.0)}
     x = float(mech.update_states({"x": jnp.ones(1)}, jnp.zeros(1), 0.1, p)["x"][0])
     assert abs(x - (-1.0 + math.sqrt(1.0 + 4 * 0.2)) / 0.4) < 1e-14  # x = 1 - 0.2 x²

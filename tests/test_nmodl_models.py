@@ -9,13 +9,15 @@ and FARADAY factors (nx_cal), a derivimplicit calcium pump (nx_cad), a nonlinear
 buffer with COMPARTMENT and << fluxes (nx_cabuf), a T current whose BREAKPOINT uses a value
 computed in the previous state update (nx_it), a sigmoid steep enough to overflow exp
 (nx_steep), states set to constants before a STEADYSTATE solve (nx_kinss), and
-NET_RECEIVE synapses (nx_ExpSyn, nx_Exp2Syn). NEURON's rate tables are off (usetable_<suffix> = 0).
+NET_RECEIVE synapses. nx_cnexpnl (cnexp on a nonlinear equation) documents where NEURON and
+dendrax differ on purpose. (nx_ExpSyn, nx_Exp2Syn). NEURON's rate tables are off (usetable_<suffix> = 0).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import warnings
 
 import jax
 import numpy as np
@@ -375,3 +377,32 @@ def test_a_constant_set_before_a_derivimplicit_steady_state_starts_newton():
     # Newton to round-off against a closed form: differences are round-off of a ~0.3 value.
     np.testing.assert_allclose(ours, y, rtol=0, atol=1e-12)
     assert abs(y[-1] - y[0]) > 0.05  # the state moves: the comparison is not of constants
+
+
+def test_cnexp_on_a_nonlinear_equation_warns_and_neuron_drops_terms_as_the_warning_says(neuron_h):
+    """m' = (minf - m)/tau - kq m² with METHOD cnexp. NEURON 9.0.2's nocmodl generates
+    m*exp(dt*df/dm) (its C: ``m = m + (1 - exp(dt*b))*(-m)``), dropping minf/tau; dendrax
+    uses backward Euler and warns. Both halves are checked, so the warning stays true: if a
+    NEURON release changes its formula, this test fails."""
+    with pytest.warns(UserWarning, match="not linear in its state"):
+        cls = dx.nmodl.load(MOD_FILES["nx_cnexpnl"])
+    level, t_max, tau, kq = -20.0, 5.0, 3.0, 0.8
+    case = ModCase({"nx_cnexpnl": {}}, celsius=6.3, leak=None)
+    with warnings.catch_warnings():  # run_neuron loads the file again (the warning again)
+        warnings.simplefilter("ignore", UserWarning)
+        ref = run_neuron(neuron_h, case, t_max, clamp=[(1.0, level), (t_max, level), (1.0, level)])["nx_cnexpnl_m"]
+    minf = 1.0 / (1.0 + np.exp(-(level + 30.0) / 8.0))
+    # NEURON: m_{n+1} = m_n exp(dt (-1/tau - 2 kq m_n)), from its own first value.
+    neuron_rule = ref[:-1] * np.exp(DT * (-1.0 / tau - 2.0 * kq * ref[:-1]))
+    np.testing.assert_allclose(ref[1:], neuron_rule, rtol=1e-12)
+    # dendrax: backward Euler, kq dt m² + (1 + dt/tau) m - (m_n + dt minf/tau) = 0 each step.
+    comp = dx.Compartment(length=LENGTH, radius=DIAM / 2.0)
+    comp.insert(cls())
+    n = int(round(t_max / DT))
+    comp.clamp("v", np.full(n + 1, level))
+    comp.record("nx_cnexpnl_m")
+    ours = np.asarray(dx.integrate(comp, t_max=t_max, delta_t=DT))[0]
+    a, b = kq * DT, 1.0 + DT / tau
+    c = ours[:-1] + DT * minf / tau
+    np.testing.assert_allclose(ours[1:], 2.0 * c / (b + np.sqrt(b * b + 4.0 * a * c)), rtol=1e-12)
+    assert ref[-1] < 0.5 * ours[-1]  # the two really differ: NEURON's m decays towards 0

@@ -25,6 +25,7 @@ __all__ = ["load", "load_dir", "load_source", "to_python"]
 
 GENERATOR_VERSION = "1"
 _classes: dict[str, type[Mechanism]] = {}
+_warnings: dict[str, list[str]] = {}  # what loading each file warned about (said on every load)
 
 
 def _read(path: str | Path) -> tuple[str, str]:
@@ -115,8 +116,17 @@ def load_source(text: str, filename: str = "<string>") -> type[Mechanism]:
         [0.001]
     """
     key = hashlib.sha256(f"{GENERATOR_VERSION}\0{_display(filename)}\0{text}".encode()).hexdigest()[:16]
-    if key in _classes:
-        return _classes[key]
+    if key not in _classes:
+        with warnings.catch_warnings(record=True) as caught:  # said again on every load, below
+            warnings.simplefilter("always")
+            _classes[key] = _build(text, filename, key)
+        _warnings[key] = [str(w.message) for w in caught]
+    for message in _warnings[key]:
+        warnings.warn(message, UserWarning, stacklevel=2)
+    return _classes[key]
+
+
+def _build(text: str, filename: str, key: str) -> type[Mechanism]:
     mech = analyse(parse(text, _display(filename)))
     source = generate(mech)
     module_name = f"dendrax.nmodl.generated.{mech.name}_{key}"
@@ -128,7 +138,6 @@ def load_source(text: str, filename: str = "<string>") -> type[Mechanism]:
     exec(compile(source, fake_file, "exec"), module.__dict__)
     cls = module.__dict__[mech.name]
     cls.__module__ = module_name
-    _classes[key] = cls
     return cls
 
 

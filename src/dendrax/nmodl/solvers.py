@@ -4,8 +4,11 @@ states by one step, as NEURON does it.
 - ``cnexp``: statements in order; each ``x' = f`` becomes NEURON's exact exponential step
   ``x + (1 - exp(dt b)) (-a / b - x)`` with ``b = df/dx`` (symbolic) and ``a = f(x = 0)``,
   ``x + dt f`` when ``f`` does not depend on ``x``. Later equations see the states already
-  updated, as in nocmodl's code. When an equation is not linear in its state, nocmodl
-  uses ``derivimplicit`` for the whole block; so do we (with a comment in the code).
+  updated, as in nocmodl's code. When an equation is not linear in its state, the whole
+  block uses ``derivimplicit`` and loading warns: NEURON 9's nocmodl instead generates
+  ``x exp(dt df/dx)``, which drops the equation's other terms (``m' = (minf - m)/tau -
+  k m²`` then decays to 0 whatever ``minf``), so the two differ; ``METHOD derivimplicit``
+  in the file gives the same in both.
 - ``derivimplicit``: backward Euler, ``(x - x_old) / dt = f(x)``, solved by Newton's
   method (`dendrax.nmodl.runtime.implicit_euler`); the block's other statements run at each
   iteration, as in NEURON.
@@ -16,6 +19,8 @@ KINETIC blocks are in `dendrax.nmodl.kinetic`.
 """
 
 from __future__ import annotations
+
+import warnings
 
 from .effects import effects_of, flat
 from .emit import Emitter, Scope
@@ -68,11 +73,17 @@ def emit_solve(em: Emitter, solve: Solve, block: Procedure, scope: Scope, dt: st
         em.emit(f"# {line}: forward Euler")
         _euler(em, block, scope, dt)
     else:
-        why = (
-            " (as nocmodl: an equation is not linear in its state, so cnexp does not apply)"
-            if method == "cnexp"
-            else ""
-        )
+        why = ""
+        if method == "cnexp":
+            why = " (an equation is not linear in its state, so cnexp does not apply)"
+            warnings.warn(
+                f"{em.mech.file}:{solve.line}: SOLVE {solve.block} METHOD cnexp, but an equation of "
+                f"{solve.block} is not linear in its state: dendrax uses derivimplicit (backward Euler). "
+                "NEURON 9 computes x*exp(dt*df/dx) there, which drops the equation's other terms, so "
+                "the two simulators differ; write METHOD derivimplicit in the file to get the same in both",
+                UserWarning,
+                stacklevel=2,
+            )
         em.emit(f"# {line}: backward Euler, Newton iterations{why}")
         _implicit(em, block, scope, dt, keep)
 

@@ -2,8 +2,9 @@
 
 ``cnexp`` advances ``x' = f(x)`` by ``x + (1 - exp(dt b)) (-a / b - x)`` where ``b`` is
 ``df/dx`` and ``a`` is ``f`` at ``x = 0``: exact when ``f`` is linear in ``x``. nocmodl
-finds ``b`` symbolically and falls back to ``derivimplicit`` for the whole block when it
-still contains ``x`` (a nonlinear equation); so do we. Other names, including LOCALs
+finds ``b`` symbolically; when it still contains ``x`` (a nonlinear equation) dendrax
+uses ``derivimplicit`` for the whole block, with a warning (`dendrax.nmodl.solvers`
+says how nocmodl differs there). Other names, including LOCALs
 computed from ``x`` earlier in the block, count as constants, as in nocmodl.
 
 Example:
