@@ -191,3 +191,25 @@ def test_generated_mechanisms_run_in_float32():
     assert v32.dtype == np.float32
     assert np.max(np.abs(v32[0] - v64[0])) < 1e-2  # mV; float32 round-off grows through a spike
     np.testing.assert_allclose(v32[1], v64[1], rtol=1e-3)
+
+
+def test_a_concentration_parameter_may_be_zero_a_length_may_not():
+    # Bug: every PARAMETER in mM had to be > 0, so an NMDA file's Mg block could not be
+    # switched off (mg = 0, a Mg-free solution), which NEURON allows.
+    source = """
+    NEURON { SUFFIX mgblock  NONSPECIFIC_CURRENT i  RANGE g, mg, depth }
+    UNITS { (mA) = (milliamp)  (mV) = (millivolt)  (mM) = (milli/liter)  (um) = (micron) }
+    PARAMETER { g = 1e-4 (S/cm2)  mg = 1 (mM)  depth = 0.1 (um)  e = 0 (mV) }
+    ASSIGNED { v (mV)  i (mA/cm2) }
+    BREAKPOINT { i = g * (v - e) / (1 + exp(0.062 * -v) * mg / 3.57) + 0 * depth }
+    """
+    cls = dx.nmodl.load_source(source, "mgblock.mod")
+    comp = dx.Compartment()
+    comp.insert(cls())
+    comp.set("mgblock_mg", 0.0)  # accepted
+    assert comp.get("mgblock_mg").tolist() == [0.0]
+    with pytest.raises(ValueError, match="mgblock_mg|mg"):
+        comp.set("mgblock_mg", -1.0)
+    with pytest.raises(ValueError, match="depth"):
+        comp.set("mgblock_depth", 0.0)
+    assert cls().current({}, jnp.asarray([-40.0]), {"g": 1e-4, "mg": 0.0, "depth": 0.1, "e": 0.0})["nonspecific"][0] == pytest.approx(-4e-3)

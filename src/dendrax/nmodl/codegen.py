@@ -29,7 +29,8 @@ from .tree import Solve
 
 __all__ = ["generate"]
 
-POSITIVE_UNITS = ("mM", "um", "µm", "micron")
+POSITIVE_UNITS = ("um", "µm", "micron")  # lengths (a shell depth of 0 divides by 0)
+NONNEGATIVE_UNITS = ("mM",)  # a concentration may be 0 (a Mg-free solution: mg = 0)
 
 
 def generate(mech: Mechanism) -> str:
@@ -171,13 +172,14 @@ def _state_defaults(mech: Mechanism) -> dict[str, float]:
 
 
 def _bounds(mech: Mechanism) -> tuple[list[str], list[str]]:
-    """Parameters that must be >= 0 (conductance densities, lower limit 0) and > 0
-    (concentrations, lengths, a positive lower limit), where the default complies."""
+    """Parameters that must be >= 0 (conductance densities, concentrations, lower limit 0)
+    and > 0 (lengths, a positive lower limit), where the default complies."""
     nonneg, positive = [], []
     for name, (default, unit, _) in mech.params.items():
         low = mech.limits.get(name, (None, None))[0]
         conductance = bool(unit) and mech.same_kind(unit, "S/cm2")
-        if (conductance or low == 0.0) and default >= 0.0:
+        concentration = unit.replace(" ", "") in NONNEGATIVE_UNITS
+        if (conductance or concentration or low == 0.0) and default >= 0.0:
             nonneg.append(name)
         if (unit.replace(" ", "") in POSITIVE_UNITS or (low is not None and low > 0.0)) and default > 0.0:
             positive.append(name)
