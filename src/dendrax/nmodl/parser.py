@@ -23,31 +23,14 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 from .constructs import UNSUPPORTED_BLOCKS, UNSUPPORTED_NEURON, UNSUPPORTED_STATEMENTS
 from .errors import NmodlError
 from .lexer import Token, tokenize
 from .tree import (
-    Assign,
-    Binary,
-    Call,
-    CallStmt,
-    Compartment,
-    Conserve,
-    Declaration,
-    Diff,
-    Factor,
-    If,
-    Local,
-    Model,
-    Name,
-    Num,
-    Procedure,
-    Reaction,
-    Solve,
-    Stmt,
-    Table,
-    Unary,
-    UseIon,
+    Assign, Binary, Call, CallStmt, Compartment, Conserve, Declaration, Diff, Factor,
+    If, Local, Model, Name, Num, Procedure, Reaction, Solve, Stmt, Table, Unary, UseIon,
 )  # fmt: skip
 
 __all__ = ["parse"]
@@ -421,7 +404,7 @@ class _Parser:
             return [self.table()]
         if kw == "CONSERVE":
             self.next()
-            left = self.expression()
+            left = self.conserved_sum(tok.line)
             self.expect("=", " in CONSERVE")
             return [Conserve(left, self.expression(), tok.line)]
         if kw == "COMPARTMENT":
@@ -511,6 +494,19 @@ class _Parser:
         backward = self.expression()
         self.expect(")", " after the reaction rates")
         return Reaction("<->", tuple(lhs), tuple(rhs), forward, backward, tok.line)
+
+    def conserved_sum(self, line: int):
+        """CONSERVE's left side: terms joined by ``+``, each ``2D`` (nocmodl's coefficient
+        written before a state) or a product such as ``2*D``."""
+        terms = []
+        while True:
+            if self.peek().kind == "number" and self.peek(1).kind == "name":
+                n, name = self.next(), self.next()
+                terms.append(Binary("*", Num(float(n.text), n.text, line), Name(name.text, line), line))
+            else:
+                terms.append(self.binary_level(len(self._LEVELS) - 1))
+            if not self.accept("+"):
+                return functools.reduce(lambda a, b: Binary("+", a, b, line), terms)
 
     def reactants(self) -> list[tuple[int, str]]:
         out = []
