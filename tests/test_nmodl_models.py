@@ -9,7 +9,8 @@ and FARADAY factors (nx_cal), a derivimplicit calcium pump (nx_cad), a nonlinear
 buffer with COMPARTMENT and << fluxes (nx_cabuf), a T current whose BREAKPOINT uses a value
 computed in the previous state update (nx_it), a sigmoid steep enough to overflow exp
 (nx_steep), states set to constants before a STEADYSTATE solve (nx_kinss), a CONSERVE
-with a coefficient (nx_dimer), and NET_RECEIVE synapses. nx_cnexpnl (cnexp on a nonlinear equation) documents where NEURON and
+with a coefficient (nx_dimer), a SOLVEd PROCEDURE that reads dt (nx_procdt), and
+NET_RECEIVE synapses. nx_cnexpnl (cnexp on a nonlinear equation) documents where NEURON and
 dendrax differ on purpose. (nx_ExpSyn, nx_Exp2Syn). NEURON's rate tables are off (usetable_<suffix> = 0).
 """
 
@@ -59,6 +60,8 @@ CASES = {
     "nx_kinss": ModCase({"nx_kinss": {}}, celsius=6.3, currents=("ik",)),
     # CONSERVE M + 2D = 1: a coefficient written before the state (was a parse error)
     "nx_dimer": ModCase({"nx_dimer": {}}, celsius=6.3),
+    # SOLVE of a PROCEDURE (no METHOD) that reads dt (was refused)
+    "nx_procdt": ModCase({"nx_procdt": {}}, celsius=6.3),
     # SK reads cai in its state update; inserted before cai's writer, it must still see this
     # step's cai (NEURON updates concentration writers first; dendrax used insertion order)
     "sk_before_cad": ModCase(

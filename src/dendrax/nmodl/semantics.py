@@ -437,6 +437,13 @@ class _Analysis:
                 "newton",
                 "clsoda",
                 "heun",
+                "after_cvode",
+                "cvode_t",
+                "cvode_t_v",
+                "simeq",
+                "seidel",
+                "adrunge",
+                "runge_kutta",
             }
             what = "is not supported" if st.method in neuron else "is not a NEURON method"
             if st.method in ("cnexp", "derivimplicit", "euler", "sparse"):
@@ -466,15 +473,17 @@ class _Analysis:
         init = m.blocks.get("INITIAL")
         bp = m.blocks.get("BREAKPOINT")
         recv = m.blocks.get("NET_RECEIVE")
+        # BREAKPOINT's SOLVE statements are the SOLVE phase (a SOLVEd PROCEDURE may read dt)
+        bp_body = tuple(st for st in bp.body if not isinstance(st, Solve)) if bp else ()
         phases = {
             "INITIAL": effects_of(init.body if init else (), set(), calls, m.derivatives),
-            "BREAKPOINT": effects_of(bp.body if bp else (), set(), calls),
+            "BREAKPOINT": effects_of(bp_body, set(), calls),
             "SOLVE": effects_of(tuple(s for st, _ in mech.solves for s in [st]), set(), calls, m.derivatives),
             "NET_RECEIVE": effects_of(recv.body if recv else (), set(recv.args) if recv else set(), calls),
         }
         phases_bodies = {
             "INITIAL": init.body if init else (),
-            "BREAKPOINT": bp.body if bp else (),
+            "BREAKPOINT": bp_body,
             "SOLVE": tuple(st for _, proc in mech.solves for st in proc.body),
             "NET_RECEIVE": recv.body if recv else (),
         }
