@@ -17,6 +17,7 @@ BAD = Path(__file__).parent / "nmodl" / "bad"
 
 # file -> (line, construct, words the message must contain)
 EXPECTED = {
+    "after_cvode.mod": (4, "after_cvode", "after_cvode is not supported"),  # was "not a NEURON method"
     "arity.mod": (4, "vtrap", "takes 2 arguments"),
     "array_state.mod": (3, "ca", "array variables"),
     "assign_constant.mod": (5, "FARADAY", "cannot assign"),
@@ -28,6 +29,7 @@ EXPECTED = {
     "electrode_current.mod": (3, "ELECTRODE_CURRENT", "NONSPECIFIC_CURRENT"),
     "function_table.mod": (3, "FUNCTION_TABLE", "not supported"),
     "ica_in_breakpoint.mod": (4, "ica", "SOLVEd blocks"),
+    "ica_in_initial_steadystate.mod": (4, "ica", "not in INITIAL (a STEADYSTATE solve there included"),
     "include.mod": (2, "INCLUDE", "paste"),
     "linear_block.mod": (4, "LINEAR", "not supported"),
     "missing_operator.mod": (4, "0.001", "expected '='"),

@@ -543,8 +543,14 @@ class _Analysis:
             for var in phases[phase].reads & set(mech.ion_reads):
                 if var.startswith("i") and var[1:] in VALENCE:
                     line = self.where(phases_bodies[phase], var, mech, m.blocks[phase].line)
+                    where = (
+                        f"in {phase} (a STEADYSTATE solve there included: at t = 0 dendrax has no ion "
+                        "current yet, while NEURON uses whatever value the ion holds)"
+                        if phase == "INITIAL" else f"in {phase}"
+                    )  # fmt: skip
                     raise self.error(
-                        f"the ion current {var} can only be read in SOLVEd blocks (the state update)",
+                        f"the ion current {var} can only be read in the state update (BREAKPOINT's SOLVEd "
+                        f"blocks), not {where}",
                         line,
                         var,
                     )
