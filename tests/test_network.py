@@ -410,3 +410,24 @@ def test_a_negative_gap_junction_conductance_at_call_time_is_refused():
     with pytest.raises(ValueError, match="GapJunction_gGap.*>= 0"):
         dx.integrate(net, t_max=1.0, params=[{"GapJunction_gGap": np.array([-1.0])}])
     assert np.isfinite(np.asarray(dx.integrate(net, t_max=1.0, params=[{"GapJunction_gGap": np.array([0.01])}]))).all()
+
+
+def test_gap_junctions_that_close_a_loop_warn_that_they_are_explicit():
+    # Loop-closing junctions couple through the previous step's voltages (documented on
+    # GapJunction); a ring of three HH somata at 0.01 µS was 6.7 mV off NEURON's implicit
+    # coupling with no warning. A chain is exact and must not warn.
+    import warnings
+
+    def ring(closed):
+        net = dx.Network([dx.Compartment(length=20.0, radius=10.0) for _ in range(3)])
+        pairs = ((0, 1), (1, 2), (2, 0)) if closed else ((0, 1), (1, 2))
+        for a, b in pairs:
+            dx.connect(net.cell(a), net.cell(b), dx.synapses.GapJunction())
+        net.cell(0).branch(0).loc(0.5).record("v")
+        return net
+
+    with pytest.warns(UserWarning, match="1 of 3 gap junctions close a loop.*first order in delta_t"):
+        ring(closed=True).compile()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ring(closed=False).compile()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from collections.abc import Callable
 
 import jax.numpy as jnp
@@ -226,6 +227,16 @@ def compile_network(
         nodes = np.stack([rank[_nodes(t.pre_kind, t.pre_index, site_node)], rank[_nodes(t.post_kind, t.post_index, site_node)]], axis=1)
         gap_implicit = np.concatenate([nodes[implicit], implicit[:, None]], axis=1) if len(implicit) else gaps
         gap_explicit = np.concatenate([nodes[explicit], explicit[:, None]], axis=1) if len(explicit) else gaps
+        if len(explicit):
+            warnings.warn(
+                f"{len(explicit)} of {len(t.pre_kind)} gap junctions close a loop (of cells and gap junctions): "
+                "they couple through the previous step's voltages, an error of first order in delta_t "
+                "that NEURON's implicit coupling does not have (a ring of three HH somata, 20 µm, joined "
+                "by 0.01 µS: up to 6.7 mV apart at delta_t = 0.025 ms). Reduce delta_t if it matters; junctions "
+                "that form no loop are exact",
+                UserWarning,
+                stacklevel=2,
+            )
     layout = NetworkLayout(
         groups=tuple(groups),
         source_nodes=source_nodes,
