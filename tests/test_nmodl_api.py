@@ -212,4 +212,6 @@ def test_a_concentration_parameter_may_be_zero_a_length_may_not():
         comp.set("mgblock_mg", -1.0)
     with pytest.raises(ValueError, match="depth"):
         comp.set("mgblock_depth", 0.0)
-    assert cls().current({}, jnp.asarray([-40.0]), {"g": 1e-4, "mg": 0.0, "depth": 0.1, "e": 0.0})["nonspecific"][0] == pytest.approx(-4e-3)
+    assert cls().current({}, jnp.asarray([-40.0]), {"g": 1e-4, "mg": 0.0, "depth": 0.1, "e": 0.0})[
+        "nonspecific"
+    ][0] == pytest.approx(-4e-3)

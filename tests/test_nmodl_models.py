@@ -65,7 +65,9 @@ CASES = {
     # SK reads cai in its state update; inserted before cai's writer, it must still see this
     # step's cai (NEURON updates concentration writers first; dendrax used insertion order)
     "sk_before_cad": ModCase(
-        {"dx_SK_E2": {"gbar": 0.01}, "dx_Ca_HVA": {"gbar": 0.005}, "dx_CaDynamics_E2": {}}, celsius=34.0, currents=("ica",)
+        {"dx_SK_E2": {"gbar": 0.01}, "dx_Ca_HVA": {"gbar": 0.005}, "dx_CaDynamics_E2": {}},
+        celsius=34.0,
+        currents=("ica",),
     ),
 }
 NONLINEAR = {"nx_cal", "nx_cabuf"}  # cases with a nonlinear implicit update
@@ -395,7 +397,9 @@ def test_cnexp_on_a_nonlinear_equation_warns_and_neuron_drops_terms_as_the_warni
     case = ModCase({"nx_cnexpnl": {}}, celsius=6.3, leak=None)
     with warnings.catch_warnings():  # run_neuron loads the file again (the warning again)
         warnings.simplefilter("ignore", UserWarning)
-        ref = run_neuron(neuron_h, case, t_max, clamp=[(1.0, level), (t_max, level), (1.0, level)])["nx_cnexpnl_m"]
+        ref = run_neuron(neuron_h, case, t_max, clamp=[(1.0, level), (t_max, level), (1.0, level)])[
+            "nx_cnexpnl_m"
+        ]
     minf = 1.0 / (1.0 + np.exp(-(level + 30.0) / 8.0))
     # NEURON: m_{n+1} = m_n exp(dt (-1/tau - 2 kq m_n)), from its own first value.
     neuron_rule = ref[:-1] * np.exp(DT * (-1.0 / tau - 2.0 * kq * ref[:-1]))

@@ -150,7 +150,10 @@ def load_dir(folder: str | Path, strict: bool = True) -> dict[str, type[Mechanis
 
     Example:
         >>> import dendrax as dx
-        >>> mechs = dx.nmodl.load_dir("tests/nmodl")
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # tests/nmodl/nx_cnexpnl.mod warns on purpose
+        ...     mechs = dx.nmodl.load_dir("tests/nmodl")
         >>> mechs["nx_Exp2Syn"].event_driven, sorted(mechs["nx_cad"].states)
         (True, ['cai'])
     """

@@ -29,8 +29,27 @@ from .constructs import UNSUPPORTED_BLOCKS, UNSUPPORTED_NEURON, UNSUPPORTED_STAT
 from .errors import NmodlError
 from .lexer import Token, tokenize
 from .tree import (
-    Assign, Binary, Call, CallStmt, Compartment, Conserve, Declaration, Diff, Factor,
-    If, Local, Model, Name, Num, Procedure, Reaction, Solve, Stmt, Table, Unary, UseIon,
+    Assign,
+    Binary,
+    Call,
+    CallStmt,
+    Compartment,
+    Conserve,
+    Declaration,
+    Diff,
+    Factor,
+    If,
+    Local,
+    Model,
+    Name,
+    Num,
+    Procedure,
+    Reaction,
+    Solve,
+    Stmt,
+    Table,
+    Unary,
+    UseIon,
 )  # fmt: skip
 
 __all__ = ["parse"]
