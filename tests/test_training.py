@@ -177,3 +177,26 @@ def test_trainable_errors():
         dx.integrate(c, t_max=T_MAX, params=[])
     with pytest.raises(ValueError, match=r"must be \{'HH_gNa'"):
         dx.integrate(c, t_max=T_MAX, params=[{"HH_gK": 1.0}])
+
+
+def test_checkpoint_segments_that_do_not_divide_the_run_keep_gradients_finite():
+    # Bug: the padded steps of the last segment ran on zero input, so a calcium concentration
+    # clamped at 1e-4 mM was 0 there, log(cao / 0) infinite, and the gradient NaN (the forward
+    # pass was fine: those steps are dropped). 200 steps, segments of 7 and the default 16.
+    from dendrax.channels.hay_calcium import Ca_HVA, CaDynamics_E2
+
+    dt, t_max = 0.025, 5.0
+    n = int(round(t_max / dt)) + 1
+    comp = dx.Compartment(length=20.0, radius=8.0)
+    for mech in (HH(), Ca_HVA(), CaDynamics_E2()):
+        comp.insert(mech)
+    comp.stimulate(np.where(np.arange(n) * dt > 1.0, 0.3, 0.0))
+    comp.clamp("CaDynamics_E2_cai", np.full(n, 1e-4))
+    comp.record("v")
+    grads = []
+    for every in (None, 7, 200):  # 200: one segment, no padding (the reference)
+        sim = dx.simulator(comp, t_max=t_max, delta_t=dt, checkpoint=dx.Checkpoint(every=every))
+        grads.append(float(jax.grad(lambda p: jnp.mean(sim(p)))({"HH_gNa": jnp.asarray(0.12)})["HH_gNa"]))
+    # Same arithmetic in a different segmentation: round-off (float64).
+    np.testing.assert_allclose(grads[:2], grads[2], rtol=1e-10)
+    assert np.isfinite(grads[2]) and abs(grads[2]) > 1.0

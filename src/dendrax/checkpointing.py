@@ -71,8 +71,10 @@ def checkpointed_scan(
     """``lax.scan(body, carry, xs)`` over ``n_steps`` steps, checkpointed in segments.
 
     When ``n_steps`` is not a multiple of the segment length, the last segment runs a few
-    extra steps on zero input whose outputs are dropped (so the step is compiled once); the
-    returned carry is then that of the padded loop.
+    extra steps on a copy of the last input (stimulus, clamp values) whose outputs are
+    dropped (so the step is compiled once); the returned carry is then that of the padded
+    loop. The copy, not zeros: a state clamped to 0 mM (log(cao / 0) in a reversal
+    potential) made the dropped steps infinite and the gradient NaN.
     """
     k = checkpoint.segment_length(n_steps)
     n_segments = -(-n_steps // k)
@@ -81,7 +83,7 @@ def checkpointed_scan(
     pad = n_segments * k - n_steps
 
     def reshape(x):
-        x = jnp.concatenate([x, jnp.zeros((pad,) + x.shape[1:], x.dtype)]) if pad else x
+        x = jnp.concatenate([x, jnp.broadcast_to(x[-1:], (pad,) + x.shape[1:])]) if pad else x
         return x.reshape((n_segments, k) + x.shape[1:])
 
     @partial(jax.checkpoint, prevent_cse=False)  # inside a scan, CSE cannot undo the remat
