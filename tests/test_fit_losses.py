@@ -115,3 +115,16 @@ def test_smoothed_mse_needs_concrete_widths():
 def test_feature_losses_reject_bad_settings(call, match):
     with pytest.raises(ValueError, match=match):
         call(jnp.asarray(trace()))
+
+
+def test_summary_statistics_of_a_flat_trace_have_a_finite_gradient():
+    # Bug: jnp.std's derivative is infinite at zero variance, so a cell at rest (or any flat
+    # trace) gave NaN gradients even through the mean feature alone.
+    flat = jnp.full((2, 100), -65.0)
+    grad = jax.grad(lambda v: jnp.sum(dx.fit.summary_statistics(v, delta_t=0.025)[..., :2]))(flat)
+    assert np.all(np.isfinite(np.asarray(grad)))
+    np.testing.assert_allclose(grad, 1.0 / 100)  # d mean / dv; the std contributes 0 there
+    # Away from zero variance the std's gradient is unchanged: (v - mean) / (n std).
+    v = jnp.asarray(np.random.default_rng(0).normal(-60.0, 3.0, 50))
+    g = jax.grad(lambda v: dx.fit.summary_statistics(v, delta_t=0.025)[1])(v)
+    np.testing.assert_allclose(g, (v - v.mean()) / (50 * v.std()), rtol=1e-10)

@@ -152,7 +152,13 @@ def soft_spike_count(
     """A differentiable count of upward threshold crossings along the last axis.
 
     Each step contributes ``sigmoid(k (v_next - threshold)) * (1 - sigmoid(k (v - threshold)))``
-    with ``k = sharpness`` (1/mV): about 1 at a crossing, about 0 elsewhere.
+    with ``k = sharpness`` (1/mV): about 0 away from the threshold. A crossing adds about 1
+    only when it takes one step, i.e. when ``k`` times the voltage change per step near the
+    threshold is large; a crossing spread over several steps adds a little at each, more in
+    total, so the count grows as ``delta_t`` shrinks (an HH spike train of 2 spikes counts
+    3.05 at dt = 0.025 ms and 11.8 at 0.005 ms with ``k = 1``; 2.01 and 3.04 with ``k = 5``).
+    Compare counts computed at the same ``delta_t`` and ``sharpness``, or raise
+    ``sharpness`` until the count of a known trace is right.
 
     Example:
         >>> import jax.numpy as jnp
@@ -170,7 +176,8 @@ def soft_spike_count(
 def summary_statistics(
     v: Float[ArrayLike, "... time"], delta_t: float, threshold: float = -20.0, sharpness: float = 1.0
 ) -> Float[Array, "... 4"]:
-    """Features of traces: mean (mV), standard deviation (mV), soft spike count, and a soft
+    """Features of traces: mean (mV), standard deviation (mV), soft spike count (it depends on
+    ``delta_t``: see `soft_spike_count`), and a soft
     first-crossing latency (ms): the time at which the soft count reaches one, weighted by
     how it gets there (the end of the trace if it never does).
 
@@ -191,4 +198,8 @@ def summary_statistics(
     first = jnp.diff(reached, axis=-1, prepend=jnp.zeros_like(reached[..., :1]))
     t = (jnp.arange(v.shape[-1] - 1, dtype=v.dtype) + 1.0) * delta_t
     latency = jnp.sum(first * t, axis=-1) + (1.0 - reached[..., -1]) * t[-1]
-    return jnp.stack([jnp.mean(v, -1), jnp.std(v, -1), jnp.sum(crossing, -1), latency], axis=-1)
+    # The standard deviation's derivative is infinite at zero variance (a flat trace: a cell
+    # at rest); there its gradient is taken as 0 instead of NaN.
+    var = jnp.var(v, -1)
+    std = jnp.where(var > 0, jnp.sqrt(jnp.where(var > 0, var, 1.0)), 0.0)
+    return jnp.stack([jnp.mean(v, -1), std, jnp.sum(crossing, -1), latency], axis=-1)
