@@ -169,6 +169,8 @@ def test_settings_are_checked_when_the_simulator_is_made():
             dx.simulator(c, t_max=1.0, **kwargs)
     with pytest.raises(TypeError, match="surrogate must be"):
         dx.integrate(c, t_max=1.0, surrogate=0.5)
+    with pytest.raises(ValueError, match="positive number of steps; got True"):
+        dx.Checkpoint(every=True)  # was one-step segments, like Rest(steps=True) is refused
 
 
 def test_expsyn_tau_default_is_checked():

@@ -132,3 +132,12 @@ def test_inverse_rejects_values_outside_the_range(transform, value, bounds):
 def test_transforms_reject_bounds_they_cannot_map(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_inverse_outside_array_bounds_names_the_value_and_its_bounds():
+    # Bug: bounds given as arrays (one per value) ended in "TypeError: Only scalar arrays can
+    # be converted" instead of the ValueError that scalar bounds give.
+    t = dx.fit.Sigmoid(jnp.array([0.0, 0.1]), jnp.array([0.5, 0.2]))
+    with pytest.raises(ValueError, match=r"strictly between 0.1 and 0.2 .*got 0.3 at index 1"):
+        t.inverse(jnp.array([0.12, 0.3]))
+    np.testing.assert_allclose(t.forward(t.inverse(jnp.array([0.25, 0.15]))), [0.25, 0.15], rtol=1e-12)

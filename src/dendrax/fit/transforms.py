@@ -85,6 +85,8 @@ def _check_within(transform: Transform, y: ArrayLike, lower: float, upper: float
     first = tuple(np.argwhere(outside)[0].tolist())
     where = "" if values.ndim == 0 else f" at index {first[0] if values.ndim == 1 else first}"
     count = "" if values.size == 1 else f" ({int(np.sum(outside))} of {values.size} values outside)"
+    # Bounds may be arrays (one per value): name the ones of the first value outside.
+    lower, upper = (float(np.broadcast_to(np.asarray(b, float), values.shape)[first]) for b in (lower, upper))
     range_ = f"strictly between {lower} and {upper}" if math.isfinite(upper) else f"strictly above {lower}"
     raise ValueError(
         f"{transform!r}.inverse needs values {range_} (a bound maps to infinity); "
