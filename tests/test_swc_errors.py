@@ -116,3 +116,21 @@ def test_bad_arguments(tmp_path):
         dx.read_swc(path, ncomp=0)
     with pytest.raises(FileNotFoundError):
         dx.read_swc(tmp_path / "missing.swc")
+
+
+def test_non_utf8_comments_and_a_byte_order_mark_are_read(tmp_path):
+    # Bug: a Latin-1 author name in a comment made the file "not a text file", and a UTF-8
+    # byte-order mark made the first id '\ufeff1'; NEURON reads both files.
+    body = "1 1 0 0 0 5 -1\n2 3 0 10 0 1 1\n3 3 0 30 0 0.8 2\n"
+    reference = dx.read_swc(_write(tmp_path / "plain.swc", body.encode()), ncomp=1)
+    latin1 = _write(tmp_path / "latin1.swc", "# Jos\xe9 M\xfcller, \xb5m\n".encode("latin-1") + body.encode())
+    bom = _write(tmp_path / "bom.swc", b"\xef\xbb\xbf" + body.encode())
+    for path in (latin1, bom):
+        cell = dx.read_swc(path, ncomp=1)
+        np.testing.assert_array_equal(cell._data.columns["length"], reference._data.columns["length"])
+        assert cell.n_branches == reference.n_branches == 2
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path

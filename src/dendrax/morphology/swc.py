@@ -60,8 +60,9 @@ def read_swc(
         discretization: a policy instead of ``ncomp``: ``dx.FixedNcomp(n)``,
             ``dx.MaxLength(µm)``, ``dx.DLambda(0.1)``, ``dx.PerBranch(...)``.
         require_soma: raise `SwcError` if the file has no soma sample (type 1).
-        neuron_precision: round coordinates and diameters as NEURON stores them (8
-            significant digits, then float32), so that areas equal NEURON's to round-off.
+        neuron_precision: read coordinates and radii as NEURON does (32-bit floats) and
+            round the points as NEURON stores them (8 significant digits, then float32), so
+            that areas equal NEURON's to round-off.
 
     Raises:
         SwcError: a malformed file (the message names the file and line).
@@ -85,7 +86,7 @@ def read_swc(
         >>> cell.apical.insert(HH())
     """
     policy = as_discretization(ncomp, discretization)
-    samples = parse_swc(path)
+    samples = parse_swc(path, as_float32=neuron_precision)
     if require_soma and not np.any(samples.type == 1):
         raise SwcError(
             f"{samples.source}: no soma sample (type 1), and a soma is required (require_soma=True)"

@@ -47,8 +47,9 @@ class SwcSamples:
     Attributes:
         id: sample ids, int64 (n,).
         type: SWC structure type, int64 (n,): 1 soma, 2 axon, 3 basal, 4 apical, ...
-        xyz: coordinates, µm, float64 (n, 3).
-        radius: radii, µm, float64 (n,).
+        xyz: coordinates, µm, float64 (n, 3): the file's values rounded to float32, as
+            NEURON reads them (``as_float32=False``: as written).
+        radius: radii, µm, float64 (n,), rounded likewise.
         parent: index (into these arrays) of each sample's parent, -1 for the root.
         line: line number (1-based) of each sample in the file.
         source: the file name, for messages.
@@ -70,7 +71,7 @@ class SwcSamples:
         return f"{self.source} line {int(self.line[index])}"
 
 
-def parse_swc(source: str | os.PathLike, *, text: str | None = None) -> SwcSamples:
+def parse_swc(source: str | os.PathLike, *, text: str | None = None, as_float32: bool = True) -> SwcSamples:
     """Read and validate an SWC file (or ``text``, with ``source`` used in messages).
 
     Raises:
@@ -87,14 +88,20 @@ def parse_swc(source: str | os.PathLike, *, text: str | None = None) -> SwcSampl
     """
     name = str(source)
     if text is None:
-        try:
-            text = Path(source).read_text()
-        except UnicodeDecodeError as err:
-            raise SwcError(f"{name} is not a text file (SWC files are plain text): {err}") from None
+        data = Path(source).read_bytes()
+        if b"\x00" in data:
+            raise SwcError(f"{name} is not a text file (SWC files are plain text): it contains NUL bytes")
+        # A byte-order mark is dropped; bytes that are not UTF-8 (a Latin-1 author name in a
+        # comment) are replaced, as NEURON reads such files; in a number they are an error below.
+        text = data.decode("utf-8-sig", errors="replace")
     rows, lines = _split_lines(text, name)
     if not rows:
         raise SwcError(f"{name} contains no SWC samples (lines of 'id type x y z radius parent')")
     table = _to_numbers(rows, lines, name)
+    if as_float32:
+        # NEURON's reader (Import3d_SWC_read) scans x, y, z and the radius with sscanf("%f"):
+        # 32-bit floats, on which its soma and zero-length rules then compute. So do we.
+        table[:, 2:6] = table[:, 2:6].astype(np.float32).astype(np.float64)
     return _validate(table, np.asarray(lines, dtype=np.int64), name)
 
 
