@@ -284,3 +284,25 @@ def test_times_may_be_zero_dimensional_arrays_but_not_booleans():
     for bad in (True, np.asarray([DT])):
         with pytest.raises(ValueError, match="delta_t must be a number > 0 ms"):
             dx.integrate(c, t_max=T_MAX, delta_t=bad)
+
+
+def test_trainables_refuse_impossible_model_wide_values_and_doubly_driven_compartments():
+    # Bugs: make_trainable("celsius", init_value=-400 or nan) and params={"celsius": -400}
+    # ran (set() refused them); loc([0.2, 0.3]) on a one-compartment branch made two values
+    # for one compartment, one of them silently ignored (gradient 0).
+    c = stimulated(soma())
+    for value in (-400.0, np.nan):
+        with pytest.raises(ValueError, match="celsius must be"):
+            c.make_trainable("celsius", init_value=value)
+    with pytest.raises(ValueError, match=r"params\['celsius'\]: celsius must be a temperature above -273.15"):
+        dx.integrate(c, t_max=1.0, params={"celsius": -400.0})
+    c.make_trainable("celsius", init_value=20.0)
+    with pytest.raises(ValueError, match="celsius must be a temperature"):
+        dx.integrate(c, t_max=1.0, params=[{"celsius": np.array([-300.0])}])
+    cell = dx.Cell([dx.Branch(ncomp=1)] * 2, parents=[-1, 0])
+    cell.insert(HH())
+    with pytest.raises(ValueError, match="compartment 0 is in two groups"):
+        cell.branch(0).loc([0.2, 0.3]).make_trainable("HH_gNa")
+    with pytest.raises(ValueError, match="compartment 1 is in two groups"):
+        cell.comp([1, 1]).make_trainable("HH_gNa")
+    assert cell.get_parameters() == []  # nothing half-registered

@@ -23,7 +23,7 @@ from .compile.system import System
 from .manual_axes import varying_like
 from .mechanisms.synapse import Synapse
 from .model.trainable import apply_trainables, check_values
-from .model.view import ION_CONCENTRATIONS, POSITIVE
+from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error
 from .simulate import init_state, observe, prepare, rest_iteration, step, with_spikes_at_start
 from .solve.steppers import BackwardEuler, Stepper
 from .synapses import GapJunction
@@ -286,6 +286,9 @@ def _check_range(system: System, name: str, value: Array) -> None:
     arr = np.asarray(value)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"params[{name!r}] contains a non-finite value")
+    error = global_range_error(name, arr) if name == "celsius" or name.endswith("_diffusion") else None
+    if error:
+        raise ValueError(f"params[{name!r}]: {error}")
     if name in POSITIVE or name in ION_CONCENTRATIONS:
         if np.any(arr <= 0):
             raise ValueError(f"params[{name!r}] must be > 0 {POSITIVE.get(name, 'mM')}; got {arr[arr <= 0].ravel()[0]}")

@@ -324,6 +324,9 @@ class View:
             arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
             if arr.shape != (1,):
                 raise ValueError(f"{name} is model-wide: give one initial value; got shape {arr.shape}")
+            error = global_range_error(name, arr)
+            if error:
+                raise ValueError(f"make_trainable({name!r}, init_value=...): {error}")
             tr = Trainable(name, np.zeros(0, np.int64), np.zeros(0, np.int64), arr, "global")
         else:
             key = module._resolve_name(name)
@@ -352,7 +355,15 @@ class View:
                         f"init_value must be a number or one value per group ({len(groups)}); got shape {initial.shape}"
                     )
                 _check_values(module, name, key, initial, f"make_trainable({name!r}, init_value=...)")
+            groups = [np.unique(g) for g in groups]
             comps = np.concatenate(groups)
+            if len(np.unique(comps)) < len(comps):
+                twice = int(next(c for c in comps if np.sum(comps == c) > 1))
+                raise ValueError(
+                    f"make_trainable({name!r}): compartment {twice} is in two groups of this selection, so two "
+                    "values would drive it (e.g. loc([0.2, 0.3]) on a one-compartment branch); select each "
+                    "compartment once"
+                )
             index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
             tr = Trainable(key, comps, index, initial, kind)
         module._trainables.append(tr)
@@ -453,6 +464,19 @@ def _pick(available: np.ndarray, index: Any, what: str) -> np.ndarray:
     if len(bad):
         raise IndexError(f"{what} index {bad[0]} is out of range: there are {n}")
     return available[flat]
+
+
+def global_range_error(name: str, values: np.ndarray) -> str | None:
+    """What is wrong with values of a model-wide quantity (``celsius``, ``<ion>_diffusion``),
+    or None."""
+    values = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(values)):
+        return f"{name} must be finite; got {values[~np.isfinite(values)].ravel()[0]}"
+    if name == "celsius" and np.any(values < -273.15):
+        return f"celsius must be a temperature above -273.15 °C; got {values[values < -273.15].ravel()[0]}"
+    if name.endswith("_diffusion") and np.any(values < 0):
+        return f"{name} is a diffusion coefficient and must be >= 0 µm²/ms; got {values[values < 0].ravel()[0]}"
+    return None
 
 
 def _check_values(module: Any, name: str, key: str, values: np.ndarray, where: str) -> None:
