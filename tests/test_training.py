@@ -196,7 +196,9 @@ def test_checkpoint_segments_that_do_not_divide_the_run_keep_gradients_finite():
     grads = []
     for every in (None, 7, 200):  # 200: one segment, no padding (the reference)
         sim = dx.simulator(comp, t_max=t_max, delta_t=dt, checkpoint=dx.Checkpoint(every=every))
-        grads.append(float(jax.grad(lambda p, sim=sim: jnp.mean(sim(p)))({"HH_gNa": jnp.asarray(0.12)})["HH_gNa"]))
+        grads.append(
+            float(jax.grad(lambda p, sim=sim: jnp.mean(sim(p)))({"HH_gNa": jnp.asarray(0.12)})["HH_gNa"])
+        )
     # Same arithmetic in a different segmentation: round-off (float64).
     np.testing.assert_allclose(grads[:2], grads[2], rtol=1e-10)
     assert np.isfinite(grads[2]) and abs(grads[2]) > 1.0

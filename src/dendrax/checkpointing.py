@@ -54,7 +54,9 @@ class Checkpoint(eqx.Module):
     adjoint: bool = eqx.field(default=True, static=True)
 
     def __check_init__(self):
-        if self.every is not None and (isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1):
+        if self.every is not None and (
+            isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1
+        ):
             raise ValueError(f"Checkpoint(every=...) takes a positive number of steps; got {self.every!r}")
         if not isinstance(self.adjoint, bool):
             raise TypeError(f"Checkpoint(adjoint=...) takes True or False; got {self.adjoint!r}")
