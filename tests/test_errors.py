@@ -148,3 +148,18 @@ def test_out_of_range_overrides_at_call_time():
         dx.integrate(c, t_max=1.0, params={"HH_gNa": -0.1})
     with pytest.raises(ValueError, match="non-finite"):
         dx.integrate(c, t_max=1.0, params={"HH_gK": float("nan")})
+
+
+def test_neuron_style_attribute_assignment_is_refused_with_the_dendrax_way():
+    # Bug: sec.nseg = 9, sec.L = 50, sec.diam = 4 habits were silently ignored (any attribute
+    # could be set on a Cell or a selection), while cell.celsius = 37 works.
+    c = dx.Cell([dx.Branch(ncomp=4)], parents=[-1])
+    radius, length = c.get("radius").tolist(), c.get("length").tolist()
+    for name, value, hint in [("nseg", 9, "ncomp=9"), ("L", 50.0, "set\\('length'"), ("diam", 4.0, "set\\('radius', diam / 2\\)")]:
+        with pytest.raises(AttributeError, match=f"no settable attribute '{name}': .*{hint}"):
+            setattr(c.branch(0), name, value)
+    with pytest.raises(AttributeError, match="Cell has no settable attribute 'radius'"):
+        c.radius = 7.0
+    assert c.ncomp.tolist() == [4] and c.get("radius").tolist() == radius and c.get("length").tolist() == length
+    c.celsius = 37.0  # a property: still works
+    assert c.celsius == 37.0

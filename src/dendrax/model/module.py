@@ -20,7 +20,7 @@ from ..mechanisms.ions import ION_DEFAULTS, ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from .site import Site
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
-from .view import View
+from .view import View, refuse_attribute
 
 if TYPE_CHECKING:
     from ..compile.system import System
@@ -48,6 +48,11 @@ class Module:
         >>> cell
         Cell(3 branches, 6 compartments, HH, 0 stimuli, 1 recordings)
     """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_") and not isinstance(getattr(type(self), name, None), property):
+            refuse_attribute(self, name)
+        object.__setattr__(self, name, value)
 
     def __init__(self, data: TreeData):
         self._data = data

@@ -48,6 +48,11 @@ class View:
         [2, 4]
     """
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_") and not isinstance(getattr(type(self), name, None), property):
+            refuse_attribute(self, name)
+        object.__setattr__(self, name, value)
+
     def __init__(
         self,
         module: Module,
@@ -495,3 +500,19 @@ def _check_values(module: Any, name: str, key: str, values: np.ndarray, where: s
             raise ValueError(f"{key}{' is a conductance and' if conductance else ''} {error}")
     elif key in ION_CONCENTRATIONS and np.any(values <= 0.0):
         raise ValueError(f"{key} is a concentration and must be > 0 mM; got {values[values <= 0][0]}")
+
+
+def refuse_attribute(obj: object, name: str) -> None:
+    """Refuse a new public attribute on a description object: NEURON habits (``sec.nseg = 9``,
+    ``sec.L = 50``, ``sec.diam = 4``) would otherwise be silently ignored."""
+    hints = {
+        "nseg": "the number of compartments is fixed when the Branch is built: dx.Branch(..., ncomp=9)",
+        "L": "lengths are per compartment: use .set('length', L / ncomp) (µm)",
+        "length": "lengths are per compartment: use .set('length', L / ncomp) (µm)",
+        "diam": "use .set('radius', diam / 2) (µm)",
+        "radius": "use .set('radius', r) (µm)",
+        "Ra": "use .set('axial_resistivity', Ra) (Ω·cm)",
+        "cm": "use .set('capacitance', cm) (µF/cm²)",
+    }
+    how = hints.get(name, f"use .set({name!r}, value) for a parameter")
+    raise AttributeError(f"{type(obj).__name__} has no settable attribute {name!r}: {how}")
