@@ -163,3 +163,17 @@ def test_neuron_style_attribute_assignment_is_refused_with_the_dendrax_way():
     assert c.ncomp.tolist() == [4] and c.get("radius").tolist() == radius and c.get("length").tolist() == length
     c.celsius = 37.0  # a property: still works
     assert c.celsius == 37.0
+
+
+def test_neuron_names_get_their_dendrax_names_in_the_error():
+    # Before: "unknown parameter or state 'diam'." with no hint; 'gnabar_hh' only listed the
+    # inserted mechanisms.
+    c = dx.Compartment()
+    c.insert(HH())
+    c.record("v")
+    hints = [("diam", r"'radius' \(µm\) = diam / 2"), ("gnabar_hh", "'HH_gNa'"), ("V", "'v'"), ("Ra", "'axial_resistivity'")]
+    for name, hint in hints:
+        with pytest.raises(KeyError, match=f"In dendrax: {hint}"):
+            c.set(name, 1.0)
+    with pytest.raises(KeyError, match="in dendrax: 'HH_gNa'"):
+        dx.integrate(c, t_max=1.0, params={"gnabar_hh": 0.1})

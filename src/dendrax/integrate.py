@@ -22,6 +22,7 @@ from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.system import System
 from .manual_axes import varying_like
 from .mechanisms.synapse import Synapse
+from .model.module import NEURON_NAMES
 from .model.trainable import apply_trainables, check_values
 from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error
 from .simulate import init_state, observe, prepare, rest_iteration, step, with_spikes_at_start
@@ -250,6 +251,8 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
             hint = ""
             if name in system.initial_states:
                 hint = " (initial states are set on the description, e.g. cell.set('HH_m', 0.1))"
+            elif name in NEURON_NAMES:
+                hint = f" (in dendrax: {NEURON_NAMES[name]})"
             known = ", ".join(sorted(system.params))
             raise KeyError(f"unknown parameter {name!r}{hint}; known: {known}")
         arr = jnp.asarray(value)

@@ -30,6 +30,23 @@ __all__ = ["Module"]
 CELSIUS_DEFAULT = 6.3  # °C, NEURON's default
 
 
+# NEURON's names for what dendrax calls otherwise (hints in "unknown parameter" errors).
+NEURON_NAMES = {
+    "diam": "'radius' (µm) = diam / 2",
+    "L": "'length' (µm), per compartment: L / ncomp",
+    "nseg": "the Branch's ncomp, fixed when it is built",
+    "Ra": "'axial_resistivity' (Ω·cm)",
+    "cm": "'capacitance' (µF/cm²)",
+    "V": "'v' (mV)",
+    "gnabar_hh": "'HH_gNa' (S/cm², after insert(HH()))",
+    "gkbar_hh": "'HH_gK' (S/cm², after insert(HH()))",
+    "gl_hh": "'HH_gLeak' (S/cm², after insert(HH()))",
+    "el_hh": "'HH_eLeak' (mV, after insert(HH()))",
+    "g_pas": "'Leak_gLeak' (S/cm², after insert(Leak()))",
+    "e_pas": "'Leak_eLeak' (mV, after insert(Leak()))",
+}
+
+
 class Module:
     """A neuron (or part of one) being described. Subclasses build the `TreeData`.
 
@@ -321,6 +338,8 @@ class Module:
             return name
         close = difflib.get_close_matches(name, self.parameter_names, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        if name in NEURON_NAMES:
+            hint = f" In dendrax: {NEURON_NAMES[name]}."
         if "_" in name and not any(name.startswith(m + "_") for m in self._mechanisms):
             hint += f" Inserted mechanisms: {sorted(self._mechanisms) or 'none'}."
         raise KeyError(f"unknown parameter or state {name!r}.{hint}")
