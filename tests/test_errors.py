@@ -136,8 +136,12 @@ def test_recording_a_parameter_or_absent_state():
     c = cell()
     with pytest.raises(ValueError, match="not a state"):
         c.record("HH_gNa")
-    with pytest.raises(ValueError, match="is not there"):
+    with pytest.raises(ValueError, match="node without membrane"):  # was "HH is not there"
         c.branch(0).loc(1.0).record("HH_m")
+    partial = dx.Cell([dx.Branch(ncomp=2)] * 2, parents=[-1, 0])
+    partial.branch(1).insert(HH())
+    with pytest.raises(ValueError, match="HH is not there"):
+        partial.branch(0).comp(0).record("HH_m")
 
 
 def test_out_of_range_overrides_at_call_time():
@@ -177,3 +181,15 @@ def test_neuron_names_get_their_dendrax_names_in_the_error():
             c.set(name, 1.0)
     with pytest.raises(KeyError, match="in dendrax: 'HH_gNa'"):
         dx.integrate(c, t_max=1.0, params={"gnabar_hh": 0.1})
+
+
+def test_recording_a_state_at_a_branch_end_says_why_it_cannot():
+    # Before: "HH is not there", on a branch where HH is inserted: the end is a node without
+    # membrane (NEURON's zero-area node), which the message did not say.
+    c = dx.Cell([dx.Branch(ncomp=3)], parents=[-1])
+    c.insert(HH())
+    with pytest.raises(ValueError, match="x=1.0: a branch's end .* is a node without membrane"):
+        c.branch(0).loc(1.0).record("HH_m")
+    with pytest.raises(ValueError, match="node without membrane"):
+        c.branch(0).loc(1.0).clamp("HH_m", np.full(41, 0.1))
+    c.branch(0).comp(-1).record("HH_m")  # the suggested alternative works

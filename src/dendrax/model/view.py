@@ -290,7 +290,9 @@ class View:
             mech_name = owner[0]
             mask = module._mechanisms[mech_name][1]
             for site in self.sites:
-                if site.kind != "comp" or not mask[site.index]:
+                if site.kind != "comp":
+                    raise ValueError(f"cannot record {name!r} at {site.describe()}: {_NO_MEMBRANE}")
+                if not mask[site.index]:
                     raise ValueError(f"cannot record {name!r} at {site.describe()}: {mech_name} is not there")
         if current:
             for site in self.sites:
@@ -391,7 +393,9 @@ class View:
                 raise ValueError(f"can clamp 'v' or a mechanism state (e.g. 'HH_m'); {name!r} is not a state")
             mask = module._mechanisms[owner[0]][1]
             for site in self.sites:
-                if site.kind != "comp" or not mask[site.index]:
+                if site.kind != "comp":
+                    raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {_NO_MEMBRANE}")
+                if not mask[site.index]:
                     raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {owner[0]} is not there")
         taken = {(s, var) for s, var, _ in module._clamps}
         for site in self.sites:
@@ -415,6 +419,12 @@ class View:
     def __repr__(self) -> str:
         what = f"{len(self._sites)} points" if self._sites is not None else f"{len(self._comps)} compartments"
         return f"View({what} of {type(self._module).__name__})"
+
+
+_NO_MEMBRANE = (
+    "a branch's end (x = 0 or 1) is a node without membrane, as in NEURON, so it has no "
+    "mechanism states; use a point inside (.loc(0.01), .loc(0.99)) or the end compartment (.comp(0), .comp(-1))"
+)
 
 
 def _is_current(module, name: str) -> bool:
