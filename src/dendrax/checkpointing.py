@@ -32,7 +32,7 @@ class Checkpoint(eqx.Module):
             simulations, most memory).
         adjoint: reverse-mode derivative of each step by its hand-written adjoint
             (`dendrax.adjoint`: few stored values, one adjoint solve per step, and each
-            state's slope in its own compartment's voltage; gradients about 1.5x cheaper,
+            state's slope in its own compartment's voltage; gradients about 1.7x cheaper,
             equal to round-off). It requires every mechanism to update its states
             compartment by compartment, as all built-in and .mod mechanisms do. ``False``
             leaves the whole derivative to JAX: for a mechanism that reads other
