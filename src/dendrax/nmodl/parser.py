@@ -5,9 +5,9 @@ unit annotations in parentheses are raw text (``(mA/cm2)``, ``(/ms)``, ``(k-mole
 number followed by ``(`` is a unit while a name followed by ``(`` is a call, statements
 are not separated by any token, and every construct we do not translate must be rejected
 with its own line and a message that says what to write instead. A parser written for
-this does all of that without a dependency; operator precedence follows nocmodl's grammar
-(``||`` < ``&&`` < comparisons < ``+ -`` < ``* /`` < unary ``- !`` < ``^``, which is
-right-associative, so ``-x^2`` is ``-(x^2)``).
+this does all of that without a dependency. This module parses the blocks and statements;
+the token cursor and the expression grammar (nocmodl's operator precedence) are
+`dendrax.nmodl.expressions`.
 
 Example:
     >>> from dendrax.nmodl.parser import parse
@@ -27,11 +27,11 @@ import functools
 
 from .constructs import UNSUPPORTED_BLOCKS, UNSUPPORTED_NEURON, UNSUPPORTED_STATEMENTS
 from .errors import NmodlError
-from .lexer import Token, tokenize
+from .expressions import ExpressionParser
+from .lexer import Token
 from .tree import (
     Assign,
     Binary,
-    Call,
     CallStmt,
     Compartment,
     Conserve,
@@ -48,7 +48,6 @@ from .tree import (
     Solve,
     Stmt,
     Table,
-    Unary,
     UseIon,
 )  # fmt: skip
 
@@ -70,7 +69,6 @@ _KEYWORDS = frozenset(
     FOR_NETCONS THREADSAFE PROTECT REPRESENTS
     """.split()
 )
-_RELATIONAL = ("<", "<=", ">", ">=", "==", "!=")
 _TOP_LEVEL = {"DERIVATIVE", "KINETIC", "PROCEDURE", "FUNCTION", "LINEAR", "NONLINEAR"}
 
 
@@ -79,94 +77,11 @@ def parse(source: str, file: str = "<string>") -> Model:
     return _Parser(source, file).model()
 
 
-class _Parser:
+class _Parser(ExpressionParser):
     def __init__(self, source: str, file: str):
-        self.file = file
-        lexed = tokenize(source, file)
-        self.tokens = lexed.tokens
-        self.source = source
-        self.i = 0
+        super().__init__(source, file)
         self.open_blocks: list[Token] = []
-        self.result = Model(file=file, source=source, title=lexed.title, comments=lexed.comments)
-
-    # ------------------------------------------------------------------ token helpers
-    def error(self, message: str, token: Token | None = None, construct: str | None = None) -> NmodlError:
-        token = token or self.peek()
-        return NmodlError(message, self.file, token.line, token.text if construct is None else construct)
-
-    def peek(self, k: int = 0) -> Token:
-        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
-
-    def next(self) -> Token:
-        tok = self.peek()
-        self.i += 1
-        if tok.kind == "verbatim":
-            raise self.error(
-                "VERBATIM blocks are C code, which dendrax cannot translate; rewrite it in NMODL", tok
-            )
-        return tok
-
-    def at(self, text: str) -> bool:
-        tok = self.peek()
-        return tok.kind in ("op", "name") and tok.text == text
-
-    def accept(self, text: str) -> bool:
-        if self.at(text):
-            self.next()
-            return True
-        return False
-
-    def expect(self, text: str, where: str = "") -> Token:
-        tok = self.peek()
-        if not self.at(text):
-            found = "the end of the file" if tok.kind == "eof" else repr(tok.text)
-            raise self.error(f"expected {text!r}{where}, found {found}", tok)
-        return self.next()
-
-    def name(self, what: str = "a name") -> Token:
-        tok = self.peek()
-        if tok.kind != "name":
-            found = "the end of the file" if tok.kind == "eof" else repr(tok.text)
-            raise self.error(f"expected {what}, found {found}", tok)
-        return self.next()
-
-    def number(self) -> float:
-        sign = -1.0 if self.accept("-") else 1.0
-        if sign > 0:
-            self.accept("+")
-        tok = self.peek()
-        if tok.kind != "number":
-            raise self.error(f"expected a number, found {tok.text!r}", tok)
-        self.next()
-        return sign * float(tok.text)
-
-    def unit(self) -> str:
-        """The raw text of a parenthesised unit, e.g. ``mA/cm2`` for ``(mA/cm2)``."""
-        open_ = self.expect("(")
-        depth = 1
-        while depth:
-            tok = self.next()
-            if tok.kind == "eof":
-                raise self.error("a unit in parentheses is never closed", open_)
-            depth += tok.text == "(" and tok.kind == "op"
-            depth -= tok.text == ")" and tok.kind == "op"
-        return " ".join(self.source[open_.end : tok.start].split())
-
-    def closed(self, open_: Token) -> bool:
-        """Consume ``}`` if it is next; an error naming ``open_``'s line at the end of the file."""
-        if self.peek().kind == "eof":
-            raise self.error("this block is never closed by '}'", open_, "{")
-        return self.accept("}")
-
-    def skip_braces(self) -> None:
-        open_ = self.expect("{")
-        depth = 1
-        while depth:
-            tok = self.next()
-            if tok.kind == "eof":
-                raise self.error("a block is never closed by '}'", open_)
-            depth += tok.text == "{" and tok.kind == "op"
-            depth -= tok.text == "}" and tok.kind == "op"
+        self.result = Model(file=file, source=source, title=self.lexed.title, comments=self.lexed.comments)
 
     # ------------------------------------------------------------------ top level
     def model(self) -> Model:
@@ -542,69 +457,3 @@ class _Parser:
             out.append((count, name.text))
             if not self.accept("+"):
                 return out
-
-    # ------------------------------------------------------------------ expressions
-    def expression(self):
-        return self.binary_level(0)
-
-    _LEVELS = (("||",), ("&&",), _RELATIONAL, ("+", "-"), ("*", "/"))
-
-    def binary_level(self, level: int):
-        if level == len(self._LEVELS):
-            return self.unary()
-        left = self.binary_level(level + 1)
-        while self.peek().kind == "op" and self.peek().text in self._LEVELS[level]:
-            op = self.next()
-            right = self.binary_level(level + 1)
-            left = Binary(op.text, left, right, op.line)
-        return left
-
-    def unary(self):
-        tok = self.peek()
-        if tok.kind == "op" and tok.text in ("-", "!", "+"):
-            self.next()
-            operand = self.unary()
-            return operand if tok.text == "+" else Unary(tok.text, operand, tok.line)
-        return self.power()
-
-    def power(self):
-        base = self.primary()
-        if self.peek().kind == "op" and self.peek().text == "^":
-            op = self.next()
-            return Binary("^", base, self.unary(), op.line)
-        return base
-
-    def primary(self):
-        tok = self.peek()
-        if tok.kind == "number":
-            self.next()
-            if self.at("("):
-                self.unit()  # a number's unit annotation, e.g. 1 (mV): no effect on the value
-            return Num(float(tok.text), tok.text, tok.line)
-        if tok.kind == "name":
-            self.next()
-            if self.at("("):
-                return self.call(tok)
-            if self.at("["):
-                raise self.error(f"array variables ({tok.text}[...]) are not supported", tok, tok.text)
-            return Name(tok.text, tok.line)
-        if self.accept("("):
-            inner = self.expression()
-            self.expect(")", " to close the parenthesis")
-            return inner
-        found = "the end of the file" if tok.kind == "eof" else repr(tok.text)
-        raise self.error(f"expected an expression, found {found}", tok)
-
-    def call(self, name: Token) -> Call:
-        self.expect("(")
-        args = []
-        while not self.at(")"):
-            if self.peek().kind == "string":
-                self.next()  # printf's format: ignored with the call
-                args.append(Num(0.0, "0", name.line))
-            else:
-                args.append(self.expression())
-            if not self.accept(","):
-                break
-        self.expect(")", f" to close the call of {name.text}")
-        return Call(name.text, tuple(args), name.line)
