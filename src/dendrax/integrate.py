@@ -19,6 +19,7 @@ from jaxtyping import Array, Float
 
 from .adjoint import reversible_step
 from .checkpointing import Checkpoint, checkpointed_scan
+from .compile.network import GAP
 from .compile.system import System
 from .manual_axes import varying_like
 from .mechanisms.synapse import Synapse
@@ -263,7 +264,7 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
         if arr.shape == ():
             arr = jnp.broadcast_to(arr, expected)
         elif arr.shape != expected:
-            groups = [g.mechanism.name for g in system.layout.network.groups] + [GapJunction().name]
+            groups = [g.mechanism.name for g in system.layout.network.groups] + [GAP]
             owner = next((g for g in groups if name.startswith(g + "_")), None)
             per = f"one per {owner} synapse" if owner else f"one value per compartment, {n} compartments"
             raise ValueError(f"params[{name!r}] has shape {arr.shape}; give a number or an array of shape {expected} ({per})")
@@ -289,7 +290,7 @@ def _check_range(system: System, name: str, value: Array) -> None:
     arr = np.asarray(value)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"params[{name!r}] contains a non-finite value")
-    error = global_range_error(name, arr) if name == "celsius" or name.endswith("_diffusion") else None
+    error = global_range_error(name, arr)
     if error:
         raise ValueError(f"params[{name!r}]: {error}")
     if name in POSITIVE or name in ION_CONCENTRATIONS:

@@ -140,7 +140,7 @@ def spikes_at_start(network: NetworkLayout, v: Array) -> Array:
     """
     nodes = network.source_nodes
     above = v[nodes] > jnp.asarray(network.source_thresholds, v.dtype)
-    is_point = np.array([k >= 0 for k, _ in network.source_point], bool).reshape(above.shape)
+    is_point = np.asarray(network.source_point).reshape(-1, 2)[:, 0] >= 0  # reports its own spikes
     return jax.lax.stop_gradient(jnp.where(is_point, False, above).astype(v.dtype))
 
 

@@ -8,7 +8,6 @@ the implicit voltage step, the exponential-Euler gate update, recording, gradien
 Example: a delayed-rectifier potassium channel in about fifteen lines::
 
     import jax.numpy as jnp
-import numpy as np
     import dendrax as dx
 
     class Kdr(dx.Channel):

@@ -20,7 +20,7 @@ from ..mechanisms.ions import ION_DEFAULTS, ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from .site import Site
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
-from .view import View, refuse_attribute
+from .view import NoNewAttributes, View, global_range_error
 
 if TYPE_CHECKING:
     from ..compile.system import System
@@ -47,7 +47,7 @@ NEURON_NAMES = {
 }
 
 
-class Module:
+class Module(NoNewAttributes):
     """A neuron (or part of one) being described. Subclasses build the `TreeData`.
 
     Everything that edits the description is also available on selections: ``module.set``
@@ -65,11 +65,6 @@ class Module:
         >>> cell
         Cell(3 branches, 6 compartments, HH, 0 stimuli, 1 recordings)
     """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if not name.startswith("_") and not isinstance(getattr(type(self), name, None), property):
-            refuse_attribute(self, name)
-        object.__setattr__(self, name, value)
 
     def __init__(self, data: TreeData):
         self._data = data
@@ -127,8 +122,9 @@ class Module:
     @celsius.setter
     def celsius(self, value: float) -> None:
         value = float(value)
-        if not np.isfinite(value) or value < -273.15:
-            raise ValueError(f"celsius must be a finite temperature above -273.15 °C; got {value}")
+        error = global_range_error("celsius", value)
+        if error:
+            raise ValueError(error)
         self._celsius = value
         self._touch()
 
@@ -236,8 +232,9 @@ class Module:
         if not isinstance(concentration, str) or not concentration.endswith("i") or concentration[:-1] not in ION_DEFAULTS:
             raise ValueError(f"diffuse() takes an intracellular concentration ('cai', 'nai', 'ki'); got {concentration!r}")
         value = float(coefficient)
-        if not np.isfinite(value) or value < 0:
-            raise ValueError(f"the diffusion coefficient must be >= 0 µm²/ms; got {coefficient!r}")
+        error = global_range_error(f"{concentration}_diffusion", value)
+        if error:
+            raise ValueError(error)
         self._diffusion[concentration] = value
         self._touch()
 

@@ -28,7 +28,28 @@ POSITIVE = {
 }
 
 
-class View:
+class NoNewAttributes:
+    """Refuses new public attributes: NEURON habits on a description (``sec.nseg = 9``,
+    ``sec.L = 50``, ``sec.diam = 4``) would otherwise be silently ignored. Properties with
+    setters (``celsius``) and private attributes are set as usual."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_") and not isinstance(getattr(type(self), name, None), property):
+            hints = {
+                "nseg": "the number of compartments is fixed when the Branch is built: dx.Branch(..., ncomp=9)",
+                "L": "lengths are per compartment: use .set('length', L / ncomp) (µm)",
+                "length": "lengths are per compartment: use .set('length', L / ncomp) (µm)",
+                "diam": "use .set('radius', diam / 2) (µm)",
+                "radius": "use .set('radius', r) (µm)",
+                "Ra": "use .set('axial_resistivity', Ra) (Ω·cm)",
+                "cm": "use .set('capacitance', cm) (µF/cm²)",
+            }
+            how = hints.get(name, f"use .set({name!r}, value) for a parameter")
+            raise AttributeError(f"{type(self).__name__} has no settable attribute {name!r}: {how}")
+        object.__setattr__(self, name, value)
+
+
+class View(NoNewAttributes):
     """Some compartments (and possibly points, ``loc``) of a module.
 
     A view holds indices only; `set`, `insert`, `record` and `stimulate` change the module
@@ -47,11 +68,6 @@ class View:
         >>> cell.branch([1, 2]).comp(0).comps.tolist()     # the first compartment of each
         [2, 4]
     """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if not name.startswith("_") and not isinstance(getattr(type(self), name, None), property):
-            refuse_attribute(self, name)
-        object.__setattr__(self, name, value)
 
     def __init__(
         self,
@@ -364,8 +380,9 @@ class View:
                 _check_values(module, name, key, initial, f"make_trainable({name!r}, init_value=...)")
             groups = [np.unique(g) for g in groups]
             comps = np.concatenate(groups)
-            if len(np.unique(comps)) < len(comps):
-                twice = int(next(c for c in comps if np.sum(comps == c) > 1))
+            values, counts = np.unique(comps, return_counts=True)
+            if np.any(counts > 1):
+                twice = int(values[counts > 1][0])
                 raise ValueError(
                     f"make_trainable({name!r}): compartment {twice} is in two groups of this selection, so two "
                     "values would drive it (e.g. loc([0.2, 0.3]) on a one-compartment branch); select each "
@@ -481,9 +498,10 @@ def _pick(available: np.ndarray, index: Any, what: str) -> np.ndarray:
     return available[flat]
 
 
-def global_range_error(name: str, values: np.ndarray) -> str | None:
-    """What is wrong with values of a model-wide quantity (``celsius``, ``<ion>_diffusion``),
-    or None."""
+def global_range_error(name: str, values: Any) -> str | None:
+    """What is wrong with values of a model-wide quantity (``celsius``, ``<ion>_diffusion``;
+    any other name: only that they are finite), or None. The one rule for `set`,
+    `make_trainable`, `diffuse` and ``params=``."""
     values = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(values)):
         return f"{name} must be finite; got {values[~np.isfinite(values)].ravel()[0]}"
@@ -510,19 +528,3 @@ def _check_values(module: Any, name: str, key: str, values: np.ndarray, where: s
             raise ValueError(f"{key}{' is a conductance and' if conductance else ''} {error}")
     elif key in ION_CONCENTRATIONS and np.any(values <= 0.0):
         raise ValueError(f"{key} is a concentration and must be > 0 mM; got {values[values <= 0][0]}")
-
-
-def refuse_attribute(obj: object, name: str) -> None:
-    """Refuse a new public attribute on a description object: NEURON habits (``sec.nseg = 9``,
-    ``sec.L = 50``, ``sec.diam = 4``) would otherwise be silently ignored."""
-    hints = {
-        "nseg": "the number of compartments is fixed when the Branch is built: dx.Branch(..., ncomp=9)",
-        "L": "lengths are per compartment: use .set('length', L / ncomp) (µm)",
-        "length": "lengths are per compartment: use .set('length', L / ncomp) (µm)",
-        "diam": "use .set('radius', diam / 2) (µm)",
-        "radius": "use .set('radius', r) (µm)",
-        "Ra": "use .set('axial_resistivity', Ra) (Ω·cm)",
-        "cm": "use .set('capacitance', cm) (µF/cm²)",
-    }
-    how = hints.get(name, f"use .set({name!r}, value) for a parameter")
-    raise AttributeError(f"{type(obj).__name__} has no settable attribute {name!r}: {how}")
