@@ -89,14 +89,8 @@ class ExpressionParser:
     def unit(self) -> str:
         """The raw text of a parenthesised unit, e.g. ``mA/cm2`` for ``(mA/cm2)``."""
         open_ = self.expect("(")
-        depth = 1
-        while depth:
-            tok = self.next()
-            if tok.kind == "eof":
-                raise self.error("a unit in parentheses is never closed", open_)
-            depth += tok.text == "(" and tok.kind == "op"
-            depth -= tok.text == ")" and tok.kind == "op"
-        return " ".join(self.source[open_.end : tok.start].split())
+        end = self._balanced(open_, "(", ")", "a unit in parentheses is never closed")
+        return " ".join(self.source[open_.end : end.start].split())
 
     def closed(self, open_: Token) -> bool:
         """Consume ``}`` if it is next; an error naming ``open_``'s line at the end of the file."""
@@ -106,13 +100,18 @@ class ExpressionParser:
 
     def skip_braces(self) -> None:
         open_ = self.expect("{")
+        self._balanced(open_, "{", "}", "a block is never closed by '}'")
+
+    def _balanced(self, open_: Token, opening: str, closing: str, unclosed: str) -> Token:
+        """Consume tokens up to the ``closing`` that matches ``open_``; return it."""
         depth = 1
         while depth:
             tok = self.next()
             if tok.kind == "eof":
-                raise self.error("a block is never closed by '}'", open_)
-            depth += tok.text == "{" and tok.kind == "op"
-            depth -= tok.text == "}" and tok.kind == "op"
+                raise self.error(unclosed, open_)
+            depth += tok.text == opening and tok.kind == "op"
+            depth -= tok.text == closing and tok.kind == "op"
+        return tok
 
     # ------------------------------------------------------------------ expressions
     def expression(self):
