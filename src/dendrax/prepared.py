@@ -140,8 +140,6 @@ def prepare(
     diffusion = tuple(
         _diffusion_operator(layout, p[f"{var}_diffusion"], length, radius, shape) for var, _ in layout.diffusions
     )
-    clamped = layout.clamped_edges
-    g_free = g_edge.at[clamped[:, 0]].set(0.0) if len(clamped) else g_edge
     network = layout.network
     g_gap = p.get("GapJunction_gGap", jnp.zeros((0,), dtype))
     gaps = network.gaps_implicit
@@ -149,8 +147,10 @@ def prepare(
     if len(network.gaps_merged):  # junctions in parallel with an implicit one: conductances add
         merged = network.gaps_merged
         g_implicit = g_implicit.at[merged[:, 0]].add(g_gap[merged[:, 1]])
-    # Clamped nodes act on neighbours through rhs; implicit gap junctions are extra edges.
-    coupling = couple(layout.solver, -jnp.concatenate([g_free, g_implicit]))
+    # Implicit gap junctions are extra edges; edges at clamped nodes act through rhs instead.
+    g_all = jnp.concatenate([g_edge, g_implicit])
+    clamped = layout.clamped_edges
+    coupling = couple(layout.solver, -(g_all.at[clamped[:, 0]].set(0.0) if len(clamped) else g_all))
     coupling_sum = jnp.zeros((layout.n_nodes,), g_edge.dtype)
     if len(layout.edge_nodes):
         coupling_sum = coupling_sum.at[layout.edge_nodes[:, 0]].add(g_edge)
@@ -184,7 +184,7 @@ def prepare(
         for pl in layout.placements
     )
     return Prepared(
-        clamp_conductance=g_edge[clamped[:, 0]] if len(clamped) else jnp.zeros((0,), dtype),
+        clamp_conductance=g_all[clamped[:, 0]] if len(clamped) else jnp.zeros((0,), dtype),
         syn_params=tuple(syn_params),
         syn_weights=tuple(syn_weights),
         syn_lags=tuple(syn_lags),

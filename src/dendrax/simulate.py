@@ -42,6 +42,8 @@ class State(eqx.Module):
         t_index: number of steps taken.
         currents: the recorded membrane current densities of the last step (mA/cm²), one
             row per recorded current name, over compartments.
+        clamp_currents: the current each voltage clamp injected in the last step (nA,
+            positive into the cell), when one is recorded.
 
     Example:
         >>> import dendrax as dx
@@ -62,6 +64,7 @@ class State(eqx.Module):
     history: Array | None = None
     t_index: Array | None = None
     currents: Array | None = None
+    clamp_currents: Array | None = None
 
 
 def init_state(system: System, prepared: Prepared, clamps: Array | None = None, history_rows: int = 1) -> State:
@@ -114,9 +117,11 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         env = membrane.ion_environment(layout, prepared.ion_params, states, prepared.celsius)
         total, _, parts, _ = membrane.membrane_currents(layout, states, v, env, prepared.mech_params)
         currents = _current_rows(layout, total, parts)
+    clamp_currents = jnp.zeros((len(layout.voltage_clamps),), v.dtype) if _records_clamp_current(layout) else None
     state = State(
         v=v,
         currents=currents,
+        clamp_currents=clamp_currents,
         states=states,
         synapses=tuple(synapses),
         spikes=jnp.zeros((n_sources,), v.dtype),
@@ -140,6 +145,22 @@ def with_spikes_at_start(system: System, state: State) -> State:
 
 def _current_rows(layout, total, parts):
     return jnp.stack([total if name == "i" else parts[name] for name in layout.recorded_currents])
+
+
+def _records_clamp_current(layout) -> bool:
+    return any(kind == -3 for kind, _ in layout.recordings)
+
+
+def _clamp_currents(layout, prepared: Prepared, rows, x: Float[Array, " nodes"]) -> Float[Array, " clamps"]:
+    """The current (nA) each voltage clamp injected: its node's equation without the clamp,
+    ``diag x - sum_j g_j x_j - rhs``, at the solution ``x`` (mV)."""
+    diag, rhs = rows
+    nodes = layout.voltage_clamps[:, 1]
+    out = diag * x[nodes] - rhs
+    nb = layout.clamp_neighbours
+    if len(nb):
+        out = out.at[nb[:, 0]].add(-prepared.clamp_conductance[nb[:, 1]] * x[nb[:, 2]])
+    return out
 
 
 def _clamp_states(layout, states, clamps):
@@ -207,6 +228,8 @@ class Assembled(eqx.Module):
         synapses: synapse states, this step's spikes delivered.
         ion_slopes: each ion current's slope in the voltage, S/cm² (Crank–Nicolson only:
             `advance` moves the ion currents to the half-step voltage, as NEURON does).
+        clamp_rows: at each voltage-clamped node, ``diag`` (µS) and ``rhs`` (nA) of its
+            equation without the clamp (when a clamp current is recorded).
     """
 
     env: dict[str, Array]
@@ -215,6 +238,7 @@ class Assembled(eqx.Module):
     states: tuple[dict[str, Array], ...]
     synapses: tuple[dict[str, Array], ...]
     ion_slopes: dict[str, Array] = eqx.field(default_factory=dict)
+    clamp_rows: tuple[Array, Array] | None = None
 
 
 def assemble(
@@ -273,8 +297,11 @@ def assemble(
         for pl, v_pn in held:
             diag = diag.at[pl.nodes].set(1.0)
             rhs = rhs.at[pl.nodes].set(v[pl.nodes] + (v_pn - v[pl.nodes]) / solver.extrapolation)
+    clamp_rows = None
     if len(layout.voltage_clamps):
         which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
+        if _records_clamp_current(layout):
+            clamp_rows = (diag[nodes], rhs[nodes])
         # The solve's unknown at a clamped node: the clamp value (BE) or its midpoint (CN).
         x_clamped = v[nodes] + (clamps[which] - v[nodes]) / solver.extrapolation
         diag = diag.at[nodes].set(1.0)
@@ -284,7 +311,7 @@ def assemble(
         if free.any():
             by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(x_clamped)
             rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
-    return diag, rhs, Assembled(env, current, ion_currents, point_states, synapses, ion_slopes)
+    return diag, rhs, Assembled(env, current, ion_currents, point_states, synapses, ion_slopes, clamp_rows)
 
 
 def advance(
@@ -323,8 +350,16 @@ def advance(
         history = history.at[jnp.mod(state.t_index, history.shape[0])].set(spikes)
     t_index = None if state.t_index is None else state.t_index + 1
     currents = _current_rows(layout, current, ion_currents) if layout.recorded_currents else None
+    clamp_currents = None if aux.clamp_rows is None else _clamp_currents(layout, prepared, aux.clamp_rows, x)
     return State(
-        v=v_new, states=states, synapses=synapses, spikes=spikes, history=history, t_index=t_index, currents=currents
+        v=v_new,
+        states=states,
+        synapses=synapses,
+        spikes=spikes,
+        history=history,
+        t_index=t_index,
+        currents=currents,
+        clamp_currents=clamp_currents,
     )
 
 
@@ -438,6 +473,10 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
     n_state_parts = len(parts)
     if state.spikes is not None and len(state.spikes):
         parts.append(state.spikes)
+    has_spikes = int(state.spikes is not None and len(state.spikes) > 0)
+    if state.clamp_currents is not None:
+        parts.append(state.clamp_currents)
+    has_clamps = int(state.clamp_currents is not None)
     if state.currents is not None:
         parts += list(state.currents)
     offsets = np.cumsum([0] + [len(x) for x in parts])
@@ -448,9 +487,10 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
             return i
         if kind == -2:
             return offsets[n_state_parts] + i
-        if kind <= -3:
-            has_spikes = int(state.spikes is not None and len(state.spikes) > 0)
-            return offsets[n_state_parts + has_spikes + (-3 - kind)] + i
+        if kind == -3:
+            return offsets[n_state_parts + has_spikes] + i
+        if kind <= -4:
+            return offsets[n_state_parts + has_spikes + has_clamps + (-4 - kind)] + i
         return offsets[kind + 1] + i
 
     index = np.array([position(k, i) for k, i in layout.recordings], dtype=np.int64)

@@ -25,7 +25,7 @@ from ..mechanisms.channel import Mechanism
 from ..mechanisms.ions import ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from ..model.trainable import Trainable
-from ..model.view import _is_current
+from ..model.view import CLAMP_CURRENT, _is_current
 from ..solve.contraction import as_int32
 from ..solve.layout import SolverLayout, plan_solver
 from .network import (
@@ -74,14 +74,18 @@ class Layout:
         placements: the mechanisms.
         stimulus_nodes: node of each stimulus.
         recordings: (kind, index): kind ``-1`` a voltage at node ``index``; kind ``k >= 0``
-            state ``recording_states[k]`` at position ``index`` of its mechanism's arrays.
-        recording_states: (mechanism position, state name) pairs that are recorded.
-            Kind ``-2``: spike source ``index``; kind ``-3 - k``: membrane current
+            state ``recording_states[k]`` at position ``index`` of its mechanism's arrays;
+            kind ``-2`` spike source ``index``; kind ``-3`` the current of voltage clamp
+            ``index`` (a row of ``voltage_clamps``); kind ``-4 - k`` membrane current
             ``recorded_currents[k]`` at compartment node ``index``.
+        recording_states: (mechanism position, state name) pairs that are recorded.
         recorded_currents: the membrane currents that are recorded (``"i"``, ``"ina"``, ...).
         voltage_clamps: (clamp number, node) of each voltage clamp.
         clamped_edges: (edge, clamp number, the other node) for each edge touching a
-            clamped node.
+            clamped node: axial edges ``[0, E)``, then implicit gap junctions (``E + row`` of
+            ``network.gaps_implicit``). The other node is ``-1`` when it is clamped too.
+        clamp_neighbours: (voltage clamp row, row of ``clamped_edges``, the other node) for
+            each clamped end of each clamped edge (the clamp currents' axial part).
         state_clamps: (clamp number, placement index, state name, position in the
             mechanism's arrays) of each state clamp.
         ions: the ions the mechanisms use.
@@ -110,6 +114,7 @@ class Layout:
     recorded_currents: tuple[str, ...]
     voltage_clamps: np.ndarray
     clamped_edges: np.ndarray
+    clamp_neighbours: np.ndarray
     state_clamps: tuple[tuple[int, int, str, int], ...]
     ions: tuple[str, ...]
     writers: tuple[tuple[str, int], ...]
@@ -272,6 +277,7 @@ def compile_module(module: Module) -> System:
     mech_pos = {p.name: i for i, p in enumerate(placements_t)}
     n_spike_records = 0
     recorded_currents: list[str] = []
+    clamp_records: list[tuple[int, int, Site]] = []
     for site, var in module._recordings:
         names.append(var)
         if var == "spikes":
@@ -282,10 +288,14 @@ def compile_module(module: Module) -> System:
         if var == "v":
             recordings.append((-1, int(node)))
             continue
+        if var == CLAMP_CURRENT:
+            clamp_records.append((len(recordings), int(node), site))
+            recordings.append((-3, -1))  # the clamp's row, once clamps are numbered below
+            continue
         if _is_current(module, var):
             if var not in recorded_currents:
                 recorded_currents.append(var)
-            recordings.append((-3 - recorded_currents.index(var), int(node)))
+            recordings.append((-4 - recorded_currents.index(var), int(node)))
             continue
         mech_name, state, _ = module._owner(var)
         key = (mech_pos[mech_name], state)
@@ -312,16 +322,34 @@ def compile_module(module: Module) -> System:
             state_clamps.append((k, mech_pos[mech_name], state, pos))
     vc = np.asarray(voltage_clamps, dtype=np.int64).reshape(-1, 2)
     clamped_node = {n: k for k, n in vc}
-    clamped_edges = []
+    clamp_row = {n: row for row, (_, n) in enumerate(vc)}
+    for position, node, site in clamp_records:
+        if node not in clamp_row:
+            raise ValueError(
+                f"record({CLAMP_CURRENT!r}) at {site.describe()}: no voltage clamp holds this point; "
+                "clamp('v', values) it (the same selection) to record the current that holds it"
+            )
+        recordings[position] = (-3, clamp_row[node])
+    # Edges touching a clamped node leave the matrix (the clamped value enters the other
+    # node's rhs): the cable's edges, then implicit gap junctions (else the junction's
+    # coupling would stay in the clamped row and move the clamped voltage).
     edge_nodes_new = rank[edges_arr] if len(edges_arr) else edges_arr
-    for e, (a, b) in enumerate(edge_nodes_new):
+    all_edges = list(map(tuple, edge_nodes_new)) + [(a, b) for a, b, _ in network.gaps_implicit]
+    clamped_edges, clamp_neighbours = [], []
+    for e, (a, b) in enumerate(all_edges):
         if a in clamped_node and b in clamped_node:
             clamped_edges.append((e, clamped_node[a], -1))
         elif a in clamped_node:
             clamped_edges.append((e, clamped_node[a], b))
         elif b in clamped_node:
             clamped_edges.append((e, clamped_node[b], a))
+        else:
+            continue
+        for here, there in ((a, b), (b, a)):
+            if here in clamped_node:
+                clamp_neighbours.append((clamp_row[here], len(clamped_edges) - 1, there))
     clamped_edges_arr = np.asarray(clamped_edges, dtype=np.int64).reshape(-1, 3)
+    clamp_neighbours_arr = np.asarray(clamp_neighbours, dtype=np.int64).reshape(-1, 3)
 
     ions = tuple(sorted({ion for p in placements_t for ion in p.mechanism.ions}))
     writers = tuple((var, i) for i, p in enumerate(placements_t) for var in p.mechanism.writes)
@@ -391,6 +419,7 @@ def compile_module(module: Module) -> System:
         recorded_currents=tuple(recorded_currents),
         voltage_clamps=vc,
         clamped_edges=clamped_edges_arr,
+        clamp_neighbours=clamp_neighbours_arr,
         state_clamps=tuple(state_clamps),
         ions=ions,
         writers=writers,

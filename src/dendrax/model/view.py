@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["View"]
 
 # Ion concentrations (mM) that `set` accepts: "nai", "nao", "ki", ..., "cao".
+CLAMP_CURRENT = "i_clamp"  # the current a voltage clamp injects (nA), as NEURON's SEClamp.i
 ION_CONCENTRATIONS = {var for ion in ION_DEFAULTS.values() for var in ion if not var.startswith("e")}
 
 POSITIVE = {
@@ -289,11 +290,27 @@ class View(NoNewAttributes):
         previous voltage and states). With `CrankNicolson`, ion currents (``"ina"``, ...) are
         moved to the half-step voltage along their slope, as NEURON's ``secondorder = 2``
         does (this is also what concentration mechanisms read); ``"i"`` and ``"i_HH"`` are not.
+
+        ``"i_clamp"`` at a point held by ``clamp("v", ...)`` is the current (nA) the clamp
+        injects to hold it, positive into the cell (NEURON's ``SEClamp.i`` in the limit of
+        no series resistance): the capacitive, membrane and axial currents of the step that
+        led to the time point, less any stimulus there. With `CrankNicolson` it is the
+        current at the step's midpoint. At t = 0 it is 0.
         """
         module = self._module
         if not isinstance(name, str):
             raise TypeError(f"record() takes a name such as 'v', 'HH_m' or 'ina'; got {name!r}")
         self._nonempty("record")
+        if name == CLAMP_CURRENT:
+            if CLAMP_CURRENT[2:] in module._mechanisms:
+                raise ValueError(
+                    f"{CLAMP_CURRENT!r} names the voltage clamp's current, but a mechanism is called "
+                    f"{CLAMP_CURRENT[2:]!r} too; rename that mechanism to record its current"
+                )
+            for site in self.sites:
+                module._recordings.append((site, name))
+            module._touch()
+            return
         current = _is_current(module, name)
         if name != "v" and not current:
             key = module._resolve_name(name)
