@@ -306,3 +306,57 @@ def test_trainables_refuse_impossible_model_wide_values_and_doubly_driven_compar
     with pytest.raises(ValueError, match="compartment 1 is in two groups"):
         cell.comp([1, 1]).make_trainable("HH_gNa")
     assert cell.get_parameters() == []  # nothing half-registered
+
+
+def test_float32_times_mean_the_decimal_written():
+    # Bug: in JAX's default precision jnp.asarray(0.025) is float32 (0.02500000037...), and
+    # t_max = 20 was refused as "not a whole number of steps", suggesting t_max = 20.
+    c = stimulated(soma())
+    expected = np.asarray(dx.integrate(c, t_max=T_MAX, delta_t=DT))
+    for delta_t in (np.float32(DT), jax.numpy.asarray(DT, jax.numpy.float32)):
+        np.testing.assert_array_equal(np.asarray(dx.integrate(c, t_max=T_MAX, delta_t=delta_t)), expected)
+        assert dx.simulator(c, t_max=np.float32(T_MAX), delta_t=delta_t).times[-1] == T_MAX
+
+
+def test_complex_values_are_refused_not_cut_to_their_real_part():
+    # Bug: params=, make_trainable(init_value=) and a synapse's set() dropped the imaginary
+    # part (with at most a ComplexWarning); set() on a cell already refused it.
+    c = stimulated(soma())
+    with pytest.raises(TypeError, match=r"params\['HH_gNa'\] takes real numbers"):
+        dx.integrate(c, t_max=1.0, params={"HH_gNa": 0.12 + 0.5j})
+    with pytest.raises(TypeError, match="init_value=...\\) takes a number or an array of real numbers"):
+        c.make_trainable("HH_gK", init_value=np.complex128(0.036 + 9j))
+    with pytest.raises(TypeError, match="init_value=...\\) takes a number or an array of real numbers"):
+        c.make_trainable("HH_gK", init_value="0.036")
+    assert c.get_parameters() == []
+    c.make_trainable("HH_gK")
+    with pytest.raises(TypeError, match=r"parameters\[0\]\['HH_gK'\] takes real numbers"):
+        dx.integrate(c, t_max=1.0, params=[{"HH_gK": np.array([0.036 + 1j])}])
+    net = dx.Network([soma(), soma()])
+    dx.connect(net.cell(0), net.cell(1), ExpSyn(), weight=0.01, delay=1.0)
+    with pytest.raises(TypeError, match=r"set\('weight', ...\) takes a number"):
+        net.synapses.ExpSyn.set("weight", np.array([0.01 + 3j]))
+    assert net.synapses.ExpSyn.get("weight").tolist() == [0.01]
+
+
+def test_surrogate_steepness_is_checked():
+    # Bug: beta = nan or inf gave NaN gradients, beta <= 0 ran, "x" failed deep inside.
+    for beta in (np.nan, np.inf, -1.0, 0.0, "x", True):
+        with pytest.raises(ValueError, match="Surrogate\\(beta=...\\) takes a Python number > 0"):
+            dx.Surrogate(beta=beta)
+
+
+def test_step_current_refuses_nan_times_and_times_off_the_grid():
+    # Bug: a NaN onset or duration gave an all-zero current (no stimulus, no message), and a
+    # t_max shorter than or off delta_t's grid was rounded silently.
+    args = dict(i_delay=0.5, i_dur=1.0, i_amp=0.5, delta_t=DT, t_max=2.0)
+    for bad in (dict(i_delay=np.nan), dict(i_dur=np.nan), dict(i_amp=np.inf), dict(i_offset=np.nan)):
+        with pytest.raises(ValueError, match=f"{next(iter(bad))} must be a finite number"):
+            dx.step_current(**{**args, **bad})
+    for t_max in (0.01, 2.01):
+        with pytest.raises(ValueError, match="not a whole number of steps"):
+            dx.step_current(**{**args, "t_max": t_max})
+    with pytest.raises(TypeError, match="i_amp takes a number"):
+        dx.step_current(**{**args, "i_amp": 1 + 2j})
+    endless = dx.step_current(**{**args, "i_dur": np.inf})  # on to the end, as IClamp
+    assert endless[-1] == 0.5 and endless[0] == 0.0

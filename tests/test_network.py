@@ -432,3 +432,27 @@ def test_gap_junctions_that_close_a_loop_warn_that_they_are_explicit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ring(closed=False).compile()
+
+
+def test_spike_recordings_after_delete_recordings_are_the_new_ones():
+    # Bug: delete_recordings() left the spike recordings' cells and thresholds behind, so a
+    # new record_spikes(cells=[1]) reported cell 0's spikes (and its old threshold).
+    def build():
+        comp = dx.Compartment(length=20.0, radius=10.0)
+        comp.insert(HH())
+        net = dx.Network([comp, comp])
+        net.cell(0).stimulate(dx.step_current(1.0, 20.0, 0.5, 0.025, 20.0))  # only cell 0 fires
+        return net
+
+    net = build()
+    net.record_spikes(cells=[0])
+    assert float(dx.integrate(net, t_max=20.0).sum()) == 2.0
+    net.delete_recordings()
+    net.record_spikes(cells=[1], threshold=-10.0)
+    net.record_spikes(cells=[0])
+    fresh = build()
+    fresh.record_spikes(cells=[1], threshold=-10.0)
+    fresh.record_spikes(cells=[0])
+    ours = np.asarray(dx.integrate(net, t_max=20.0))
+    np.testing.assert_array_equal(ours, np.asarray(dx.integrate(fresh, t_max=20.0)))
+    assert ours[0].sum() == 0.0 and ours[1].sum() == 2.0

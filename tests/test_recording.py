@@ -58,3 +58,18 @@ def test_current_sums():
     np.testing.assert_allclose(i_hh - ina - ik, 0.0003 * (np.concatenate([[v[0]], v[:-1]]) + 54.3), atol=1e-12)
     with pytest.raises(ValueError, match="no membrane"):
         cell.branch(1).loc(1.0).record("i")
+
+
+def test_a_current_is_recorded_only_where_a_mechanism_carries_it():
+    # Bug: "i_HH" or "ina" where HH is not inserted recorded a row of zeros; NEURON raises
+    # ("ina, the mechanism does not exist at b(0.5)"), as dendrax does for states.
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 2, parents=[-1, 0])
+    cell.branch(0).insert(HH())
+    cell.branch(1).insert(Leak())
+    for name, branch in (("i_HH", 1), ("ina", 1), ("ik", 1), ("i_Leak", 0)):
+        with pytest.raises(ValueError, match=f"cannot record '{name}' at compartment .: no mechanism there carries it"):
+            cell.branch(branch).loc(0.5).record(name)
+    assert cell._recordings == []  # nothing half-registered
+    for name, branch in (("i", 1), ("ina", 0), ("i_HH", 0), ("i_Leak", 1)):
+        cell.branch(branch).loc(0.5).record(name)
+    assert len(cell._recordings) == 4

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -25,11 +24,12 @@ from .manual_axes import varying_like
 from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES
 from .model.trainable import apply_trainables, check_values
-from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error
+from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error, require_real_dtype
 from .simulate import init_state, observe, prepare, rest_iteration, step, with_spikes_at_start
 from .solve.steppers import BackwardEuler, Stepper
 from .synapses import GapJunction
 from .synaptic import Surrogate
+from .time_grid import checked_times, n_steps_of
 
 __all__ = ["Rest", "Simulator", "integrate", "simulator"]
 
@@ -170,7 +170,7 @@ def integrate(
     """
     system = module if isinstance(module, System) else _compile(module)
     _check_settings(solver, checkpoint, initial, surrogate)
-    n_steps = _n_steps(t_max, delta_t)
+    t_max, delta_t, n_steps = checked_times(t_max, delta_t)
     if not system.layout.recordings:
         raise ValueError("nothing is recorded: call e.g. cell.branch(0).loc(0.5).record('v') before integrate")
     if isinstance(params, (list, tuple)):
@@ -218,28 +218,6 @@ def _compile(module: Any) -> System:
     return module.compile()
 
 
-def _n_steps(t_max: Any, delta_t: Any) -> int:
-    checked = []
-    for name, value in (("t_max", t_max), ("delta_t", delta_t)):
-        if isinstance(value, jax.core.Tracer):
-            raise TypeError(f"{name} must be a Python number (it fixes the number of steps), not a traced value")
-        if isinstance(value, (np.ndarray, jax.Array)) and value.ndim == 0 and value.dtype.kind in "iuf":
-            value = value.item()  # a 0-d array holding a number
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not (
-            math.isfinite(value) and value > 0
-        ):
-            raise ValueError(f"{name} must be a number > 0 ms; got {value!r}")
-        checked.append(float(value))
-    t_max, delta_t = checked
-    n = round(t_max / delta_t)
-    if n < 1 or abs(n * delta_t - t_max) > 1e-9 * max(1.0, t_max):
-        raise ValueError(
-            f"t_max = {t_max} ms is not a whole number of steps of delta_t = {delta_t} ms; "
-            f"use e.g. t_max = {max(n, 1) * delta_t:g}"
-        )
-    return int(n)
-
-
 def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str, Array]:
     if params is None:
         return {}
@@ -256,7 +234,10 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
                 hint = f" (in dendrax: {NEURON_NAMES[name]})"
             known = ", ".join(sorted(system.params))
             raise KeyError(f"unknown parameter {name!r}{hint}; known: {known}")
+        if isinstance(value, str):
+            raise TypeError(f"params[{name!r}] takes a number or an array of real numbers; got {value!r}")
         arr = jnp.asarray(value)
+        require_real_dtype(arr.dtype, f"params[{name!r}]")
         if not jnp.issubdtype(arr.dtype, jnp.floating):
             arr = arr.astype(jnp.result_type(float))
         expected = system.params[name].shape
@@ -393,7 +374,7 @@ class Simulator(eqx.Module):
     @property
     def times(self) -> np.ndarray:
         """The time points of the recordings, ms."""
-        return np.arange(_n_steps(self.t_max, self.delta_t) + 1) * self.delta_t
+        return np.arange(n_steps_of(self.t_max, self.delta_t) + 1) * self.delta_t
 
 
 def simulator(
@@ -424,5 +405,5 @@ def simulator(
     """
     system = module if isinstance(module, System) else _compile(module)
     _check_settings(solver, checkpoint, initial, surrogate)
-    _n_steps(t_max, delta_t)
-    return Simulator(system, float(t_max), float(delta_t), solver, checkpoint, initial, surrogate)
+    t_max, delta_t, _ = checked_times(t_max, delta_t)
+    return Simulator(system, t_max, delta_t, solver, checkpoint, initial, surrogate)

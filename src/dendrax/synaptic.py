@@ -14,6 +14,7 @@ step function, whose derivative is zero unless a `Surrogate` is used.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import equinox as eqx
@@ -45,6 +46,14 @@ class Surrogate(eqx.Module):
     """
 
     beta: float = eqx.field(default=1.0, static=True)
+
+    def __check_init__(self):
+        # beta is static (part of the compiled program): a Python number, finite and > 0.
+        beta = self.beta
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not (math.isfinite(beta) and beta > 0):
+            raise ValueError(
+                f"Surrogate(beta=...) takes a Python number > 0 (1/mV: the sigmoid's steepness); got {beta!r}"
+            )
 
 
 def _crossing(v_old: Array, v_new: Array, threshold: Array, surrogate: Surrogate | None) -> Array:

@@ -19,7 +19,7 @@ from ..mechanisms.synapse import Synapse
 from .module import Module, joined_model_wide, warn_dropped_attachments
 from .site import Site
 from .tree import TreeData
-from .view import View, _pick
+from .view import View, _pick, real_values
 
 __all__ = ["Network", "SynapseView"]
 
@@ -147,6 +147,11 @@ class Network(Module):
         self._recordings.extend((site, "spikes") for site in sites)
         self._touch()
 
+    def delete_recordings(self) -> None:
+        """Remove all recordings, spike recordings included."""
+        super().delete_recordings()
+        self._spike_recordings = []
+
     # ------------------------------------------------------------------ synapses
     @property
     def synapses(self) -> types.SimpleNamespace:
@@ -215,7 +220,7 @@ class SynapseView:
         """Set a parameter (``"gS"``, ``"tau"``, ``"weight"`` µS, ``"delay"`` ms, ...) or an
         initial state of the selected synapses: one number or one per synapse."""
         key = self._column(name)
-        values = np.asarray(value, dtype=np.float64)
+        values = real_values(value, f"set({name!r}, ...)")
         values = np.full(self.n, float(values)) if values.ndim == 0 else values
         if values.shape != (self.n,):
             raise ValueError(f"set({name!r}, ...) got {values.shape} values for {self.n} synapses")
@@ -256,7 +261,7 @@ class SynapseView:
         if init_value is None:
             initial = np.array([np.mean(column[g]) for g in groups])
         else:
-            arr = np.asarray(init_value, dtype=np.float64)
+            arr = real_values(init_value, f"make_trainable({name!r}, init_value=...)")
             initial = np.full(len(groups), float(arr)) if arr.ndim == 0 else arr
         if initial.shape != (len(groups),) or np.any(np.isnan(initial)):
             raise ValueError(f"make_trainable({name!r}): give init_value (one, or one per group of {len(groups)})")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..time_grid import checked_times
+
 __all__ = ["step_current"]
 
 
@@ -37,12 +39,19 @@ def step_current(
         >>> i.shape, float(i.sum() * 0.025)
         ((201,), 1.0)
     """
-    for name, value in (("delta_t", delta_t), ("t_max", t_max)):
-        if not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be > 0 ms; got {value}")
+    t_max, delta_t, n_steps = checked_times(t_max, delta_t)
+    for name, value in (("i_delay", i_delay), ("i_amp", i_amp), ("i_offset", i_offset), ("i_dur", i_dur)):
+        try:
+            number = None if isinstance(value, (bool, np.bool_, str)) or np.ndim(value) else float(value)
+        except TypeError:
+            number = None
+        if number is None:
+            raise TypeError(f"step_current: {name} takes a number; got {value!r}")
+        endless = name == "i_dur" and number == np.inf  # a step that never ends
+        if not (np.isfinite(number) or endless):
+            raise ValueError(f"step_current: {name} must be a finite number; got {value!r}")
     if i_dur < 0:
         raise ValueError(f"i_dur must be >= 0 ms; got {i_dur}")
-    n_steps = int(round(t_max / delta_t))
     # NEURON's t, half a step at a time: t_0 = 0, m_0, t_1, m_1, ... (cumsum adds in order).
     half_steps = np.cumsum(np.full(2 * (n_steps + 1), 0.5 * float(delta_t)))
     t_mid = half_steps[0::2]

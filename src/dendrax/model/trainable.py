@@ -18,6 +18,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
+from .view import require_real_dtype
+
 __all__ = ["Trainable", "apply_trainables"]
 
 
@@ -69,6 +71,7 @@ def check_values(trainables: Sequence[Trainable], values: Sequence[Mapping[str, 
             got = list(entry) if isinstance(entry, Mapping) else type(entry).__name__
             raise ValueError(f"parameters[{k}] must be {{{tr.name!r}: array of {tr.n_values}}}; got {got}")
         shape = jnp.shape(entry[tr.name])
+        require_real_dtype(jnp.result_type(entry[tr.name]), f"parameters[{k}][{tr.name!r}]")
         if shape not in ((tr.n_values,), ()):
             raise ValueError(f"parameters[{k}][{tr.name!r}] must have shape ({tr.n_values},); got {shape}")
 

@@ -328,9 +328,22 @@ class View(NoNewAttributes):
                 if not mask[site.index]:
                     raise ValueError(f"cannot record {name!r} at {site.describe()}: {mech_name} is not there")
         if current:
+            # As NEURON (``seg._ref_ina`` where no mechanism uses sodium is an error): a current
+            # recorded where nothing carries it would be a row of zeros.
+            if name == "i":
+                carriers = None
+            elif name.startswith("i_") and name[2:] in module._mechanisms:
+                carriers = [name[2:]]
+            else:
+                carriers = [m for m, (mech, _) in module._mechanisms.items() if name in {f"i{ion}" for ion in mech.ions}]
             for site in self.sites:
                 if site.kind != "comp":
                     raise ValueError(f"membrane currents live in compartments; {site.describe()} has no membrane")
+                if carriers is not None and not any(module._mechanisms[m][1][site.index] for m in carriers):
+                    raise ValueError(
+                        f"cannot record {name!r} at {site.describe()}: no mechanism there carries it "
+                        f"({', '.join(carriers)} {'is' if len(carriers) == 1 else 'are'} not inserted there)"
+                    )
         for site in self.sites:
             module._recordings.append((site, name))
         module._touch()
@@ -361,7 +374,7 @@ class View(NoNewAttributes):
         module = self._module
         if name in module._globals():
             value = module._globals()[name] if init_value is None else init_value
-            arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+            arr = np.atleast_1d(real_values(value, f"make_trainable({name!r}, init_value=...)"))
             if arr.shape != (1,):
                 raise ValueError(f"{name} is model-wide: give one initial value; got shape {arr.shape}")
             error = global_range_error(name, arr)
@@ -388,7 +401,7 @@ class View(NoNewAttributes):
                         f"{key} starts at steady state (no value set): give make_trainable an init_value"
                     )
             else:
-                initial = np.asarray(init_value, dtype=np.float64)
+                initial = real_values(init_value, f"make_trainable({name!r}, init_value=...)")
                 initial = np.full(len(groups), float(initial)) if initial.ndim == 0 else initial
                 if initial.shape != (len(groups),):
                     raise ValueError(
@@ -486,6 +499,20 @@ def _is_numeric(value: Any) -> bool:
     except Exception:
         return False
     return arr.dtype.kind in "biuf"
+
+
+def real_values(value: Any, what: str) -> np.ndarray:
+    """``value`` as float64 values; a TypeError naming ``what`` for anything but real numbers
+    (a complex value would otherwise lose its imaginary part without a word)."""
+    if not _is_numeric(value):
+        raise TypeError(f"{what} takes a number or an array of real numbers; got {value!r}")
+    return np.asarray(value, dtype=np.float64)
+
+
+def require_real_dtype(dtype: Any, what: str) -> None:
+    """A TypeError naming ``what`` unless ``dtype`` holds real numbers (works on traced arrays)."""
+    if np.dtype(dtype).kind not in "biuf":
+        raise TypeError(f"{what} takes real numbers; got an array of dtype {np.dtype(dtype)}")
 
 
 def _pick(available: np.ndarray, index: Any, what: str) -> np.ndarray:

@@ -1,0 +1,61 @@
+"""The time grid of a simulation: ``t_max`` and ``delta_t`` (ms) and the steps between them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import numpy as np
+
+__all__ = ["checked_times", "n_steps_of"]
+
+
+def n_steps_of(t_max: Any, delta_t: Any) -> int:
+    """The number of steps of ``delta_t`` in ``t_max`` (ms); see `checked_times`."""
+    return checked_times(t_max, delta_t)[2]
+
+
+def checked_times(t_max: Any, delta_t: Any) -> tuple[float, float, int]:
+    """``t_max`` and ``delta_t`` (ms) as Python floats, and the number of steps between them.
+
+    Raises a ValueError naming the value unless both are finite numbers > 0 and ``t_max`` is
+    a whole number of steps (to 1e-9 relative), with a ``t_max`` that would be.
+
+    Example:
+        >>> import numpy as np
+        >>> from dendrax.time_grid import checked_times
+        >>> checked_times(20.0, np.float32(0.025))      # a float32 0.025 means 0.025
+        (20.0, 0.025, 800)
+    """
+    checked = []
+    for name, value in (("t_max", t_max), ("delta_t", delta_t)):
+        if isinstance(value, jax.core.Tracer):
+            raise TypeError(
+                f"{name} must be a Python number (it fixes the number of steps), not a traced value"
+            )
+        if (
+            isinstance(value, (np.ndarray, jax.Array, np.floating))
+            and np.ndim(value) == 0
+            and value.dtype.kind in "iuf"
+        ):
+            # A number in a 0-d array or NumPy scalar. A float32 one stands for the decimal the
+            # user wrote (0.025, not 0.02500000037): its shortest repr, as JAX's default
+            # precision makes jnp.asarray(0.025) float32.
+            held = np.asarray(value)[()]
+            value = float(str(held)) if held.dtype.kind == "f" and held.dtype.itemsize < 8 else held.item()
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.floating, np.integer))
+            or not (math.isfinite(value) and value > 0)
+        ):
+            raise ValueError(f"{name} must be a number > 0 ms; got {value!r}")
+        checked.append(float(value))
+    t_max, delta_t = checked
+    n = round(t_max / delta_t)
+    if n < 1 or abs(n * delta_t - t_max) > 1e-9 * max(1.0, t_max):
+        raise ValueError(
+            f"t_max = {t_max} ms is not a whole number of steps of delta_t = {delta_t} ms; "
+            f"use e.g. t_max = {max(n, 1) * delta_t:g}"
+        )
+    return t_max, delta_t, int(n)
