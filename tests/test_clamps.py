@@ -264,3 +264,17 @@ def test_clamp_current_errors():
     comp.record("i_clamp")
     with pytest.raises(ValueError, match="no voltage clamp holds this point"):
         dx.integrate(comp, t_max=1.0)
+
+
+def test_clamp_current_of_a_point_neuron_is_refused():
+    # Bug: it returned v_clamp - v_update (mV), the row of the point neuron's own update rule.
+    from dendrax.point_neurons import LIF
+
+    comp = dx.Compartment()
+    comp.insert(LIF())
+    comp.clamp("v", np.full(401, -60.0))
+    comp.record("v")
+    np.testing.assert_array_equal(np.asarray(dx.integrate(comp, t_max=10.0))[0], -60.0)  # the clamp holds
+    comp.record("i_clamp")
+    with pytest.raises(ValueError, match="LIF is a point neuron"):
+        dx.integrate(comp, t_max=10.0)

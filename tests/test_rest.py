@@ -81,3 +81,37 @@ def test_rest_is_differentiable():
     h = 1e-9
     fd = (float(rest(g0 + h)) - float(rest(g0 - h))) / (2 * h)
     np.testing.assert_allclose(float(jax.grad(rest)(g0)), fd, rtol=1e-5)
+
+
+def test_rest_includes_graded_synapses_and_loop_closing_gap_junctions():
+    """Bugs: Rest() left synapses out of the balance, so a cell under a graded synapse drifted
+    2.3 mV after a 'rest' start, and a clamped ring of gap junctions started at the balance
+    without its loop-closing (explicit) junction."""
+    net = dx.Network([dx.Compartment(length=20.0, radius=10.0) for _ in range(2)])
+    net.insert(HH())
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic())
+    net.synapses.Ionotropic.set("gS", 0.005)  # µS
+    net.cell(1).record("v")
+    v = np.asarray(dx.integrate(net, t_max=30.0, initial=dx.Rest()))[0]
+    assert abs(v[0] - (-64.97)) > 0.5  # the synapse moves the rest (so the check has teeth)
+    assert np.abs(v - v[0]).max() < 1e-9  # at rest: flat (round-off)
+
+    # Three leaky somata in a ring of 0.01 µS junctions, cell 0 clamped at -30 mV: by
+    # symmetry cells 1 and 2 rest at v with GL (v - eL) + g (v - (-30)) = 0.
+    g, e_leak, g_leak = 0.01, -70.0, 1e-3  # µS, mV, S/cm²
+    area = 2 * np.pi * 10.0 * 20.0 * 1e-8  # cm²
+    gl = g_leak * area * 1e6  # µS
+    ring = dx.Network([dx.Compartment(length=20.0, radius=10.0) for _ in range(3)])
+    ring.insert(Leak())
+    for a, b in [(0, 1), (1, 2), (2, 0)]:
+        dx.connect(ring.cell(a), ring.cell(b), dx.synapses.GapJunction())
+    ring.synapses.GapJunction.set("gGap", g)
+    ring.cell(0).clamp("v", np.full(401, -30.0))
+    ring.cell(2).record("v")
+    ring.cell(0).record("i_clamp")
+    with pytest.warns(UserWarning, match="close a loop"):
+        v2, i = np.asarray(dx.integrate(ring, t_max=10.0, initial=dx.Rest()))
+    v_rest = (gl * e_leak + g * -30.0) / (gl + g)
+    np.testing.assert_allclose(v2, v_rest, rtol=0, atol=1e-9)
+    # The clamp holds the ring: two junctions at (-30 - v_rest) and its own leak, from t = dt.
+    np.testing.assert_allclose(i[1:], 2 * g * (-30.0 - v_rest) + gl * (-30.0 - e_leak), rtol=0, atol=1e-9)

@@ -373,7 +373,12 @@ def rest_iteration(
     relaxed over a very long step) is linearised with its full slope (gates included, by
     forward-mode differentiation); the resulting linear system is the voltage equation
     without capacitance, solved exactly on the tree. Converges quadratically near rest.
-    Point neurons keep their voltage.
+    Point neurons keep their voltage. Synapse states relax to their steady state too (graded
+    synapses: for the present presynaptic voltage; event-driven ones: no spikes in flight),
+    and synaptic currents enter the balance linearised in the postsynaptic voltage only, as
+    do gap junctions that close a loop (the partner's voltage of the last iterate): with
+    those, convergence is linear, at a rate set by their conductance against the membrane's
+    (``Rest(steps=...)`` may need more than the default).
 
     Example:
         With a larger leak the cell no longer rests at -65 mV:
@@ -398,11 +403,15 @@ def rest_iteration(
         -63.564
     """
     layout = system.layout
+    network = layout.network
     c = layout.n_comps
     v = state.v
     env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
     _, _, ion_currents, _ = membrane.membrane_currents(layout, state.states, v, env, prepared.mech_params)
     forever = jnp.asarray(1e9, v.dtype)  # ms: long enough for any state to settle
+    synapses = state.synapses
+    if network.groups:
+        synapses = synaptic.update_synapses(network, synapses, prepared.syn_params, v, forever)
 
     def steady(v_c):
         v_full = jnp.concatenate([v_c, v[c:]])
@@ -417,6 +426,10 @@ def rest_iteration(
     pad = jnp.zeros((layout.n_nodes - c,), v.dtype)
     diag = jnp.concatenate([a * slope, pad]) + prepared.coupling_sum
     rhs = jnp.concatenate([a * (slope * v[:c] - current), pad])
+    if network.groups or len(network.gaps_explicit):
+        diag, rhs, _ = synaptic.synaptic_terms(
+            network, synapses, prepared.syn_params, v, diag, rhs, prepared.gap_explicit
+        )
     held = [(pl.nodes, v[pl.nodes]) for pl in (layout.placements[k] for k in layout.point_neurons)]
     if len(layout.voltage_clamps):
         which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
@@ -430,7 +443,7 @@ def rest_iteration(
         diag = diag.at[nodes].set(1.0)
         rhs = rhs.at[nodes].set(values)
     v_new = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
-    return eqx.tree_at(lambda s: (s.v, s.states), state, (v_new, states))
+    return eqx.tree_at(lambda s: (s.v, s.states, s.synapses), state, (v_new, states, synapses))
 
 
 def _diffuse(layout, prepared: Prepared, states):

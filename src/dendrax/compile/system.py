@@ -372,6 +372,13 @@ def compile_module(module: Module) -> System:
                 f"{pl.name} is a point neuron: its voltage follows its own dynamics, so a gap junction "
                 "cannot couple it (connect it with a synapse, or use a compartment with channels instead)"
             )
+        for _, node, site in clamp_records:
+            if node in pl.nodes:
+                raise ValueError(
+                    f"record({CLAMP_CURRENT!r}) at {site.describe()}: {pl.name} is a point neuron, whose "
+                    "voltage follows its own update rule, not a membrane current balance, so a clamp's "
+                    "current is not defined there (the clamp itself works: record 'v')"
+                )
 
     diffusions = []
     for var in module._diffusion:
