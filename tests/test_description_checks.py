@@ -171,6 +171,10 @@ def test_settings_are_checked_when_the_simulator_is_made():
         dx.integrate(c, t_max=1.0, surrogate=0.5)
     with pytest.raises(ValueError, match="positive number of steps; got True"):
         dx.Checkpoint(every=True)  # was one-step segments, like Rest(steps=True) is refused
+    # NumPy integers (e.g. from np.arange or a config file) are whole numbers too (were refused).
+    expected = np.asarray(dx.integrate(c, t_max=T_MAX, checkpoint=dx.Checkpoint(every=8), initial=dx.Rest(steps=5)))
+    ours = dx.integrate(c, t_max=T_MAX, checkpoint=dx.Checkpoint(every=np.int64(8)), initial=dx.Rest(steps=np.int32(5)))
+    np.testing.assert_array_equal(np.asarray(ours), expected)
 
 
 def test_expsyn_tau_default_is_checked():

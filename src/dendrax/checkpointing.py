@@ -20,6 +20,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from .static_values import python_number
+
 __all__ = ["Checkpoint", "checkpointed_scan"]
 
 
@@ -50,7 +52,7 @@ class Checkpoint(eqx.Module):
         False
     """
 
-    every: int | None = eqx.field(default=None, static=True)
+    every: int | None = eqx.field(default=None, static=True, converter=python_number)
     adjoint: bool = eqx.field(default=True, static=True)
 
     def __check_init__(self):

@@ -27,6 +27,7 @@ from .model.trainable import apply_trainables, check_values
 from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error, require_real_dtype
 from .simulate import init_state, observe, prepare, rest_iteration, step, with_spikes_at_start
 from .solve.steppers import BackwardEuler, Stepper
+from .static_values import python_number
 from .synapses import GapJunction
 from .synaptic import Surrogate
 from .time_grid import checked_times, n_steps_of
@@ -55,7 +56,7 @@ class Rest(eqx.Module):
         -64.9741
     """
 
-    steps: int = eqx.field(default=20, static=True)
+    steps: int = eqx.field(default=20, static=True, converter=python_number)
 
     def __check_init__(self):
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:

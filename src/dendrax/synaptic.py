@@ -24,6 +24,7 @@ import numpy as np
 from jaxtyping import Array
 
 from .compile.network import NetworkLayout
+from .static_values import python_number
 
 __all__ = ["Surrogate", "delay_steps", "deliver", "detect_spikes", "spikes_at_start", "synaptic_terms", "update_synapses"]
 
@@ -45,7 +46,7 @@ class Surrogate(eqx.Module):
         (Surrogate(beta=0.5), 1.0)
     """
 
-    beta: float = eqx.field(default=1.0, static=True)
+    beta: float = eqx.field(default=1.0, static=True, converter=python_number)
 
     def __check_init__(self):
         # beta is static (part of the compiled program): a Python number, finite and > 0.
