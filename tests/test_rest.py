@@ -86,7 +86,7 @@ def test_rest_is_differentiable():
 def test_rest_includes_graded_synapses_and_loop_closing_gap_junctions():
     """Bugs: Rest() left synapses out of the balance, so a cell under a graded synapse drifted
     2.3 mV after a 'rest' start, and a clamped ring of gap junctions started at the balance
-    without its loop-closing (explicit) junction."""
+    without its loop-closing junction (then applied explicitly)."""
     net = dx.Network([dx.Compartment(length=20.0, radius=10.0) for _ in range(2)])
     net.insert(HH())
     dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic())
@@ -109,8 +109,7 @@ def test_rest_includes_graded_synapses_and_loop_closing_gap_junctions():
     ring.cell(0).clamp("v", np.full(401, -30.0))
     ring.cell(2).record("v")
     ring.cell(0).record("i_clamp")
-    with pytest.warns(UserWarning, match="close a loop"):
-        v2, i = np.asarray(dx.integrate(ring, t_max=10.0, initial=dx.Rest()))
+    v2, i = np.asarray(dx.integrate(ring, t_max=10.0, initial=dx.Rest()))
     v_rest = (gl * e_leak + g * -30.0) / (gl + g)
     np.testing.assert_allclose(v2, v_rest, rtol=0, atol=1e-9)
     # The clamp holds the ring: two junctions at (-30 - v_rest) and its own leak, from t = dt.

@@ -17,7 +17,8 @@ by as many extra kernels) and transposes the solve through its generic rule. Her
   channels) to pull the cotangents back through it, and solves the *adjoint* system once:
   ``A`` is symmetric, so ``lambda = A^-1 x_bar`` is the same solve; then
   ``b_bar = lambda``, ``diag_bar = -lambda x``, and the coupling weights' cotangent is that of
-  ``-lambda . A x``.
+  ``-lambda . A x`` (for a gap junction that closes a loop, off the tree:
+  ``lambda_a x_b + lambda_b x_a``).
 
 Cotangents of parameters that only `advance` reads (gate parameters, temperature) are
 recomputed in the backward pass; XLA drops that work when those parameters are not being
@@ -32,8 +33,8 @@ from typing import Any
 import equinox as eqx
 import jax
 
-from .simulate import Prepared, State, advance, assemble
-from .solve.hines import matvec, solve_plain
+from .simulate import Prepared, State, advance, assemble, voltage_solve
+from .solve.hines import matvec
 from .solve.steppers import Stepper
 from .synaptic import Surrogate
 
@@ -57,12 +58,12 @@ def reversible_step(layout: Any, solver: Stepper, surrogate: Surrogate | None):
     @jax.custom_vjp
     def step(prepared: Prepared, state: State, i_ext, clamps) -> State:
         diag, rhs, aux = pre(prepared, state, i_ext, clamps)
-        x = solve_plain(layout.solver, prepared.coupling, diag, rhs)
+        x = voltage_solve(layout, prepared, diag, rhs, plain=True)
         return post(prepared, state, aux, x, clamps)
 
     def forward(prepared, state, i_ext, clamps):
         diag, rhs, aux = pre(prepared, state, i_ext, clamps)
-        x = solve_plain(layout.solver, prepared.coupling, diag, rhs)
+        x = voltage_solve(layout, prepared, diag, rhs, plain=True)
         out, post_vjp = jax.vjp(lambda s, a, x: post(prepared, s, a, x, clamps), state, aux, x)
         return out, (prepared, state, i_ext, clamps, x, post_vjp)
 
@@ -73,12 +74,18 @@ def reversible_step(layout: Any, solver: Stepper, surrogate: Surrogate | None):
         _, params_vjp = jax.vjp(lambda p, c: post(p, state, aux, x, c), prepared, clamps)
         ct_prepared, ct_clamps = params_vjp(ct)
         # The adjoint solve (A is symmetric), then A's own cotangents: those of -lam . A x.
-        lam = solve_plain(layout.solver, prepared.coupling, diag, ct_x)
+        lam = voltage_solve(layout, prepared, diag, ct_x, plain=True)
         _, matvec_vjp = jax.vjp(lambda w, d: matvec(layout.solver, w, d, x), prepared.coupling, diag)
         ct_coupling, ct_diag = matvec_vjp(-lam)
         ct_prepared_pre, ct_state_pre, ct_i_ext, ct_clamps_pre = pre_vjp((ct_diag, lam, ct_aux))
         ct_prepared = _add(ct_prepared, ct_prepared_pre)
         ct_prepared = eqx.tree_at(lambda p: p.coupling, ct_prepared, _add(ct_prepared.coupling, ct_coupling))
+        loops = layout.loop_gaps
+        if len(loops):
+            # A loop junction's off-diagonal entries -g: the cotangent of -lam . A x in g.
+            a, b = loops[:, 0], loops[:, 1]
+            ct_g = ct_prepared.gap_explicit.at[loops[:, 2]].add(lam[a] * x[b] + lam[b] * x[a])
+            ct_prepared = eqx.tree_at(lambda p: p.gap_explicit, ct_prepared, ct_g)
         return ct_prepared, _add(ct_state, ct_state_pre), ct_i_ext, _add(ct_clamps, ct_clamps_pre)
 
     step.defvjp(forward, backward)

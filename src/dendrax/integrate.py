@@ -42,9 +42,9 @@ class Rest(eqx.Module):
     steady state (`rest_iteration`; clamps held at their first value), from the
     description's initial voltages. Differentiable (through the iterations), so gradients
     see how the resting state depends on the parameters. Synapses take part (graded ones at
-    their steady state, event-driven ones with no spikes in flight); graded synapses and gap
-    junctions that close a loop make convergence linear rather than quadratic (raise
-    ``steps`` if a trace is not flat from t = 0).
+    their steady state, event-driven ones with no spikes in flight); graded synapses make
+    convergence linear rather than quadratic (raise ``steps`` if a trace is not flat from
+    t = 0).
 
     Example:
         >>> import dendrax as dx

@@ -36,7 +36,8 @@ class Prepared(eqx.Module):
         clamp_conductance: axial conductance (µS) of each edge touching a voltage-clamped node.
         syn_params, syn_weights, syn_lags, syn_initial: per synapse type, its parameters,
             connection weights (µS), delays in steps, and set initial states (NaN: default).
-        gap_explicit: conductance (µS) of the gap junctions applied explicitly.
+        gap_explicit: conductance (µS) of each gap junction that closes a loop (a row of
+            ``network.gaps_explicit``; part of the solve, `solve.loops`).
         dt: time step, ms.
         capacitance: node capacitance, nF (0 at zero-area nodes).
         area: compartment membrane area, µm².
@@ -147,16 +148,24 @@ def prepare(
     if len(network.gaps_merged):  # junctions in parallel with an implicit one: conductances add
         merged = network.gaps_merged
         g_implicit = g_implicit.at[merged[:, 0]].add(g_gap[merged[:, 1]])
-    # Implicit gap junctions are extra edges; edges at clamped nodes act through rhs instead.
-    g_all = jnp.concatenate([g_edge, g_implicit])
+    loops = network.gaps_explicit
+    g_loops = g_gap[loops[:, 2]] if len(loops) else jnp.zeros((0,), dtype)
+    # Implicit gap junctions are extra edges of the tree solve, loop-closing ones a low-rank
+    # correction to it (`solve.loops`); edges at clamped nodes act through rhs instead.
+    g_all = jnp.concatenate([g_edge, g_implicit, g_loops])
     clamped = layout.clamped_edges
-    coupling = couple(layout.solver, -(g_all.at[clamped[:, 0]].set(0.0) if len(clamped) else g_all))
+    g_tree = g_all[: len(g_edge) + len(g_implicit)]
+    if len(clamped):
+        g_tree = g_all.at[clamped[:, 0]].set(0.0)[: len(g_tree)]
+    coupling = couple(layout.solver, -g_tree)
     coupling_sum = jnp.zeros((layout.n_nodes,), g_edge.dtype)
     if len(layout.edge_nodes):
         coupling_sum = coupling_sum.at[layout.edge_nodes[:, 0]].add(g_edge)
         coupling_sum = coupling_sum.at[layout.edge_nodes[:, 1]].add(g_edge)
     if len(gaps):
         coupling_sum = coupling_sum.at[gaps[:, 0]].add(g_implicit).at[gaps[:, 1]].add(g_implicit)
+    if len(loops):
+        coupling_sum = coupling_sum.at[loops[:, 0]].add(g_loops).at[loops[:, 1]].add(g_loops)
     dt_value = jnp.asarray(delta_t, dtype)
     syn_params, syn_weights, syn_lags, syn_initial = [], [], [], []
     for group in network.groups:
@@ -169,7 +178,6 @@ def prepare(
         else:
             syn_weights.append(jnp.zeros((0,), dtype))
             syn_lags.append(jnp.zeros((0,), jnp.int32))
-    gaps_explicit = network.gaps_explicit
     area = area_desc[nc]
     capacitance = p["capacitance"][nc] * area * CAPACITANCE_TO_NODE
     v_comp = p["v"][nc]
@@ -189,7 +197,7 @@ def prepare(
         syn_weights=tuple(syn_weights),
         syn_lags=tuple(syn_lags),
         syn_initial=tuple(syn_initial),
-        gap_explicit=g_gap[gaps_explicit[:, 2]] if len(gaps_explicit) else jnp.zeros((0,), dtype),
+        gap_explicit=g_loops,
         dt=jnp.asarray(delta_t, dtype),
         capacitance=capacitance,
         area=area,

@@ -23,6 +23,7 @@ from . import membrane, synaptic
 from .compile.system import System
 from .prepared import DENSITY_TO_NODE, Prepared, prepare
 from .solve.hines import solve_voltage_system
+from .solve.loops import solve_with_loops
 from .solve.steppers import BackwardEuler, Stepper
 from .synaptic import Surrogate
 
@@ -213,8 +214,18 @@ def step(
         (33.296, True)
     """
     diag, rhs, aux = assemble(system.layout, prepared, state, i_ext, solver, clamps)
-    x = solve_voltage_system(system.layout.solver, prepared.coupling, diag, rhs)
+    x = voltage_solve(system.layout, prepared, diag, rhs)
     return advance(system.layout, prepared, state, aux, x, solver, clamps, surrogate, local_slopes)
+
+
+def voltage_solve(
+    layout, prepared: Prepared, diag: Float[Array, " nodes"], rhs: Float[Array, " nodes"], plain: bool = False
+) -> Float[Array, " nodes"]:
+    """The voltage equation's solution (mV, node order): the tree solve, with the gap
+    junctions that close loops (`solve.loops`). ``plain``: without a derivative rule."""
+    loops = layout.loop_gaps
+    g = prepared.gap_explicit[loops[:, 2]] if len(loops) else prepared.gap_explicit[:0]
+    return solve_with_loops(layout.solver, prepared.coupling, diag, rhs, loops, g, plain)
 
 
 class Assembled(eqx.Module):
@@ -279,10 +290,8 @@ def assemble(
     if len(layout.stimulus_nodes):
         rhs = rhs.at[layout.stimulus_nodes].add(i_ext)
     synaptic_input = None
-    if network.groups or len(network.gaps_explicit):
-        diag, rhs, synaptic_input = synaptic.synaptic_terms(
-            network, synapses, prepared.syn_params, v, diag, rhs, prepared.gap_explicit
-        )
+    if network.groups:
+        diag, rhs, synaptic_input = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs)
     point_states = state.states
     if layout.point_neurons:
         # Point neurons compute their own voltage from their input, then hold it (like a clamp).
@@ -375,10 +384,10 @@ def rest_iteration(
     without capacitance, solved exactly on the tree. Converges quadratically near rest.
     Point neurons keep their voltage. Synapse states relax to their steady state too (graded
     synapses: for the present presynaptic voltage; event-driven ones: no spikes in flight),
-    and synaptic currents enter the balance linearised in the postsynaptic voltage only, as
-    do gap junctions that close a loop (the partner's voltage of the last iterate): with
-    those, convergence is linear, at a rate set by their conductance against the membrane's
-    (``Rest(steps=...)`` may need more than the default).
+    and synaptic currents enter the balance linearised in the postsynaptic voltage only: with
+    graded synapses convergence is linear, at a rate set by their conductance against the
+    membrane's (``Rest(steps=...)`` may need more than the default). Gap junctions, loops
+    included, are in the solve.
 
     Example:
         With a larger leak the cell no longer rests at -65 mV:
@@ -426,10 +435,8 @@ def rest_iteration(
     pad = jnp.zeros((layout.n_nodes - c,), v.dtype)
     diag = jnp.concatenate([a * slope, pad]) + prepared.coupling_sum
     rhs = jnp.concatenate([a * (slope * v[:c] - current), pad])
-    if network.groups or len(network.gaps_explicit):
-        diag, rhs, _ = synaptic.synaptic_terms(
-            network, synapses, prepared.syn_params, v, diag, rhs, prepared.gap_explicit
-        )
+    if network.groups:
+        diag, rhs, _ = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs)
     held = [(pl.nodes, v[pl.nodes]) for pl in (layout.placements[k] for k in layout.point_neurons)]
     if len(layout.voltage_clamps):
         which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
@@ -442,7 +449,7 @@ def rest_iteration(
     for nodes, values in held:
         diag = diag.at[nodes].set(1.0)
         rhs = rhs.at[nodes].set(values)
-    v_new = solve_voltage_system(layout.solver, prepared.coupling, diag, rhs)
+    v_new = voltage_solve(layout, prepared, diag, rhs)
     return eqx.tree_at(lambda s: (s.v, s.states, s.synapses), state, (v_new, states, synapses))
 
 

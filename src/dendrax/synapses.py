@@ -160,11 +160,10 @@ class Exp2Syn(Synapse):
 
 class GapJunction(Synapse):
     """An electrical synapse: a conductance ``gGap`` (µS) between two points, part of the
-    implicit voltage solve (exact and stable for any coupling strength while the gap
-    junctions and cells form no loop; junctions that close a loop couple through the
-    previous step's voltages, first order in ``delta_t``, and compiling warns about them;
-    several junctions between the same two points are one
-    junction of their summed conductance). Connect it like any synapse; it has no direction.
+    implicit voltage solve, exact and stable for any coupling strength (junctions that close
+    a loop of cells and junctions cost one more tree solve per step each, see
+    `dendrax.solve.loops`; several junctions between the same two points are one junction of
+    their summed conductance). Connect it like any synapse; it has no direction.
 
     Example:
         >>> import dendrax as dx

@@ -99,7 +99,6 @@ def synaptic_terms(
     v: Array,
     diag: Array,
     rhs: Array,
-    gap_explicit: Array,
 ) -> tuple[Array, Array, Array]:
     """Add the synapses' linearised currents (nA, µS) to the voltage equation.
 
@@ -118,12 +117,6 @@ def synaptic_terms(
         diag = diag.at[group.post].add(g)
         rhs = rhs.at[group.post].add(g * v_post - i)
         inward = inward.at[group.post].add(-i)
-    if len(network.gaps_explicit):
-        a, b = network.gaps_explicit[:, 0], network.gaps_explicit[:, 1]
-        g = gap_explicit
-        diag = diag.at[a].add(g).at[b].add(g)
-        rhs = rhs.at[a].add(g * v[b]).at[b].add(g * v[a])
-        inward = inward.at[a].add(g * (v[b] - v[a])).at[b].add(g * (v[a] - v[b]))
     return diag, rhs, inward
 
 

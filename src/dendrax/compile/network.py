@@ -5,14 +5,14 @@ event-driven ones also get the index of their spike source: a (node, threshold) 
 shared by all connections from the same point with the same threshold. Gap junctions are
 edges of the voltage equation: those that keep the graph a forest are solved implicitly
 with the cable (those parallel to one of them add their conductance to its edge); any that
-would close a loop are applied with the previous voltages.
+would close a loop are a low-rank correction to that solve (`dendrax.solve.loops`), implicit
+and exact too.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import warnings
 from collections.abc import Callable
 
 import jax.numpy as jnp
@@ -52,7 +52,8 @@ class NetworkLayout:
         source_point: for each source, (placement index, position) of the point neuron
             whose ``spike`` state it reads, or (-1, -1) for threshold detection.
         gaps_implicit, gaps_explicit: (node a, node b, gap junction number) of gap junctions
-            inside the implicit solve, and of those applied explicitly (they close a loop).
+            that are edges of the tree solve, and of those that close a loop (a low-rank
+            correction to it, `dendrax.solve.loops`).
         gaps_merged: (row of ``gaps_implicit``, gap junction number) of gap junctions joining
             the same two nodes as an implicit one: their conductance adds to its edge.
         spike_recordings: the source of each spike recording.
@@ -129,7 +130,7 @@ def gap_junction_nodes(module, site_node: Callable[[Site], int]) -> np.ndarray:
 
 def split_loops(n_nodes: int, edges: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which gap junctions keep the graph a forest (implicit), which join the same two nodes
-    as an earlier implicit one, and which close a loop (explicit).
+    as an earlier implicit one, and which close a loop (``gaps_explicit``: outside the tree).
 
     A junction parallel to an implicit one is merged into it (parallel conductances add): the
     third array's rows are (index into the implicit ones, gap junction number).
@@ -227,16 +228,6 @@ def compile_network(
         nodes = np.stack([rank[_nodes(t.pre_kind, t.pre_index, site_node)], rank[_nodes(t.post_kind, t.post_index, site_node)]], axis=1)
         gap_implicit = np.concatenate([nodes[implicit], implicit[:, None]], axis=1) if len(implicit) else gaps
         gap_explicit = np.concatenate([nodes[explicit], explicit[:, None]], axis=1) if len(explicit) else gaps
-        if len(explicit):
-            warnings.warn(
-                f"{len(explicit)} of {len(t.pre_kind)} gap junctions close a loop (of cells and gap junctions): "
-                "they couple through the previous step's voltages, an error of first order in delta_t "
-                "that NEURON's implicit coupling does not have (a ring of three HH somata, 20 µm, joined "
-                "by 0.01 µS: up to 6.7 mV apart at delta_t = 0.025 ms). Reduce delta_t if it matters; junctions "
-                "that form no loop are exact",
-                UserWarning,
-                stacklevel=2,
-            )
     layout = NetworkLayout(
         groups=tuple(groups),
         source_nodes=source_nodes,

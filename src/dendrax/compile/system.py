@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from typing import TYPE_CHECKING
 
 import equinox as eqx
@@ -58,6 +59,9 @@ class Placement:
         return self.mechanism.name
 
 
+MANY_LOOPS = 64  # loop-closing gap junctions beyond which compiling warns of their cost
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Layout:
     """The static structure of a `System` (hashable; equal layouts share compiled code).
@@ -83,7 +87,11 @@ class Layout:
         voltage_clamps: (clamp number, node) of each voltage clamp.
         clamped_edges: (edge, clamp number, the other node) for each edge touching a
             clamped node: axial edges ``[0, E)``, then implicit gap junctions (``E + row`` of
-            ``network.gaps_implicit``). The other node is ``-1`` when it is clamped too.
+            ``network.gaps_implicit``), then loop-closing ones (``E + I + row`` of
+            ``network.gaps_explicit``). The other node is ``-1`` when it is clamped too.
+        loop_gaps: (node a, node b, row of ``network.gaps_explicit``) of each gap junction
+            that closes a loop and has no clamped end: solved with the tree by a low-rank
+            correction (`dendrax.solve.loops`).
         clamp_neighbours: (voltage clamp row, row of ``clamped_edges``, the other node) for
             each clamped end of each clamped edge (the clamp currents' axial part).
         state_clamps: (clamp number, placement index, state name, position in the
@@ -115,6 +123,7 @@ class Layout:
     voltage_clamps: np.ndarray
     clamped_edges: np.ndarray
     clamp_neighbours: np.ndarray
+    loop_gaps: np.ndarray
     state_clamps: tuple[tuple[int, int, str, int], ...]
     ions: tuple[str, ...]
     writers: tuple[tuple[str, int], ...]
@@ -334,9 +343,23 @@ def compile_module(module: Module) -> System:
     # node's rhs): the cable's edges, then implicit gap junctions (else the junction's
     # coupling would stay in the clamped row and move the clamped voltage).
     edge_nodes_new = rank[edges_arr] if len(edges_arr) else edges_arr
-    all_edges = list(map(tuple, edge_nodes_new)) + [(a, b) for a, b, _ in network.gaps_implicit]
+    coupled_pairs = list(map(tuple, edge_nodes_new)) + [
+        (a, b) for gaps in (network.gaps_implicit, network.gaps_explicit) for a, b, _ in gaps
+    ]
+    loop_gaps = np.asarray(
+        [(a, b, row) for row, (a, b, _) in enumerate(network.gaps_explicit) if a not in clamped_node and b not in clamped_node],
+        dtype=np.int64,
+    ).reshape(-1, 3)
+    if len(loop_gaps) > MANY_LOOPS:
+        warnings.warn(
+            f"{len(loop_gaps)} gap junctions close loops (of cells and junctions): each costs one more "
+            f"solve of the whole system per step, and memory for {len(loop_gaps)} x {n_nodes} values "
+            "(dendrax.solve.loops); fine for rings and small loops, slow here",
+            UserWarning,
+            stacklevel=3,
+        )
     clamped_edges, clamp_neighbours = [], []
-    for e, (a, b) in enumerate(all_edges):
+    for e, (a, b) in enumerate(coupled_pairs):
         if a in clamped_node and b in clamped_node:
             clamped_edges.append((e, clamped_node[a], -1))
         elif a in clamped_node:
@@ -427,6 +450,7 @@ def compile_module(module: Module) -> System:
         voltage_clamps=vc,
         clamped_edges=clamped_edges_arr,
         clamp_neighbours=clamp_neighbours_arr,
+        loop_gaps=loop_gaps,
         state_clamps=tuple(state_clamps),
         ions=ions,
         writers=writers,
