@@ -137,3 +137,43 @@ def test_a_cell_with_the_library_matches_neuron(neuron_h, second_order):
     assert ref[0].max() > 0.0  # the soma spikes
     np.testing.assert_allclose(ours[:3], ref[:3], rtol=0, atol=INJECTION_V_MV)
     np.testing.assert_allclose(ours[3:], ref[3:], rtol=0, atol=STATES)
+
+
+def test_a_read_concentration_makes_the_reversal_potential_nernst_as_in_neuron(neuron_h):
+    """SK_E2 reads cai; with no mechanism writing it, NEURON still computes eca from cai and
+    cao (its ion style for a read concentration): 140.2 mV at 34 °C, not the default 132.458.
+    Before, dendrax kept the default there: 10.7 mV off NEURON."""
+    from dendrax.channels import Ca_HVA, Leak, SK_E2
+
+    comp = dx.Compartment(length=20.0, radius=10.0)
+    for mechanism in (Leak(), Ca_HVA(), SK_E2()):  # no calcium buffer: cai is a parameter
+        comp.insert(mechanism)
+    comp.set("Ca_HVA_gbar", 1e-2)  # S/cm²: calcium current large enough that eca matters
+    comp.set("celsius", 34.0)
+    comp.stimulate(dx.step_current(1.0, 10.0, 0.5, 0.025, 20.0))
+    comp.record("v")
+    ours = np.asarray(dx.integrate(comp, t_max=20.0, delta_t=0.025))
+    ref = simulate(neuron_h, comp, 20.0, 0.025)
+    assert np.ptp(ref) > 50.0  # it fires
+    assert np.max(np.abs(ours - ref)) < 1e-8  # round-off (was 10.7 mV)
+    # The same file loaded from NMODL declares the read (USEION ca READ cai).
+    from pathlib import Path
+
+    loaded = dx.nmodl.load(Path(__file__).with_name("mod") / "dx_SK_E2.mod")
+    assert loaded.reads == ("cai",) and SK_E2.reads == ("cai",)
+
+
+def test_a_computed_reversal_potential_cannot_be_trained_or_passed():
+    # Bug: make_trainable("eca") / params={"eca": ...} where a buffer writes cai ran with
+    # the value ignored (gradient 0, no warning).
+    from dendrax.channels import CaDynamics_E2, Ca_HVA, Leak
+
+    comp = dx.Compartment(length=20.0, radius=10.0)
+    for mechanism in (CaDynamics_E2(), Ca_HVA(), Leak()):
+        comp.insert(mechanism)
+    comp.record("v")
+    with pytest.raises(ValueError, match="params\\['eca'\\]: eca is computed from the concentrations"):
+        dx.integrate(comp, t_max=1.0, params={"eca": 0.0})
+    comp.make_trainable("eca", 100.0)
+    with pytest.raises(ValueError, match="make_trainable\\('eca'\\): eca is computed"):
+        dx.integrate(comp, t_max=1.0)

@@ -87,7 +87,7 @@ class CaPump(dx.Mechanism):
     (gamma: the fraction of the influx not taken up by buffers.)
     The pump's rate is taken at the step's start, so each step is exact for it (and cai stays
     positive). The mechanism *writes* cai: where it is inserted, eca follows the Nernst
-    equation, and other mechanisms read the updated cai (insert it before them).
+    equation, and other mechanisms read this step's cai (writers update first).
     """
 
     params = {"gamma": 0.05, "depth": 0.1, "vmax": 1e-4, "km": 1e-3, "cai0": 5e-5}
@@ -115,7 +115,7 @@ class CaPump(dx.Mechanism):
 # current (SK, from the library) that reads cai: the spikes slow down as calcium builds up.
 def bursting(with_sk: bool):
     c = dx.Compartment(length=20.0, radius=10.0)
-    c.insert(CaPump())  # first: the mechanisms after it see this step's calcium
+    c.insert(CaPump())  # writes cai: the mechanisms that read it see this step's calcium
     c.insert(HH())
     c.insert(Ca_HVA())
     c.set("Ca_HVA_gbar", 5e-4)  # S/cm²

@@ -19,7 +19,7 @@ from jaxtyping import Array, Float
 from .adjoint import reversible_step
 from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.network import GAP
-from .compile.system import System
+from .compile.system import System, computed_reversal
 from .manual_axes import varying_like
 from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES
@@ -240,6 +240,14 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
             raise KeyError(f"unknown parameter {name!r}{hint}; known: {known}")
         if isinstance(value, str):
             raise TypeError(f"params[{name!r}] takes a number or an array of real numbers; got {value!r}")
+        layout = system.layout
+        computed = computed_reversal(layout.placements, layout.writers + layout.readers, name)
+        if computed:
+            comp, mech = next(iter(computed.items()))
+            raise ValueError(
+                f"params[{name!r}]: {name} is computed from the concentrations (Nernst) in compartment {comp}, "
+                f"where {mech} uses them, so a value there would be ignored; pass the concentrations instead"
+            )
         arr = jnp.asarray(value)
         require_real_dtype(arr.dtype, f"params[{name!r}]")
         if not jnp.issubdtype(arr.dtype, jnp.floating):

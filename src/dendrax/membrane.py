@@ -39,16 +39,18 @@ def ion_environment(layout: Layout, ion_params: Mapping[str, Array], states: Sta
     """Reversal potentials and concentrations over all compartments, for the present states.
 
     Concentrations written by a mechanism come from its state; reversal potentials where a
-    concentration is written follow the Nernst equation, elsewhere they are parameters.
+    concentration is read or written follow the Nernst equation (NEURON's rule), elsewhere
+    they are parameters.
     """
     env = dict(ion_params)
-    written: dict[str, Array] = {}
-    for var, k in layout.writers:
+    computed: dict[str, Array] = {}
+    for var, k in layout.writers + layout.readers:
         pl = layout.placements[k]
-        env[var] = scatter(pl, env[var], states[k][var])
-        mask = written.get(var[:-1], jnp.zeros(layout.n_comps, bool))
-        written[var[:-1]] = scatter(pl, mask, jnp.ones(len(pl.nodes), bool))
-    for ion, mask in written.items():
+        if (var, k) in layout.writers:
+            env[var] = scatter(pl, env[var], states[k][var])
+        mask = computed.get(var[:-1], jnp.zeros(layout.n_comps, bool))
+        computed[var[:-1]] = scatter(pl, mask, jnp.ones(len(pl.nodes), bool))
+    for ion, mask in computed.items():
         e, inside, outside, _ = names(ion)
         env[e] = jnp.where(mask, nernst(env[inside], env[outside], VALENCE[ion], celsius), env[e])
     return env

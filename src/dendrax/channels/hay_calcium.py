@@ -122,8 +122,8 @@ class CaDynamics_E2(Mechanism):
     ``depth`` in µm (10⁴ converts the units to mM/ms). It is linear in ``cai`` for the
     current held over a step, so each step is exact (NEURON's ``cnexp``). ``cai`` starts at
     the ion's ``cai`` (default 5e-5 mM, NEURON's ``cai0_ca_ion``), and ``eca`` follows it by
-    the Nernst equation. Insert it before the mechanisms that read ``cai`` (e.g. `SK_E2`) so
-    that they see the updated value in the same step, as in NEURON.
+    the Nernst equation. Mechanisms that read ``cai`` (e.g. `SK_E2`) see the value of the same
+    step, wherever they are inserted (writers update first).
 
     Parameters:
         gamma: fraction of the calcium influx that stays free (not buffered), dimensionless (0.05).

@@ -166,8 +166,9 @@ class SK_E2(Channel):
 
         z∞ = 1 / (1 + (0.00043 / c) ** 4.8),   c = cai (mM), or cai + 1e-7 where cai < 1e-7
 
-    (the published guard against cai = 0, kept as it is). It reads ``cai``: insert a calcium
-    buffer (`CaDynamics_E2`) before it so that it sees the concentration of the same step.
+    (the published guard against cai = 0, kept as it is). It reads ``cai`` (this step's, once
+    a calcium buffer such as `CaDynamics_E2` has updated it), so where it is inserted ``eca``
+    is the Nernst potential of ``cai`` and ``cao`` (NEURON's rule for a read concentration).
 
     Parameters:
         gbar: maximal conductance, S/cm² (1e-6).
@@ -179,19 +180,20 @@ class SK_E2(Channel):
         >>> import dendrax as dx
         >>> from dendrax.channels import CaDynamics_E2, Ca_HVA, SK_E2
         >>> soma = dx.Compartment(length=20.0, radius=10.0)   # µm
-        >>> soma.insert(CaDynamics_E2())                      # writes cai (mM), before SK_E2
+        >>> soma.insert(CaDynamics_E2())                      # writes cai (mM)
         >>> soma.insert(Ca_HVA())
         >>> soma.insert(SK_E2())
         >>> SK_E2().params                                    # S/cm², ms
         {'gbar': 1e-06, 'zTau': 1.0}
-        >>> list(soma.mechanisms)                             # updated in this order each step
-        ['CaDynamics_E2', 'Ca_HVA', 'SK_E2']
+        >>> SK_E2.reads                                       # eca then follows Nernst
+        ('cai',)
     """
 
     params = {"gbar": 1e-6, "zTau": 1.0}
     units = {"gbar": "S/cm2", "zTau": "ms"}
     states = {"z": 0.0}
     ions = ("k", "ca")
+    reads = ("cai",)
 
     @property
     def positive(self):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import equinox as eqx
@@ -23,7 +24,7 @@ import numpy as np
 from jaxtyping import Array
 
 from ..mechanisms.channel import Mechanism
-from ..mechanisms.ions import ion_variables
+from ..mechanisms.ions import ION_DEFAULTS, ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from ..model.trainable import Trainable
 from ..model.view import CLAMP_CURRENT, _is_current
@@ -97,6 +98,8 @@ class Layout:
         state_clamps: (clamp number, placement index, state name, position in the
             mechanism's arrays) of each state clamp.
         ions: the ions the mechanisms use.
+        readers: (concentration name, placement index) for each concentration read (not
+            written) by a mechanism: there the ion's reversal potential is computed too.
         writers: (concentration name, placement index) for each concentration written by a
             mechanism's state, in insertion order.
         point_neurons: placement indices of point-neuron mechanisms.
@@ -127,6 +130,7 @@ class Layout:
     state_clamps: tuple[tuple[int, int, str, int], ...]
     ions: tuple[str, ...]
     writers: tuple[tuple[str, int], ...]
+    readers: tuple[tuple[str, int], ...]
     point_neurons: tuple[int, ...]
     diffusions: tuple[tuple[str, int], ...]
     trainables: tuple[Trainable, ...]
@@ -188,6 +192,18 @@ class System(eqx.Module):
     stimuli: list[Array]
     clamps: list[Array]
     recording_names: tuple[str, ...] = eqx.field(static=True)
+
+
+def computed_reversal(
+    placements: Sequence[Placement], users: Sequence[tuple[str, int]], name: str
+) -> dict[int, str] | None:
+    """Where the reversal potential ``name`` (``"eca"``) follows the Nernst equation: description
+    compartment -> the mechanism that reads or writes the ion's concentration there (None if
+    ``name`` is not a reversal potential)."""
+    ion = next((ion for ion in ION_DEFAULTS if name == f"e{ion}"), None)
+    if ion is None:
+        return None
+    return {int(c): placements[k].name for var, k in users if var[:-1] == ion for c in placements[k].comps}
 
 
 def compile_module(module: Module) -> System:
@@ -376,6 +392,17 @@ def compile_module(module: Module) -> System:
 
     ions = tuple(sorted({ion for p in placements_t for ion in p.mechanism.ions}))
     writers = tuple((var, i) for i, p in enumerate(placements_t) for var in p.mechanism.writes)
+    readers = tuple((var, i) for i, p in enumerate(placements_t) for var in p.mechanism.reads)
+    for tr in module._trainables:
+        computed = computed_reversal(placements_t, writers + readers, tr.name)
+        if computed is not None and tr.kind != "global":
+            where = [c for c in tr.comps if c in computed]
+            if where:
+                raise ValueError(
+                    f"make_trainable({tr.name!r}): {tr.name} is computed from the concentrations (Nernst) in "
+                    f"compartment {where[0]}, where {computed[where[0]]} uses them, so it would get no gradient; "
+                    f"train the concentrations or the mechanisms' parameters instead"
+                )
     point_neurons = tuple(i for i, p in enumerate(placements_t) if isinstance(p.mechanism, PointNeuron))
     coupled = np.zeros(n_nodes, dtype=bool)
     if len(edges_arr):
@@ -454,6 +481,7 @@ def compile_module(module: Module) -> System:
         state_clamps=tuple(state_clamps),
         ions=ions,
         writers=writers,
+        readers=readers,
         point_neurons=point_neurons,
         diffusions=tuple(diffusions),
         trainables=tuple(module._trainables),

@@ -77,9 +77,12 @@ class Mechanism(eqx.Module):
             and ``cao`` (mM), and in `update_states` also ``ica``, the density of all calcium
             currents in the compartment this step (mA/cm²); likewise ``"na"`` and ``"k"``).
         writes: ion concentrations that are states of this mechanism (e.g. ``("cai",)`` for
-            a calcium buffer whose state ``cai`` is the compartment's calcium). Where a
-            concentration is written, the ion's reversal potential follows the Nernst
-            equation at the model's temperature; elsewhere it is a parameter.
+            a calcium buffer whose state ``cai`` is the compartment's calcium).
+        reads: ion concentrations the mechanism reads without writing them (e.g. ``("cai",)``
+            for a calcium-activated potassium channel). As in NEURON, where any mechanism
+            reads or writes an ion's concentration, that ion's reversal potential follows
+            the Nernst equation of the concentrations at the model's temperature; elsewhere
+            it is a parameter (``eca``, ``ek``, ``ena``).
         nonnegative: parameters that must not be negative (conductances by default: every
             parameter whose unit is ``S/cm2``).
         positive: parameters and states that must be > 0 (by default every one whose unit is
@@ -90,9 +93,9 @@ class Mechanism(eqx.Module):
     mechanism is inserted, and ``celsius`` (°C, a scalar); ``s`` is a dict of its states;
     ``v`` is the membrane potential (mV); ``dt`` the time step (ms).
 
-    Within a step, states are updated mechanism by mechanism in insertion order; a mechanism
-    reading a concentration sees the value already updated by a writer inserted before it
-    (as NEURON, whose order is that in which mechanisms were loaded).
+    Within a step, mechanisms that write a concentration update their states first, then the
+    others, each group in insertion order: a mechanism reading a concentration sees this
+    step's value (as NEURON does when the writer's .mod file was loaded first).
 
     Example:
         A mechanism without current: intracellular calcium that relaxes to 50 nM.
@@ -121,6 +124,7 @@ class Mechanism(eqx.Module):
     states: ClassVar[Mapping[str, float]] = _Defaults()
     ions: ClassVar[tuple[str, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
+    reads: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs):
         # The class's defaults are shared by every instance and every model built from it:

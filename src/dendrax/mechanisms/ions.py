@@ -15,7 +15,8 @@ VALENCE = {"na": 1, "k": 1, "ca": 2}
 
 # NEURON's defaults: reversal potential (mV), intra- and extracellular concentration (mM).
 # eca: NEURON's eca0_ca_ion, 12.5 mV * ln(cao / cai) = 132.458 mV (not the Nernst value of
-# these concentrations at 6.3 °C, 127.59 mV); it applies where no mechanism writes cai.
+# these concentrations at 6.3 °C, 127.59 mV); it applies where no mechanism reads or writes
+# cai or cao (there, as in NEURON, eca is the Nernst potential of the concentrations).
 ION_DEFAULTS: dict[str, dict[str, float]] = {
     "na": {"ena": 50.0, "nai": 10.0, "nao": 140.0},
     "k": {"ek": -77.0, "ki": 54.4, "ko": 2.5},

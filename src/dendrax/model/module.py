@@ -381,6 +381,13 @@ class Module(NoNewAttributes):
                         f"{name}'s {key!r} and a parameter or state of {other} have the same full name "
                         f"'{name}_{key}'; rename one of the mechanisms (e.g. a subclass with another name)"
                     )
+        for var in mechanism.reads:
+            ion = next((i for i in ION_DEFAULTS if var in (f"{i}i", f"{i}o")), None)
+            if ion is None or ion not in mechanism.ions:
+                raise ValueError(
+                    f"{type(mechanism).__name__} reads {var!r}: `reads` lists ion concentrations "
+                    "('cai', 'nao', ...) of ions in `ions`"
+                )
         for var in mechanism.writes:
             ion = next((i for i in ION_DEFAULTS if var in (f"{i}i", f"{i}o")), None)
             if ion is None or ion not in mechanism.ions or var not in mechanism.states:

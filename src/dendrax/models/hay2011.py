@@ -100,7 +100,7 @@ def hay_l5pc(cell):
     cell.set("Leak_eLeak", -90.0)
     cell.set("axial_resistivity", 100.0)
     cell.set("capacitance", 1.0)
-    # The buffer first: mechanisms inserted later see this step's calcium (NEURON's order).
+    # The buffer writes cai (it updates before the mechanisms that read it, as in NEURON).
     soma_apical = cell.select(_mask(cell, soma) | _mask(cell, apical))
     soma_apical.insert(CaDynamics_E2())
     for mech in (Ca_HVA(), Ca_LVAst(), SKv3_1(), SK_E2(), NaTa_t()):

@@ -128,6 +128,10 @@ def _class(em: Emitter) -> None:
     else:
         em.emit(f"ions = {_tuple(mech.ions)}")
         em.emit(f"writes = {_tuple(mech.writes)}")
+        concentrations = {f"{ion}{side}" for ion in mech.ions for side in "io"}
+        reads = sorted((mech.ion_reads & concentrations) - set(mech.writes))
+        if reads:  # NEURON: a read concentration makes the ion's reversal potential computed
+            em.emit(f"reads = {_tuple(reads)}")
     nonneg, positive = _bounds(mech)
     em.emit(f"nonnegative = {_tuple(nonneg)}")
     em.emit(f"positive = {_tuple(positive)}")
