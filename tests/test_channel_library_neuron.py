@@ -143,7 +143,7 @@ def test_a_read_concentration_makes_the_reversal_potential_nernst_as_in_neuron(n
     """SK_E2 reads cai; with no mechanism writing it, NEURON still computes eca from cai and
     cao (its ion style for a read concentration): 140.2 mV at 34 °C, not the default 132.458.
     Before, dendrax kept the default there: 10.7 mV off NEURON."""
-    from dendrax.channels import Ca_HVA, Leak, SK_E2
+    from dendrax.channels import SK_E2, Ca_HVA, Leak
 
     comp = dx.Compartment(length=20.0, radius=10.0)
     for mechanism in (Leak(), Ca_HVA(), SK_E2()):  # no calcium buffer: cai is a parameter
@@ -166,7 +166,7 @@ def test_a_read_concentration_makes_the_reversal_potential_nernst_as_in_neuron(n
 def test_a_computed_reversal_potential_cannot_be_trained_or_passed():
     # Bug: make_trainable("eca") / params={"eca": ...} where a buffer writes cai ran with
     # the value ignored (gradient 0, no warning).
-    from dendrax.channels import CaDynamics_E2, Ca_HVA, Leak
+    from dendrax.channels import Ca_HVA, CaDynamics_E2, Leak
 
     comp = dx.Compartment(length=20.0, radius=10.0)
     for mechanism in (CaDynamics_E2(), Ca_HVA(), Leak()):
