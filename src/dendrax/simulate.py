@@ -154,7 +154,7 @@ def _records_clamp_current(layout) -> bool:
 
 def _clamp_currents(layout, prepared: Prepared, rows, x: Float[Array, " nodes"]) -> Float[Array, " clamps"]:
     """The current (nA) each voltage clamp injected: its node's equation without the clamp,
-    ``diag x - sum_j g_j x_j - rhs``, at the solution ``x`` (mV)."""
+    ``diag dv - sum_j g_j dv_j - rhs``, at the solution ``x = dv`` (mV)."""
     diag, rhs = rows
     nodes = layout.voltage_clamps[:, 1]
     out = diag * x[nodes] - rhs
@@ -218,6 +218,24 @@ def step(
     return advance(system.layout, prepared, state, aux, x, solver, clamps, surrogate, local_slopes)
 
 
+def axial_currents(layout, prepared: Prepared, v: Float[Array, " nodes"]) -> Float[Array, " nodes"]:
+    """The current (nA) leaving each node through its edges (cable and gap junctions):
+    ``sum_j g_ij (v_i - v_j)``, from voltage differences (exact at rest in any precision)."""
+    pairs = edge_pairs(layout)
+    if not len(pairs):
+        return jnp.zeros_like(v)
+    flow = prepared.edge_conductance * (v[pairs[:, 0]] - v[pairs[:, 1]])
+    return jnp.zeros_like(v).at[pairs[:, 0]].add(flow).at[pairs[:, 1]].add(-flow)
+
+
+def edge_pairs(layout) -> np.ndarray:
+    """(a, b) nodes of each edge of `Prepared.edge_conductance`, in its order."""
+    network = layout.network
+    parts = [layout.edge_nodes.reshape(-1, 2)]
+    parts += [gaps[:, :2] for gaps in (network.gaps_implicit, network.gaps_explicit) if len(gaps)]
+    return np.concatenate(parts).astype(np.int64)
+
+
 def voltage_solve(
     layout, prepared: Prepared, diag: Float[Array, " nodes"], rhs: Float[Array, " nodes"], plain: bool = False
 ) -> Float[Array, " nodes"]:
@@ -262,6 +280,10 @@ def assemble(
 ) -> tuple[Float[Array, " nodes"], Float[Array, " nodes"], Assembled]:
     """The first half of `step`: the voltage equation ``diag``/``rhs`` (µS, nA) for this step.
 
+    In NEURON's correction form: the unknown is the change of voltage ``dv`` (mV; to the
+    half step with Crank–Nicolson), and ``rhs`` is the net current into each node at the
+    present voltage (stimuli less membrane, synaptic and axial currents, the latter from
+    voltage differences), so that a cell at rest stays there exactly in any precision.
     Membrane currents are linearised at the present voltage (their slope by forward-mode
     differentiation); stimuli, synapses, point neurons and clamps enter ``diag`` and ``rhs``.
     Returns them in node order (the solver's) with what `advance` needs afterwards.
@@ -286,7 +308,7 @@ def assemble(
     cap = prepared.capacitance * scale
     pad = jnp.zeros((layout.n_nodes - c,), v.dtype)
     diag = jnp.concatenate([cap + a * conductance, pad]) + prepared.coupling_sum
-    rhs = jnp.concatenate([cap * v_c + a * (conductance * v_c - current), pad])
+    rhs = jnp.concatenate([-a * current, pad]) - axial_currents(layout, prepared, v)
     if len(layout.stimulus_nodes):
         rhs = rhs.at[layout.stimulus_nodes].add(i_ext)
     synaptic_input = None
@@ -305,20 +327,22 @@ def assemble(
         )
         for pl, v_pn in held:
             diag = diag.at[pl.nodes].set(1.0)
-            rhs = rhs.at[pl.nodes].set(v[pl.nodes] + (v_pn - v[pl.nodes]) / solver.extrapolation)
+            rhs = rhs.at[pl.nodes].set((v_pn - v[pl.nodes]) / solver.extrapolation)
     clamp_rows = None
     if len(layout.voltage_clamps):
         which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
         if _records_clamp_current(layout):
             clamp_rows = (diag[nodes], rhs[nodes])
-        # The solve's unknown at a clamped node: the clamp value (BE) or its midpoint (CN).
-        x_clamped = v[nodes] + (clamps[which] - v[nodes]) / solver.extrapolation
+        # The solve's unknown at a clamped node: the change to the clamp value (BE) or to its
+        # midpoint (CN); its edges leave the matrix, so their neighbours take that change as
+        # a known term.
+        dv_clamped = (clamps[which] - v[nodes]) / solver.extrapolation
         diag = diag.at[nodes].set(1.0)
-        rhs = rhs.at[nodes].set(x_clamped)
+        rhs = rhs.at[nodes].set(dv_clamped)
         edges = layout.clamped_edges
         free = edges[:, 2] >= 0
         if free.any():
-            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(x_clamped)
+            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(dv_clamped)
             rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
     return diag, rhs, Assembled(env, current, ion_currents, point_states, synapses, ion_slopes, clamp_rows)
 
@@ -338,11 +362,11 @@ def advance(
     network = layout.network
     v = state.v
     env, current, ion_currents, synapses = aux.env, aux.current, aux.ion_currents, aux.synapses
-    v_new = x if solver.extrapolation == 1.0 else v + solver.extrapolation * (x - v)
+    v_new = v + x if solver.extrapolation == 1.0 else v + solver.extrapolation * x  # x: dv
     if aux.ion_slopes:
         # Crank–Nicolson: mechanisms that read an ion current (concentrations, pumps) and the
         # recordings see it at the half-step voltage x, linearised (NEURON's second_order_cur).
-        dv = (x - v)[: layout.n_comps]
+        dv = x[: layout.n_comps]
         ion_currents = {k: i + aux.ion_slopes[k] * dv if k in aux.ion_slopes else i for k, i in ion_currents.items()}
     states = membrane.updated_states(
         layout, aux.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius,
@@ -433,23 +457,27 @@ def rest_iteration(
     (current, states), (slope, _) = jax.jvp(steady, (v[:c],), (jnp.ones_like(v[:c]),))
     a = prepared.area * DENSITY_TO_NODE
     pad = jnp.zeros((layout.n_nodes - c,), v.dtype)
+    # Newton in correction form: rhs is the net current into each node (axial currents from
+    # voltage differences), the unknown the correction dv (as `assemble`).
     diag = jnp.concatenate([a * slope, pad]) + prepared.coupling_sum
-    rhs = jnp.concatenate([a * (slope * v[:c] - current), pad])
+    rhs = jnp.concatenate([-a * current, pad]) - axial_currents(layout, prepared, v)
     if network.groups:
         diag, rhs, _ = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs)
-    held = [(pl.nodes, v[pl.nodes]) for pl in (layout.placements[k] for k in layout.point_neurons)]
+    # Point neurons keep their voltage (no change); clamped nodes move to the clamp value.
+    held = [(pl.nodes, jnp.zeros_like(v[pl.nodes])) for pl in (layout.placements[k] for k in layout.point_neurons)]
     if len(layout.voltage_clamps):
         which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
-        held.append((nodes, clamps[which]))
+        dv_clamped = clamps[which] - v[nodes]
+        held.append((nodes, dv_clamped))
         edges = layout.clamped_edges
         free = edges[:, 2] >= 0
         if free.any():
-            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(clamps[which])
+            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(dv_clamped)
             rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
     for nodes, values in held:
         diag = diag.at[nodes].set(1.0)
         rhs = rhs.at[nodes].set(values)
-    v_new = voltage_solve(layout, prepared, diag, rhs)
+    v_new = v + voltage_solve(layout, prepared, diag, rhs)
     return eqx.tree_at(lambda s: (s.v, s.states, s.synapses), state, (v_new, states, synapses))
 
 

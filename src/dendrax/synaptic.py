@@ -67,8 +67,14 @@ def _crossing(v_old: Array, v_new: Array, threshold: Array, surrogate: Surrogate
 
 
 def delay_steps(delay: Array, dt: Array) -> Array:
-    """Delivery lag in steps: ``round(delay / dt)``, halves rounded up (as NEURON)."""
-    return jnp.floor(delay / dt + 0.5 + 1e-9).astype(jnp.int32)
+    """Delivery lag in steps: ``round(delay / dt)``, halves rounded up (as NEURON).
+
+    The tolerance scales with the precision: in float32, 1.4875 ms / 0.025 ms is 59.49999 and
+    a fixed 1e-9 would round it down, a step early.
+    """
+    steps = delay / dt
+    tolerance = jnp.maximum(1e-9, 16 * jnp.finfo(steps.dtype).eps * jnp.abs(steps))
+    return jnp.floor(steps + 0.5 + tolerance).astype(jnp.int32)
 
 
 def deliver(
@@ -100,7 +106,8 @@ def synaptic_terms(
     diag: Array,
     rhs: Array,
 ) -> tuple[Array, Array, Array]:
-    """Add the synapses' linearised currents (nA, µS) to the voltage equation.
+    """Add the synapses' linearised currents (nA, µS) to the voltage equation (in correction
+    form: ``diag`` gets each synapse's slope, ``rhs`` its current into the node).
 
     Returns the new ``diag`` and ``rhs`` and the synaptic current flowing into each node
     at the present voltages (nA; the input of point neurons).
@@ -115,7 +122,7 @@ def synaptic_terms(
         v_post = v[group.post]
         i, g = jax.jvp(current, (v_post,), (jnp.ones_like(v_post),))
         diag = diag.at[group.post].add(g)
-        rhs = rhs.at[group.post].add(g * v_post - i)
+        rhs = rhs.at[group.post].add(-i)
         inward = inward.at[group.post].add(-i)
     return diag, rhs, inward
 

@@ -41,6 +41,12 @@ class Trainable:
     initial: np.ndarray
     kind: str
 
+    def __post_init__(self):
+        # int32 indices, as the compiled layouts use: JAX caches NumPy index arrays by
+        # identity, and an int64 one cached under float64 broke a later float32 run.
+        object.__setattr__(self, "comps", np.asarray(self.comps, dtype=np.int32))
+        object.__setattr__(self, "value_index", np.asarray(self.value_index, dtype=np.int32))
+
     @property
     def n_values(self) -> int:
         return len(self.initial)

@@ -1,0 +1,91 @@
+"""The float32 path (JAX's default precision): what float64 gets exactly must not drift in
+float32 (each case was found wrong by review and fails on the code before its fix)."""
+
+import jax
+import numpy as np
+import pytest
+
+import dendrax as dx
+from dendrax.channels import HH, Leak
+
+jax.config.update("jax_enable_x64", True)  # float64 references; float32 inside `with` blocks
+
+
+def passive_cable(ncomp, e_leak=-65.0):
+    cable = dx.Branch(length=1000.0, radius=2.0, ncomp=ncomp)  # µm
+    cable.insert(Leak())
+    cable.set("Leak_gLeak", 1e-5)  # S/cm²
+    cable.set("Leak_eLeak", e_leak)  # mV
+    cable.loc(0.0).record("v")
+    cable.loc(0.5).record("v")
+    return cable
+
+
+def test_a_cable_at_rest_stays_at_rest_in_float32():
+    # Bug: the voltage equation was solved for v itself (rhs = C v / dt + ...), so float32
+    # round-off of the axial conductance summed at each node acted as a leak to 0 mV: a
+    # 401-compartment cable starting at rest rose by 3 mV in 500 ms. In NEURON's correction
+    # form (solve for dv, axial currents from voltage differences) rest is exact.
+    cable = passive_cable(401)
+    with jax.enable_x64(False):
+        v = np.asarray(dx.integrate(cable, t_max=100.0), np.float64)
+    assert v.dtype == np.float64
+    np.testing.assert_array_equal(v, -65.0)
+
+
+def test_rest_in_float32_finds_the_float64_rest():
+    # Bug: float32 Rest() on a 401-compartment cable with two leak reversals landed at -49.7
+    # mV instead of -60.0, and more Newton steps did not help (each re-solved for v).
+    cable = passive_cable(401, e_leak=-70.0)
+    cable.comp(range(200)).set("Leak_eLeak", -50.0)
+    v64 = np.asarray(dx.integrate(cable, t_max=5.0, initial=dx.Rest()))
+    with jax.enable_x64(False):
+        v32 = np.asarray(dx.integrate(cable, t_max=5.0, initial=dx.Rest()), np.float64)
+    assert abs(v64[0, 0] - v64[0, -1]) < 1e-9  # float64: at rest
+    # float32 resolves ~60 mV to ~4e-6 mV; 1e-4 leaves room for the solve's round-off.
+    np.testing.assert_allclose(v32, v64, rtol=0, atol=1e-4)
+
+
+def test_half_step_delays_are_rounded_up_in_float32_too():
+    # Bug: 1.4875 ms / 0.025 ms is 59.49999 in float32 and the lag rounded down: the spike
+    # arrived a step early (NEURON and float64: 60 steps), then the ring buffer was one row
+    # short and the spike never arrived.
+    soma = dx.Compartment(length=20.0, radius=10.0)
+    soma.insert(HH())
+    net = dx.Network([soma, soma])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.05, delay=1.4875)
+    net.cell(0).stimulate(dx.step_current(1.0, 1.0, 1.0, 0.025, 20.0))
+    net.record_spikes(threshold=10.0)
+    spikes64 = np.asarray(dx.integrate(net, t_max=20.0))
+    with jax.enable_x64(False):
+        spikes32 = np.asarray(dx.integrate(net, t_max=20.0))
+    assert spikes64[1].sum() == 1  # the second cell fires once, driven by the first
+    np.testing.assert_array_equal(spikes32, spikes64)
+
+
+@pytest.mark.parametrize("order", [(True, False), (False, True)], ids=["float64_first", "float32_first"])
+def test_trainables_run_in_both_precisions_in_one_process(order):
+    # Bug: the trainables' NumPy int64 index arrays were cached by JAX under one precision
+    # and broke the other ("lax.add requires arguments to have the same dtypes").
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+    cell.insert(HH())
+    cell.branch("all").make_trainable("HH_gNa")
+    cell.branch(0).loc(0.0).stimulate(dx.step_current(1.0, 3.0, 0.5, 0.025, 10.0))
+    cell.branch(2).loc(1.0).record("v")
+    out = {}
+    for x64 in order:
+        with jax.enable_x64(x64):
+            out[x64] = np.asarray(dx.integrate(cell, t_max=10.0, params=cell.get_parameters()), np.float64)
+    np.testing.assert_allclose(out[False], out[True], rtol=0, atol=1e-3)  # float32 vs float64 (mV)
+
+
+def test_a_simulator_made_in_float32_is_not_run_in_float64():
+    # Bug: it ran, returned float64 arrays, and was float32-accurate (4.5e-5 mV off NEURON).
+    cell = dx.Compartment()
+    cell.insert(HH())
+    cell.record("v")
+    with jax.enable_x64(False):
+        sim = dx.simulator(cell, t_max=5.0)
+    with pytest.raises(ValueError, match="compiled in float32 .* and is run with float64 on"):
+        sim()
+    np.testing.assert_allclose(np.asarray(dx.simulator(cell, t_max=5.0)())[0, 0], -65.0)
