@@ -307,10 +307,15 @@ class View(NoNewAttributes):
                     f"{CLAMP_CURRENT!r} names the voltage clamp's current, but a mechanism is called "
                     f"{CLAMP_CURRENT[2:]!r} too; rename that mechanism to record its current"
                 )
-            for site in self.sites:
-                module._recordings.append((site, name))
-            module._touch()
-            return
+        else:
+            self._check_recordable(name)
+        for site in self.sites:
+            module._recordings.append((site, name))
+        module._touch()
+
+    def _check_recordable(self, name: str) -> None:
+        """Raise unless ``name`` (``"v"``, a state, a current) can be recorded at every site."""
+        module = self._module
         current = _is_current(module, name)
         if name != "v" and not current:
             key = module._resolve_name(name)
@@ -344,9 +349,6 @@ class View(NoNewAttributes):
                         f"cannot record {name!r} at {site.describe()}: no mechanism there carries it "
                         f"({', '.join(carriers)} {'is' if len(carriers) == 1 else 'are'} not inserted there)"
                     )
-        for site in self.sites:
-            module._recordings.append((site, name))
-        module._touch()
 
     def make_trainable(self, name: str, init_value: Any = None) -> None:
         """Make ``name`` a trainable parameter over this selection.
