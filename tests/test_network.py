@@ -522,3 +522,17 @@ def test_spike_recordings_after_delete_recordings_are_the_new_ones():
     ours = np.asarray(dx.integrate(net, t_max=20.0))
     np.testing.assert_array_equal(ours, np.asarray(dx.integrate(fresh, t_max=20.0)))
     assert ours[0].sum() == 0.0 and ours[1].sum() == 2.0
+
+
+def test_a_network_integrates_inside_jit():
+    # Bug (this session, between commits): the ring buffer's size was computed with JAX
+    # operations that became tracers under jax.jit ("TracerArrayConversionError").
+    soma = dx.Compartment(length=20.0, radius=10.0)
+    soma.insert(HH())
+    net = dx.Network([soma, soma])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.05, delay=1.4875)
+    net.cell(0).stimulate(dx.step_current(1.0, 1.0, 1.0, DT, 20.0))
+    net.record_spikes(threshold=10.0)
+    jitted = jax.jit(lambda g: dx.integrate(net, t_max=20.0, params={"HH_gK": g}))(0.036)
+    np.testing.assert_array_equal(np.asarray(jitted), np.asarray(dx.integrate(net, t_max=20.0)))
+    assert float(jitted.sum()) == 2.0

@@ -212,7 +212,8 @@ def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float
             )
         if len(delays):  # the lags `prepare` computes, in the same precision
             dtype = jnp.result_type(float)
-            lags = delay_steps(jnp.asarray(delays, dtype), jnp.asarray(delta_t, dtype))
+            with jax.ensure_compile_time_eval():  # concrete even when integrate is traced
+                lags = delay_steps(jnp.asarray(delays, dtype), jnp.asarray(delta_t, dtype))
             longest = max(longest, int(np.max(np.asarray(lags))))
     return min(longest, n_steps) + 1
 
