@@ -43,9 +43,6 @@ class Prepared(eqx.Module):
         area: compartment membrane area, µm².
         coupling: axial coupling in the solver's form (negative conductances, µS).
         coupling_sum: total axial conductance at each node, µS.
-        edge_conductance: conductance (µS) of each edge between nodes: the cable's
-            (``layout.edge_nodes``), then the gap junctions of ``network.gaps_implicit`` and
-            ``network.gaps_explicit`` (the axial currents of `simulate.axial_currents`).
         v_init: initial membrane potential at each node, mV.
         mech_params: for each mechanism, its parameters over its compartments (and
             ``celsius``).
@@ -75,7 +72,6 @@ class Prepared(eqx.Module):
     area: Array
     coupling: CouplingWeights
     coupling_sum: Array
-    edge_conductance: Array
     v_init: Array
     mech_params: tuple[dict[str, Array], ...]
     ion_params: dict[str, Array]
@@ -207,7 +203,6 @@ def prepare(
         area=area,
         coupling=coupling,
         coupling_sum=coupling_sum,
-        edge_conductance=g_all,
         v_init=v_init,
         mech_params=mech_params,
         ion_params=ion_params,

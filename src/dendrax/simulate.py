@@ -22,7 +22,7 @@ from jaxtyping import Array, Float
 from . import membrane, synaptic
 from .compile.system import System
 from .prepared import DENSITY_TO_NODE, Prepared, prepare
-from .solve.hines import solve_voltage_system
+from .solve.hines import edge_currents, solve_voltage_system
 from .solve.loops import solve_with_loops
 from .solve.steppers import BackwardEuler, Stepper
 from .synaptic import Surrogate
@@ -154,7 +154,8 @@ def _records_clamp_current(layout) -> bool:
 
 def _clamp_currents(layout, prepared: Prepared, rows, x: Float[Array, " nodes"]) -> Float[Array, " clamps"]:
     """The current (nA) each voltage clamp injected: its node's equation without the clamp,
-    ``diag dv - sum_j g_j dv_j - rhs``, at the solution ``x = dv`` (mV)."""
+    ``diag x - sum_j g_j x_j - rhs``, at the solution ``x`` (mV: the change of voltage or the
+    voltage, as `assemble` solves for)."""
     diag, rhs = rows
     nodes = layout.voltage_clamps[:, 1]
     out = diag * x[nodes] - rhs
@@ -218,22 +219,31 @@ def step(
     return advance(system.layout, prepared, state, aux, x, solver, clamps, surrogate, local_slopes)
 
 
+def correction_form(dtype) -> bool:
+    """Whether a step solves for the change of voltage (NEURON's form; float32 and lower)
+    rather than the new voltage (float64, a few kernels fewer per step).
+
+    Solving for the voltage itself puts ``C v / dt`` and each node's summed axial
+    conductance times ``v`` into the equation: their round-off (relative 1e-7 in float32)
+    acts as a spurious leak, which moved a 401-compartment float32 cable 3 mV off rest in
+    500 ms; in float64 (1e-16) it is below 1e-8 mV. The correction form takes the axial
+    currents from voltage differences (exact at rest) and costs two kernels and five gathers
+    per step (~30% of the tree benchmark's step on a CPU), so float64 keeps the direct form.
+    """
+    return jnp.dtype(dtype) != jnp.float64
+
+
 def axial_currents(layout, prepared: Prepared, v: Float[Array, " nodes"]) -> Float[Array, " nodes"]:
-    """The current (nA) leaving each node through its edges (cable and gap junctions):
-    ``sum_j g_ij (v_i - v_j)``, from voltage differences (exact at rest in any precision)."""
-    pairs = edge_pairs(layout)
-    if not len(pairs):
-        return jnp.zeros_like(v)
-    flow = prepared.edge_conductance * (v[pairs[:, 0]] - v[pairs[:, 1]])
-    return jnp.zeros_like(v).at[pairs[:, 0]].add(flow).at[pairs[:, 1]].add(-flow)
-
-
-def edge_pairs(layout) -> np.ndarray:
-    """(a, b) nodes of each edge of `Prepared.edge_conductance`, in its order."""
-    network = layout.network
-    parts = [layout.edge_nodes.reshape(-1, 2)]
-    parts += [gaps[:, :2] for gaps in (network.gaps_implicit, network.gaps_explicit) if len(gaps)]
-    return np.concatenate(parts).astype(np.int64)
+    """The current (nA) leaving each node through its edges in the solve (the cable's and gap
+    junctions'), ``sum_j g_ij (v_i - v_j)`` from voltage differences: exact at rest in any
+    precision. Edges at voltage-clamped nodes are not in the solve; `assemble` adds theirs."""
+    out = edge_currents(layout.solver, prepared.coupling, v)
+    loops = layout.loop_gaps
+    if len(loops):
+        a, b = loops[:, 0], loops[:, 1]
+        flow = prepared.gap_explicit[loops[:, 2]] * (v[a] - v[b])
+        out = out.at[a].add(flow).at[b].add(-flow)
+    return out
 
 
 def voltage_solve(
@@ -280,10 +290,11 @@ def assemble(
 ) -> tuple[Float[Array, " nodes"], Float[Array, " nodes"], Assembled]:
     """The first half of `step`: the voltage equation ``diag``/``rhs`` (µS, nA) for this step.
 
-    In NEURON's correction form: the unknown is the change of voltage ``dv`` (mV; to the
-    half step with Crank–Nicolson), and ``rhs`` is the net current into each node at the
-    present voltage (stimuli less membrane, synaptic and axial currents, the latter from
-    voltage differences), so that a cell at rest stays there exactly in any precision.
+    In float32, NEURON's correction form (`correction_form`): the unknown is the change of
+    voltage ``dv`` (mV; to the half step with Crank–Nicolson), and ``rhs`` the net current
+    into each node at the present voltage (stimuli less membrane, synaptic and axial currents,
+    the latter from voltage differences), so that a cell at rest stays exactly there. In
+    float64 the unknown is the new (half-step) voltage itself.
     Membrane currents are linearised at the present voltage (their slope by forward-mode
     differentiation); stimuli, synapses, point neurons and clamps enter ``diag`` and ``rhs``.
     Returns them in node order (the solver's) with what `advance` needs afterwards.
@@ -308,12 +319,18 @@ def assemble(
     cap = prepared.capacitance * scale
     pad = jnp.zeros((layout.n_nodes - c,), v.dtype)
     diag = jnp.concatenate([cap + a * conductance, pad]) + prepared.coupling_sum
-    rhs = jnp.concatenate([-a * current, pad]) - axial_currents(layout, prepared, v)
+    correction = correction_form(v.dtype)
+    if correction:
+        rhs = jnp.concatenate([-a * current, pad]) - axial_currents(layout, prepared, v)
+    else:
+        rhs = jnp.concatenate([cap * v_c + a * (conductance * v_c - current), pad])
     if len(layout.stimulus_nodes):
         rhs = rhs.at[layout.stimulus_nodes].add(i_ext)
     synaptic_input = None
     if network.groups:
-        diag, rhs, synaptic_input = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs)
+        diag, rhs, synaptic_input = synaptic.synaptic_terms(
+            network, synapses, prepared.syn_params, v, diag, rhs, correction
+        )
     point_states = state.states
     if layout.point_neurons:
         # Point neurons compute their own voltage from their input, then hold it (like a clamp).
@@ -327,23 +344,37 @@ def assemble(
         )
         for pl, v_pn in held:
             diag = diag.at[pl.nodes].set(1.0)
-            rhs = rhs.at[pl.nodes].set((v_pn - v[pl.nodes]) / solver.extrapolation)
+            step = (v_pn - v[pl.nodes]) / solver.extrapolation
+            rhs = rhs.at[pl.nodes].set(step if correction else v[pl.nodes] + step)
     clamp_rows = None
     if len(layout.voltage_clamps):
         which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
+        edges = layout.clamped_edges
+        v_by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(v[nodes])
         if _records_clamp_current(layout):
-            clamp_rows = (diag[nodes], rhs[nodes])
+            r0 = rhs[nodes]
+            nb = layout.clamp_neighbours  # the clamped node's own edges, out of the solve
+            if correction and len(nb):
+                g_nb = prepared.clamp_conductance[nb[:, 1]]
+                r0 = r0.at[nb[:, 0]].add(-g_nb * (v[nodes][nb[:, 0]] - v[nb[:, 2]]))
+            clamp_rows = (diag[nodes], r0)
         # The solve's unknown at a clamped node: the change to the clamp value (BE) or to its
         # midpoint (CN); its edges leave the matrix, so their neighbours take that change as
         # a known term.
-        dv_clamped = (clamps[which] - v[nodes]) / solver.extrapolation
+        known = (clamps[which] - v[nodes]) / solver.extrapolation  # the change (correction form)
+        if not correction:
+            known = v[nodes] + known  # the value
         diag = diag.at[nodes].set(1.0)
-        rhs = rhs.at[nodes].set(dv_clamped)
-        edges = layout.clamped_edges
+        rhs = rhs.at[nodes].set(known)
         free = edges[:, 2] >= 0
         if free.any():
-            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(dv_clamped)
-            rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
+            # Into each neighbour: the known term of the clamped end, and (correction form)
+            # the edge's current at the present voltages.
+            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(known)
+            other, k = edges[free, 2], edges[free, 1]
+            g = prepared.clamp_conductance[free]
+            present = v_by_clamp[k] - v[other] if correction else 0.0
+            rhs = rhs.at[other].add(g * (present + by_clamp[k]))
     return diag, rhs, Assembled(env, current, ion_currents, point_states, synapses, ion_slopes, clamp_rows)
 
 
@@ -362,11 +393,14 @@ def advance(
     network = layout.network
     v = state.v
     env, current, ion_currents, synapses = aux.env, aux.current, aux.ion_currents, aux.synapses
-    v_new = v + x if solver.extrapolation == 1.0 else v + solver.extrapolation * x  # x: dv
+    if correction_form(v.dtype):  # x: the change of voltage
+        v_new, dv = v + solver.extrapolation * x, x
+    else:  # x: the new (half-step) voltage
+        v_new, dv = (x if solver.extrapolation == 1.0 else v + solver.extrapolation * (x - v)), x - v
     if aux.ion_slopes:
         # Crank–Nicolson: mechanisms that read an ion current (concentrations, pumps) and the
         # recordings see it at the half-step voltage x, linearised (NEURON's second_order_cur).
-        dv = x[: layout.n_comps]
+        dv = dv[: layout.n_comps]
         ion_currents = {k: i + aux.ion_slopes[k] * dv if k in aux.ion_slopes else i for k, i in ion_currents.items()}
     states = membrane.updated_states(
         layout, aux.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius,
@@ -457,27 +491,32 @@ def rest_iteration(
     (current, states), (slope, _) = jax.jvp(steady, (v[:c],), (jnp.ones_like(v[:c]),))
     a = prepared.area * DENSITY_TO_NODE
     pad = jnp.zeros((layout.n_nodes - c,), v.dtype)
-    # Newton in correction form: rhs is the net current into each node (axial currents from
-    # voltage differences), the unknown the correction dv (as `assemble`).
+    # Newton's step, for the correction dv (float32: rhs the net current into each node, axial
+    # currents from voltage differences) or for the new voltage (float64), as `assemble`.
+    correction = correction_form(v.dtype)
     diag = jnp.concatenate([a * slope, pad]) + prepared.coupling_sum
-    rhs = jnp.concatenate([-a * current, pad]) - axial_currents(layout, prepared, v)
+    if correction:
+        rhs = jnp.concatenate([-a * current, pad]) - axial_currents(layout, prepared, v)
+    else:
+        rhs = jnp.concatenate([a * (slope * v[:c] - current), pad])
     if network.groups:
-        diag, rhs, _ = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs)
-    # Point neurons keep their voltage (no change); clamped nodes move to the clamp value.
-    held = [(pl.nodes, jnp.zeros_like(v[pl.nodes])) for pl in (layout.placements[k] for k in layout.point_neurons)]
+        diag, rhs, _ = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs, correction)
+    base = v if correction else jnp.zeros_like(v)  # what the unknown is measured from
+    # Point neurons keep their voltage; clamped nodes go to the clamp value.
+    held = [(pl.nodes, v[pl.nodes] - base[pl.nodes]) for pl in (layout.placements[k] for k in layout.point_neurons)]
     if len(layout.voltage_clamps):
         which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
-        dv_clamped = clamps[which] - v[nodes]
-        held.append((nodes, dv_clamped))
+        held.append((nodes, clamps[which] - base[nodes]))
         edges = layout.clamped_edges
         free = edges[:, 2] >= 0
-        if free.any():
-            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(dv_clamped)
-            rhs = rhs.at[edges[free, 2]].add(prepared.clamp_conductance[free] * by_clamp[edges[free, 1]])
+        if free.any():  # into each neighbour: the edge's current at the clamp value
+            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(clamps[which])
+            other, g = edges[free, 2], prepared.clamp_conductance[free]
+            rhs = rhs.at[other].add(g * (by_clamp[edges[free, 1]] - (v[other] if correction else 0.0)))
     for nodes, values in held:
         diag = diag.at[nodes].set(1.0)
         rhs = rhs.at[nodes].set(values)
-    v_new = v + voltage_solve(layout, prepared, diag, rhs)
+    v_new = base + voltage_solve(layout, prepared, diag, rhs)
     return eqx.tree_at(lambda s: (s.v, s.states, s.synapses), state, (v_new, states, synapses))
 
 

@@ -105,9 +105,11 @@ def synaptic_terms(
     v: Array,
     diag: Array,
     rhs: Array,
+    correction: bool = False,
 ) -> tuple[Array, Array, Array]:
-    """Add the synapses' linearised currents (nA, µS) to the voltage equation (in correction
-    form: ``diag`` gets each synapse's slope, ``rhs`` its current into the node).
+    """Add the synapses' linearised currents (nA, µS) to the voltage equation: ``diag`` gets
+    each synapse's slope, ``rhs`` its current into the node, plus slope times voltage unless
+    the equation is for the change of voltage (``correction``, `simulate.correction_form`).
 
     Returns the new ``diag`` and ``rhs`` and the synaptic current flowing into each node
     at the present voltages (nA; the input of point neurons).
@@ -122,7 +124,7 @@ def synaptic_terms(
         v_post = v[group.post]
         i, g = jax.jvp(current, (v_post,), (jnp.ones_like(v_post),))
         diag = diag.at[group.post].add(g)
-        rhs = rhs.at[group.post].add(-i)
+        rhs = rhs.at[group.post].add(-i if correction else g * v_post - i)
         inward = inward.at[group.post].add(-i)
     return diag, rhs, inward
 

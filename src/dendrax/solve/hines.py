@@ -247,6 +247,29 @@ def matvec(layout: SolverLayout, weights: CouplingWeights, diag: Array, x: Array
     return jnp.concatenate([chain, sep])
 
 
+def edge_currents(layout: SolverLayout, weights: CouplingWeights, x: Array) -> Float[Array, " nodes"]:
+    """The current (nA) leaving each node along the coupling ``weights`` (negative
+    conductances, µS) at voltages ``x`` (mV): ``sum_j g_ij (x_i - x_j)``, from differences (zero
+    at uniform ``x`` in any precision), by the gathers of `matvec`."""
+    _, w_chain, w_sep, _ = weights
+    nc, n = layout.n_chain_nodes, layout.n
+
+    def neighbour(index, own):  # a missing neighbour (index n, weight 0): the node itself
+        return x[np.where(index == n, own, index)]
+
+    own_chain, own_sep = np.arange(nc), np.arange(nc, n)
+    xc = x[:nc]
+    chain = -(
+        w_chain[0] * (xc - neighbour(layout.chain_neighbours[0], own_chain))
+        + w_chain[1] * (xc - neighbour(layout.chain_neighbours[1], own_chain))
+    )
+    xs = x[nc:]
+    sep = jnp.zeros_like(xs)
+    for k in range(layout.separator_neighbours.shape[0]):
+        sep = sep - w_sep[k] * (xs - neighbour(layout.separator_neighbours[k], own_sep))
+    return jnp.concatenate([chain, sep])
+
+
 def solve_voltage_system(
     layout: SolverLayout,
     weights: CouplingWeights,
