@@ -14,6 +14,6 @@ jax.config.update("jax_numpy_dtype_promotion", "strict")
 
 def pytest_xdist_auto_num_workers(config):
     """``-n auto`` (pyproject.toml): one test process per core, at most four. XLA compiles on
-    one core, and compiling is most of the suite's time: on 2 cores the suite takes 14.5 min
-    instead of 20. Each process grows to 2-3 GB (compiled models, NEURON), hence the cap."""
+    one core and compiling is most of the suite's time, so cores divide it; each process
+    keeps its compiled models and NEURON (two took 5.6 GB together), hence the cap."""
     return max(1, min(os.cpu_count() or 1, 4))
