@@ -94,8 +94,21 @@ def _select_cases(args) -> list[Case]:
 def _dtypes(args, case: Case, sim: str) -> list[str]:
     if sim == "neuron":
         return ["float64"]
-    chosen = args.dtype.split(",") if args.dtype else (["float64"] if args.quick else ["float64", "float32"])
-    return [d for d in case.dtypes if d in chosen]
+    return [d for d in case.dtypes if d in _chosen_dtypes(args)]
+
+
+def _chosen_dtypes(args) -> list[str]:
+    """The precisions ``--dtype`` names ("both" is float64 and float32), checked."""
+    if not args.dtype:
+        return ["float64"] if args.quick else ["float64", "float32"]
+    names = [d.strip() for d in args.dtype.split(",") if d.strip()]
+    chosen = [x for d in names for x in (["float64", "float32"] if d == "both" else [d])]
+    unknown = sorted(set(chosen) - {"float64", "float32"})
+    if unknown or not chosen:
+        raise SystemExit(
+            f"--dtype {args.dtype!r}: unknown precision(s) {unknown}; use float64, float32, both, or a comma-separated list"
+        )
+    return chosen
 
 
 def run_one(python: str, sim: str, case: Case, dtype: str, traces: Path, args) -> dict:
@@ -327,6 +340,7 @@ def main(argv=None) -> int:
     unknown = [s for s in sims if s not in SIMS]
     if unknown:
         raise SystemExit(f"unknown simulator(s) {unknown}; choose from {', '.join(SIMS)}")
+    _chosen_dtypes(args)  # a misspelt precision stops the run before anything is measured
     machine = describe_machine()
     interpreters = _interpreters(args, sims, cases)
     if any(c.model == "hay" or c.synapse == "graded" for c in cases):
