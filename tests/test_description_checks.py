@@ -138,6 +138,21 @@ def test_synaptic_time_constants_must_be_positive(name, value):
         net.synapses.Exp2Syn.make_trainable(name, init_value=value)
 
 
+@pytest.mark.parametrize("name, value, unit", [("delta", 0.0, "mV"), ("kMinus", -0.025, "1/ms"), ("kMinus", 0.0, "1/ms")])
+def test_graded_synapse_slope_and_decay_rate_must_be_positive(name, value, unit):
+    # delta = 0 used to give a synapse without current and NaN gradients in vTh; kMinus < 0
+    # a state that grows instead of relaxing. Both were accepted without a word.
+    net = dx.Network([soma(), soma()])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic())
+    net.cell(1).record("v")
+    before = net.synapses.Ionotropic.get(name)
+    with pytest.raises(ValueError, match=f"Ionotropic {name} must be > 0 {unit}; got"):
+        net.synapses.Ionotropic.set(name, value)
+    np.testing.assert_array_equal(net.synapses.Ionotropic.get(name), before)
+    with pytest.raises(ValueError, match=rf"params\['Ionotropic_{name}'\] must be > 0"):
+        dx.integrate(net, t_max=T_MAX, delta_t=DT, params={f"Ionotropic_{name}": value})
+
+
 def test_a_negative_synaptic_weight_override_is_an_error():
     with pytest.raises(ValueError, match=r"params\['Exp2Syn_weight'\] must be >= 0"):
         dx.integrate(network(), t_max=T_MAX, delta_t=DT, params={"Exp2Syn_weight": -1.0})

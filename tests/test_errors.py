@@ -69,6 +69,21 @@ def test_bad_mechanisms():
         c.insert("hh")
     with pytest.raises(ValueError, match="already inserted"):
         c.branch(1).insert(HH())
+    # A synapse is a point process: refused at insert (it used to be accepted and fail
+    # while tracing with "init_states() missing 1 required positional argument").
+    with pytest.raises(TypeError, match=r"ExpSyn is a synapse.*dx\.connect"):
+        c.insert(dx.synapses.ExpSyn())
+    assert list(c.mechanisms) == ["HH"]
+
+
+def test_group_names_are_not_silently_redefined():
+    c = cell()
+    c.add_group("tips", c.branch([1, 2]))
+    with pytest.raises(ValueError, match=r"group 'tips' exists already \(4 compartments\); pass replace=True"):
+        c.add_group("tips", c.branch(0))
+    np.testing.assert_array_equal(c.group("tips").comps, [2, 3, 4, 5])
+    c.add_group("tips", c.branch(0), replace=True)
+    np.testing.assert_array_equal(c.group("tips").comps, [0, 1])
 
 
 @pytest.mark.parametrize(
@@ -142,6 +157,34 @@ def test_recording_a_parameter_or_absent_state():
     partial.branch(1).insert(HH())
     with pytest.raises(ValueError, match="HH is not there"):
         partial.branch(0).comp(0).record("HH_m")
+
+
+def test_a_second_writer_of_a_concentration_is_named_in_the_refusal():
+    from dendrax.channels import CaDynamics_E2
+
+    class SecondPool(CaDynamics_E2):
+        pass
+
+    c = dx.Compartment()
+    c.insert(CaDynamics_E2())
+    with pytest.raises(ValueError, match="CaDynamics_E2 already writes cai .*, and SecondPool writes it too"):
+        c.insert(SecondPool())
+    assert list(c.mechanisms) == ["CaDynamics_E2"]
+
+
+def test_a_neuron_style_concentration_name_points_to_its_state():
+    from dendrax.channels import Ca_HVA, CaDynamics_E2
+
+    c = dx.Compartment()
+    c.insert(Ca_HVA())
+    c.insert(CaDynamics_E2())
+    # NEURON records `_ref_cai`; here the concentration is the writer's state.
+    hint = "'cai' is not a state; did you mean 'CaDynamics_E2_cai'?"
+    with pytest.raises(ValueError, match=hint):
+        c.record("cai")
+    with pytest.raises(ValueError, match=hint):
+        c.clamp("cai", np.zeros(41))
+    assert c._recordings == [] and c._clamps == []
 
 
 def test_out_of_range_overrides_at_call_time():

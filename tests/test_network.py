@@ -271,6 +271,31 @@ def test_connection_values_of_the_wrong_shape_or_kind_say_what_they_take():
         dx.integrate(net, t_max=1.0, params={"ExpSyn_tau": np.ones(3)})
 
 
+def test_connection_inputs_found_by_a_user_review():
+    net = dx.Network([hh_cell() for _ in range(3)])
+    exp = dx.synapses.ExpSyn()
+    with pytest.raises(ValueError, match="delays must be finite and >= delta_t .*; got inf"):  # was "got []"
+        dx.connect(net.cell(0), net.cell(1), exp, delay=np.inf)
+    # A float matrix's values would be dropped for a graded synapse (no weight): refused...
+    conductances = np.array([[0.0, 0.02, 0.0], [0.0, 0.0, 0.05], [0.0, 0.0, 0.0]])
+    with pytest.raises(ValueError, match="Ionotropic is a graded synapse: it has no weight"):
+        dx.connectivity_matrix_connect(net.cell("all"), net.cell("all"), dx.synapses.Ionotropic(), conductances)
+    assert net._synapse_tables == {}  # nothing half-built
+    # ... while a float matrix of 0 and 1 is connectivity only.
+    dx.connectivity_matrix_connect(
+        net.cell("all"), net.cell("all"), dx.synapses.Ionotropic(), (conductances > 0).astype(float)
+    )
+    assert net.synapses.Ionotropic.n == 2
+    # A 0-d array is one voltage (it was refused as "not one voltage"); one index is one cell.
+    dx.connect(net.cell(0), net.cell(1), exp, threshold=np.asarray(-5.0))
+    assert net.synapses.ExpSyn.get("threshold").tolist() == [-5.0]
+    net.record_spikes(cells=1)  # was TypeError: 'int' object is not iterable
+    assert net._spike_recordings == [(net.cell_site(1), -20.0)]
+    # The message says what was wrong with the value given (it asked for a value).
+    with pytest.raises(ValueError, match=r"init_value takes one value or one per group \(1\); got shape \(3,\)"):
+        net.synapses.ExpSyn.make_trainable("tau", [1.0, 2.0, 3.0], shared=False)
+
+
 def test_selections_within_cells():
     net = dx.Network([hh_cell()] * 3)
     roots = net.cell([0, 2]).branch(0)

@@ -24,8 +24,12 @@ EXPECTED = {
     "bad_character.mod": (4, "$", "unexpected character"),
     "breakpoint_value_in_state.mod": (7, "gate", "computed in BREAKPOINT"),
     "cnexp_on_kinetic.mod": (4, "cnexp", "use sparse"),
+    # nocmodl: "Multiple declaration of celsius"; dendrax used to let the later one win.
+    "declared_twice.mod": (3, "celsius", "declared twice (PARAMETER at line 2, ASSIGNED here)"),
     "derivative_in_procedure.mod": (5, "m", "DERIVATIVE block"),
     "dt_in_breakpoint.mod": (4, "dt", "only available in SOLVEd blocks"),
+    # Mainen-style kv.mod: INITIAL calls the procedure that also computes exp(-dt/tau).
+    "dt_through_procedure.mod": (6, "dt", "not in INITIAL (rates reads it, called here): split rates"),
     "electrode_current.mod": (3, "ELECTRODE_CURRENT", "NONSPECIFIC_CURRENT"),
     "function_table.mod": (3, "FUNCTION_TABLE", "not supported"),
     "ica_in_breakpoint.mod": (4, "ica", "SOLVEd blocks"),
@@ -41,6 +45,8 @@ EXPECTED = {
     "pointer.mod": (3, "POINTER", "not supported"),
     "recursion.mod": (4, "fact", "recursion"),
     "runge.mod": (4, "runge", "not supported"),
+    # nocmodl: "merging of neuron models not supported"; dendrax used to merge them silently.
+    "two_useion.mod": (4, "USEION", "two USEION statements (the first at line 3)"),
     "unclosed.mod": (5, "PROCEDURE", "opened at line 3 is not closed"),
     "unclosed_comment.mod": (2, "COMMENT", "never closed"),
     "undeclared.mod": (5, "gmax", "not declared"),

@@ -33,6 +33,8 @@ def write(tmp_path, text, name="bad.swc"):
         (SOMA + "2 3 0 nan 0 1 1\n", 2, "must be finite"),
         (SOMA + "2 3 0 10 0 1 3\n3 3 0 20 0 1 1\n", 2, "has parent 3, a larger id"),
         (SOMA + "2 3 0 10 0 1 -1\n", None, "2 root samples"),
+        # Any negative parent is a root (NEURON's rule); the message said "(parent -1)".
+        (SOMA + "2 3 0 10 0 1 -2\n", None, r"2 root samples \(a negative parent id, e.g. -1\)"),
         (SOMA + "2 3 0 0 0 1 1\n3 3 0 0 0 2 2\n4 3 0 0 0 1 3\n", 2, "zero length"),
     ],
 )

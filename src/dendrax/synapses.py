@@ -37,6 +37,12 @@ class Ionotropic(Synapse):
     units = {"gS": "uS", "eS": "mV", "vTh": "mV", "delta": "mV", "kMinus": "1/ms"}
     states = {"s": 0.0}
 
+    @property
+    def positive(self) -> tuple[str, ...]:
+        """Also ``delta`` (at 0 the synapse passes no current and its gradients are NaN) and
+        ``kMinus`` (below 0, ``s`` grows instead of relaxing)."""
+        return (*super().positive, "delta", "kMinus")
+
     def _steady(self, v_pre, p):
         return 1.0 / (1.0 + jnp.exp((p["vTh"] - v_pre) / p["delta"]))
 

@@ -39,6 +39,17 @@ def _check_synapse(synapse: Synapse) -> None:
         raise TypeError(f"expected a dx synapse (e.g. dx.synapses.ExpSyn()); got {synapse!r}")
 
 
+def _one_voltage(threshold) -> float:
+    """``threshold`` as a float (mV): a number or a 0-d NumPy/JAX array, not a traced value."""
+    try:
+        arr = np.asarray(threshold)
+    except Exception:  # a traced value: thresholds are part of the description
+        arr = None
+    if isinstance(threshold, bool) or arr is None or arr.shape != () or arr.dtype.kind not in "iuf":
+        raise TypeError(f"threshold takes one voltage (mV), e.g. threshold=10.0; got {threshold!r}")
+    return float(arr)
+
+
 def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, post: np.ndarray, weight, delay, threshold):
     _check_synapse(synapse)
     net = pre_view._module
@@ -46,8 +57,7 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
         raise ValueError("pre and post selections must come from the same network")
     n = len(pre)
     columns: dict[str, np.ndarray] = {}
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
-        raise TypeError(f"threshold takes one voltage (mV), e.g. threshold=10.0; got {threshold!r}")
+    threshold = _one_voltage(threshold)
     if not np.isfinite(float(threshold)):
         raise ValueError(f"the spike threshold must be a finite voltage (mV); got {threshold!r}")
     if synapse.event_driven:
@@ -200,7 +210,7 @@ def connectivity_matrix_connect(
     """Connect pre point i to post point j where ``matrix[i, j]`` is true (or nonzero).
 
     A float ``matrix`` also gives the weights of event-driven synapses (µS) when ``weight``
-    is not given.
+    is not given; graded synapses have no weight, so for them it may hold only 0 and 1.
 
     Example:
         >>> import numpy as np
@@ -220,4 +230,9 @@ def connectivity_matrix_connect(
         raise ValueError(f"the connectivity matrix must have shape (n_pre, n_post) = ({n_pre}, {n_post}); got {m.shape}")
     if m.dtype.kind == "f" and weight is None and synapse.event_driven:
         weight = m
+    elif m.dtype.kind == "f" and np.any((m != 0) & (m != 1)):
+        raise ValueError(
+            f"{synapse.name} is a graded synapse: it has no weight, so the matrix's values would be "
+            f"dropped; pass a boolean matrix and set its parameters with net.synapses.{synapse.name}.set(...)"
+        )
     _pairs(pre, post, m != 0, synapse, weight, delay, threshold)

@@ -18,6 +18,7 @@ import numpy as np
 from ..mechanisms.channel import Mechanism
 from ..mechanisms.ions import ION_DEFAULTS, ion_variables
 from ..mechanisms.point_neuron import PointNeuron
+from ..mechanisms.synapse import Synapse
 from .site import Site
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
 from .view import NoNewAttributes, View, global_range_error
@@ -154,12 +155,23 @@ class Module(NoNewAttributes):
             raise KeyError(f"no group named {name!r}; groups: {known}")
         return View(self, np.flatnonzero(groups[name]))
 
-    def add_group(self, name: str, selection: View) -> None:
-        """Name a selection so that ``module.group(name)`` returns it later."""
+    def add_group(self, name: str, selection: View, *, replace: bool = False) -> None:
+        """Name a selection so that ``module.group(name)`` returns it later.
+
+        A name in use (an SWC region such as ``"soma"``, or an earlier group) is refused
+        unless ``replace=True``: the SWC regions also decide where `dx.path_distance` starts
+        and which type `dx.write_swc` writes.
+        """
         if not isinstance(name, str) or not name:
             raise ValueError(f"a group name must be a non-empty string; got {name!r}")
         if not isinstance(selection, View) or selection._module is not self:
             raise TypeError("add_group takes a selection of this module, e.g. cell.branch([1, 2])")
+        if name in self._data.groups and not replace:
+            n = int(np.count_nonzero(self._data.groups[name]))
+            raise ValueError(
+                f"group {name!r} exists already ({n} compartments); pass replace=True to redefine it, "
+                "or choose another name"
+            )
         mask = np.zeros(self.n_comps, dtype=bool)
         mask[selection.comps] = True
         self._data.groups[name] = mask
@@ -347,6 +359,11 @@ class Module(NoNewAttributes):
                 f"insert() takes a mechanism instance; write insert({mechanism.__name__}()) "
                 f"instead of insert({mechanism.__name__})"
             )
+        if isinstance(mechanism, Synapse):
+            raise TypeError(
+                f"{mechanism.name} is a synapse (a point process), not a membrane mechanism: attach it "
+                f"with dx.connect(pre, post, {type(mechanism).__name__}(), ...), not insert()"
+            )
         if not isinstance(mechanism, Mechanism):
             raise TypeError(f"insert() takes a dendrax Mechanism (e.g. HH()); got {mechanism!r}")
         name = mechanism.name
@@ -397,7 +414,11 @@ class Module(NoNewAttributes):
                 )
             for other, (m2, mask2) in self._mechanisms.items():
                 if other != name and var in m2.writes and np.any(mask2[comps]):
-                    raise ValueError(f"{other} already writes {var} in some of these compartments; only one mechanism may")
+                    raise ValueError(
+                        f"{other} already writes {var} in some of these compartments, and {name} writes it "
+                        f"too; dendrax allows one writer of a concentration per compartment (combine "
+                        f"the two into one mechanism, or insert them in different compartments)"
+                    )
         if isinstance(mechanism, PointNeuron):
             for other, (m2, mask2) in self._mechanisms.items():
                 if other != name and isinstance(m2, PointNeuron) and np.any(mask2[comps]):

@@ -141,6 +141,8 @@ class Network(Module):
         crossing during the last step of a run is not reported."""
         if not np.isfinite(float(threshold)):
             raise ValueError(f"the spike threshold must be a finite voltage (mV); got {threshold!r}")
+        if cells is not None and np.ndim(cells) == 0 and not isinstance(cells, (str, slice)):
+            cells = [cells]  # one cell, as in net.cell(1)
         which = np.arange(self.n_cells) if cells is None else _pick(np.arange(self.n_cells), list(cells), "cell")
         sites = [Site("comp", int(c)) for c in self.cell_sites(which)]
         self._spike_recordings.extend((site, float(threshold)) for site in sites)
@@ -263,8 +265,13 @@ class SynapseView:
         else:
             arr = real_values(init_value, f"make_trainable({name!r}, init_value=...)")
             initial = np.full(len(groups), float(arr)) if arr.ndim == 0 else arr
-        if initial.shape != (len(groups),) or np.any(np.isnan(initial)):
-            raise ValueError(f"make_trainable({name!r}): give init_value (one, or one per group of {len(groups)})")
+        if initial.shape != (len(groups),):
+            raise ValueError(
+                f"make_trainable({name!r}): init_value takes one value or one per group ({len(groups)}); "
+                f"got shape {initial.shape}"
+            )
+        if np.any(np.isnan(initial)):
+            raise ValueError(f"make_trainable({name!r}): init_value must not be NaN; got {init_value!r}")
         self._check(name, initial, f"make_trainable({name!r}, init_value=...)")
         comps = np.concatenate(groups)
         index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
@@ -287,4 +294,5 @@ class _SynapseTypes(types.SimpleNamespace):
 
 def _check_delays(delays: np.ndarray) -> None:
     if np.any(~np.isfinite(delays)) or np.any(delays < 0):
-        raise ValueError(f"synaptic delays must be finite and >= delta_t (ms); got {delays[~(delays >= 0)][:1]}")
+        bad = delays[~(np.isfinite(delays) & (delays >= 0))]
+        raise ValueError(f"synaptic delays must be finite and >= delta_t (ms); got {float(bad[0])}")

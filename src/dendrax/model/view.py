@@ -323,7 +323,7 @@ class View(NoNewAttributes):
             if owner is None or owner[2] != "state":
                 raise ValueError(
                     f"can record 'v', a mechanism state (e.g. 'HH_m') or a current ('i', 'ina', 'i_HH'); "
-                    f"{name!r} is not a state"
+                    f"{name!r} is not a state{_state_hint(module, name)}"
                 )
             mech_name = owner[0]
             mask = module._mechanisms[mech_name][1]
@@ -439,7 +439,10 @@ class View(NoNewAttributes):
         if name != "v":
             owner = module._owner(module._resolve_name(name))
             if owner is None or owner[2] != "state":
-                raise ValueError(f"can clamp 'v' or a mechanism state (e.g. 'HH_m'); {name!r} is not a state")
+                raise ValueError(
+                    f"can clamp 'v' or a mechanism state (e.g. 'HH_m'); {name!r} is not a state"
+                    f"{_state_hint(module, name)}"
+                )
             mask = module._mechanisms[owner[0]][1]
             for site in self.sites:
                 if site.kind != "comp":
@@ -474,6 +477,13 @@ _NO_MEMBRANE = (
     "a branch's end (x = 0 or 1) is a node without membrane, as in NEURON, so it has no "
     "mechanism states; use a point inside (.loc(0.01), .loc(0.99)) or the end compartment (.comp(0), .comp(-1))"
 )
+
+
+def _state_hint(module, name: str) -> str:
+    """``"; did you mean 'capool_cai'?"`` when inserted mechanisms have a state ``name``
+    (NEURON's ``_ref_cai`` is the concentration a mechanism writes: its state here)."""
+    full = [f"{m}_{name}" for m, (mech, _) in module._mechanisms.items() if name in mech.states]
+    return f"; did you mean {' or '.join(repr(f) for f in full)}?" if full else ""
 
 
 def _is_current(module, name: str) -> bool:

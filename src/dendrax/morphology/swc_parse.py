@@ -212,7 +212,8 @@ def _validate(table: np.ndarray, line: np.ndarray, name: str) -> SwcSamples:
     if len(roots) > 1:
         shown = ", ".join(str(line[r]) for r in roots[:5]) + (", ..." if len(roots) > 5 else "")
         raise SwcError(
-            f"{name}: {len(roots)} root samples (parent -1) at lines {shown}; a cell must be a single tree. "
+            f"{name}: {len(roots)} root samples (a negative parent id, e.g. -1) at lines {shown}; "
+            "a cell must be a single tree. "
             "Split the file into one file per tree, or connect the trees"
         )
     return SwcSamples(

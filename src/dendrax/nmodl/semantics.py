@@ -118,6 +118,17 @@ class _Analysis:
         for name, line in nb.nonspecific:
             currents[name] = "nonspecific"
             self.line_of.setdefault(name, line)
+        first_line: dict[str, tuple[str, int]] = {}
+        for block, decls in (("PARAMETER", m.parameters), ("ASSIGNED", m.assigned), ("STATE", m.states)):
+            for d in decls:
+                if d.name in first_line:
+                    other, line = first_line[d.name]
+                    raise self.error(
+                        f"{d.name} is declared twice ({other} at line {line}, {block} here); NEURON refuses "
+                        "this too (\"Multiple declaration\"): keep one declaration",
+                        d.line, d.name,
+                    )  # fmt: skip
+                first_line[d.name] = (block, d.line)
         declared = {d.name: d for d in (*m.parameters, *m.assigned, *m.states)}
         unit_of = {d.name: d.unit for d in declared.values() if d.unit}
         limits = {d.name: d.limits for d in m.parameters if d.limits}
@@ -206,7 +217,15 @@ class _Analysis:
         writes: set[str] = set()
         currents: dict[str, str] = {}
         concentrations: list[str] = []
+        seen: dict[str, int] = {}
         for use in self.m.neuron.useions:
+            if use.ion in seen:
+                raise self.error(
+                    f"ion {use.ion} has two USEION statements (the first at line {seen[use.ion]}); NEURON "
+                    "refuses this too: list every READ and WRITE of the ion in one USEION",
+                    use.line, "USEION",
+                )  # fmt: skip
+            seen[use.ion] = use.line
             if point:
                 raise self.error(
                     "point processes (synapses) in dendrax do not use ions; USEION is only supported with SUFFIX",
@@ -467,6 +486,23 @@ class _Analysis:
                 return st.line
         return default
 
+    def reader(self, body, name: str, mech: Mechanism) -> str | None:
+        """The FUNCTION or PROCEDURE through which the first statement of ``body`` that
+        uses ``name`` reads it (``None`` where it reads ``name`` itself)."""
+        for st in body:
+            if not mentions(st, name, mech.effects):
+                continue
+            if isinstance(st, If):
+                return self.reader((*st.then, *st.orelse), name, mech)
+            for expr in expressions(st):
+                for node in walk(expr):
+                    if isinstance(node, Name) and node.id == name:
+                        return None
+                    if isinstance(node, Call) and name in getattr(mech.effects.get(node.func), "reads", ()):
+                        return node.func
+            return None
+        return None
+
     def dataflow(self, mech: Mechanism) -> None:
         m = self.m
         calls = lambda f: mech.effects.get(f)  # noqa: E731
@@ -539,7 +575,18 @@ class _Analysis:
         for phase in ("INITIAL", "BREAKPOINT", "NET_RECEIVE"):
             if "dt" in phases[phase].reads and not (phase == "INITIAL" and mech.initial_solves):
                 line = self.where(phases_bodies[phase], "dt", mech, m.blocks[phase].line)
-                raise self.error(f"dt is only available in SOLVEd blocks, not in {phase}", line, "dt")
+                via = self.reader(phases_bodies[phase], "dt", mech)
+                raise self.error(
+                    f"dt is only available in SOLVEd blocks, not in {phase}"
+                    + (
+                        f" ({via} reads it, called here): split {via} so that {phase} calls a part "
+                        "without dt (e.g. steady states only) and the SOLVEd block the rest"
+                        if via
+                        else ""
+                    ),
+                    line,
+                    "dt",
+                )
             for var in phases[phase].reads & set(mech.ion_reads):
                 if var.startswith("i") and var[1:] in VALENCE:
                     line = self.where(phases_bodies[phase], var, mech, m.blocks[phase].line)
