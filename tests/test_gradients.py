@@ -115,6 +115,19 @@ def test_a_simulator_built_inside_jit_leaves_no_tracer_behind():
     np.testing.assert_allclose(float(inside), float(outside), rtol=0, atol=1e-10)
 
 
+def test_jit_takes_a_simulator_itself():
+    """`jax.jit(sim)` raised "unhashable type: 'dict'" (a Simulator hashed its System); it
+    must give the uncompiled call's traces, and compile once for new values."""
+    sim = dx.simulator(small_cell(), t_max=T_MAX, delta_t=DT)
+    compiled = jax.jit(sim)
+    for g in (0.12, 0.2):
+        np.testing.assert_allclose(
+            np.asarray(compiled({"HH_gNa": g})), np.asarray(sim({"HH_gNa": g})), rtol=0, atol=1e-10
+        )  # the same computation, once under jit: equal to round-off
+    assert compiled._cache_size() == 1
+    assert sim == sim and sim != dx.simulator(small_cell(), t_max=T_MAX, delta_t=DT)
+
+
 def test_a_mechanism_reading_other_compartments_is_right_without_the_adjoint():
     """The default derivative assumes each compartment's states depend on that compartment
     alone (true of every built-in and .mod mechanism). ``Checkpoint(adjoint=False)`` leaves

@@ -19,6 +19,7 @@ from jaxtyping import Array, Float
 from .adjoint import reversible_step
 from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.network import GAP
+from .compile.staging import on_device
 from .compile.system import System, computed_reversal
 from .manual_axes import varying_like
 from .mechanisms.synapse import Synapse
@@ -187,7 +188,7 @@ def integrate(
         overrides, trainable_values = _check_params(system, params), None
     stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
     clamp_values = _check_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
-    dt = jnp.asarray(delta_t, jnp.result_type(float))
+    dt = on_device(np.asarray(delta_t, jnp.result_type(float)))
     rows = _history_rows(system, overrides, delta_t, n_steps)
     return _run(
         system, overrides, trainable_values, stim, clamp_values, dt, n_steps, solver, checkpoint, initial, rows, surrogate
@@ -266,20 +267,23 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
                 f"params[{name!r}]: {name} is computed from the concentrations (Nernst) in compartment {comp}, "
                 f"where {mech} uses them, so a value there would be ignored; pass the concentrations instead"
             )
-        arr = jnp.asarray(value)
+        # Concrete values are converted and broadcast in NumPy: jnp would compile a small
+        # program per shape here (slow on a GPU); traced ones stay in the trace.
+        xp = jnp if isinstance(value, jax.core.Tracer) else np
+        arr = jnp.asarray(value) if xp is jnp else np.asarray(value)
         require_real_dtype(arr.dtype, f"params[{name!r}]")
         if not jnp.issubdtype(arr.dtype, jnp.floating):
             arr = arr.astype(jnp.result_type(float))
         expected = system.params[name].shape
         _check_range(system, name, arr)
         if arr.shape == ():
-            arr = jnp.broadcast_to(arr, expected)
+            arr = xp.broadcast_to(arr, expected)
         elif arr.shape != expected:
             groups = [g.mechanism.name for g in system.layout.network.groups] + [GAP]
             owner = next((g for g in groups if name.startswith(g + "_")), None)
             per = f"one per {owner} synapse" if owner else f"one value per compartment, {n} compartments"
             raise ValueError(f"params[{name!r}] has shape {arr.shape}; give a number or an array of shape {expected} ({per})")
-        out[name] = arr
+        out[name] = on_device(np.ascontiguousarray(arr)) if xp is np else arr
     return out
 
 
@@ -334,8 +338,12 @@ def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str
                     f"{one} {k} has {w.shape[0]} values, but t_max / delta_t = {n_steps} steps need "
                     f"{n_points} (one per time point from 0 to t_max)"
                 )
-        return jnp.stack(registered) if n else jnp.zeros((0, n_points))
-    arr = jnp.asarray(given)
+        if not n:
+            return on_device(np.zeros((0, n_points), jnp.result_type(float)))
+        if any(isinstance(w, jax.core.Tracer) for w in registered):
+            return jnp.stack(registered)
+        return on_device(np.stack([np.asarray(w) for w in registered]))  # nothing to compile
+    arr = given if isinstance(given, jax.Array) else on_device(np.asarray(given))
     if arr.shape != (n, n_points):
         raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
     if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)):
@@ -371,6 +379,9 @@ class Simulator(eqx.Module):
         >>> comp.set("Leak_eLeak", 0.0)                   # later edits do not reach sim
         >>> round(float(sim({"Leak_gLeak": 1e-4})[0, -1]), 2)
         -60.95
+        >>> import jax
+        >>> round(float(jax.jit(sim)({"Leak_gLeak": 1e-4})[0, -1]), 2)
+        -60.95
     """
 
     system: System
@@ -380,6 +391,15 @@ class Simulator(eqx.Module):
     checkpoint: Checkpoint = eqx.field(static=True)
     initial: Rest | None = eqx.field(static=True)
     surrogate: Surrogate | None = eqx.field(static=True, default=None)
+
+    # `jax.jit(sim)` keys its cache on the function it compiles, so a simulator must be
+    # hashable: by identity (its System holds dicts of arrays; two simulators are the same
+    # function only when they are one object).
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
     def __call__(self, params: Any = None, stimuli: Any = None, clamps: Any = None) -> Float[Array, "recordings time"]:
         """Recordings (one row each, one column per time point) for these values.

@@ -22,6 +22,7 @@ from ..mechanisms.point_neuron import PointNeuron
 from ..mechanisms.synapse import Synapse
 from ..model.site import Site
 from ..solve.contraction import as_int32
+from .staging import on_device
 
 __all__ = ["NetworkLayout", "SynapseGroup", "compile_network", "gap_junction_nodes", "network_params", "network_sites", "split_loops"]
 
@@ -252,5 +253,5 @@ def network_params(module) -> tuple[dict[str, jnp.ndarray], dict[str, np.ndarray
             if col.startswith("init_"):
                 given[f"{name}_{col}"] = ~np.isnan(values)
                 values = np.nan_to_num(values, nan=0.0)
-            out[f"{name}_{col}"] = jnp.asarray(values)
+            out[f"{name}_{col}"] = on_device(values)
     return out, given

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import equinox as eqx
-import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
@@ -38,6 +37,7 @@ from .network import (
     network_sites,
     split_loops,
 )
+from .staging import on_device
 
 if TYPE_CHECKING:
     from ..model.module import Module
@@ -493,21 +493,21 @@ def compile_module(module: Module) -> System:
     _check_mechanism_values(data.columns, placements_t)
     state_names = {f"{p.name}_{s}" for p in placements_t for s in p.mechanism.states}
     params = {
-        k: jnp.asarray(np.nan_to_num(v, nan=0.0)) for k, v in data.columns.items() if k not in state_names
+        k: on_device(np.nan_to_num(v, nan=0.0)) for k, v in data.columns.items() if k not in state_names
     }
-    params["celsius"] = jnp.asarray(module._celsius)
+    params["celsius"] = on_device(module._celsius)
     for var, coefficient in module._diffusion.items():
-        params[f"{var}_diffusion"] = jnp.asarray(coefficient)
+        params[f"{var}_diffusion"] = on_device(coefficient)
     synapse_params, synapse_given = network_params(module)
     clash = set(synapse_params) & set(params)
     if clash:
         raise ValueError(f"synapse parameters {sorted(clash)} clash with compartment parameters; rename the synapse")
     params.update(synapse_params)
     # Initial states: values where set, and a static mask (NaN is never handed to JAX).
-    initial_states = {k: jnp.asarray(np.nan_to_num(v, nan=0.0)) for k, v in data.columns.items() if k in state_names}
-    shape = {k: jnp.asarray(v) for k, v in data.shape.items()}
-    stimuli = [jnp.asarray(w) for _, w in module._stimuli]
-    clamps = [jnp.asarray(w) for _, _, w in module._clamps]
+    initial_states = {k: on_device(np.nan_to_num(v, nan=0.0)) for k, v in data.columns.items() if k in state_names}
+    shape = {k: on_device(v) for k, v in data.shape.items()}
+    stimuli = [on_device(w) for _, w in module._stimuli]
+    clamps = [on_device(w) for _, _, w in module._clamps]
     return System(
         layout=layout,
         params=params,
