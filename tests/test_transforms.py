@@ -54,7 +54,8 @@ def test_vmap_over_stimuli():
 def test_building_and_running_compile_nothing_but_the_simulation(caplog):
     """`jnp.asarray` of a NumPy array compiles a small XLA program per shape (JAX >= 0.10):
     building the benchmarks' tree compiled three (0.16 s instead of 0.04 s on a CPU, and the
-    likely cause of 2 s builds on a GPU), and `integrate` three more before the simulation."""
+    likely cause of 2 s builds on a GPU), `integrate` three more before the simulation, and
+    `get_parameters` one per shape."""
     jax.config.update("jax_log_compiles", True)
     try:
         with caplog.at_level(logging.WARNING, logger="jax"):
@@ -62,9 +63,11 @@ def test_building_and_running_compile_nothing_but_the_simulation(caplog):
             cell.branch(0).loc(0.5).stimulate(dx.step_current(1.0, 2.0, 0.3, DT, T_MAX))
             system = cell.compile()
             dx.integrate(system, t_max=T_MAX, delta_t=DT, params={"HH_gNa": 0.2, "HH_gK": np.full(12, 0.03)})
+            cell.branch("all").make_trainable("HH_gNa")
+            dx.simulator(cell, t_max=T_MAX, delta_t=DT)(cell.get_parameters())
     finally:
         jax.config.update("jax_log_compiles", False)
-    assert re.findall(r"Compiling (\S+)", caplog.text) == ["jit(_run)"]
+    assert re.findall(r"Compiling (\S+)", caplog.text) == ["jit(_run)", "jit(_run)"]  # without, with a trainable
 
 
 def test_changing_values_does_not_recompile():

@@ -260,9 +260,9 @@ class Module(NoNewAttributes):
         A plain pytree: pass it to `integrate(params=...)` or a `simulator`, differentiate
         with respect to it, update it with optax.
         """
-        import jax.numpy as jnp
+        from ..compile.staging import on_device
 
-        return [{t.name: jnp.asarray(t.initial)} for t in self._trainables]
+        return [{t.name: on_device(t.initial)} for t in self._trainables]
 
     @property
     def trainables(self) -> list:
