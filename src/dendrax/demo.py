@@ -3,8 +3,9 @@
 The bundled neuron is a soma with a basal dendrite and an apical trunk that splits into
 two tuft branches, with Hodgkin-Huxley channels whose densities differ by region. A
 "recording" is made with hidden conductances; the fit starts from values perturbed by up
-to ±50 % and recovers them from the voltage at the soma and in the tuft under three
-current steps, with Adam (optax) on log-transformed conductances: first on traces
+to ±50 % and fits them to the voltage at the soma and in the tuft under three current
+steps (the median error falls from about 25 % to about 5 %; conductances that these
+recordings barely constrain stay further off), with Adam (optax) on log-transformed conductances: first on traces
 smoothed in time (tolerant of misaligned spikes), then on the raw traces.
 """
 
@@ -56,7 +57,13 @@ def _progress(iterable, total):
 
 
 def run_demo(out: Path, iterations: int = 500, seed: int = 0) -> dict[str, float]:
-    """Run the demo and write its figure to ``out``; returns summary figures."""
+    """Run the demo and write its figure to ``out``; returns summary figures.
+
+    ``iterations``: Adam steps (at least 1), the first half on smoothed traces. The losses
+    returned and printed are those of the raw traces (mV²), before and after the fit.
+    """
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+        raise ValueError(f"run_demo(iterations=...) takes a whole number of steps >= 1; got {iterations!r}")
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -97,6 +104,7 @@ def run_demo(out: Path, iterations: int = 500, seed: int = 0) -> dict[str, float
     optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(schedule))
     u = transform.inverse(start_values)
     opt_state = optimizer.init(u)
+    loss_start = float(loss(u, 0.0))  # raw traces, as the end value (history mixes both)
 
     @partial(jax.jit, static_argnums=2)
     def update(u, opt_state, smoothing):
@@ -124,7 +132,7 @@ def run_demo(out: Path, iterations: int = 500, seed: int = 0) -> dict[str, float
     )
     fit_traces = run(fitted, stimuli)
     first_traces = run(start_values, stimuli)
-    print(f"loss {history[0]:.4g} -> {history[-1]:.4g} mV²; conductance error (relative): "
+    print(f"loss on the raw traces {loss_start:.4g} -> {history[-1]:.4g} mV²; conductance error (relative): "
           f"start median {np.median(start_errors):.2f}, fitted median {np.median(errors):.3f}, max {errors.max():.3f}")
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))
@@ -160,4 +168,4 @@ def run_demo(out: Path, iterations: int = 500, seed: int = 0) -> dict[str, float
     fig.savefig(out, dpi=110)
     plt.close(fig)
     print(f"wrote {out} ({time.perf_counter() - start:.0f} s in all)")
-    return {"loss_start": history[0], "loss_end": history[-1], "median_error": float(np.median(errors))}
+    return {"loss_start": loss_start, "loss_end": history[-1], "median_error": float(np.median(errors))}

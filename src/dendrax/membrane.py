@@ -19,7 +19,7 @@ from .compile.system import Layout, Placement
 from .mechanisms.ions import VALENCE, names, nernst
 from .mechanisms.point_neuron import PointNeuron
 
-__all__ = ["initial_states", "ion_environment", "membrane_currents", "point_neuron_voltages", "updated_states"]
+__all__ = ["checked_states", "initial_states", "ion_environment", "membrane_currents", "point_neuron_voltages", "updated_states"]
 
 Env = dict[str, Array]
 States = tuple[dict[str, Array], ...]
@@ -144,6 +144,26 @@ def updated_states(
     return update(layout, states, v_new, dt, env, mech_params, ion_currents, celsius)
 
 
+def checked_states(mechanism, method: str, states: Mapping[str, Array]) -> dict[str, Array]:
+    """``states`` as returned by ``mechanism.<method>``, checked (while tracing, at no cost
+    per step) to hold exactly the declared states: a misspelt name was silently dropped (a
+    state that never moved) or failed far away with a bare ``KeyError``."""
+    if not isinstance(states, Mapping):
+        raise TypeError(f"{mechanism.name}.{method}() must return a dict of its states; got {type(states).__name__}")
+    unknown = sorted(set(states) - set(mechanism.states))
+    missing = sorted(set(mechanism.states) - set(states))
+    if unknown or missing:
+        declared = ", ".join(repr(k) for k in mechanism.states) or "none"
+        parts = ([f"returned {', '.join(map(repr, unknown))}, not a declared state"] if unknown else []) + (
+            [f"did not return {', '.join(map(repr, missing))}"] if missing else []
+        )
+        raise ValueError(
+            f"{mechanism.name}.{method}() {' and '.join(parts)}: it must return every state declared in "
+            f"`states` ({declared}) and no other; fix the name or declare the state"
+        )
+    return dict(states)
+
+
 def _advance_states(layout, states, v_new, dt, env, mech_params, ion_currents, celsius) -> States:
     c = layout.n_comps
     out = list(states)
@@ -155,7 +175,7 @@ def _advance_states(layout, states, v_new, dt, env, mech_params, ion_currents, c
         if isinstance(pl.mechanism, PointNeuron):
             continue  # advanced with the voltage, before the solve
         p = _inputs(pl, mech_params[k], env, c, ion_currents)
-        out[k] = pl.mechanism.update_states(states[k], at(pl, v_new, c), dt, p)
+        out[k] = checked_states(pl.mechanism, "update_states", pl.mechanism.update_states(states[k], at(pl, v_new, c), dt, p))
         if k in writers:
             # Later mechanisms see the concentrations this one has just written.
             env = ion_environment(layout, {kk: env[kk] for kk in env}, tuple(out), celsius)
@@ -257,7 +277,7 @@ def initial_states(
         if k not in writers:
             env = ion_environment(layout, ion_params, tuple(states), celsius) if writers else env
         p = _inputs(pl, own, env, c)
-        s = pl.mechanism.init_states(at(pl, v, c), p)
+        s = checked_states(pl.mechanism, "init_states", pl.mechanism.init_states(at(pl, v, c), p))
         for name in s:
             mask = layout.is_set(f"{pl.name}_{name}")
             if mask is not None and name in explicit[k]:

@@ -234,14 +234,24 @@ class Channel(Mechanism):
         """Steady state and time constant (ms) of each gating variable at voltage ``v``."""
         return {}
 
-    def init_states(self, v, p):
+    def _gates(self, v, p) -> dict[str, Gate]:
         gates = self.gates(v, p)
+        unknown = sorted(set(gates) - set(self.states))
+        if unknown:
+            raise ValueError(
+                f"{self.name}.gates() returned {', '.join(map(repr, unknown))}, not among its states "
+                f"({', '.join(map(repr, self.states))}): a gate must have the name of the state it moves"
+            )
+        return gates
+
+    def init_states(self, v, p):
+        gates = self._gates(v, p)
         out = {k: jnp.full_like(v, x) for k, x in self.states.items()}
         out.update({k: g.steady_state for k, g in gates.items()})
         return out
 
     def update_states(self, s, v, dt, p):
-        gates = self.gates(v, p)
+        gates = self._gates(v, p)
         out = dict(s)
         for k, g in gates.items():
             out[k] = g.relax(s[k], dt)
