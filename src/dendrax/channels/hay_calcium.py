@@ -16,7 +16,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ..mechanisms.channel import Channel, Mechanism
-from ..mechanisms.gating import Gate, gate_from_rates, reciprocal, vtrap
+from ..mechanisms.gating import Gate, gate_from_rates, reciprocal, relax_linear, vtrap
 from ..mechanisms.ions import FARADAY
 
 __all__ = ["CaDynamics_E2", "Ca_HVA", "Ca_LVAst"]
@@ -162,4 +162,4 @@ class CaDynamics_E2(Mechanism):
     def update_states(self, s, v, dt, p):
         influx = -1e4 * p["gamma"] * p["ica"] / (2.0 * FARADAY * p["depth"])  # mM/ms
         steady = p["minCai"] + p["decay"] * influx
-        return {"cai": steady + (s["cai"] - steady) * jnp.exp(-dt / p["decay"])}
+        return {"cai": relax_linear(s["cai"], steady, dt / p["decay"])}

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike
 
-from ..mechanisms.gating import reciprocal
+from ..mechanisms.gating import reciprocal, relaxed_fraction
 
 __all__ = ["cnexp", "exp", "guard", "implicit_euler", "like"]
 
@@ -22,14 +22,15 @@ MAX_ITERATIONS = 50  # NEURON's MAXITERS
 
 def cnexp(x: Array, a: Array, b: Array, dt: ArrayLike) -> Array:
     """``x`` after ``dt`` of ``dx/dt = a + b x`` with ``a`` and ``b`` held fixed: NEURON's
-    ``cnexp`` formula ``x + (1 - exp(dt b)) (-a / b - x)``, exact for a linear equation.
+    ``cnexp`` formula ``x + (1 - exp(dt b)) (-a / b - x)``, exact for a linear equation
+    (``1 - exp`` by `relaxed_fraction`, accurate in float32 when ``dt |b|`` is small).
 
     Example:
         >>> from dendrax.nmodl.runtime import cnexp
         >>> round(float(cnexp(0.0, 1.0, -2.0, 10.0)), 6)   # relaxes to -a/b = 0.5
         0.5
     """
-    return x + (1.0 - jnp.exp(dt * b)) * (-a * reciprocal(b) - x)
+    return x + relaxed_fraction(-dt * b) * (-a * reciprocal(b) - x)
 
 
 def exp(x: Array) -> Array:
