@@ -236,3 +236,41 @@ def test_recording_a_state_at_a_branch_end_says_why_it_cannot():
     with pytest.raises(ValueError, match="node without membrane"):
         c.branch(0).loc(1.0).clamp("HH_m", np.full(41, 0.1))
     c.branch(0).comp(-1).record("HH_m")  # the suggested alternative works
+
+
+def test_loc_on_a_group_says_how_to_pick_a_point():
+    c = cell()
+    c.add_group("soma", c.branch(0))
+    with pytest.raises(ValueError, match=r"selection is of compartments .*cell\.soma\.branch\(0\)\.loc\(0\.5\)"):
+        c.soma.loc(0.5)
+    c.soma.branch(0).loc(0.5).stimulate(np.zeros(41))  # the form the message gives works
+    assert len(c._stimuli) == 1
+
+
+def test_celsius_is_one_number_and_the_messages_say_so():
+    # Were: a bare "float() argument must be ..." TypeError, and "give a number or an array of
+    # shape () (one value per compartment, 6 compartments)".
+    c = cell()
+    with pytest.raises(ValueError, match="celsius is one temperature for the whole model"):
+        c.set("celsius", [6.3, 30.0])
+    assert c.celsius == 6.3
+    with pytest.raises(ValueError, match=r"params\['celsius'\] is model-wide: give one number; got an array of shape \(6,\)"):
+        dx.integrate(c, t_max=1.0, params={"celsius": np.full(6, 20.0)})
+
+
+def test_a_neuron_name_of_a_loaded_mod_mechanism_points_to_its_dendrax_name():
+    # Was: after inserting a .mod file's `hh`, set("gnabar_hh") suggested the built-in HH's
+    # 'HH_gNa' (not inserted) instead of the loaded mechanism's own 'hh_gnabar'.
+    Pas2 = dx.nmodl.load_source(
+        """
+        NEURON { SUFFIX pas2  NONSPECIFIC_CURRENT i  RANGE g, e }
+        PARAMETER { g = 0.001 (S/cm2)  e = -70 (mV) }
+        ASSIGNED { v (mV)  i (mA/cm2) }
+        BREAKPOINT { i = g*(v - e) }
+        """,
+        "pas2.mod",
+    )
+    c = dx.Compartment()
+    c.insert(Pas2())
+    with pytest.raises(KeyError, match=r"In dendrax: 'pas2_g' \(NEURON's <name>_<suffix> is <suffix>_<name>\)"):
+        c.set("g_pas2", 1e-4)

@@ -66,6 +66,11 @@ def test_bad_plot_arguments():
         dx.plot.morphology(cell, color=np.zeros(cell.n_comps + 1))
     with pytest.raises(ValueError, match="dims must be"):
         dx.plot.morphology(cell, dims=(0, 0))
+    # Was a raw "'Axes' object has no attribute 'set_zlim'".
+    _, flat = plt.subplots()
+    with pytest.raises(ValueError, match=r"dims=\(0, 1, 2\) needs a 3-D Axes; got a 2-D one"):
+        dx.plot.morphology(cell, dims=(0, 1, 2), ax=flat)
+    plt.close("all")
     with pytest.raises(ValueError, match="delta_t must be > 0"):
         dx.plot.traces(np.zeros(3), delta_t=0.0)
     with pytest.raises(ValueError, match="labels has 1 entries for 2"):

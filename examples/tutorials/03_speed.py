@@ -144,8 +144,8 @@ print(
 # --8<-- [end:precision]
 
 # --8<-- [start:gpu]
-# The same code runs on a GPU when JAX has one (pip install -U "jax[cuda12]"): arrays and
-# compiled simulations go to jax.devices()[0] by default.
+# The same code runs on a GPU when JAX has one ("jax[cuda12]" at your JAX version, see the
+# install page): arrays and compiled simulations go to jax.devices()[0] by default.
 print(f"JAX backend: {jax.default_backend()}, devices: {jax.devices()}")
 # --8<-- [end:gpu]
 

@@ -136,8 +136,8 @@ def integrate(
     """Simulate a neuron (or a network) and return its recordings.
 
     Args:
-        module: a `Cell`, `Branch` or `Compartment` (compiled on the fly, and cached), or a
-            compiled `System`.
+        module: a `Network`, `Cell`, `Branch` or `Compartment` (compiled on the fly, and
+            cached), or a compiled `System`.
         t_max: duration, ms; a multiple of ``delta_t``.
         delta_t: time step, ms (NEURON's default 0.025).
         solver: ``dx.BackwardEuler()`` (default, NEURON's scheme) or ``dx.CrankNicolson()``.
@@ -237,7 +237,9 @@ def _compile(module: Any) -> System:
     from .model.module import Module
 
     if not isinstance(module, Module):
-        raise TypeError(f"integrate() takes a dx.Cell, dx.Branch, dx.Compartment or System; got {type(module).__name__}")
+        raise TypeError(
+            f"integrate() takes a dx.Network, dx.Cell, dx.Branch, dx.Compartment or System; got {type(module).__name__}"
+        )
     return module.compile()
 
 
@@ -278,6 +280,8 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
         _check_range(system, name, arr)
         if arr.shape == ():
             arr = xp.broadcast_to(arr, expected)
+        elif arr.shape != expected and expected == ():
+            raise ValueError(f"params[{name!r}] is model-wide: give one number; got an array of shape {arr.shape}")
         elif arr.shape != expected:
             groups = [g.mechanism.name for g in system.layout.network.groups] + [GAP]
             owner = next((g for g in groups if name.startswith(g + "_")), None)

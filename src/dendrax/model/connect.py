@@ -100,6 +100,20 @@ def _per_pair(value, name: str, i: np.ndarray, j: np.ndarray, shape: tuple[int, 
 def connect(pre: View, post: View, synapse: Synapse, *, weight=None, delay=None, threshold: float = 10.0) -> None:
     """Connect the i-th point of ``pre`` to the i-th point of ``post`` (or one to many).
 
+    A `net.cell(...)` selection stands for each cell's own point (the middle of its root
+    branch). For event-driven synapses (``ExpSyn``, ``Exp2Syn``: NEURON's ``NetCon``):
+
+    - ``weight``: µS, one value or one per connection (default 0.001; NEURON's ``NetCon``
+      starts at 0, so set it when porting);
+    - ``delay``: ms, at least one time step (default 1, as NEURON's);
+    - ``threshold``: mV, the presynaptic voltage whose upward crossing is a spike (default
+      10, NEURON's ``NetCon``; `Network.record_spikes` defaults to -20, NEURON's ``APCount``).
+
+    Graded synapses and gap junctions take none of these: their parameters are set with
+    ``net.synapses.<Type>.set(...)``. `fully_connect`, `sparse_connect` and
+    `connectivity_matrix_connect` take the same arguments (there ``weight`` and ``delay``
+    may also be a (pre points, post points) matrix).
+
     Example:
         >>> import dendrax as dx
         >>> net = dx.Network([dx.Cell([dx.Branch(ncomp=2)] * 3, parents=[-1, 0, 0])] * 2)

@@ -122,6 +122,10 @@ class Module(NoNewAttributes):
 
     @celsius.setter
     def celsius(self, value: float) -> None:
+        if isinstance(value, (bool, str)) or np.ndim(value) != 0:
+            raise ValueError(
+                f"celsius is one temperature for the whole model (°C), as NEURON's h.celsius; got {value!r}"
+            )
         value = float(value)
         error = global_range_error("celsius", value)
         if error:
@@ -208,7 +212,8 @@ class Module(NoNewAttributes):
         self._all().set(name, value)
 
     def get(self, name: str) -> np.ndarray:
-        """Values of ``name`` in every compartment (a copy)."""
+        """Values of ``name`` in every compartment (a copy). For a mechanism state, NaN
+        where it was not set: it starts at its steady state there (see `View.get`)."""
         if name == "celsius":
             return np.array(self._celsius)
         return self._all().get(name)
@@ -258,7 +263,10 @@ class Module(NoNewAttributes):
         """The trainable values: a list of ``{name: array}``, one per `make_trainable` call.
 
         A plain pytree: pass it to `integrate(params=...)` or a `simulator`, differentiate
-        with respect to it, update it with optax.
+        with respect to it, update it with optax. The values are those given to (or taken
+        by) `make_trainable` when it was called: a later `set` does not change them, and
+        they act only where they are passed (`integrate` without ``params`` uses the
+        description's values).
         """
         from ..compile.staging import on_device
 
@@ -347,7 +355,11 @@ class Module(NoNewAttributes):
             return name
         close = difflib.get_close_matches(name, self.parameter_names, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        if name in NEURON_NAMES:
+        param, _, suffix = name.rpartition("_")
+        loaded = f"{suffix}_{param}"  # NEURON's gnabar_hh is hh_gnabar of a loaded hh.mod
+        if param and suffix in self._mechanisms and loaded in self._data.columns:
+            hint = f" In dendrax: {loaded!r} (NEURON's <name>_<suffix> is <suffix>_<name>)."
+        elif name in NEURON_NAMES:
             hint = f" In dendrax: {NEURON_NAMES[name]}."
         if "_" in name and not any(name.startswith(m + "_") for m in self._mechanisms):
             hint += f" Inserted mechanisms: {sorted(self._mechanisms) or 'none'}."

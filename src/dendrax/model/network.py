@@ -138,7 +138,8 @@ class Network(Module):
         """Record each cell's spikes (one row per cell: 1.0 at the time point after each upward
         crossing of ``threshold`` (mV) at the cell's own point, else 0; point neurons report
         their own spikes). As in NEURON (which tests thresholds at the start of each step), a
-        crossing during the last step of a run is not reported."""
+        crossing during the last step of a run is not reported. The default threshold is
+        NEURON's ``APCount``'s; connections (`dx.connect`) default to ``NetCon``'s, 10 mV."""
         if not np.isfinite(float(threshold)):
             raise ValueError(f"the spike threshold must be a finite voltage (mV); got {threshold!r}")
         if cells is not None and np.ndim(cells) == 0 and not isinstance(cells, (str, slice)):

@@ -193,7 +193,11 @@ class View(NoNewAttributes):
         parameter at an end point sets it in the nearest compartment, as in NEURON.
         """
         if self._branches is None:
-            raise ValueError("loc(x) needs branches: select them first, e.g. cell.branch(0).loc(0.5)")
+            raise ValueError(
+                "loc(x) needs branches, and this selection is of compartments (a group, a mask or "
+                ".comp(...)): pick a branch within it first, e.g. cell.soma.branch(0).loc(0.5) for "
+                "the middle of the soma's first branch, or cell.branch(0).loc(0.5)"
+            )
         xs = np.atleast_1d(np.asarray(x, dtype=np.float64))
         if xs.ndim != 1 or not np.all(np.isfinite(xs)) or np.any((xs < 0.0) | (xs > 1.0)):
             raise ValueError(f"loc(x) takes x in [0, 1] (a fraction of the branch length); got {x!r}")
@@ -357,9 +361,10 @@ class View(NoNewAttributes):
         a named group or a mask; one per branch after ``.branch(...)``; one per compartment
         after ``.comp(...)`` or ``.loc(...)``. ``name`` is any parameter accepted by `set`, a
         mechanism state (its initial value) or a model-wide quantity (``"celsius"``,
-        ``"cai_diffusion"``). ``init_value`` (a number, or one per group) defaults to the
-        mean of the current values in each group. Get the values with
-        ``module.get_parameters()``.
+        ``"cai_diffusion"`` once ``cell.diffuse("cai", ...)`` is set). ``init_value`` (a
+        number, or one per group) defaults to the mean of the current values in each group;
+        it is a snapshot, used where the values of ``module.get_parameters()`` are passed
+        (``integrate(params=...)``, a `simulator`), not written into the description.
 
         Example:
             >>> import dendrax as dx
@@ -432,6 +437,11 @@ class View(NoNewAttributes):
         and its neighbours see it as a boundary value (exact, no series resistance). A state
         (``"HH_m"``) is overwritten after every update. The clamped values replace the
         initial value at t = 0.
+
+        ``values[n]`` is the value at ``t_n = n dt``. NEURON's ``SEClamp`` sets each step's
+        end voltage from its level at the step's start, so its change at ``dur1`` shows one
+        time point later: to reproduce ``SEClamp(dur1=10)``, switch after 10 ms,
+        ``np.where(t <= 10.0, -65.0, 0.0)`` (with ``t < 10.0`` the clamp leads by a step).
         """
         module = self._module
         wave = _waveform(values, "clamp")

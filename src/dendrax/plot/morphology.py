@@ -87,6 +87,13 @@ def morphology(
     if ax is None:
         fig = plt.figure()
         ax = fig.add_subplot(projection="3d" if three_d else None)
+    elif three_d != hasattr(ax, "set_zlim"):
+        raise ValueError(
+            f"dims={dims} needs a {'3-D' if three_d else '2-D'} Axes; got a "
+            f"{'2-D' if three_d else '3-D'} one ("
+            + ("make it with fig.add_subplot(projection='3d')" if three_d else "or pass dims=(0, 1, 2)")
+            + ")"
+        )
     if three_d:
         Collection = _mpl.module("mpl_toolkits.mplot3d.art3d").Line3DCollection
     else:
