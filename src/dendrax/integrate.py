@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -126,7 +126,7 @@ def integrate(
     t_max: float,
     delta_t: float = 0.025,
     solver: Stepper = BackwardEuler(),
-    params: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     stimuli: Any = None,
     clamps: Any = None,
     checkpoint: Checkpoint = Checkpoint(),

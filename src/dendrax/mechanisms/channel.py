@@ -72,6 +72,9 @@ class Mechanism(eqx.Module):
     Class attributes a subclass sets:
         params: parameter name -> default value (a `dict` of floats).
         units: parameter or state name -> unit string, for documentation and error messages.
+            A label only: values are never converted (give them in NEURON's units: S/cm², mV,
+            ms, mM, µm). The unit also sets the range check: ``"S/cm2"`` must be >= 0;
+            ``"mM"`` and ``"um"`` must be > 0; any other unit is not checked.
         states: state name -> default initial value.
         ions: ions whose variables the mechanism reads (``"ca"`` gives ``eca`` (mV), ``cai``
             and ``cao`` (mM), and in `update_states` also ``ica``, the density of all calcium
