@@ -269,9 +269,10 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
                 f"params[{name!r}]: {name} is computed from the concentrations (Nernst) in compartment {comp}, "
                 f"where {mech} uses them, so a value there would be ignored; pass the concentrations instead"
             )
-        # Concrete values are converted and broadcast in NumPy: jnp would compile a small
-        # program per shape here (slow on a GPU); traced ones stay in the trace.
-        xp = jnp if isinstance(value, jax.core.Tracer) else np
+        # NumPy arrays and numbers are converted and broadcast in NumPy: jnp would compile a
+        # small program per shape here (slow on a GPU). JAX arrays (traced, or placed and
+        # sharded by the caller) stay JAX arrays.
+        xp = jnp if isinstance(value, jax.Array) else np
         arr = jnp.asarray(value) if xp is jnp else np.asarray(value)
         require_real_dtype(arr.dtype, f"params[{name!r}]")
         if not jnp.issubdtype(arr.dtype, jnp.floating):
