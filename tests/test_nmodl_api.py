@@ -215,3 +215,19 @@ def test_a_concentration_parameter_may_be_zero_a_length_may_not():
     assert cls().current({}, jnp.asarray([-40.0]), {"g": 1e-4, "mg": 0.0, "depth": 0.1, "e": 0.0})[
         "nonspecific"
     ][0] == pytest.approx(-4e-3)
+
+
+def test_a_function_that_never_sets_its_value_is_reported():
+    # It returned 0 without a word (NEURON: an undefined value), hiding a typo in a rate.
+    text = """
+    NEURON { SUFFIX nx_noreturn  NONSPECIFIC_CURRENT i  RANGE g }
+    PARAMETER { g = 0.001 (S/cm2) }
+    ASSIGNED { v (mV)  i (mA/cm2) }
+    BREAKPOINT { i = g * rate(v) * (v + 70) }
+    FUNCTION rate(v (mV)) {
+        LOCAL rte
+        rte = 1
+    }
+    """
+    with pytest.warns(UserWarning, match=r"noreturn.mod:6: FUNCTION rate never assigns rate, its return value"):
+        dx.nmodl.load_source(text, "noreturn.mod")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
+import warnings
 
 from ..mechanisms.ions import VALENCE
 from .constructs import BUILTIN_ARITY, BUILTINS, FORBIDDEN, IGNORED_CALLS, SPECIALS, UNSUPPORTED_CALLS
@@ -283,6 +284,15 @@ class _Analysis:
             self.check_body(
                 proc, proc.body, set(proc.args) | ({proc.name} if proc.kind == "FUNCTION" else set())
             )
+            if proc.kind == "FUNCTION" and not any(
+                isinstance(st, Assign) and st.target == proc.name for st in flat(proc.body)
+            ):
+                warnings.warn(
+                    f"{self.m.file}:{proc.line}: FUNCTION {proc.name} never assigns {proc.name}, its return "
+                    "value: dendrax returns 0 (NEURON an undefined value); assign it, or make it a PROCEDURE",
+                    UserWarning,
+                    stacklevel=2,
+                )
 
     def check_body(self, proc: Procedure, body: tuple[Stmt, ...], local: set[str]) -> None:
         for st in body:
