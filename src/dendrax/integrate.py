@@ -273,7 +273,7 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
         # small program per shape here (slow on a GPU). JAX arrays (traced, or placed and
         # sharded by the caller) stay JAX arrays.
         xp = jnp if isinstance(value, jax.Array) else np
-        arr = jnp.asarray(value) if xp is jnp else np.asarray(value)
+        arr = xp.asarray(value)
         require_real_dtype(arr.dtype, f"params[{name!r}]")
         if not jnp.issubdtype(arr.dtype, jnp.floating):
             arr = arr.astype(jnp.result_type(float))

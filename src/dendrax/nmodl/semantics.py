@@ -29,7 +29,8 @@ import warnings
 
 from ..mechanisms.ions import VALENCE
 from .constructs import BUILTIN_ARITY, BUILTINS, FORBIDDEN, IGNORED_CALLS, SPECIALS, UNSUPPORTED_CALLS
-from .effects import Effects, effects_of, expressions, flat, mentions, walk
+from .dataflow import Dataflow
+from .effects import Effects, effects_of, expressions, flat, walk
 from .errors import NmodlError
 from .tree import (
     Assign,
@@ -97,7 +98,7 @@ def analyse(model: Model) -> Mechanism:
     return _Analysis(model).run()
 
 
-class _Analysis:
+class _Analysis(Dataflow):
     def __init__(self, model: Model):
         self.m = model
         self.kind: dict[str, str] = {}
@@ -164,8 +165,6 @@ class _Analysis:
         for d in m.parameters:
             if d.name in SPECIALS or d.name in ion_reads | ion_writes | set(currents) or d.name in FORBIDDEN:
                 continue  # v, celsius, ena... declared in PARAMETER are dendrax's, not parameters
-            if d.name in states:
-                raise self.error(f"{d.name} is declared both as PARAMETER and STATE", d.line, d.name)
             self.kind[d.name] = "param"
             self.line_of[d.name] = d.line
             params[d.name] = (0.0 if d.value is None else d.value, d.unit, d.line)
@@ -483,131 +482,3 @@ class _Analysis:
                 f"METHOD {st.method} {what} a {proc.kind} block; use {' or '.join(str(a) for a in allowed)}",
                 st.line, st.method,
             )  # fmt: skip
-
-    # ------------------------------------------------------------------ carried values
-    def where(self, body, name: str, mech: Mechanism, default: int) -> int:
-        """Line of the first statement of ``body`` that uses ``name`` (else ``default``)."""
-        for st in body:
-            if mentions(st, name, mech.effects):
-                if isinstance(st, If) and not any(
-                    isinstance(e, Name) and e.id == name for e in walk(st.condition)
-                ):
-                    return self.where((*st.then, *st.orelse), name, mech, st.line)
-                return st.line
-        return default
-
-    def reader(self, body, name: str, mech: Mechanism) -> str | None:
-        """The FUNCTION or PROCEDURE through which the first statement of ``body`` that
-        uses ``name`` reads it (``None`` where it reads ``name`` itself)."""
-        for st in body:
-            if not mentions(st, name, mech.effects):
-                continue
-            if isinstance(st, If):
-                return self.reader((*st.then, *st.orelse), name, mech)
-            for expr in expressions(st):
-                for node in walk(expr):
-                    if isinstance(node, Name) and node.id == name:
-                        return None
-                    if isinstance(node, Call) and name in getattr(mech.effects.get(node.func), "reads", ()):
-                        return node.func
-            return None
-        return None
-
-    def dataflow(self, mech: Mechanism) -> None:
-        m = self.m
-        calls = lambda f: mech.effects.get(f)  # noqa: E731
-        init = m.blocks.get("INITIAL")
-        bp = m.blocks.get("BREAKPOINT")
-        recv = m.blocks.get("NET_RECEIVE")
-        # BREAKPOINT's SOLVE statements are the SOLVE phase (a SOLVEd PROCEDURE may read dt)
-        bp_body = tuple(st for st in bp.body if not isinstance(st, Solve)) if bp else ()
-        phases = {
-            "INITIAL": effects_of(init.body if init else (), set(), calls, m.derivatives),
-            "BREAKPOINT": effects_of(bp_body, set(), calls),
-            "SOLVE": effects_of(tuple(s for st, _ in mech.solves for s in [st]), set(), calls, m.derivatives),
-            "NET_RECEIVE": effects_of(recv.body if recv else (), set(recv.args) if recv else set(), calls),
-        }
-        phases_bodies = {
-            "INITIAL": init.body if init else (),
-            "BREAKPOINT": bp_body,
-            "SOLVE": tuple(st for _, proc in mech.solves for st in proc.body),
-            "NET_RECEIVE": recv.body if recv else (),
-        }
-        writers = ("INITIAL", "SOLVE", "NET_RECEIVE")
-        readers = ("BREAKPOINT", "SOLVE", "NET_RECEIVE")
-        for name, kind in list(self.kind.items()):
-            if kind not in ("assigned", "param", "current"):
-                continue
-            read_in = [p for p in readers if name in phases[p].reads]
-            written_in = [p for p in writers if name in phases[p].writes]
-            if read_in and name in phases["BREAKPOINT"].writes:
-                raise self.error(
-                    f"{name} is computed in BREAKPOINT and read in {read_in[0]} before being computed there; dendrax "
-                    "computes currents without side effects, so compute it where it is used"
-                    + (f" (or READ {name} from the ion)" if kind == "current" else ""),
-                    self.where(phases_bodies["BREAKPOINT"], name, mech, bp.line if bp else 0), name,
-                )  # fmt: skip
-            if kind == "assigned" and not any(name in ph.writes for ph in phases.values()):
-                # Never written: in NEURON the user sets it, like a parameter.
-                unit = mech.unit_of.get(name, "")
-                mech.params[name] = (0.0, unit, self.line_of.get(name, 0))
-                self.kind[name] = "param"
-                continue
-            if read_in and written_in:
-                if kind == "current":
-                    raise self.error(
-                        f"{name} is a current; it cannot be written outside BREAKPOINT",
-                        self.line_of.get(name, 0),
-                        name,
-                    )
-                state = f"{name}_" if kind == "param" else name
-                if (state != name and state in self.kind) or state in mech.states:
-                    raise self.error(
-                        f"{name} must be carried as the state {state!r}, a name already in use",
-                        self.line_of.get(name, 0),
-                        name,
-                    )
-                mech.carried[name] = state
-                mech.states[state] = (0.0, mech.unit_of.get(name, ""))
-                mech.state_start[state] = f"param:{name}" if kind == "param" else "zero"
-        if mech.point:
-            for phase, eff in phases.items():
-                if "celsius" in eff.reads:
-                    line = self.where(phases_bodies[phase], "celsius", mech, 0)
-                    raise self.error(
-                        "point processes cannot read celsius in dendrax (synapses get only their parameters)",
-                        line,
-                        "celsius",
-                    )
-            if "v" in phases["NET_RECEIVE"].reads:
-                line = self.where(phases_bodies["NET_RECEIVE"], "v", mech, recv.line if recv else 0)
-                raise self.error("NET_RECEIVE cannot read v in dendrax", line, "v")
-        for phase in ("INITIAL", "BREAKPOINT", "NET_RECEIVE"):
-            if "dt" in phases[phase].reads and not (phase == "INITIAL" and mech.initial_solves):
-                line = self.where(phases_bodies[phase], "dt", mech, m.blocks[phase].line)
-                via = self.reader(phases_bodies[phase], "dt", mech)
-                raise self.error(
-                    f"dt is only available in SOLVEd blocks, not in {phase}"
-                    + (
-                        f" ({via} reads it, called here): split {via} so that {phase} calls a part "
-                        "without dt (e.g. steady states only) and the SOLVEd block the rest"
-                        if via
-                        else ""
-                    ),
-                    line,
-                    "dt",
-                )
-            for var in phases[phase].reads & set(mech.ion_reads):
-                if var.startswith("i") and var[1:] in VALENCE:
-                    line = self.where(phases_bodies[phase], var, mech, m.blocks[phase].line)
-                    where = (
-                        f"in {phase} (a STEADYSTATE solve there included: at t = 0 dendrax has no ion "
-                        "current yet, while NEURON uses whatever value the ion holds)"
-                        if phase == "INITIAL" else f"in {phase}"
-                    )  # fmt: skip
-                    raise self.error(
-                        f"the ion current {var} can only be read in the state update (BREAKPOINT's SOLVEd "
-                        f"blocks), not {where}",
-                        line,
-                        var,
-                    )
