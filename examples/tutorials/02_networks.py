@@ -123,6 +123,30 @@ out2 = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT, stimuli=np.tile(sam
 print(f"with equal drive: {int(out2[: net.n_cells].sum())} spikes")
 # --8<-- [end:stimuli_at_call]
 
+# --8<-- [start:spike_trains]
+# Spike trains (NEURON's VecStim and NetStim): given spike times that drive event-driven
+# synapses. Here a Poisson train of 40 Hz onto each inhibitory cell, and one regular train
+# (a spike every 20 ms from 10 ms on) onto every excitatory cell.
+poisson = [dx.poisson_spikes(rate=40.0, t_max=t_max, seed=10 + i) for i in range(n_inh)]  # Hz, ms
+inputs = net.add_spike_trains(poisson + [dx.regular_spikes(start=10.0, number=100, interval=20.0)])
+dx.connect(inputs[:n_inh], inh, ampa, weight=0.01, delay=1.0)  # train i -> inhibitory cell i
+dx.connect(inputs[n_inh], exc_dendrites, ampa, weight=0.005, delay=1.0)  # one train -> many
+net.synapses.ExpSyn.set("tau", 2.0)  # the new synapses too (a new synapse has the default, 0.1 ms)
+out3 = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))
+
+
+def exc_inh(o):
+    return f"{int(o[:n_exc].sum())} excitatory and {int(o[n_exc : net.n_cells].sum())} inhibitory spikes"
+
+
+print(f"without input trains: {exc_inh(out)}; with {inputs.n} input trains: {exc_inh(out3)}")
+# At call time, spike counts per time point replace the trains' times (a batch of input
+# patterns runs under jax.vmap): here, the same trains without the regular one.
+raster = dx.spike_raster(poisson + [[]], t_max, DT)  # (trains, time points)
+out4 = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT, spike_trains=raster))
+print(f"without the regular train: {exc_inh(out4)}")
+# --8<-- [end:spike_trains]
+
 # --8<-- [start:lif]
 # Point neurons replace the membrane of a one-compartment cell: a population of leaky
 # integrate-and-fire neurons, randomly connected.

@@ -55,6 +55,9 @@ from .morphology.swc_parse import SwcError as SwcError
 from .morphology.swc_writer import write_swc as write_swc
 from .solve.steppers import BackwardEuler as BackwardEuler
 from .solve.steppers import CrankNicolson as CrankNicolson
+from .spike_trains import poisson_spikes as poisson_spikes
+from .spike_trains import regular_spikes as regular_spikes
+from .spike_trains import spike_raster as spike_raster
 from .synaptic import Surrogate as Surrogate
 
 __version__ = "0.1.0"

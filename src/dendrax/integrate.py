@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -26,8 +27,17 @@ from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES
 from .model.trainable import apply_trainables, check_values
 from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error, require_real_dtype
-from .simulate import init_state, observe, prepare, rest_iteration, step, with_spikes_at_start
+from .simulate import (
+    init_state,
+    observe,
+    prepare,
+    rest_iteration,
+    step,
+    with_spikes_at_start,
+    with_train_spikes,
+)
 from .solve.steppers import BackwardEuler, Stepper
+from .spike_trains import time_points
 from .static_values import python_number
 from .synapses import GapJunction
 from .synaptic import Surrogate, delay_steps
@@ -71,6 +81,7 @@ def _run(
     trainable_values,
     stimuli,
     clamps,
+    spike_counts,
     delta_t,
     n_steps: int,
     solver: Stepper,
@@ -95,6 +106,8 @@ def _run(
     if initial is not None:
         state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, clamps[:, 0]), state)
         state = with_spikes_at_start(system, state)  # at the voltages found
+    spike_counts = jnp.asarray(spike_counts, dtype)
+    state = with_train_spikes(system, state, spike_counts[:, 0], at_start=True)
 
     if checkpoint.adjoint:
         one_step = reversible_step(system.layout, solver, surrogate)
@@ -104,12 +117,13 @@ def _run(
             return step(system, prepared, state, i_ext, solver, clamp_values, surrogate, local_slopes=False)
 
     def body(state, inputs):
-        i_ext, clamp_values = inputs
+        i_ext, clamp_values, train_spikes = inputs
         state = one_step(prepared, state, i_ext, clamp_values)
+        state = with_train_spikes(system, state, train_spikes)  # at the step's end
         return state, observe(system, state)
 
     first = observe(system, state)
-    xs = (jnp.asarray(stimuli, dtype)[:, :n_steps].T, clamps[:, 1:].T)
+    xs = (jnp.asarray(stimuli, dtype)[:, :n_steps].T, clamps[:, 1:].T, spike_counts[:, 1:].T)
     _, trace = checkpointed_scan(body, state, xs, n_steps, checkpoint)
     out = jnp.concatenate([first[None], trace], axis=0).T
     # As NEURON, which tests thresholds at the start of a step: a crossing during the last
@@ -132,6 +146,7 @@ def integrate(
     checkpoint: Checkpoint = Checkpoint(),
     initial: Rest | None = None,
     surrogate: Surrogate | None = None,
+    spike_trains: Any = None,
 ) -> Float[Array, "recordings time"]:
     """Simulate a neuron (or a network) and return its recordings.
 
@@ -156,6 +171,10 @@ def integrate(
             the model's resting state for the current parameters.
         surrogate: ``dx.Surrogate(beta)`` gives spike threshold crossings a smooth
             derivative (for gradients through spike timing); by default they have none.
+        spike_trains: spike counts that replace the spike trains' times
+            (`Network.add_spike_trains`): shape (n_trains, n_time_points), the number of
+            spikes of each train at each time point (`dx.spike_raster` makes one from
+            spike times). An array, so ``jax.vmap`` runs a batch of input patterns.
 
     Returns:
         One row per recording (insertion order), one column per time point ``0, delta_t,
@@ -188,11 +207,45 @@ def integrate(
         overrides, trainable_values = _check_params(system, params), None
     stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
     clamp_values = _check_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
+    counts = _spike_counts(system, spike_trains, delta_t, n_steps)
     dt = on_device(np.asarray(delta_t, jnp.result_type(float)))
     rows = _history_rows(system, overrides, delta_t, n_steps)
+    if system.spike_times:  # read here; inside, new times would only force a new compile
+        system = dataclasses.replace(system, spike_times=[])
     return _run(
-        system, overrides, trainable_values, stim, clamp_values, dt, n_steps, solver, checkpoint, initial, rows, surrogate
+        system, overrides, trainable_values, stim, clamp_values, counts, dt, n_steps, solver, checkpoint, initial, rows,
+        surrogate,
     )
+
+
+def _spike_counts(system: System, given: Any, delta_t: float, n_steps: int) -> Array:
+    """Spikes of each spike train at each time point (n_trains, n_steps + 1): from the
+    description's times, or ``given`` (checked)."""
+    n = system.layout.network.n_trains
+    n_points = n_steps + 1
+    if given is None:
+        out = np.zeros((n, n_points), jnp.result_type(float))
+        for i, times in enumerate(system.spike_times):
+            k = time_points(times, delta_t)
+            np.add.at(out[i], k[k <= n_steps], 1.0)
+        return on_device(out)
+    if not n:
+        raise ValueError("spike_trains= replaces the spike trains' spikes, but the model has none (net.add_spike_trains)")
+    arr = given if isinstance(given, jax.Array) else on_device(np.asarray(given))
+    if arr.shape != (n, n_points):
+        raise ValueError(
+            f"spike_trains must have shape (n_trains, n_time_points) = ({n}, {n_points}): spikes per time point "
+            f"(dx.spike_raster(times, t_max, delta_t) makes one); got {arr.shape}"
+        )
+    if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer) or arr.dtype == bool):
+        raise TypeError(f"spike_trains must hold spike counts (numbers); got an array of {arr.dtype}")
+    if not isinstance(arr, jax.core.Tracer):
+        values = np.asarray(arr)
+        bad = np.argwhere(~(np.isfinite(values) & (values >= 0)))
+        if len(bad):
+            row, col = bad[0]
+            raise ValueError(f"spike_trains[{row}, {col}] is {values[row, col]}; spike counts must be finite and >= 0")
+    return arr
 
 
 def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float, n_steps: int) -> int:
@@ -406,12 +459,15 @@ class Simulator(eqx.Module):
     def __eq__(self, other: object) -> bool:
         return self is other
 
-    def __call__(self, params: Any = None, stimuli: Any = None, clamps: Any = None) -> Float[Array, "recordings time"]:
+    def __call__(
+        self, params: Any = None, stimuli: Any = None, clamps: Any = None, spike_trains: Any = None
+    ) -> Float[Array, "recordings time"]:
         """Recordings (one row each, one column per time point) for these values.
 
         ``params``: the trainable values (``module.get_parameters()``) or a dict of
         overrides; ``stimuli``/``clamps``: arrays of shape (n, n_time_points) replacing the
-        registered ones.
+        registered ones; ``spike_trains``: spike counts (n_trains, n_time_points) replacing
+        the spike trains' times (`dx.spike_raster`).
         """
         return integrate(
             self.system,
@@ -424,6 +480,7 @@ class Simulator(eqx.Module):
             checkpoint=self.checkpoint,
             initial=self.initial,
             surrogate=self.surrogate,
+            spike_trains=spike_trains,
         )
 
     @property

@@ -126,7 +126,7 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         states=states,
         synapses=tuple(synapses),
         spikes=jnp.zeros((n_sources,), v.dtype),
-        history=jnp.zeros((history_rows, n_sources), v.dtype),
+        history=jnp.zeros((history_rows, network.n_columns), v.dtype),
         t_index=jnp.zeros((), jnp.int32),
     )
     return with_spikes_at_start(system, state)
@@ -139,9 +139,23 @@ def with_spikes_at_start(system: System, state: State) -> State:
     change (`Rest`)."""
     if not system.layout.network.n_sources or state.history is None:
         return state
-    spikes = synaptic.spikes_at_start(system.layout.network, state.v)
-    history = state.history.at[-1].set(spikes)
+    network = system.layout.network
+    spikes = synaptic.spikes_at_start(network, state.v)
+    history = state.history.at[-1, : network.n_sources].set(spikes)
     return eqx.tree_at(lambda s: (s.spikes, s.history), state, (spikes, history))
+
+
+def with_train_spikes(system: System, state: State, counts: Float[Array, " trains"], at_start: bool = False) -> State:
+    """``state`` with the spike trains' spikes at the time point the last step ended on
+    (``counts``: spikes per train), stored as the detected spikes of that step are, so that
+    they arrive one delay later; ``at_start``: the spikes at t = 0, stored as the step's
+    before the first (`with_spikes_at_start`)."""
+    network = system.layout.network
+    if not network.n_trains:
+        return state
+    row = -1 if at_start else jnp.mod(state.t_index - 1, state.history.shape[0])
+    history = state.history.at[row, network.n_sources :].set(counts.astype(state.history.dtype))
+    return eqx.tree_at(lambda s: s.history, state, history)
 
 
 def _current_rows(layout, total, parts):
@@ -414,7 +428,7 @@ def advance(
         synapses = synaptic.update_synapses(network, synapses, prepared.syn_params, v_new, prepared.dt)
     if network.n_sources:
         spikes = synaptic.detect_spikes(network, v, v_new, states, surrogate)
-        history = history.at[jnp.mod(state.t_index, history.shape[0])].set(spikes)
+        history = history.at[jnp.mod(state.t_index, history.shape[0]), : network.n_sources].set(spikes)
     t_index = None if state.t_index is None else state.t_index + 1
     currents = _current_rows(layout, current, ion_currents) if layout.recorded_currents else None
     clamp_currents = None if aux.clamp_rows is None else _clamp_currents(layout, prepared, aux.clamp_rows, x)

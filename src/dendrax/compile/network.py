@@ -49,7 +49,7 @@ class NetworkLayout:
 
     Attributes:
         groups: chemical synapses by type.
-        source_nodes, source_thresholds: each spike source's node and threshold (mV).
+        source_nodes, source_thresholds: each detected spike source's node and threshold (mV).
         source_point: for each source, (placement index, position) of the point neuron
             whose ``spike`` state it reads, or (-1, -1) for threshold detection.
         gaps_implicit, gaps_explicit: (node a, node b, gap junction number) of gap junctions
@@ -58,6 +58,9 @@ class NetworkLayout:
         gaps_merged: (row of ``gaps_implicit``, gap junction number) of gap junctions joining
             the same two nodes as an implicit one: their conductance adds to its edge.
         spike_recordings: the source of each spike recording.
+        n_trains: number of spike trains (given spike times); their spikes are the columns
+            after the detected sources' in the spike history, train ``i`` at
+            ``n_sources + i``.
     """
 
     groups: tuple[SynapseGroup, ...]
@@ -68,10 +71,17 @@ class NetworkLayout:
     gaps_explicit: np.ndarray
     gaps_merged: np.ndarray
     spike_recordings: np.ndarray
+    n_trains: int = 0
 
     @property
     def n_sources(self) -> int:
+        """Number of detected spike sources (threshold crossings and point neurons)."""
         return len(self.source_nodes)
+
+    @property
+    def n_columns(self) -> int:
+        """Columns of the spike history: detected sources, then spike trains."""
+        return self.n_sources + self.n_trains
 
     def fingerprint(self) -> bytes:
         h = hashlib.sha1()
@@ -85,11 +95,15 @@ class NetworkLayout:
         ):
             h.update(np.ascontiguousarray(arr, np.int64).tobytes())
         h.update(np.ascontiguousarray(self.source_thresholds, np.float64).tobytes())
+        h.update(str(self.n_trains).encode())
         return h.digest()
 
 
 def _tables(module):
     return getattr(module, "_synapse_tables", {})
+
+
+TRAIN = 3  # site kind of a spike train (`model.network.KIND`): no node
 
 
 def _sites(kind: np.ndarray, index: np.ndarray) -> list[Site]:
@@ -102,16 +116,17 @@ def network_sites(module) -> list[Site]:
     out = []
     for t in _tables(module).values():
         for kind, index in ((t.pre_kind, t.pre_index), (t.post_kind, t.post_index)):
-            ends = kind != 0
+            ends = (kind != 0) & (kind != TRAIN)
             out += _sites(kind[ends], index[ends])
     out += [s for s, _ in getattr(module, "_spike_recordings", [])]
     return out
 
 
 def _nodes(kind: np.ndarray, index: np.ndarray, site_node: Callable[[Site], int]) -> np.ndarray:
-    """Caller-numbering node of each site (compartments directly, ends one by one)."""
-    nodes = index.astype(np.int64).copy()
-    ends = np.flatnonzero(kind != 0)
+    """Caller-numbering node of each site (compartments directly, ends one by one; a spike
+    train has none: -1)."""
+    nodes = np.where(kind == TRAIN, -1, index.astype(np.int64))
+    ends = np.flatnonzero((kind != 0) & (kind != TRAIN))
     for i, site in zip(ends, _sites(kind[ends], index[ends])):
         nodes[i] = site_node(site)
     return nodes
@@ -187,12 +202,15 @@ def compile_network(
     for name, t in tables.items():
         if name == GAP:
             continue
-        pre = rank[_nodes(t.pre_kind, t.pre_index, site_node)]
         post = rank[_nodes(t.post_kind, t.post_index, site_node)]
+        # A synapse from a spike train reads no presynaptic voltage (it is event-driven):
+        # its "presynaptic node" is its own.
+        from_train = t.pre_kind == TRAIN
+        pre = np.where(from_train, post, rank[np.where(from_train, 0, _nodes(t.pre_kind, t.pre_index, site_node))])
         groups_raw.append((t, pre, post))
         if t.mechanism.event_driven:
-            requests_node.append(pre)
-            requests_threshold.append(np.asarray(t.columns["threshold"], np.float64))
+            requests_node.append(pre[~from_train])
+            requests_threshold.append(np.asarray(t.columns["threshold"], np.float64)[~from_train])
             owners.append(len(groups_raw) - 1)
     spike_recs = getattr(module, "_spike_recordings", [])
     rec_nodes = np.array([rank[site_node(site)] for site, _ in spike_recs], dtype=np.int64)
@@ -214,8 +232,12 @@ def compile_network(
     for i, (t, pre, post) in enumerate(groups_raw):
         src = np.zeros(0, np.int64)
         if i in owners:
-            src = inverse[offset : offset + len(pre)]
-            offset += len(pre)
+            # Detected sources in order, then spike train k at column len(unique) + k.
+            from_train = t.pre_kind == TRAIN
+            src = np.where(from_train, len(unique_keys) + t.pre_index, 0).astype(np.int64)
+            detected = int(np.count_nonzero(~from_train))
+            src[~from_train] = inverse[offset : offset + detected]
+            offset += detected
         groups.append(as_int32(SynapseGroup(t.mechanism, pre, post, src)))
     spike_rec = inverse[offset:]
     source_nodes = unique[:, 0].astype(np.int64)
@@ -238,6 +260,7 @@ def compile_network(
         gaps_explicit=gap_explicit,
         gaps_merged=np.asarray(merged, np.int64).reshape(-1, 2),
         spike_recordings=spike_rec,
+        n_trains=len(getattr(module, "_spike_trains", [])),
     )
     return as_int32(layout)  # int64 index constants break a float32 run after a float64 one
 

@@ -170,6 +170,8 @@ class System(eqx.Module):
             ``layout.initial_set``).
         stimuli: the stimulus waveforms, nA, one array per stimulus.
         clamps: the clamp waveforms, one array per clamp.
+        spike_times: the spike times of each spike train (ms, NumPy; a network's
+            `add_spike_trains`); `integrate` turns them into spike counts per time point.
         recording_names: the variable of each recording (``"v"``, ``"HH_m"``, ...).
 
     Example:
@@ -192,6 +194,7 @@ class System(eqx.Module):
     stimuli: list[Array]
     clamps: list[Array]
     recording_names: tuple[str, ...] = eqx.field(static=True)
+    spike_times: list[np.ndarray] = eqx.field(default_factory=list)
 
 
 def computed_reversal(
@@ -516,6 +519,7 @@ def compile_module(module: Module) -> System:
         stimuli=stimuli,
         clamps=clamps,
         recording_names=tuple(names),
+        spike_times=[t.copy() for t in getattr(module, "_spike_trains", [])],
     )
 
 

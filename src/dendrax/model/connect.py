@@ -3,7 +3,8 @@
 Sites: a selection made with ``net.cell(...)`` stands for its cells, each at its own point
 (the middle of its root branch: the spike source of an event-driven connection and the
 target of a synapse); any other selection (``.loc``, ``.comp``, ``.branch``) stands for
-its points. Event-driven synapses (``ExpSyn``, ``Exp2Syn``) take a ``weight`` (µS),
+its points. A selection of spike trains (``net.spike_trains(...)``, `Network.add_spike_trains`)
+stands for its trains: presynaptic only, and only for event-driven synapses. Event-driven synapses (``ExpSyn``, ``Exp2Syn``) take a ``weight`` (µS),
 a ``delay`` (ms, at least one time step; NEURON's NetCon) and a spike ``threshold`` (mV,
 NEURON's default 10); graded synapses take none of these. ``weight`` and ``delay`` take one
 value or one per connection; `fully_connect`, `sparse_connect` and
@@ -16,16 +17,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..mechanisms.synapse import Synapse
-from .network import KIND, Network, _check_delays
+from .network import KIND, Network, SpikeTrainView, _check_delays
 from .view import View
 
 __all__ = ["connect", "connectivity_matrix_connect", "fully_connect", "sparse_connect"]
 
 
-def _units(view: View) -> np.ndarray:
+def _units(view: View | SpikeTrainView) -> np.ndarray:
     """The points a selection stands for: an (n, 2) array of (site kind, index)."""
+    if isinstance(view, SpikeTrainView):
+        return view.sites()
     if not isinstance(view, View) or not isinstance(view._module, Network):
-        raise TypeError("connect takes selections of a dx.Network, e.g. net.cell(0) or net.cell(1).branch(2).loc(0.5)")
+        raise TypeError(
+            "connect takes selections of a dx.Network, e.g. net.cell(0), net.cell(1).branch(2).loc(0.5) "
+            "or net.spike_trains(0)"
+        )
     net = view._module
     if view._cells is not None:
         return np.stack([np.zeros(len(view._cells), np.int64), net.cell_sites(view._cells)], axis=1)
@@ -58,6 +64,16 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
     n = len(pre)
     columns: dict[str, np.ndarray] = {}
     threshold = _one_voltage(threshold)
+    if np.any(post[:, 0] == KIND["train"]):
+        raise ValueError("a spike train only sends spikes: connect from it (pre), not to it (post)")
+    from_trains = pre[:, 0] == KIND["train"]
+    if np.any(from_trains) and not synapse.event_driven:
+        raise ValueError(
+            f"{synapse.name} is a graded synapse (it reads the presynaptic voltage); a spike train has none. "
+            "Connect spike trains with an event-driven synapse, e.g. dx.synapses.ExpSyn()"
+        )
+    if np.any(from_trains) and threshold != 10.0:
+        raise ValueError("a spike train's spikes are given, not detected: it takes no spike threshold")
     if not np.isfinite(float(threshold)):
         raise ValueError(f"the spike threshold must be a finite voltage (mV); got {threshold!r}")
     if synapse.event_driven:

@@ -21,11 +21,10 @@ from .site import Site
 from .tree import TreeData
 from .view import View, _pick, real_values
 
-__all__ = ["Network", "SynapseView"]
+__all__ = ["Network", "SpikeTrainView", "SynapseView"]
 
-# Site kinds as integers in the synapse tables.
-KIND = {"comp": 0, "start": 1, "end": 2}
-KIND_NAME = {v: k for k, v in KIND.items()}
+# Site kinds as integers in the synapse tables ("train": a spike train, by number).
+KIND = {"comp": 0, "start": 1, "end": 2, "train": 3}
 
 
 @dataclasses.dataclass
@@ -42,12 +41,6 @@ class SynapseTable:
     @property
     def n(self) -> int:
         return len(self.pre_index)
-
-    def pre_sites(self) -> list[Site]:
-        return [Site(KIND_NAME[int(k)], int(i)) for k, i in zip(self.pre_kind, self.pre_index)]
-
-    def post_sites(self) -> list[Site]:
-        return [Site(KIND_NAME[int(k)], int(i)) for k, i in zip(self.post_kind, self.post_index)]
 
 
 class Network(Module):
@@ -97,6 +90,7 @@ class Network(Module):
         self._cell_comp_start = comp_offsets
         self._synapse_tables: dict[str, SynapseTable] = {}
         self._spike_recordings: list[tuple[Site, float]] = []
+        self._spike_trains: list[np.ndarray] = []
 
     # ------------------------------------------------------------------ cells
     @property
@@ -129,10 +123,53 @@ class Network(Module):
         return self._data.comp_start[b] + np.minimum(n // 2, n - 1)
 
     def cell_of(self, sites: np.ndarray) -> np.ndarray:
-        """The cell of each (kind, index) site (index: compartment for kind 0, else branch)."""
+        """The cell of each (kind, index) site (index: compartment for kind 0, else branch);
+        -1 for a spike train, which belongs to no cell."""
         sites = np.asarray(sites, dtype=np.int64).reshape(-1, 2)
         comp = np.where(sites[:, 0] == KIND["comp"], sites[:, 1], self._data.comp_start[np.minimum(sites[:, 1], self.n_branches - 1)])
-        return np.searchsorted(self._cell_comp_start, comp, side="right") - 1
+        cells = np.searchsorted(self._cell_comp_start, comp, side="right") - 1
+        return np.where(sites[:, 0] == KIND["train"], -1, cells)
+
+    # ------------------------------------------------------------------ spike trains
+    def add_spike_trains(self, trains: Sequence[Any]) -> SpikeTrainView:
+        """Add spike trains (NEURON's ``VecStim``): one list of spike times (ms) per train.
+
+        Returns the new trains as a selection to connect from, as ``net.cell(...)``:
+        ``dx.connect(trains, net.cell(0), dx.synapses.ExpSyn(), weight=0.01, delay=1.0)``.
+        Only event-driven synapses take spikes from a train. A spike's time is rounded to the
+        run's time grid (`dendrax.spike_trains` says how this compares with NEURON); the
+        times can be replaced at call time with ``integrate(..., spike_trains=...)``.
+
+        Example:
+            >>> import dendrax as dx
+            >>> from dendrax.channels import HH
+            >>> cell = dx.Compartment()
+            >>> cell.insert(HH())
+            >>> net = dx.Network([cell] * 2)
+            >>> trains = net.add_spike_trains([[2.0, 7.5], dx.regular_spikes(1.0, 3, 5.0)])   # ms
+            >>> dx.connect(trains, net.cell([0, 1]), dx.synapses.ExpSyn(), weight=0.01, delay=1.0)
+            >>> trains.n, net.spike_trains(1).times[0].tolist()
+            (2, [1.0, 6.0, 11.0])
+        """
+        if isinstance(trains, np.ndarray) and trains.ndim == 1 or np.isscalar(trains):
+            raise TypeError("add_spike_trains takes a list of trains, each a list of spike times (ms); for one train: [times]")
+        from ..spike_trains import checked_train
+
+        new = [checked_train(t, f"add_spike_trains: train {i}") for i, t in enumerate(trains)]
+        if not new:
+            raise ValueError("add_spike_trains got no trains; pass a list of trains, each a list of spike times (ms)")
+        first = len(self._spike_trains)
+        self._spike_trains.extend(new)
+        self._touch()
+        return SpikeTrainView(self, np.arange(first, first + len(new)))
+
+    def spike_trains(self, index: int | Sequence[int] | slice | range | str = "all") -> SpikeTrainView:
+        """Select spike trains added with `add_spike_trains` (an int, a list, a slice or ``"all"``)."""
+        if not self._spike_trains:
+            raise ValueError("the network has no spike trains; add some with net.add_spike_trains([[t1, t2, ...], ...])")
+        if isinstance(index, range):
+            index = list(index)
+        return SpikeTrainView(self, _pick(np.arange(len(self._spike_trains)), index, "spike train"))
 
     def record_spikes(self, threshold: float = -20.0, cells: Sequence[int] | None = None) -> None:
         """Record each cell's spikes (one row per cell: 1.0 at the time point after each upward
@@ -187,7 +224,37 @@ class Network(Module):
         new = super().copy()
         new._synapse_tables = {k: dataclasses.replace(t, columns={c: v.copy() for c, v in t.columns.items()}) for k, t in self._synapse_tables.items()}
         new._spike_recordings = list(self._spike_recordings)
+        new._spike_trains = [t.copy() for t in self._spike_trains]
         return new
+
+
+class SpikeTrainView:
+    """Some spike trains of a network: the presynaptic side of the connection helpers."""
+
+    def __init__(self, network: Network, index: np.ndarray):
+        self._module = network
+        self._index = np.asarray(index, dtype=np.int64)
+
+    @property
+    def n(self) -> int:
+        """Number of selected trains."""
+        return len(self._index)
+
+    def __getitem__(self, index: Any) -> SpikeTrainView:
+        """Some of the selected trains (an int, a list, a slice or ``"all"``)."""
+        return SpikeTrainView(self._module, _pick(self._index, index, "spike train"))
+
+    @property
+    def times(self) -> list[np.ndarray]:
+        """The spike times (ms) of each selected train (copies)."""
+        return [self._module._spike_trains[i].copy() for i in self._index]
+
+    def sites(self) -> np.ndarray:
+        """(n, 2) array of (site kind, train number), as the synapse tables store them."""
+        return np.stack([np.full(self.n, KIND["train"]), self._index], axis=1)
+
+    def __repr__(self) -> str:
+        return f"SpikeTrainView(trains={self._index.tolist()})"
 
 
 class SynapseView:

@@ -1,0 +1,114 @@
+"""Spike trains: given spike times that drive event-driven synapses (NEURON's ``VecStim`` and
+``NetStim``).
+
+A train is a list of spike times (ms). `Network.add_spike_trains` adds trains to a network;
+the selection it returns is the presynaptic side of `dx.connect` (and of the other
+connection helpers), exactly as ``net.cell(...)`` is for spikes detected in a cell.
+
+Timing. A train's spike at time ``t_s`` is rounded to the nearest time point of the run
+(``round(t_s / delta_t)``, halves up) and then delivered like a cell's spike: a connection
+with delay ``d`` delivers it ``round(d / delta_t)`` steps later. NEURON instead rounds
+``t_s + d`` once, so the two agree exactly whenever the spike times are multiples of
+``delta_t`` (as they are when they come from a run with the same step, from `regular_spikes`
+with such a start and interval, or from `spike_raster`), and otherwise by at most one step.
+Spikes after ``t_max`` are never delivered; two spikes in one step each deliver their weight.
+
+`spike_raster` turns trains into the per-time-point spike counts that ``integrate(...,
+spike_trains=...)`` and a `Simulator` take at call time (so that ``jax.vmap`` runs a batch of
+input patterns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from jaxtyping import Float
+
+__all__ = ["checked_train", "poisson_spikes", "regular_spikes", "spike_raster"]
+
+
+def checked_train(times: Any, where: str) -> np.ndarray:
+    """``times`` (ms) as a sorted float64 array, checked: finite, >= 0, one dimension."""
+    try:
+        arr = np.asarray(times, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: a spike train is a list of spike times in ms; got {times!r}") from None
+    if arr.ndim == 0:
+        arr = arr[None]
+    if arr.ndim != 1:
+        raise ValueError(f"{where}: a spike train is a 1-D list of spike times (ms); got an array of shape {arr.shape}")
+    bad = arr[~(np.isfinite(arr) & (arr >= 0))]
+    if len(bad):
+        raise ValueError(f"{where}: spike times must be finite and >= 0 ms; got {float(bad[0])}")
+    return np.sort(arr)
+
+
+def regular_spikes(start: float, number: int, interval: float) -> np.ndarray:
+    """``number`` spikes, the first at ``start`` (ms), then one every ``interval`` (ms):
+    NEURON's ``NetStim`` with ``noise = 0``.
+
+    Example:
+        >>> import dendrax as dx
+        >>> dx.regular_spikes(start=5.0, number=3, interval=10.0).tolist()   # ms
+        [5.0, 15.0, 25.0]
+    """
+    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or number < 0:
+        raise ValueError(f"regular_spikes(number=...) takes a whole number of spikes >= 0; got {number!r}")
+    if not (np.isfinite(start) and start >= 0):
+        raise ValueError(f"regular_spikes(start=...) takes a time >= 0 ms; got {start!r}")
+    if not (np.isfinite(interval) and interval > 0):
+        raise ValueError(f"regular_spikes(interval=...) takes a time > 0 ms; got {interval!r}")
+    return float(start) + float(interval) * np.arange(int(number), dtype=np.float64)
+
+
+def poisson_spikes(rate: float, t_max: float, *, start: float = 0.0, seed: int | None = None) -> np.ndarray:
+    """Spike times (ms) of a Poisson process of ``rate`` (Hz, spikes per second) from
+    ``start`` to ``t_max`` (ms); reproducible with ``seed``. The times are continuous: a run
+    rounds each to its time grid (see the module's notes on timing).
+
+    Example:
+        >>> import dendrax as dx
+        >>> times = dx.poisson_spikes(rate=50.0, t_max=1000.0, seed=0)   # Hz, ms
+        >>> 30 < len(times) < 70, bool((times >= 0).all() and (times < 1000.0).all())
+        (True, True)
+    """
+    if not (np.isfinite(rate) and rate >= 0):
+        raise ValueError(f"poisson_spikes(rate=...) takes a rate >= 0 Hz; got {rate!r}")
+    if not (np.isfinite(start) and np.isfinite(t_max) and 0 <= start <= t_max):
+        raise ValueError(f"poisson_spikes needs 0 <= start <= t_max (ms); got start={start!r}, t_max={t_max!r}")
+    rng = np.random.default_rng(seed)
+    n = rng.poisson(rate * (t_max - start) / 1000.0)
+    return np.sort(rng.uniform(start, t_max, size=n))
+
+
+def time_points(times: np.ndarray, delta_t: float) -> np.ndarray:
+    """The time point of each spike: ``round(t / delta_t)``, halves up (the tolerance as
+    `synaptic.delay_steps`': a time that is a multiple of ``delta_t`` up to round-off)."""
+    steps = np.asarray(times, np.float64) / delta_t
+    return np.floor(steps + 0.5 + np.maximum(1e-9, 16 * np.finfo(np.float64).eps * np.abs(steps))).astype(np.int64)
+
+
+def spike_raster(
+    trains: Sequence[Any], t_max: float, delta_t: float = 0.025
+) -> Float[np.ndarray, "trains time_points"]:
+    """Spike counts of each train at each time point ``0, delta_t, ..., t_max``, as a NumPy
+    array of shape (n_trains, n_time_points): what ``integrate(..., spike_trains=...)`` takes.
+
+    Example:
+        >>> import dendrax as dx
+        >>> dx.spike_raster([[0.05, 0.1], [0.1]], t_max=0.1, delta_t=0.025)
+        array([[0., 0., 1., 0., 1.],
+               [0., 0., 0., 0., 1.]])
+    """
+    from .time_grid import checked_times
+
+    t_max, delta_t, n_steps = checked_times(t_max, delta_t)
+    if isinstance(trains, np.ndarray) and trains.ndim == 1:
+        raise ValueError("spike_raster takes a list of trains (each a list of times, ms); for one train pass [times]")
+    out = np.zeros((len(trains), n_steps + 1))
+    for i, times in enumerate(trains):
+        k = time_points(checked_train(times, f"spike_raster: train {i}"), delta_t)
+        np.add.at(out[i], k[k <= n_steps], 1.0)
+    return out

@@ -1,0 +1,232 @@
+"""Spike trains (given spike times, NEURON's VecStim/NetStim) driving synapses: against
+NEURON, call-time spike counts, gradients, and bad input."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dendrax as dx
+from dendrax.channels import HH
+
+from .test_network import hh_cell, neuron_cell
+
+DT = 0.025
+# Same delivery rule as NEURON's fixed step for times on the grid: traces differ only by
+# round-off (the network tests' bar for spike times; voltages well below the issue's 0.05 mV).
+V_TOL = 1e-6
+
+
+def _neuron_trains(h, trains, targets, weights, delays, tau):
+    """NEURON: one NetStim (noise 0) per spike time, NetCon'd to an ExpSyn on each target."""
+    keep = []
+    for times, target, weight, delay in zip(trains, targets, weights, delays):
+        syn = h.ExpSyn(target)
+        syn.tau = tau
+        keep.append(syn)
+        for ts in times:
+            stim = h.NetStim()
+            stim.start, stim.number, stim.noise, stim.interval = ts, 1, 0, 10.0
+            nc = h.NetCon(stim, syn)
+            nc.delay, nc.weight[0] = delay, weight
+            keep += [stim, nc]
+    return keep
+
+
+def test_spike_trains_drive_synapses_as_neurons_netstims(neuron_h):
+    """Two trains (one with two spikes in one step and one at t = 0) onto two cells, the
+    first cell also driving the second: voltages as NEURON's."""
+    h, t_max = neuron_h, 40.0
+    trains = [[0.0, 5.0, 5.0, 12.5, 30.0], [2.0, 9.975, 20.0]]  # ms, on the 0.025 ms grid
+    weights, delays, tau = [0.004, 0.006], [1.0, 2.5], 2.0
+    net = dx.Network([hh_cell()] * 2)
+    sources = net.add_spike_trains(trains)
+    dx.connect(sources, net.cell([0, 1]).branch(1).loc(0.5), dx.synapses.ExpSyn(), weight=weights, delay=delays)
+    dx.connect(net.cell(0), net.cell(1).branch(2).loc(0.5), dx.synapses.ExpSyn(), weight=0.02, delay=1.5)
+    net.synapses.ExpSyn.set("tau", tau)
+    net.cell([0, 1]).branch(0).loc(0.5).record("v")
+    ours = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))
+
+    cells = [neuron_cell(h, i) for i in range(2)]
+    keep = _neuron_trains(h, trains, [c[1](0.5) for c in cells], weights, delays, tau)
+    syn = h.ExpSyn(cells[1][2](0.5))
+    syn.tau = tau
+    nc = h.NetCon(cells[0][0](0.5)._ref_v, syn, sec=cells[0][0])
+    nc.threshold, nc.delay, nc.weight[0] = 10.0, 1.5, 0.02
+    vs = [h.Vector().record(c[0](0.5)._ref_v) for c in cells]
+    h.dt = DT
+    h.finitialize(-65.0)
+    h.continuerun(t_max)
+    ref = np.array([np.array(v) for v in vs])
+    assert ours.shape == ref.shape
+    assert ref.max() > 0.0  # the inputs make cell 0 spike, which drives cell 1
+    assert np.max(np.abs(ours - ref)) < V_TOL, np.max(np.abs(ours - ref))
+    del keep
+
+
+def test_off_grid_spike_times_are_rounded_to_the_nearest_time_point(neuron_h):
+    """A time off the grid is delivered as the nearest time point's (halves up): the same
+    trace as NEURON's with the rounded times."""
+    h, t_max = neuron_h, 15.0
+    times = [1.0126, 3.0124, 4.0125]  # -> 1.025, 3.0, 4.025 ms
+    rounded = [1.025, 3.0, 4.025]
+    net = dx.Network([hh_cell()])
+    dx.connect(net.add_spike_trains([times]), net.cell(0).branch(1).loc(0.5), dx.synapses.ExpSyn(), weight=0.002, delay=1.0)
+    net.cell(0).branch(0).loc(0.5).record("v")
+    ours = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))[0]
+    np.testing.assert_array_equal(dx.spike_raster([times], t_max, DT), dx.spike_raster([rounded], t_max, DT))
+
+    soma, d1, _ = neuron_cell(h, 0)
+    keep = _neuron_trains(h, [rounded], [d1(0.5)], [0.002], [1.0], 0.1)  # ExpSyn's default tau
+    v = h.Vector().record(soma(0.5)._ref_v)
+    h.dt = DT
+    h.finitialize(-65.0)
+    h.continuerun(t_max)
+    assert np.max(np.abs(ours - np.array(v))) < V_TOL
+    assert np.ptp(ours) > 1.0  # the synapse moved the voltage
+    del keep
+
+
+def test_regular_spikes_match_a_netstim(neuron_h):
+    h, t_max = neuron_h, 30.0
+    net = dx.Network([hh_cell()])
+    train = dx.regular_spikes(start=2.0, number=4, interval=5.5)
+    dx.connect(net.add_spike_trains([train]), net.cell(0).branch(1).loc(0.5), dx.synapses.ExpSyn(), weight=0.003, delay=0.5)
+    net.cell(0).branch(0).loc(0.5).record("v")
+    ours = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))[0]
+
+    soma, d1, _ = neuron_cell(h, 0)
+    syn = h.ExpSyn(d1(0.5))
+    stim = h.NetStim()
+    stim.start, stim.number, stim.interval, stim.noise = 2.0, 4, 5.5, 0
+    nc = h.NetCon(stim, syn)
+    nc.delay, nc.weight[0] = 0.5, 0.003
+    v = h.Vector().record(soma(0.5)._ref_v)
+    h.dt = DT
+    h.finitialize(-65.0)
+    h.continuerun(t_max)
+    np.testing.assert_allclose(train, [2.0, 7.5, 13.0, 18.5])
+    assert np.max(np.abs(ours - np.array(v))) < V_TOL
+
+
+def _two_train_net():
+    comp = dx.Compartment(length=20.0, radius=10.0)
+    comp.insert(HH())
+    net = dx.Network([comp] * 2)
+    trains = net.add_spike_trains([[1.0, 3.0], [2.0]])
+    dx.connect(trains, net.cell([0, 1]), dx.synapses.ExpSyn(), weight=0.01, delay=1.0)
+    net.synapses.ExpSyn.set("tau", 2.0)
+    net.cell([0, 1]).record("v")
+    return net
+
+
+def test_call_time_spike_counts_replace_the_times_and_vmap():
+    net, t_max = _two_train_net(), 10.0
+    sim = dx.simulator(net, t_max=t_max, delta_t=DT)
+    described = sim()
+    raster = dx.spike_raster([[1.0, 3.0], [2.0]], t_max, DT)
+    np.testing.assert_array_equal(sim(spike_trains=raster), described)
+    other = dx.spike_raster([[4.0], []], t_max, DT)
+    moved = sim(spike_trains=other)
+    silent = sim(spike_trains=np.zeros_like(raster))
+    # The second train has no spike now: cell 1 runs as with no input at all.
+    np.testing.assert_array_equal(moved[1], silent[1])
+    assert np.max(np.abs(described[1] - silent[1])) > 0.1  # mV: its input did reach it
+    # Cell 0's one input spike (4 ms, delay 1 ms) changes the synapse from the step at 5 ms on.
+    k = int(round(5.0 / DT))
+    np.testing.assert_array_equal(moved[0, : k + 1], silent[0, : k + 1])
+    assert np.max(np.abs(moved[0, k + 1 :] - silent[0, k + 1 :])) > 0.1
+    batch = jax.vmap(lambda r: sim(spike_trains=r))(jnp.stack([jnp.asarray(raster), jnp.asarray(other)]))
+    np.testing.assert_allclose(batch[0], described, atol=1e-12)
+    np.testing.assert_allclose(batch[1], moved, atol=1e-12)
+
+
+def test_new_spike_times_on_the_description_do_not_compile_again():
+    from dendrax.integrate import _run
+
+    net, t_max = _two_train_net(), 5.0
+    dx.integrate(net, t_max=t_max)
+    before = _run._cache_size()
+    net._spike_trains[0] = np.array([0.5, 1.5, 2.5])  # more spikes, same layout
+    net._touch()
+    dx.integrate(net, t_max=t_max)
+    assert _run._cache_size() == before
+
+
+def test_gradient_of_a_train_driven_synapse_weight_matches_finite_differences():
+    net = _two_train_net()
+    net.synapses.ExpSyn.make_trainable("weight", shared=False)
+    sim = dx.simulator(net, t_max=8.0, delta_t=DT)
+
+    def loss(p):
+        return jnp.mean((sim(p) + 65.0) ** 2)
+
+    params = net.get_parameters()
+    grad = np.asarray(jax.grad(loss)(params)[0]["ExpSyn_weight"])
+    eps = 1e-7
+    for i in range(2):
+        up = params[0]["ExpSyn_weight"].at[i].add(eps)
+        down = params[0]["ExpSyn_weight"].at[i].add(-eps)
+        fd = (float(loss([{"ExpSyn_weight": up}])) - float(loss([{"ExpSyn_weight": down}]))) / (2 * eps)
+        # float64 central differences: truncation O(eps²) and round-off ~1e-16 / eps.
+        np.testing.assert_allclose(grad[i], fd, rtol=1e-5)
+        assert abs(grad[i]) > 0
+
+
+def test_spike_train_helpers():
+    np.testing.assert_array_equal(dx.regular_spikes(0.0, 0, 1.0), [])
+    a = dx.poisson_spikes(20.0, 500.0, seed=3)
+    np.testing.assert_array_equal(a, dx.poisson_spikes(20.0, 500.0, seed=3))
+    assert np.all(np.diff(a) >= 0) and a.min() >= 0 and a.max() < 500.0
+    # A Poisson count over 100 s at 20 Hz: mean 2000, sd 45; 6 sd either side.
+    n = len(dx.poisson_spikes(20.0, 100_000.0, seed=1))
+    assert abs(n - 2000) < 270
+    raster = dx.spike_raster([[0.0, 0.0, 0.05], [0.1, 7.0]], 0.1, 0.025)  # 7 ms: after t_max
+    np.testing.assert_array_equal(raster, [[2, 0, 1, 0, 0], [0, 0, 0, 0, 1]])
+
+
+def test_bad_spike_train_input_says_what_is_wrong():
+    net = _two_train_net()
+    for bad, match in (
+        ([[1.0, -2.0]], "finite and >= 0"),
+        ([[np.nan]], "finite and >= 0"),
+        ([[[1.0]]], "1-D"),
+        ([], "no trains"),
+        (np.array([1.0, 2.0]), "list of trains"),
+    ):
+        with pytest.raises((ValueError, TypeError), match=match):
+            net.add_spike_trains(bad)
+    assert len(net._spike_trains) == 2  # nothing added by a failed call
+    trains = net.spike_trains("all")
+    with pytest.raises(ValueError, match="graded synapse"):
+        dx.connect(trains, net.cell([0, 1]), dx.synapses.Ionotropic())
+    with pytest.raises(ValueError, match="not to it"):
+        dx.connect(net.cell(0), net.spike_trains(0), dx.synapses.ExpSyn())
+    with pytest.raises(ValueError, match="no spike threshold"):
+        dx.connect(trains, net.cell([0, 1]), dx.synapses.ExpSyn(), threshold=0.0)
+    with pytest.raises(IndexError, match="out of range"):
+        net.spike_trains(5)
+    with pytest.raises(ValueError, match="no spike trains"):
+        dx.Network([dx.Compartment()]).spike_trains(0)
+    with pytest.raises(ValueError, match=r"\(2, 41\)"):
+        dx.integrate(net, t_max=1.0, spike_trains=np.zeros((2, 40)))
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        dx.integrate(net, t_max=1.0, spike_trains=np.full((2, 41), -1.0))
+    comp = dx.Compartment()
+    comp.insert(HH())
+    comp.record("v")
+    with pytest.raises(ValueError, match="has none"):
+        dx.integrate(comp, t_max=1.0, spike_trains=np.zeros((0, 41)))
+    for kwargs, match in (({"number": 1.5}, "whole number"), ({"interval": 0.0}, "> 0"), ({"start": -1.0}, ">= 0")):
+        with pytest.raises(ValueError, match=match):
+            dx.regular_spikes(**{"start": 0.0, "number": 2, "interval": 1.0, **kwargs})
+
+
+def test_a_copied_network_keeps_its_own_trains():
+    net = _two_train_net()
+    copy = net.copy()
+    copy.add_spike_trains([[1.0]])
+    assert len(net._spike_trains) == 2 and len(copy._spike_trains) == 3
+    copy._spike_trains[0][0] = 9.0
+    assert net.spike_trains(0).times[0][0] == 1.0
+    assert net.spike_trains("all")[1:].times[0].tolist() == [2.0]
