@@ -141,6 +141,21 @@ def test_call_time_spike_counts_replace_the_times_and_vmap():
     np.testing.assert_allclose(batch[1], moved, atol=1e-12)
 
 
+def test_trains_with_rest_and_in_float32():
+    """The same trains through the other paths: dx.Rest() and float32 (within float32
+    round-off of float64)."""
+    net, t_max = _two_train_net(), 8.0
+    ref = np.asarray(dx.integrate(net, t_max=t_max))
+    rest = np.asarray(dx.integrate(net, t_max=t_max, initial=dx.Rest()))
+    silent = np.asarray(dx.integrate(net, t_max=t_max, initial=dx.Rest(), spike_trains=np.zeros((2, 321))))
+    np.testing.assert_allclose(rest[:, :41], silent[:, :41], atol=1e-12)  # nothing before 1 + 1 ms
+    assert np.max(np.abs(rest - silent)) > 1.0
+    with jax.enable_x64(False):
+        single = np.asarray(dx.integrate(_two_train_net(), t_max=t_max))
+    # float32 round-off through ~8 ms of HH with synaptic input: the float32 tests' 0.5 mV bar.
+    assert np.max(np.abs(single - ref)) < 0.5
+
+
 def test_new_spike_times_on_the_description_do_not_compile_again():
     from dendrax.integrate import _run
 

@@ -224,6 +224,11 @@ def _spike_counts(system: System, given: Any, delta_t: float, n_steps: int) -> A
     n = system.layout.network.n_trains
     n_points = n_steps + 1
     if given is None:
+        if any(isinstance(times, jax.core.Tracer) for times in system.spike_times):  # a System traced by jit
+            raise TypeError(
+                "spike trains' times fix the event schedule and cannot be traced values; pass spike counts "
+                "as integrate(..., spike_trains=...) (dx.spike_raster) to vary them under jit or vmap"
+            )
         out = np.zeros((n, n_points), jnp.result_type(float))
         for i, times in enumerate(system.spike_times):
             k = time_points(times, delta_t)
