@@ -88,10 +88,11 @@ def test_off_grid_spike_times_are_rounded_to_the_nearest_time_point(neuron_h):
 
 
 def test_regular_spikes_match_a_netstim(neuron_h):
+    """A NetStim's regular train on the grid, through a delay off it (1.01 ms)."""
     h, t_max = neuron_h, 30.0
     net = dx.Network([hh_cell()])
     train = dx.regular_spikes(start=2.0, number=4, interval=5.5)
-    dx.connect(net.add_spike_trains([train]), net.cell(0).branch(1).loc(0.5), dx.synapses.ExpSyn(), weight=0.003, delay=0.5)
+    dx.connect(net.add_spike_trains([train]), net.cell(0).branch(1).loc(0.5), dx.synapses.ExpSyn(), weight=0.003, delay=1.01)
     net.cell(0).branch(0).loc(0.5).record("v")
     ours = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))[0]
 
@@ -100,7 +101,7 @@ def test_regular_spikes_match_a_netstim(neuron_h):
     stim = h.NetStim()
     stim.start, stim.number, stim.interval, stim.noise = 2.0, 4, 5.5, 0
     nc = h.NetCon(stim, syn)
-    nc.delay, nc.weight[0] = 0.5, 0.003
+    nc.delay, nc.weight[0] = 1.01, 0.003
     v = h.Vector().record(soma(0.5)._ref_v)
     h.dt = DT
     h.finitialize(-65.0)
@@ -196,8 +197,13 @@ def test_spike_train_helpers():
     # A Poisson count over 100 s at 20 Hz: mean 2000, sd 45; 6 sd either side.
     n = len(dx.poisson_spikes(20.0, 100_000.0, seed=1))
     assert abs(n - 2000) < 270
-    raster = dx.spike_raster([[0.0, 0.0, 0.05], [0.1, 7.0]], 0.1, 0.025)  # 7 ms: after t_max
+    raster = dx.spike_raster([[0.0, 0.0, 0.05], [0.1, 7.0, 1e99]], 0.1, 0.025)  # after t_max: dropped
     np.testing.assert_array_equal(raster, [[2, 0, 1, 0, 0], [0, 0, 0, 0, 1]])
+    # NEURON's NetStim.number is a float ("1e9": until the end); stop= ends the train.
+    np.testing.assert_array_equal(dx.regular_spikes(1.0, 3.0, 2.0), [1.0, 3.0, 5.0])
+    np.testing.assert_array_equal(dx.regular_spikes(1.0, 1e9, 2.0, stop=6.0), [1.0, 3.0, 5.0])
+    np.testing.assert_array_equal(dx.regular_spikes(1.0, 2, 2.0, stop=100.0), [1.0, 3.0])
+    np.testing.assert_array_equal(dx.regular_spikes(5.0, 2, 2.0, stop=1.0), [])
 
 
 def test_bad_spike_train_input_says_what_is_wrong():
@@ -207,7 +213,11 @@ def test_bad_spike_train_input_says_what_is_wrong():
         ([[np.nan]], "finite and >= 0"),
         ([[[1.0]]], "1-D"),
         ([], "no trains"),
-        (np.array([1.0, 2.0]), "list of trains"),
+        (np.array([1.0, 2.0]), "flat list"),
+        ([1.0, 5.0, 10.0], "flat list"),  # one train, not three of one spike each
+        (jnp.array([1.0, 5.0]), "flat list"),
+        (np.array(3.0), "list of trains"),
+        ([[1.0], 2.0], "not one number"),
     ):
         with pytest.raises((ValueError, TypeError), match=match):
             net.add_spike_trains(bad)
@@ -215,8 +225,18 @@ def test_bad_spike_train_input_says_what_is_wrong():
     trains = net.spike_trains("all")
     with pytest.raises(ValueError, match="graded synapse"):
         dx.connect(trains, net.cell([0, 1]), dx.synapses.Ionotropic())
+    for helper in (dx.connect, dx.fully_connect, lambda a, b, s: dx.sparse_connect(a, b, s, p=1.0)):
+        with pytest.raises(ValueError, match="not to it"):
+            helper(net.cell(0), net.spike_trains(0), dx.synapses.ExpSyn())
+        with pytest.raises(ValueError, match="not to it"):
+            helper(trains, trains, dx.synapses.ExpSyn())
     with pytest.raises(ValueError, match="not to it"):
-        dx.connect(net.cell(0), net.spike_trains(0), dx.synapses.ExpSyn())
+        dx.connectivity_matrix_connect(trains, trains, dx.synapses.ExpSyn(), np.ones((2, 2), bool))
+    with pytest.raises(ValueError, match="driven by spike trains"):
+        net.synapses.ExpSyn.set("threshold", -20.0)
+    assert net.synapses.ExpSyn.n == 2  # nothing added or changed by the failed calls
+    with pytest.raises(TypeError, match="flat list"):
+        dx.spike_raster([0.025, 0.05], 0.1)
     with pytest.raises(ValueError, match="no spike threshold"):
         dx.connect(trains, net.cell([0, 1]), dx.synapses.ExpSyn(), threshold=0.0)
     with pytest.raises(IndexError, match="out of range"):
@@ -232,7 +252,12 @@ def test_bad_spike_train_input_says_what_is_wrong():
     comp.record("v")
     with pytest.raises(ValueError, match="has none"):
         dx.integrate(comp, t_max=1.0, spike_trains=np.zeros((0, 41)))
-    for kwargs, match in (({"number": 1.5}, "whole number"), ({"interval": 0.0}, "> 0"), ({"start": -1.0}, ">= 0")):
+    for kwargs, match in (
+        ({"number": 1.5}, "whole number"),
+        ({"interval": 0.0}, "> 0"),
+        ({"start": -1.0}, ">= 0"),
+        ({"number": 1e9}, "stop="),
+    ):
         with pytest.raises(ValueError, match=match):
             dx.regular_spikes(**{"start": 0.0, "number": 2, "interval": 1.0, **kwargs})
 

@@ -37,7 +37,7 @@ from .simulate import (
     with_train_spikes,
 )
 from .solve.steppers import BackwardEuler, Stepper
-from .spike_trains import time_points
+from .spike_trains import add_counts
 from .static_values import python_number
 from .synapses import GapJunction
 from .synaptic import Surrogate, delay_steps
@@ -230,9 +230,8 @@ def _spike_counts(system: System, given: Any, delta_t: float, n_steps: int) -> A
                 "as integrate(..., spike_trains=...) (dx.spike_raster) to vary them under jit or vmap"
             )
         out = np.zeros((n, n_points), jnp.result_type(float))
-        for i, times in enumerate(system.spike_times):
-            k = time_points(times, delta_t)
-            np.add.at(out[i], k[k <= n_steps], 1.0)
+        for row, times in zip(out, system.spike_times):
+            add_counts(row, times, delta_t)
         return on_device(out)
     if not n:
         raise ValueError("spike_trains= replaces the spike trains' spikes, but the model has none (net.add_spike_trains)")

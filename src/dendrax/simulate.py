@@ -27,7 +27,7 @@ from .solve.loops import solve_with_loops
 from .solve.steppers import BackwardEuler, Stepper
 from .synaptic import Surrogate
 
-__all__ = ["Prepared", "State", "init_state", "observe", "prepare", "rest_iteration", "step"]
+__all__ = ["Prepared", "State", "init_state", "observe", "prepare", "rest_iteration", "step", "with_train_spikes"]
 
 
 
@@ -149,7 +149,36 @@ def with_train_spikes(system: System, state: State, counts: Float[Array, " train
     """``state`` with the spike trains' spikes at the time point the last step ended on
     (``counts``: spikes per train), stored as the detected spikes of that step are, so that
     they arrive one delay later; ``at_start``: the spikes at t = 0, stored as the step's
-    before the first (`with_spikes_at_start`)."""
+    before the first (`with_spikes_at_start`). A loop of `step` calls over a network with spike
+    trains (`Network.add_spike_trains`) calls it once after `init_state` and after each step,
+    as `dendrax.integrate` does; without it the trains send nothing.
+
+    Example:
+        One train with a spike at 0.05 ms (time point 2) and a 0.025 ms delay: the synapse
+        receives it at 0.075 ms, the start of the fourth step.
+
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> from dendrax.channels import HH
+        >>> from dendrax.simulate import init_state, prepare, step, with_train_spikes
+        >>> comp = dx.Compartment()
+        >>> comp.insert(HH())
+        >>> net = dx.Network([comp])
+        >>> trains = net.add_spike_trains([[0.05]])                            # ms
+        >>> dx.connect(trains, net.cell(0), dx.synapses.ExpSyn(), weight=0.01, delay=0.025)
+        >>> system = net.compile()
+        >>> prepared = prepare(system, delta_t=0.025)
+        >>> counts = dx.spike_raster(trains.times, t_max=0.1, delta_t=0.025)   # (1, 5)
+        >>> state = init_state(system, prepared, history_rows=2)              # delay + 1 step
+        >>> state = with_train_spikes(system, state, jnp.asarray(counts[:, 0]), at_start=True)
+        >>> g = []
+        >>> for k in range(1, 5):
+        ...     state = step(system, prepared, state, jnp.zeros(0))
+        ...     state = with_train_spikes(system, state, jnp.asarray(counts[:, k]))
+        ...     g.append(float(state.synapses[0]["g"][0]))
+        >>> [x > 0 for x in g]                    # g after steps 1 to 4
+        [False, False, False, True]
+    """
     network = system.layout.network
     if not network.n_trains:
         return state

@@ -3,10 +3,11 @@
 Sites: a selection made with ``net.cell(...)`` stands for its cells, each at its own point
 (the middle of its root branch: the spike source of an event-driven connection and the
 target of a synapse); any other selection (``.loc``, ``.comp``, ``.branch``) stands for
-its points. A selection of spike trains (``net.spike_trains(...)``, `Network.add_spike_trains`)
-stands for its trains: presynaptic only, and only for event-driven synapses. Event-driven synapses (``ExpSyn``, ``Exp2Syn``) take a ``weight`` (µS),
-a ``delay`` (ms, at least one time step; NEURON's NetCon) and a spike ``threshold`` (mV,
-NEURON's default 10); graded synapses take none of these. ``weight`` and ``delay`` take one
+its points. A selection of spike trains (``net.spike_trains(...)``,
+`Network.add_spike_trains`) stands for its trains: presynaptic only, and only for
+event-driven synapses. Event-driven synapses (``ExpSyn``, ``Exp2Syn``) take a ``weight``
+(µS), a ``delay`` (ms, at least one time step; NEURON's NetCon) and a spike ``threshold``
+(mV, NEURON's default 10; none for spike trains); graded synapses take none of these. ``weight`` and ``delay`` take one
 value or one per connection; `fully_connect`, `sparse_connect` and
 `connectivity_matrix_connect` also take a (pre points, post points) matrix, read at the
 pairs they connect.
@@ -36,6 +37,13 @@ def _units(view: View | SpikeTrainView) -> np.ndarray:
     if view._cells is not None:
         return np.stack([np.zeros(len(view._cells), np.int64), net.cell_sites(view._cells)], axis=1)
     return np.array([(KIND[s.kind], s.index) for s in view.sites], dtype=np.int64).reshape(-1, 2)
+
+
+def _post_units(view: View | SpikeTrainView) -> np.ndarray:
+    """`_units` of a postsynaptic selection: spike trains cannot be one."""
+    if isinstance(view, SpikeTrainView):
+        raise ValueError("a spike train only sends spikes: connect from it (pre), not to it (post)")
+    return _units(view)
 
 
 def _check_synapse(synapse: Synapse) -> None:
@@ -137,7 +145,7 @@ def connect(pre: View, post: View, synapse: Synapse, *, weight=None, delay=None,
         >>> net.synapses.Ionotropic.n
         1
     """
-    pre_sites, post_sites = _units(pre), _units(post)
+    pre_sites, post_sites = _units(pre), _post_units(post)
     if len(pre_sites) == 1 and len(post_sites) > 1:
         pre_sites = np.repeat(pre_sites, len(post_sites), axis=0)
     if len(pre_sites) != len(post_sites):
@@ -146,7 +154,7 @@ def connect(pre: View, post: View, synapse: Synapse, *, weight=None, delay=None,
 
 
 def _pairs(pre: View, post: View, mask: np.ndarray, synapse, weight, delay, threshold) -> None:
-    pre_sites, post_sites = _units(pre), _units(post)
+    pre_sites, post_sites = _units(pre), _post_units(post)
     i, j = np.nonzero(mask)
     weight, delay = (_per_pair(x, name, i, j, mask.shape) for x, name in ((weight, "weight"), (delay, "delay")))
     _add(pre, post, synapse, pre_sites[i], post_sites[j], weight, delay, threshold)
@@ -155,7 +163,7 @@ def _pairs(pre: View, post: View, mask: np.ndarray, synapse, weight, delay, thre
 def _same_cell(pre: View, post: View) -> np.ndarray:
     """(n_pre, n_post): whether the two points lie in the same cell."""
     net = pre._module
-    return net.cell_of(_units(pre))[:, None] == net.cell_of(_units(post))[None, :]
+    return net.cell_of(_units(pre))[:, None] == net.cell_of(_post_units(post))[None, :]
 
 
 def fully_connect(pre: View, post: View, synapse: Synapse, *, allow_self: bool = False, weight=None, delay=None, threshold: float = 10.0) -> None:
@@ -174,7 +182,7 @@ def fully_connect(pre: View, post: View, synapse: Synapse, *, allow_self: bool =
         >>> net.synapses.ExpSyn.get("weight").tolist()    # µS
         [0.005, 0.005, 0.005, 0.005, 0.005, 0.005]
     """
-    n_pre, n_post = len(_units(pre)), len(_units(post))
+    n_pre, n_post = len(_units(pre)), len(_post_units(post))
     mask = np.ones((n_pre, n_post), dtype=bool)
     if not allow_self:
         mask &= ~_same_cell(pre, post)
@@ -202,7 +210,7 @@ def sparse_connect(
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be a probability in [0, 1]; got {p}")
-    pre_sites, post_sites = _units(pre), _units(post)
+    pre_sites, post_sites = _units(pre), _post_units(post)
     n_pre, n_post = len(pre_sites), len(post_sites)
     flat = _bernoulli_positions(np.random.default_rng(seed), n_pre * n_post, p)
     i, j = flat // n_post, flat % n_post
@@ -254,7 +262,7 @@ def connectivity_matrix_connect(
         >>> net.synapses.ExpSyn.n, net.synapses.ExpSyn.get("weight").tolist()
         (3, [0.002, 0.004, 0.001])
     """
-    n_pre, n_post = len(_units(pre)), len(_units(post))
+    n_pre, n_post = len(_units(pre)), len(_post_units(post))
     m = np.asarray(matrix)
     if m.shape != (n_pre, n_post):
         raise ValueError(f"the connectivity matrix must have shape (n_pre, n_post) = ({n_pre}, {n_post}); got {m.shape}")

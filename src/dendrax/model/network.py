@@ -151,11 +151,9 @@ class Network(Module):
             >>> trains.n, net.spike_trains(1).times[0].tolist()
             (2, [1.0, 6.0, 11.0])
         """
-        if isinstance(trains, np.ndarray) and trains.ndim == 1 or np.isscalar(trains):
-            raise TypeError("add_spike_trains takes a list of trains, each a list of spike times (ms); for one train: [times]")
-        from ..spike_trains import checked_train
+        from ..spike_trains import checked_trains
 
-        new = [checked_train(t, f"add_spike_trains: train {i}") for i, t in enumerate(trains)]
+        new = checked_trains(trains, "add_spike_trains")
         if not new:
             raise ValueError("add_spike_trains got no trains; pass a list of trains, each a list of spike times (ms)")
         first = len(self._spike_trains)
@@ -290,6 +288,11 @@ class SynapseView:
         """Set a parameter (``"gS"``, ``"tau"``, ``"weight"`` µS, ``"delay"`` ms, ...) or an
         initial state of the selected synapses: one number or one per synapse."""
         key = self._column(name)
+        if key == "threshold" and np.any(self._table().pre_kind[self._index] == KIND["train"]):
+            raise ValueError(
+                f"{self._name} threshold: some of these synapses are driven by spike trains, whose spikes are "
+                "given, not detected; select the others (their threshold is a connection's, set by dx.connect)"
+            )
         values = real_values(value, f"set({name!r}, ...)")
         values = np.full(self.n, float(values)) if values.ndim == 0 else values
         if values.shape != (self.n,):
