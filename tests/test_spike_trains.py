@@ -46,6 +46,9 @@ def test_spike_trains_drive_synapses_as_neurons_netstims(neuron_h):
     net.synapses.ExpSyn.set("tau", tau)
     net.cell([0, 1]).branch(0).loc(0.5).record("v")
     ours = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))
+    # The same spikes as counts at call time (dense, not the description's event table).
+    counts = dx.spike_raster(trains, t_max, DT)
+    np.testing.assert_array_equal(dx.integrate(net, t_max=t_max, delta_t=DT, spike_trains=counts), ours)
 
     cells = [neuron_cell(h, i) for i in range(2)]
     keep = _neuron_trains(h, trains, [c[1](0.5) for c in cells], weights, delays, tau)
@@ -163,7 +166,7 @@ def test_new_spike_times_on_the_description_do_not_compile_again():
     net, t_max = _two_train_net(), 5.0
     dx.integrate(net, t_max=t_max)
     before = _run._cache_size()
-    net._spike_trains[0] = np.array([0.5, 1.5, 2.5])  # more spikes, same layout
+    net._spike_trains[0] = np.array([0.5, 1.5, 2.5])  # more spikes, still at most one per time point
     net._touch()
     dx.integrate(net, t_max=t_max)
     assert _run._cache_size() == before

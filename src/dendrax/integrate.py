@@ -37,7 +37,7 @@ from .simulate import (
     with_train_spikes,
 )
 from .solve.steppers import BackwardEuler, Stepper
-from .spike_trains import add_counts
+from .spike_trains import event_table
 from .static_values import python_number
 from .synapses import GapJunction
 from .synaptic import Surrogate, delay_steps
@@ -74,14 +74,16 @@ class Rest(eqx.Module):
             raise ValueError(f"Rest(steps=...) takes a positive number of Newton iterations; got {self.steps!r}")
 
 
-@partial(jax.jit, static_argnames=("n_steps", "solver", "checkpoint", "initial", "history_rows", "surrogate"))
+@partial(
+    jax.jit, static_argnames=("n_steps", "solver", "checkpoint", "initial", "history_rows", "surrogate", "events")
+)
 def _run(
     system: System,
     params,
     trainable_values,
     stimuli,
     clamps,
-    spike_counts,
+    spike_input,
     delta_t,
     n_steps: int,
     solver: Stepper,
@@ -89,6 +91,7 @@ def _run(
     initial: Rest | None = None,
     history_rows: int = 1,
     surrogate: Surrogate | None = None,
+    events: bool = False,
 ):
     full, states0 = dict(system.params), dict(system.initial_states)
     full.update(params)
@@ -106,8 +109,20 @@ def _run(
     if initial is not None:
         state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, clamps[:, 0]), state)
         state = with_spikes_at_start(system, state)  # at the voltages found
-    spike_counts = jnp.asarray(spike_counts, dtype)
-    state = with_train_spikes(system, state, spike_counts[:, 0], at_start=True)
+    n_trains = system.layout.network.n_trains
+
+    def train_counts(inputs):
+        """Spikes per train at one time point: from the time point's events (train numbers,
+        ``n_trains`` for none) or its column of counts."""
+        if events:
+            return jnp.zeros(n_trains, dtype).at[inputs].add(1.0, mode="drop")
+        return jnp.asarray(inputs, dtype)
+
+    if events:
+        first_trains, step_trains = spike_input[0], spike_input[1:]
+    else:
+        first_trains, step_trains = spike_input[:, 0], spike_input[:, 1:].T
+    state = with_train_spikes(system, state, train_counts(first_trains), at_start=True)
 
     if checkpoint.adjoint:
         one_step = reversible_step(system.layout, solver, surrogate)
@@ -119,11 +134,11 @@ def _run(
     def body(state, inputs):
         i_ext, clamp_values, train_spikes = inputs
         state = one_step(prepared, state, i_ext, clamp_values)
-        state = with_train_spikes(system, state, train_spikes)  # at the step's end
+        state = with_train_spikes(system, state, train_counts(train_spikes))  # at the step's end
         return state, observe(system, state)
 
     first = observe(system, state)
-    xs = (jnp.asarray(stimuli, dtype)[:, :n_steps].T, clamps[:, 1:].T, spike_counts[:, 1:].T)
+    xs = (jnp.asarray(stimuli, dtype)[:, :n_steps].T, clamps[:, 1:].T, step_trains)
     _, trace = checkpointed_scan(body, state, xs, n_steps, checkpoint)
     out = jnp.concatenate([first[None], trace], axis=0).T
     # As NEURON, which tests thresholds at the start of a step: a crossing during the last
@@ -207,20 +222,23 @@ def integrate(
         overrides, trainable_values = _check_params(system, params), None
     stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
     clamp_values = _check_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
-    counts = _spike_counts(system, spike_trains, delta_t, n_steps)
+    spike_input = _spike_input(system, spike_trains, delta_t, n_steps)
     dt = on_device(np.asarray(delta_t, jnp.result_type(float)))
     rows = _history_rows(system, overrides, delta_t, n_steps)
     if system.spike_times:  # read here; inside, new times would only force a new compile
         system = dataclasses.replace(system, spike_times=[])
+    events = spike_trains is None and system.layout.network.n_trains > 0
     return _run(
-        system, overrides, trainable_values, stim, clamp_values, counts, dt, n_steps, solver, checkpoint, initial, rows,
-        surrogate,
+        system, overrides, trainable_values, stim, clamp_values, spike_input, dt, n_steps, solver, checkpoint, initial,
+        rows, surrogate, events,
     )
 
 
-def _spike_counts(system: System, given: Any, delta_t: float, n_steps: int) -> Array:
-    """Spikes of each spike train at each time point (n_trains, n_steps + 1): from the
-    description's times, or ``given`` (checked)."""
+def _spike_input(system: System, given: Any, delta_t: float, n_steps: int) -> Array:
+    """The spike trains' spikes: from the description's times, an event table (`event_table`:
+    the trains spiking at each time point, which takes far less memory than counts of every
+    train at every point); else ``given``, spike counts of shape (n_trains, n_steps + 1),
+    checked."""
     n = system.layout.network.n_trains
     n_points = n_steps + 1
     if given is None:
@@ -229,10 +247,9 @@ def _spike_counts(system: System, given: Any, delta_t: float, n_steps: int) -> A
                 "spike trains' times fix the event schedule and cannot be traced values; pass spike counts "
                 "as integrate(..., spike_trains=...) (dx.spike_raster) to vary them under jit or vmap"
             )
-        out = np.zeros((n, n_points), jnp.result_type(float))
-        for row, times in zip(out, system.spike_times):
-            add_counts(row, times, delta_t)
-        return on_device(out)
+        if not n:
+            return on_device(np.zeros((0, n_points), jnp.result_type(float)))
+        return on_device(event_table(system.spike_times, delta_t, n_points))
     if not n:
         raise ValueError("spike_trains= replaces the spike trains' spikes, but the model has none (net.add_spike_trains)")
     arr = given if isinstance(given, jax.Array) else on_device(np.asarray(given))

@@ -18,10 +18,13 @@ Spikes after ``t_max`` are never delivered; two spikes in one step each deliver 
 spike_trains=...)`` and a `Simulator` take at call time (so that ``jax.vmap`` runs a batch of
 input patterns).
 
-Cost. A run holds the counts as a dense array, one number per train per time point (8 bytes
-in float64): 1,000 trains over 1 s at 0.025 ms take 320 MB. Each connection is a synapse of
-its own. Many trains onto one linear synapse (``ExpSyn``, ``Exp2Syn``) with one weight act as
-one train of all their spikes: merge them (``np.concatenate``) to save both.
+Cost. A run keeps the description's trains as a table of the trains that spike at each time
+point (memory: time points × the most spikes at one point; new times compile the run again
+only when that most passes a power of two); counts given at call time are
+dense, one number per train per time point (8 bytes in float64: 1,000 trains over 1 s at
+0.025 ms take 320 MB). Each connection is a synapse of its own: many trains onto one linear
+synapse (``ExpSyn``, ``Exp2Syn``) with one weight act as one train of all their spikes, and
+merging them (``np.concatenate``) saves the synapses.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Any
 import numpy as np
 from jaxtyping import Float
 
-__all__ = ["add_counts", "checked_trains", "poisson_spikes", "regular_spikes", "spike_raster"]
+__all__ = ["checked_trains", "event_table", "poisson_spikes", "regular_spikes", "spike_raster"]
 
 
 def checked_trains(trains: Any, where: str) -> list[np.ndarray]:
@@ -123,14 +126,31 @@ def poisson_spikes(rate: float, t_max: float, *, start: float = 0.0, seed: int |
     return np.sort(rng.uniform(start, t_max, size=n))
 
 
-def add_counts(out: np.ndarray, times: np.ndarray, delta_t: float) -> None:
-    """Add each spike to ``out`` (one row, one entry per time point) at its time point:
-    ``round(t / delta_t)``, halves up (the tolerance as `synaptic.delay_steps`': a time that
-    is a multiple of ``delta_t`` up to round-off); spikes after the last point are dropped."""
+def time_points(times: np.ndarray, delta_t: float, n_points: int) -> np.ndarray:
+    """The time point of each spike before ``n_points``: ``round(t / delta_t)``, halves up
+    (the tolerance as `synaptic.delay_steps`': a time that is a multiple of ``delta_t`` up
+    to round-off); later spikes are dropped."""
     times = np.asarray(times, np.float64)
-    steps = times[times < len(out) * delta_t] / delta_t  # no overflow for huge times
+    steps = times[times < n_points * delta_t] / delta_t  # no overflow for huge times
     k = np.floor(steps + 0.5 + np.maximum(1e-9, 16 * np.finfo(np.float64).eps * np.abs(steps))).astype(np.int64)
-    np.add.at(out, k[k < len(out)], 1.0)
+    return k[k < n_points]
+
+
+def event_table(trains: Sequence[np.ndarray], delta_t: float, n_points: int) -> np.ndarray:
+    """(n_points, width) int32: the numbers of the trains that spike at each time point (a
+    train twice for two spikes), padded with ``len(trains)``; ``width`` is the most spikes at
+    one point, rounded up to a power of two (fewer compilations as the times change)."""
+    points = [time_points(times, delta_t, n_points) for times in trains]
+    k = np.concatenate(points) if points else np.zeros(0, np.int64)
+    train = np.concatenate([np.full(len(p), i) for i, p in enumerate(points)]) if points else k
+    order = np.argsort(k, kind="stable")
+    k, train = k[order], train[order]
+    per_point = np.bincount(k, minlength=n_points)
+    width = 1 << int(max(per_point.max(initial=0), 1) - 1).bit_length()
+    slot = np.arange(len(k)) - np.repeat(np.cumsum(per_point) - per_point, per_point)
+    out = np.full((n_points, width), len(trains), np.int32)
+    out[k, slot] = train
+    return out
 
 
 def spike_raster(
@@ -151,5 +171,5 @@ def spike_raster(
     trains = checked_trains(trains, "spike_raster")
     out = np.zeros((len(trains), n_steps + 1))
     for row, times in zip(out, trains):
-        add_counts(row, times, delta_t)
+        np.add.at(row, time_points(times, delta_t, n_steps + 1), 1.0)
     return out
