@@ -189,7 +189,8 @@ def integrate(
         spike_trains: spike counts that replace the spike trains' times
             (`Network.add_spike_trains`): shape (n_trains, n_time_points), the number of
             spikes of each train at each time point (`dx.spike_raster` makes one from
-            spike times). An array, so ``jax.vmap`` runs a batch of input patterns.
+            spike times). An array, so ``jax.vmap`` runs a batch of input patterns (traced
+            counts are not checked: negative ones would subtract weight).
 
     Returns:
         One row per recording (insertion order), one column per time point ``0, delta_t,
