@@ -561,3 +561,35 @@ def test_a_network_integrates_inside_jit():
     jitted = jax.jit(lambda g: dx.integrate(net, t_max=20.0, params={"HH_gK": g}))(0.036)
     np.testing.assert_array_equal(np.asarray(jitted), np.asarray(dx.integrate(net, t_max=20.0)))
     assert float(jitted.sum()) == 2.0
+
+
+def test_a_saturated_graded_synapse_has_finite_gradients():
+    """Ionotropic's release saturates (s_inf rounds to 1) for a presynaptic spike far above
+    vTh on the scale of delta: 1 - s_inf was 0, the rate infinite, and the gradients with
+    respect to delta, vTh and kMinus NaN (a user review). Now finite, and equal to central
+    differences."""
+    comp = dx.Compartment(length=20.0, radius=10.0)
+    comp.insert(HH())
+    net = dx.Network([comp] * 2)
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic())
+    net.synapses.Ionotropic.set("gS", 0.01)
+    net.synapses.Ionotropic.set("delta", 1.0)  # mV: (40 - (-35)) / 1 = 75 at the spike's peak
+    net.cell(0).stimulate(dx.step_current(0.5, 1.0, 0.3, DT, 8.0))
+    net.cell(1).record("v")
+    sim = dx.simulator(net, t_max=8.0, delta_t=DT)
+
+    def loss(p):
+        return jnp.mean(sim(p))
+
+    names = ("Ionotropic_delta", "Ionotropic_vTh", "Ionotropic_kMinus")
+    base = {k: jnp.asarray(net.synapses.Ionotropic.get(k.split("_")[1])) for k in names}
+    grads = jax.grad(loss)(base)
+    for k in names:
+        g = float(grads[k][0])
+        eps = 1e-6 * max(abs(float(base[k][0])), 1.0)
+        up, down = dict(base), dict(base)
+        up[k], down[k] = base[k] + eps, base[k] - eps
+        fd = (float(loss(up)) - float(loss(down))) / (2 * eps)
+        assert np.isfinite(g) and g != 0.0, (k, g)
+        # float64 central differences: truncation O(eps²), round-off ~1e-16 / eps.
+        np.testing.assert_allclose(g, fd, rtol=1e-4, err_msg=k)

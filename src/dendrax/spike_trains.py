@@ -11,7 +11,9 @@ with delay ``d`` delivers it ``round(d / delta_t)`` steps later. NEURON instead 
 ``t_s + d`` once, so the two agree exactly whenever the delays or the spike times are
 multiples of ``delta_t`` (times are when they come from a run with the same step, from
 `regular_spikes` with such a start and interval, or from `spike_raster`), and otherwise by at
-most one step.
+most one step. At an exact tie, ``t_s + d`` an odd multiple of ``delta_t / 2`` (a delay of
+1.0125 ms at 0.025 ms), we round up and NEURON's choice depends on its own round-off (up for
+some such delays, down for others): avoid delays on half steps when comparing.
 Spikes after ``t_max`` are never delivered; two spikes in one step each deliver their weight.
 
 `spike_raster` turns trains into the per-time-point spike counts that ``integrate(...,

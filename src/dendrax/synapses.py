@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from .mechanisms.synapse import Synapse
@@ -44,7 +45,7 @@ class Ionotropic(Synapse):
         return (*super().positive, "delta", "kMinus")
 
     def _steady(self, v_pre, p):
-        return 1.0 / (1.0 + jnp.exp((p["vTh"] - v_pre) / p["delta"]))
+        return jax.nn.sigmoid((v_pre - p["vTh"]) / p["delta"])  # no overflow far below vTh
 
     def init_states(self, v, v_pre, p):
         return {"s": self._steady(v_pre, p)}
@@ -53,8 +54,12 @@ class Ionotropic(Synapse):
         return p["gS"] * s["s"] * (v - p["eS"])
 
     def update_states(self, s, v, v_pre, dt, p):
-        s_inf = self._steady(v_pre, p)
-        rate = p["kMinus"] / (1.0 - s_inf)  # 1 / tau_s
+        a = (v_pre - p["vTh"]) / p["delta"]
+        s_inf = jax.nn.sigmoid(a)
+        # 1 / tau_s = kMinus / (1 - s_inf) = kMinus (1 + e^a), without 1 - s_inf (which
+        # rounds to 0 well above vTh: an infinite rate and NaN gradients). Beyond a = 60,
+        # exp(-dt / tau_s) is 0 in any precision; the cap keeps its derivative 0, not 0 * inf.
+        rate = p["kMinus"] * (1.0 + jnp.exp(jnp.minimum(a, 60.0)))
         return {"s": s_inf + (s["s"] - s_inf) * jnp.exp(-dt * rate)}
 
 

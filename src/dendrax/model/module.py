@@ -497,7 +497,14 @@ def warn_dropped_attachments(parts: Sequence[Module], joined: str) -> None:
         "trainable parameters": sum(len(p._trainables) for p in parts),
     }
     found = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
-    example = "net.cell(0).branch(0).loc(0.5).record('v')" if joined == "Network" else "cell.branch(0).loc(0.5).record('v')"
+    calls = {
+        "stimuli": "stimulate(dx.step_current(...))",
+        "clamps": "clamp('v', values)",
+        "recordings": "record('v')",
+        "trainable parameters": "make_trainable('HH_gNa')",
+    }
+    call = next((calls[what] for what, n in counts.items() if n), calls["recordings"])
+    example = ("net.cell(0)" if joined == "Network" else "cell") + f".branch(0).loc(0.5).{call}"
     if found:
         warnings.warn(
             f"the {joined}'s parts have {found}, which a {joined} does not take over (a part can be "
