@@ -202,3 +202,20 @@ def test_checkpoint_segments_that_do_not_divide_the_run_keep_gradients_finite():
     # Same arithmetic in a different segmentation: round-off (float64).
     np.testing.assert_allclose(grads[:2], grads[2], rtol=1e-10)
     assert np.isfinite(grads[2]) and abs(grads[2]) > 1.0
+
+
+def test_synapse_trainables_say_they_number_synapses_and_a_stale_simulator_says_why():
+    """A user review: a synapse parameter's layout printed synapse indices as compartments;
+    values for a simulator made before a later make_trainable failed without the reason."""
+    comp = dx.Compartment()
+    comp.insert(HH())
+    net = dx.Network([comp] * 3)
+    dx.connect(net.cell(0), net.cell([1, 2]), dx.synapses.ExpSyn(), weight=0.01, delay=1.0)
+    net.synapses.ExpSyn[1].make_trainable("weight")
+    tr = net.trainables[0]
+    assert tr.over == "synapses" and "1 synapses" in repr(tr) and tr.compartments(0).tolist() == [1]
+    net.cell(2).record("v")
+    sim = dx.simulator(net, t_max=1.0)
+    net.make_trainable("HH_gK")
+    with pytest.raises(ValueError, match="make it again"):
+        sim(net.get_parameters())

@@ -161,3 +161,17 @@ def test_inverse_outside_array_bounds_names_the_value_and_its_bounds():
     with pytest.raises(ValueError, match=r"strictly between 0.1 and 0.2 .*got 0.3 at index 1"):
         t.inverse(jnp.array([0.12, 0.3]))
     np.testing.assert_allclose(t.forward(t.inverse(jnp.array([0.25, 0.15]))), [0.25, 0.15], rtol=1e-12)
+
+
+def test_transform_methods_jit_and_saturated_values_get_a_hint():
+    """A user review: ``jax.jit(pt.forward)`` raised "unhashable type: 'dict'"; a value that
+    forward saturated to a bound failed inverse without saying why."""
+    pt = dx.fit.ParamTransform({"HH_gNa": dx.fit.Sigmoid(0.0, 0.5)})
+    u = [{"HH_gNa": jnp.array([0.3, 37.0])}]
+    y = jax.jit(pt.forward)(u)
+    np.testing.assert_allclose(y[0]["HH_gNa"], pt.forward(u)[0]["HH_gNa"], rtol=0)
+    assert float(y[0]["HH_gNa"][1]) == 0.5  # saturated: exactly the bound in float64
+    with pytest.raises(ValueError, match="pushed the parameter far"):
+        pt.inverse(y)
+    back = pt.inverse([{"HH_gNa": jnp.clip(y[0]["HH_gNa"], 0.0, 0.5 - 1e-6 * 0.5)}])
+    assert np.all(np.isfinite(np.asarray(back[0]["HH_gNa"])))

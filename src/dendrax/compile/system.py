@@ -404,7 +404,8 @@ def compile_module(module: Module) -> System:
                 raise ValueError(
                     f"make_trainable({tr.name!r}): {tr.name} is computed from the concentrations (Nernst) in "
                     f"compartment {where[0]}, where {computed[where[0]]} uses them, so it would get no gradient; "
-                    f"train the concentrations or the mechanisms' parameters instead"
+                    f"train the concentrations or the mechanisms' parameters instead (delete_trainables() "
+                    f"removes the trainables, this one with the others: make those again)"
                 )
     point_neurons = tuple(i for i, p in enumerate(placements_t) if isinstance(p.mechanism, PointNeuron))
     coupled = np.zeros(n_nodes, dtype=bool)

@@ -160,6 +160,13 @@ def soft_spike_count(
     Compare counts computed at the same ``delta_t`` and ``sharpness``, or raise
     ``sharpness`` until the count of a known trace is right.
 
+    The gradient with respect to a model parameter ripples with where each upstroke falls on
+    the time grid, most at low ``k``: on an HH cell firing twice, ``k = 1`` gave gradients
+    from -78 to +26 over gK steps of 1e-4 S/cm² around a trend of -4, ``k = 5`` a steady
+    -0.07 to -0.19 (trend -0.14). For gradient descent on counts, ``k`` of 5 or more is the
+    better choice. A trace resting at the threshold counts ``1/4`` per step (both sigmoids
+    are 1/2): keep the threshold away from resting and plateau voltages.
+
     Example:
         >>> import jax.numpy as jnp
         >>> import dendrax as dx

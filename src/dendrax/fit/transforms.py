@@ -88,10 +88,18 @@ def _check_within(transform: Transform, y: ArrayLike, lower: float, upper: float
     # Bounds may be arrays (one per value): name the ones of the first value outside.
     lower, upper = (float(np.broadcast_to(np.asarray(b, float), values.shape)[first]) for b in (lower, upper))
     range_ = f"strictly between {lower} and {upper}" if math.isfinite(upper) else f"strictly above {lower}"
+    at_bound = float(values[first]) in (lower, upper)
     raise ValueError(
         f"{transform!r}.inverse needs values {range_} (a bound maps to infinity); "
         f"got {float(values[first])!r}{where}{count}. "
-        "Start from values inside the range, away from the bounds, or widen the bounds."
+        + (
+            "forward gives a bound exactly when the optimiser has pushed the parameter far "
+            "against it (saturated, with no gradient left): move such values inside, e.g. "
+            "by 1e-6 of the range, before inverse. "
+            if at_bound
+            else ""
+        )
+        + "Start from values inside the range, away from the bounds, or widen the bounds."
     )
 
 
@@ -237,6 +245,14 @@ class ParamTransform(eqx.Module):
     """
 
     transforms: dict[str, Transform]
+
+    # `jax.jit(pt.forward)` hashes the bound method, hence ``pt``: by identity (its dict of
+    # transforms is not hashable; "unhashable type: 'dict'" otherwise).
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
     def __check_init__(self):
         for name, t in self.transforms.items():

@@ -346,7 +346,9 @@ class SynapseView:
         self._check(name, initial, f"make_trainable({name!r}, init_value=...)")
         comps = np.concatenate(groups)
         index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
-        self._network._trainables.append(Trainable(f"{self._name}_{key}", comps, index, initial, "param"))
+        self._network._trainables.append(
+            Trainable(f"{self._name}_{key}", comps, index, initial, "param", over="synapses")
+        )
         self._network._touch()
 
 

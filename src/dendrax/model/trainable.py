@@ -29,10 +29,13 @@ class Trainable:
 
     Attributes:
         name: the parameter, initial state or model-wide quantity it sets.
-        comps: the compartments it drives (module indices; empty for model-wide ones).
+        comps: the compartments it drives (module indices; empty for model-wide ones), or
+            for a synapse parameter (``over == "synapses"``) the synapses (indices into
+            ``net.synapses.<Type>``).
         value_index: for each of ``comps``, which value drives it.
         initial: the starting values, one per group.
         kind: ``"param"`` (a parameter), ``"state"`` (an initial state) or ``"global"``.
+        over: what ``comps`` numbers: ``"compartments"`` or ``"synapses"``.
     """
 
     name: str
@@ -40,6 +43,7 @@ class Trainable:
     value_index: np.ndarray
     initial: np.ndarray
     kind: str
+    over: str = "compartments"
 
     def __post_init__(self):
         # int32 indices, as the compiled layouts use: JAX caches NumPy index arrays by
@@ -52,7 +56,8 @@ class Trainable:
         return len(self.initial)
 
     def compartments(self, value: int) -> np.ndarray:
-        """The compartments that value number ``value`` drives."""
+        """The compartments (for a synapse parameter: the synapses) that value number
+        ``value`` drives."""
         return self.comps[self.value_index == value]
 
     def fingerprint(self) -> bytes:
@@ -61,21 +66,29 @@ class Trainable:
         return h.digest()
 
     def __repr__(self) -> str:
-        where = "model-wide" if self.kind == "global" else f"{len(self.comps)} compartments"
+        where = "model-wide" if self.kind == "global" else f"{len(self.comps)} {self.over}"
         return f"Trainable({self.name!r}, {self.n_values} values, {where})"
 
 
 def check_values(trainables: Sequence[Trainable], values: Sequence[Mapping[str, Array]]) -> None:
     """Raise a clear error if ``values`` does not have the structure of ``get_parameters()``."""
+    snapshot = (
+        " (a simulator or compiled System keeps the trainables of when it was made: after "
+        "make_trainable or delete_trainables, make it again)"
+    )
     if not isinstance(values, (list, tuple)) or len(values) != len(trainables):
         raise ValueError(
             f"trainable parameters must be a list of {len(trainables)} dicts, as returned by "
             f"get_parameters(); got {type(values).__name__} of length {len(values) if hasattr(values, '__len__') else '?'}"
+            + (snapshot if isinstance(values, (list, tuple)) else "")
         )
     for k, (tr, entry) in enumerate(zip(trainables, values)):
         if not isinstance(entry, Mapping) or list(entry) != [tr.name]:
             got = list(entry) if isinstance(entry, Mapping) else type(entry).__name__
-            raise ValueError(f"parameters[{k}] must be {{{tr.name!r}: array of {tr.n_values}}}; got {got}")
+            raise ValueError(
+                f"parameters[{k}] must be {{{tr.name!r}: array of {tr.n_values}}}; got {got}"
+                + (snapshot if isinstance(entry, Mapping) else "")
+            )
         shape = jnp.shape(entry[tr.name])
         require_real_dtype(jnp.result_type(entry[tr.name]), f"parameters[{k}][{tr.name!r}]")
         if shape not in ((tr.n_values,), ()):
