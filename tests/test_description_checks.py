@@ -379,3 +379,25 @@ def test_step_current_refuses_nan_times_and_times_off_the_grid():
         dx.step_current(**{**args, "i_amp": 1 + 2j})
     endless = dx.step_current(**{**args, "i_dur": np.inf})  # on to the end, as IClamp
     assert endless[-1] == 0.5 and endless[0] == 0.0
+
+
+def test_gating_variables_must_be_fractions():
+    """A user review: HH_m = 2 (set, make_trainable, params at call time) was accepted; a
+    gating variable is the fraction of open gates."""
+    import jax.numpy as jnp
+
+    from dendrax.channels import HH
+
+    comp = dx.Compartment()
+    comp.insert(HH())
+    comp.record("v")
+    for bad in (2.0, -0.5):
+        with pytest.raises(ValueError, match=r"HH_m is a gating variable .* \[0, 1\]; got"):
+            comp.set("HH_m", bad)
+    with pytest.raises(ValueError, match=r"gating variable .* got 1.7"):
+        comp.make_trainable("HH_m", init_value=1.7)
+    comp.make_trainable("HH_m", init_value=0.1)
+    sim = dx.simulator(comp, t_max=0.1)
+    with pytest.raises(ValueError, match=r"gating variable .* got -3.0"):
+        sim([{"HH_m": jnp.array([-3.0])}])
+    assert sim([{"HH_m": jnp.array([0.2])}]).shape == (1, 5)

@@ -237,6 +237,32 @@ class Channel(Mechanism):
         """Steady state and time constant (ms) of each gating variable at voltage ``v``."""
         return {}
 
+    def range_error(self, name: str, values: ArrayLike) -> str | None:
+        """As `Mechanism.range_error`; also a gating variable (a state that `gates` returns)
+        must lie in [0, 1]: it is the fraction of open gates."""
+        error = super().range_error(name, values)
+        if error is None and name in self.states:
+            values = np.asarray(values, dtype=np.float64)
+            bad = values[(values < 0.0) | (values > 1.0)]
+            # Which states are gates is asked only for values outside [0, 1] (tracing
+            # `gates` takes milliseconds: not at every check).
+            if bad.size and name in self._gate_names():
+                return f"is a gating variable (the fraction of open gates) and must be in [0, 1]; got {bad.ravel()[0]}"
+        return error
+
+    def _gate_names(self) -> frozenset[str]:
+        """The states `gates` returns, found by tracing it on shapes alone (no computation,
+        nothing compiled); none when it cannot be traced so (it needs more than the
+        mechanism's parameters, its ions' variables and ``celsius``)."""
+        one = jax.ShapeDtypeStruct((1,), jnp.result_type(float))
+        names = list(self.params) + [f"{k}{ion}" for ion in self.ions for k in ("e", "i")]
+        names += [f"{ion}{side}" for ion in self.ions for side in ("i", "o")]
+        p = {k: one for k in names} | {"celsius": jax.ShapeDtypeStruct((), jnp.result_type(float))}
+        try:
+            return frozenset(jax.eval_shape(self.gates, one, p))
+        except Exception:  # a user's gates() that needs something else: no range check
+            return frozenset()
+
     def _gates(self, v, p) -> dict[str, Gate]:
         gates = self.gates(v, p)
         unknown = sorted(set(gates) - set(self.states))
