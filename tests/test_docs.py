@@ -297,6 +297,7 @@ PUBLIC_MODULES = [
     "dendrax.fit",
     "dendrax.plot",
     "dendrax.simulate",
+    "dendrax.rest",
     "dendrax.models",
     "dendrax.nmodl",
 ]

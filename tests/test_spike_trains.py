@@ -156,8 +156,9 @@ def test_trains_with_rest_and_in_float32():
     assert np.max(np.abs(rest - silent)) > 1.0
     with jax.enable_x64(False):
         single = np.asarray(dx.integrate(_two_train_net(), t_max=t_max))
-    # float32 round-off through ~8 ms of HH with synaptic input: the float32 tests' 0.5 mV bar.
-    assert np.max(np.abs(single - ref)) < 0.5
+    # float32 round-off through ~8 ms of HH (two spikes) with synaptic input: 1.2e-4 mV
+    # measured; 0.01 mV leaves room for another CPU's rounding (the issue's float32 bar is 0.5).
+    assert np.max(np.abs(single - ref)) < 0.01
 
 
 def test_new_spike_times_on_the_description_do_not_compile_again():

@@ -27,11 +27,11 @@ from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES
 from .model.trainable import apply_trainables, check_values
 from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error, require_real_dtype
+from .rest import rest_iteration
 from .simulate import (
     init_state,
     observe,
     prepare,
-    rest_iteration,
     step,
     with_spikes_at_start,
     with_train_spikes,

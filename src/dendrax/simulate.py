@@ -8,13 +8,13 @@ Low level (pure, composable with ``jit``/``vmap``/``grad``)::
     values = observe(system, state)                       # the recorded quantities
 
 High level: `dendrax.integrate` runs the whole time loop and returns the recordings.
+The resting state (`dendrax.Rest`) is found by `dendrax.rest.rest_iteration`.
 `Prepared` and `prepare` live in `dendrax.prepared` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
@@ -27,7 +27,7 @@ from .solve.loops import solve_with_loops
 from .solve.steppers import BackwardEuler, Stepper
 from .synaptic import Surrogate
 
-__all__ = ["Prepared", "State", "init_state", "observe", "prepare", "rest_iteration", "step", "with_train_spikes"]
+__all__ = ["Prepared", "State", "init_state", "observe", "prepare", "step", "with_train_spikes"]
 
 
 
@@ -471,96 +471,6 @@ def advance(
         currents=currents,
         clamp_currents=clamp_currents,
     )
-
-
-def rest_iteration(
-    system: System, prepared: Prepared, state: State, clamps: Float[Array, " clamps"] | None = None
-) -> State:
-    """One Newton step towards the resting state (no stimulus; clamps held at ``clamps``).
-
-    At rest every state is at its steady state for the local voltage, and the membrane
-    current balances the axial currents. The steady-state membrane current ``i(v)`` (states
-    relaxed over a very long step) is linearised with its full slope (gates included, by
-    forward-mode differentiation); the resulting linear system is the voltage equation
-    without capacitance, solved exactly on the tree. Converges quadratically near rest.
-    Point neurons keep their voltage. Synapse states relax to their steady state too (graded
-    synapses: for the present presynaptic voltage; event-driven ones: no spikes in flight),
-    and synaptic currents enter the balance linearised in the postsynaptic voltage only: with
-    graded synapses convergence is linear, at a rate set by their conductance against the
-    membrane's (``Rest(steps=...)`` may need more than the default). Gap junctions, loops
-    included, are in the solve.
-
-    Example:
-        With a larger leak the cell no longer rests at -65 mV:
-
-        >>> import jax.numpy as jnp
-        >>> import dendrax as dx
-        >>> from dendrax.channels import HH
-        >>> from dendrax.simulate import init_state, observe, prepare, step
-        >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
-        >>> cell.insert(HH())
-        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
-        >>> cell.record("v")
-        >>> system = cell.compile()
-        >>> prepared = prepare(system, delta_t=0.025)                  # ms
-        >>> state = init_state(system, prepared)
-        >>> from dendrax.simulate import rest_iteration
-        >>> leaky = prepare(system, {"HH_gLeak": jnp.full(1, 5e-4)})   # S/cm²
-        >>> state = init_state(system, leaky)
-        >>> for _ in range(5):
-        ...     state = rest_iteration(system, leaky, state)
-        >>> round(float(state.v[0]), 3)                                # mV
-        -63.564
-    """
-    layout = system.layout
-    network = layout.network
-    c = layout.n_comps
-    v = state.v
-    env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
-    _, _, ion_currents, _ = membrane.membrane_currents(layout, state.states, v, env, prepared.mech_params)
-    forever = jnp.asarray(1e9, v.dtype)  # ms: long enough for any state to settle
-    synapses = state.synapses
-    if network.groups:
-        synapses = synaptic.update_synapses(network, synapses, prepared.syn_params, v, forever)
-
-    def steady(v_c):
-        v_full = jnp.concatenate([v_c, v[c:]])
-        states = membrane.updated_states(
-            layout, state.states, v_full, forever, env, prepared.mech_params, ion_currents, prepared.celsius
-        )
-        current, _, _, _ = membrane.membrane_currents(layout, states, v_full, env, prepared.mech_params)
-        return current, states
-
-    (current, states), (slope, _) = jax.jvp(steady, (v[:c],), (jnp.ones_like(v[:c]),))
-    a = prepared.area * DENSITY_TO_NODE
-    pad = jnp.zeros((layout.n_nodes - c,), v.dtype)
-    # Newton's step, for the correction dv (float32: rhs the net current into each node, axial
-    # currents from voltage differences) or for the new voltage (float64), as `assemble`.
-    correction = correction_form(v.dtype)
-    diag = jnp.concatenate([a * slope, pad]) + prepared.coupling_sum
-    if correction:
-        rhs = jnp.concatenate([-a * current, pad]) - axial_currents(layout, prepared, v)
-    else:
-        rhs = jnp.concatenate([a * (slope * v[:c] - current), pad])
-    if network.groups:
-        diag, rhs, _ = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs, correction)
-    base = v if correction else jnp.zeros_like(v)  # what the unknown is measured from
-    # Point neurons keep their voltage; clamped nodes go to the clamp value.
-    held = [(pl.nodes, v[pl.nodes] - base[pl.nodes]) for pl in (layout.placements[k] for k in layout.point_neurons)]
-    if len(layout.voltage_clamps):
-        which, nodes = layout.voltage_clamps[:, 0], layout.voltage_clamps[:, 1]
-        held.append((nodes, clamps[which] - base[nodes]))
-        edges = layout.clamped_edges
-        free = edges[:, 2] >= 0
-        if free.any():  # into each neighbour: the edge's current at the clamp value
-            by_clamp = jnp.zeros((len(clamps),), v.dtype).at[which].set(clamps[which])
-            other, g = edges[free, 2], prepared.clamp_conductance[free]
-            rhs = rhs.at[other].add(g * (by_clamp[edges[free, 1]] - (v[other] if correction else 0.0)))
-    for nodes, values in held:
-        diag = diag.at[nodes].set(1.0)
-        rhs = rhs.at[nodes].set(values)
-    v_new = base + voltage_solve(layout, prepared, diag, rhs)
-    return eqx.tree_at(lambda s: (s.v, s.states, s.synapses), state, (v_new, states, synapses))
 
 
 def _diffuse(layout, prepared: Prepared, states):

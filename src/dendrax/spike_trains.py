@@ -129,12 +129,13 @@ def poisson_spikes(rate: float, t_max: float, *, start: float = 0.0, seed: int |
 
 
 def time_points(times: np.ndarray, delta_t: float, n_points: int) -> np.ndarray:
-    """The time point of each spike before ``n_points``: ``round(t / delta_t)``, halves up
-    (the tolerance as `synaptic.delay_steps`': a time that is a multiple of ``delta_t`` up
-    to round-off); later spikes are dropped."""
+    """The time point of each spike before ``n_points``: `synaptic.nearest_step` of
+    ``t / delta_t`` (halves up), as delays are rounded; later spikes are dropped."""
+    from .synaptic import nearest_step
+
     times = np.asarray(times, np.float64)
     steps = times[times < n_points * delta_t] / delta_t  # no overflow for huge times
-    k = np.floor(steps + 0.5 + np.maximum(1e-9, 16 * np.finfo(np.float64).eps * np.abs(steps))).astype(np.int64)
+    k = nearest_step(steps, np).astype(np.int64)
     return k[k < n_points]
 
 

@@ -72,9 +72,15 @@ def delay_steps(delay: Array, dt: Array) -> Array:
     The tolerance scales with the precision: in float32, 1.4875 ms / 0.025 ms is 59.49999 and
     a fixed 1e-9 would round it down, a step early.
     """
-    steps = delay / dt
-    tolerance = jnp.maximum(1e-9, 16 * jnp.finfo(steps.dtype).eps * jnp.abs(steps))
-    return jnp.floor(steps + 0.5 + tolerance).astype(jnp.int32)
+    return nearest_step(delay / dt).astype(jnp.int32)
+
+
+def nearest_step(steps, xp=jnp):
+    """``round(steps)`` with halves up, for a time over the step (``xp``: ``jnp`` or ``np``):
+    a tolerance scaled to the precision counts a multiple of the step up to round-off as one
+    (in float32, 1.4875 ms / 0.025 ms is 59.49999; a fixed 1e-9 would round it down)."""
+    tolerance = xp.maximum(1e-9, 16 * xp.finfo(steps.dtype).eps * xp.abs(steps))
+    return xp.floor(steps + 0.5 + tolerance)
 
 
 def deliver(
