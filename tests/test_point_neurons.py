@@ -1,5 +1,6 @@
 """Point neurons against analytic solutions and independent NumPy implementations."""
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -146,3 +147,18 @@ def test_a_gap_junction_cannot_couple_a_point_neuron():
     v = np.asarray(dx.integrate(net2, t_max=1.0))[0]
     # Synapses still work: LIF relaxes from -65 towards its rest; no drift like the one above.
     assert np.all(np.abs(v + 65.0) < 1.0)
+
+
+def test_a_negative_refractory_period_is_refused():
+    """tRef < 0 acted as tRef = 0 (the clock is clamped at 0): a value that means nothing
+    physically, now refused where it is given, with the cell left as it was."""
+    cell = dx.Compartment()
+    cell.insert(LIF())
+    with pytest.raises(ValueError, match="LIF_tRef.*must be >= 0 ms; got -0.5"):
+        cell.set("LIF_tRef", -0.5)
+    assert cell.get("LIF_tRef").tolist() == [2.0]
+    cell.make_trainable("LIF_tRef")
+    cell.record("v")
+    with pytest.raises(ValueError, match="must be >= 0 ms"):
+        dx.integrate(cell, t_max=1.0, params=[{"LIF_tRef": jnp.array([-1.0])}])
+    cell.set("LIF_tRef", 0.0)  # no refractory period: allowed

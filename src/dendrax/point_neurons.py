@@ -22,7 +22,7 @@ class LIF(PointNeuron):
     each step and the voltage is integrated exactly (exponential relaxation).
 
     Parameters: ``C`` capacitance (nF, 0.2), ``gLeak`` (µS, 0.01), ``eLeak`` (mV, -70),
-    ``vTh`` (mV, -50), ``vReset`` (mV, -70), ``tRef`` (ms, 2).
+    ``vTh`` (mV, -50), ``vReset`` (mV, -70), ``tRef`` (ms, 2, >= 0).
     States: ``refractory`` (ms left), ``spike`` (1 in the step of a spike).
 
     Example:
@@ -43,6 +43,10 @@ class LIF(PointNeuron):
     @property
     def positive(self):
         return ("C", "gLeak")
+
+    @property
+    def nonnegative(self):
+        return ("tRef", "refractory")
 
     def update_voltage(self, v, s, i_in, dt, p):
         v_inf = p["eLeak"] + i_in / p["gLeak"]
