@@ -157,6 +157,19 @@ def test_recording_a_parameter_or_absent_state():
     partial.branch(1).insert(HH())
     with pytest.raises(ValueError, match="HH is not there"):
         partial.branch(0).comp(0).record("HH_m")
+    # Current names that are not recordable here say which are (they said "unknown parameter").
+    with pytest.raises(ValueError, match="cannot record 'ica': no inserted mechanism carries that current. "
+                       "Currents here: 'i' \\(all\\), 'ik', 'ina', and 'i_HH'"):
+        c.record("ica")
+    with pytest.raises(ValueError, match="one mechanism's current is recorded as 'i_HH'"):
+        c.record("HH_ina")
+    with pytest.raises(ValueError, match="capacitive current is cm dV/dt"):
+        c.record("i_membrane")
+    assert [name for _, name in c.recordings] == ["v"]  # the helper's own; nothing added
+    # The temperature is model-wide: it said "unknown parameter 'celsius'. Did you mean 'celsius'?"
+    for refused in (lambda: c.record("celsius"), lambda: c.branch(0).get("celsius")):
+        with pytest.raises(ValueError, match=r"'celsius' \(°C\) is model-wide.*cannot be recorded"):
+            refused()
 
 
 def test_a_second_writer_of_a_concentration_is_named_in_the_refusal():

@@ -353,6 +353,12 @@ class Module(NoNewAttributes):
             raise TypeError(f"a parameter name must be a string; got {name!r}")
         if name in self._data.columns:
             return name
+        if name == "celsius":
+            raise ValueError(
+                "'celsius' (°C) is model-wide, not a value per compartment: set it on the whole "
+                "module, e.g. cell.set('celsius', 37.0), and read it with cell.get('celsius'); it "
+                "cannot be recorded or clamped"
+            )
         close = difflib.get_close_matches(name, self.parameter_names, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         param, _, suffix = name.rpartition("_")

@@ -322,6 +322,22 @@ class View(NoNewAttributes):
         module = self._module
         current = _is_current(module, name)
         if name != "v" and not current:
+            if name in ("i_membrane", "i_cap"):
+                raise ValueError(
+                    f"cannot record {name!r}: dendrax records the membrane's ionic current, 'i' (mA/cm², "
+                    f"all mechanisms); the capacitive current is cm dV/dt, from a recording of 'v'"
+                )
+            mech, _, short = name.partition("_")
+            if mech in module._mechanisms and short.startswith("i") and short not in module._mechanisms[mech][0].states:
+                if name not in module._data.columns:
+                    raise ValueError(f"cannot record {name!r}: one mechanism's current is recorded as 'i_{mech}'")
+            if name not in module._data.columns and _looks_like_a_current(name):
+                ions = sorted({ion for m, _ in module._mechanisms.values() for ion in m.ions})
+                raise ValueError(
+                    f"cannot record {name!r}: no inserted mechanism carries that current. Currents here: "
+                    f"'i' (all), {', '.join(repr('i' + ion) for ion in ions) or 'no ion currents'}, and "
+                    f"{', '.join(repr('i_' + m) for m in module._mechanisms) or 'no mechanism'} (one mechanism)"
+                )
             key = module._resolve_name(name)
             owner = module._owner(key)
             if owner is None or owner[2] != "state":
@@ -494,6 +510,11 @@ def _state_hint(module, name: str) -> str:
     (NEURON's ``_ref_cai`` is the concentration a mechanism writes: its state here)."""
     full = [f"{m}_{name}" for m, (mech, _) in module._mechanisms.items() if name in mech.states]
     return f"; did you mean {' or '.join(repr(f) for f in full)}?" if full else ""
+
+
+def _looks_like_a_current(name: str) -> bool:
+    """``"i_<mechanism>"`` or ``"i<ion>"`` for a common ion: a current name, not a typo of a state."""
+    return name.startswith("i_") or name in ("ina", "ik", "ica", "icl", "ih", "ica_hva", "ica_lva")
 
 
 def _is_current(module, name: str) -> bool:
