@@ -105,6 +105,7 @@ class SegmentGeometry(NamedTuple):
         area: membrane area, µm².
         ri_left, ri_right: integral of ``1/d²`` over the left and right half, µm⁻¹ (the half
             resistance in MΩ is ``4e-2 Ra / pi`` times this, Ra in Ω·cm).
+        volume: the segment's volume (frusta between its points), µm³ (for `diffuse`).
     """
 
     length: np.ndarray
@@ -112,6 +113,7 @@ class SegmentGeometry(NamedTuple):
     area: np.ndarray
     ri_left: np.ndarray
     ri_right: np.ndarray
+    volume: np.ndarray
 
 
 def segment_geometry(
@@ -176,6 +178,8 @@ def segment_geometry(
     inv = 1.0 / np.where(temp == 0.0, TINY, temp)
     taper = 0.5 * (d_hi - d_lo)
     lateral = (d_hi + d_lo) * np.sqrt(delta_c * delta_c + taper * taper)
+    frustum = np.pi / 12.0 * delta * (d_lo * d_lo + d_lo * d_hi + d_hi * d_hi)
+    volume_h = np.bincount(where[inside], weights=frustum[inside], minlength=n_cuts)
     # Where a piece of positive length starts exactly at a half's end, NEURON closes that
     # half with a zero-length piece (its split at the end, at fraction 0): it adds 1e-15 µm
     # worth of area and 1e-15 / d² (1e15 if d = 0) to the resistance integral.
@@ -198,6 +202,7 @@ def segment_geometry(
         area=(area_h[0::2] + area_h[1::2]) * 0.5 * np.pi,
         ri_left=ri_h[0::2],
         ri_right=ri_h[1::2],
+        volume=volume_h[0::2] + volume_h[1::2],
     )
 
 

@@ -155,6 +155,7 @@ def _tree_data(sections: Sections, ncomp, geo, groups) -> TreeData:
         "area_factor": geo.area / (2.0 * np.pi * radius * length),
         "resistance_factor_left": geo.ri_left / cylinder_half,
         "resistance_factor_right": geo.ri_right / cylinder_half,
+        "volume_factor": geo.volume / (np.pi * radius * radius * length),
     }
     offsets = sections.offsets
     # The branches keep the file's float64 points (NEURON's rounding is recomputed from them).
