@@ -305,3 +305,24 @@ def test_volumes_are_those_of_the_frusta(tmp_path):
     np.testing.assert_allclose(volume, frusta, rtol=1e-12)  # exact up to round-off
     points = dx.Branch(points=np.array([[0.0, 0.0, 0.0, 4.0], [100.0, 0.0, 0.0, 0.5]]), ncomp=2)
     np.testing.assert_allclose(data.shape["volume_factor"], points._data.shape["volume_factor"], rtol=1e-12)
+
+
+def test_a_call_time_radius_and_set_keep_shape_are_the_same_model(tmp_path):
+    """A radius passed as ``params=`` (or trained) scales each traced compartment's shape;
+    ``set(..., keep_shape=True)`` writes it back as the same model (to round-off), while a
+    plain ``set`` makes cylinders, a different model (0.85 mV apart here): the reviewer's
+    case of writing a fitted radius back."""
+    path = tmp_path / "taper.swc"
+    path.write_text("1 1 0 0 0 7 -1\n2 3 0 8 0 2.0 1\n3 3 0 33 0 1.8 2\n4 3 0 33 0 1.0 3\n5 3 0 108 0 0.3 4\n")
+    cell = dx.read_swc(path, ncomp=3)
+    cell.insert(HH())
+    cell.branch(0).loc(0.5).stimulate(dx.step_current(1.0, 3.0, 0.5, 0.025, 10.0))
+    cell.branch(1).loc(0.9).record("v")
+    via_params = np.asarray(dx.integrate(cell, t_max=10.0, params={"radius": 1.0}))
+    kept, cylinders = cell.copy(), cell.copy()
+    kept.set("radius", 1.0, keep_shape=True)
+    cylinders.set("radius", 1.0)
+    np.testing.assert_allclose(np.asarray(dx.integrate(kept, t_max=10.0)), via_params, rtol=0, atol=1e-10)
+    assert np.abs(np.asarray(dx.integrate(cylinders, t_max=10.0)) - via_params).max() > 0.1  # mV
+    with pytest.raises(ValueError, match="keep_shape=True is for 'length' and 'radius'"):
+        cell.set("HH_gNa", 0.1, keep_shape=True)

@@ -176,6 +176,9 @@ def integrate(
             value per compartment, or the trainable values (``module.get_parameters()``, a
             list of dicts). This is how to differentiate or ``vmap`` with respect to
             parameters: ``jax.grad(lambda p: loss(dx.integrate(cell, params=p, ...)))``.
+            A ``"radius"`` or ``"length"`` given here keeps a traced compartment's shape
+            (a tapered one stays tapered), as ``set(..., keep_shape=True)`` does; plain
+            ``set`` makes cylinders.
         stimuli: currents (nA) that replace the registered stimuli: shape (n_stimuli,
             n_time_points), in the order ``stimulate`` was called.
         clamps: values that replace the registered clamps: shape (n_clamps, n_time_points).

@@ -204,12 +204,12 @@ class Module(NoNewAttributes):
         """Insert ``mechanism`` in every compartment (see `View.insert`)."""
         self._all().insert(mechanism)
 
-    def set(self, name: str, value: Any) -> None:
+    def set(self, name: str, value: Any, *, keep_shape: bool = False) -> None:
         """Set ``name`` in every compartment (see `View.set`); also accepts ``"celsius"``."""
         if name == "celsius":
             self.celsius = value
             return
-        self._all().set(name, value)
+        self._all().set(name, value, keep_shape=keep_shape)
 
     def get(self, name: str) -> np.ndarray:
         """Values of ``name`` in every compartment (a copy). For a mechanism state, NaN

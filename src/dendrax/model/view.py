@@ -227,15 +227,21 @@ class View(NoNewAttributes):
         """
         self._module._insert(mechanism, np.unique(self._comps))
 
-    def set(self, name: str, value: Any) -> None:
+    def set(self, name: str, value: Any, *, keep_shape: bool = False) -> None:
         """Set a quantity in the selected compartments.
 
         ``name`` is ``"length"`` (µm, of each compartment: a branch of ``ncomp`` compartments
         is ``ncomp`` times as long), ``"radius"`` (µm), ``"capacitance"`` (µF/cm²),
         ``"axial_resistivity"`` (Ω·cm), ``"v"`` (initial membrane potential, mV), a mechanism
         parameter or initial state (``"HH_gNa"``, ``"HH_m"``), or an ion variable (``"ena"``).
-        ``value`` is a number or one value per selected compartment. Setting ``length`` or
-        ``radius`` makes the compartments cylinders.
+        ``value`` is a number or one value per selected compartment.
+
+        Setting ``length`` or ``radius`` makes the compartments cylinders (as NEURON's
+        ``seg.diam = ...`` on a traced section). ``keep_shape=True`` keeps a traced
+        compartment's shape instead (a tapered one stays tapered: area, axial resistance and
+        volume scale with the new value), which is what a ``radius`` or ``length`` passed at
+        call time (``params=``) or trained does: use it to write fitted geometry back into
+        the description so that it simulates as the fit did.
 
         Example:
             >>> import dendrax as dx
@@ -250,6 +256,10 @@ class View(NoNewAttributes):
         if name == "celsius":
             raise ValueError("celsius is model-wide: set it on the whole module, e.g. cell.set('celsius', 37.0)")
         key = module._resolve_name(name)
+        if not isinstance(keep_shape, bool):
+            raise TypeError(f"set(..., keep_shape=...) takes True or False; got {keep_shape!r}")
+        if keep_shape and key not in GEOMETRY:
+            raise ValueError(f"keep_shape=True is for 'length' and 'radius' (a compartment's shape); got {name!r}")
         comps = self._comps
         values = np.asarray(value, dtype=np.float64) if _is_numeric(value) else None
         if values is None:
@@ -272,7 +282,7 @@ class View(NoNewAttributes):
                 )
         _check_values(module, name, key, values, f"set({name!r}, ...)")
         module._data.columns[key][comps] = values
-        if key in GEOMETRY:
+        if key in GEOMETRY and not keep_shape:
             for k in module._data.shape:
                 module._data.shape[k][comps] = 1.0
         module._touch()
