@@ -48,6 +48,9 @@ def test_per_branch_overrides():
     assert cell.ncomp[3] == 7  # a branch index wins over its group
     others = np.setdiff1d(np.arange(cell.n_branches), np.concatenate([soma_branches, apical_branches, [3]]))
     np.testing.assert_array_equal(cell.ncomp[others], base.ncomp[others])
+    # A negative index counts from the end, as cell.branch(-1) does (it was "out of range").
+    last = dx.read_swc(path, discretization=dx.PerBranch(dx.FixedNcomp(1), {-1: dx.FixedNcomp(3)}))
+    assert last.ncomp[-1] == 3 and (last.ncomp[:-1] == 1).all()
 
 
 def test_policy_errors():

@@ -129,6 +129,13 @@ def test_loc_outside_unit_interval(x):
         cell().branch(0).loc(x)
 
 
+@pytest.mark.parametrize("x", [True, "0.5", [0.2, False]])
+def test_loc_takes_numbers_only(x):
+    # loc(True) was the branch end (x = 1) and loc("0.5") the middle, silently.
+    with pytest.raises(TypeError, match="loc\\(x\\) takes a number in \\[0, 1\\]"):
+        cell().branch(0).loc(x)
+
+
 def test_bad_selection_and_values():
     c = cell()
     with pytest.raises(IndexError, match="branch index 7 is out of range"):

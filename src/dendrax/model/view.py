@@ -198,6 +198,10 @@ class View(NoNewAttributes):
                 ".comp(...)): pick a branch within it first, e.g. cell.soma.branch(0).loc(0.5) for "
                 "the middle of the soma's first branch, or cell.branch(0).loc(0.5)"
             )
+        raw = np.atleast_1d(np.asarray(x, dtype=object))
+        if not all(isinstance(xi, (int, float, np.integer, np.floating)) and not isinstance(xi, (bool, np.bool_))
+                   for xi in raw.ravel()):
+            raise TypeError(f"loc(x) takes a number in [0, 1] (or a list of them); got {x!r}")
         xs = np.atleast_1d(np.asarray(x, dtype=np.float64))
         if xs.ndim != 1 or not np.all(np.isfinite(xs)) or np.any((xs < 0.0) | (xs > 1.0)):
             raise ValueError(f"loc(x) takes x in [0, 1] (a fraction of the branch length); got {x!r}")

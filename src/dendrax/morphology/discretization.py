@@ -227,7 +227,8 @@ class PerBranch(Discretization):
     """``default`` everywhere except where ``overrides`` says otherwise.
 
     Keys of ``overrides`` are group names (``"soma"``, ``"axon"``, ``"basal"``,
-    ``"apical"``, ``"custom5"``) or branch indices; a branch index wins over its group,
+    ``"apical"``, ``"custom5"``) or branch indices (negative ones from the end, as
+    ``cell.branch(-1)``); a branch index wins over its group,
     later groups over earlier ones.
 
     Example:
@@ -268,7 +269,9 @@ class PerBranch(Discretization):
                 which[groups == key] = r
         for r, key in enumerate(self.overrides):
             if not isinstance(key, str):
-                hit = np.flatnonzero(shapes.index == int(key))
+                # From the end when negative, as cell.branch(-1).
+                index = int(key) + shapes.n_branches if int(key) < 0 else int(key)
+                hit = np.flatnonzero(shapes.index == index)
                 if not len(hit):
                     raise IndexError(
                         f"PerBranch: branch {key} is out of range: there are {shapes.n_branches}"
