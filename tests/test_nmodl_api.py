@@ -231,3 +231,48 @@ def test_a_function_that_never_sets_its_value_is_reported():
     """
     with pytest.warns(UserWarning, match=r"noreturn.mod:6: FUNCTION rate never assigns rate, its return value"):
         dx.nmodl.load_source(text, "noreturn.mod")
+
+
+STATE_IN_BREAKPOINT = """
+NEURON { SUFFIX gateform USEION na READ ena WRITE ina }
+PARAMETER { gbar = 0.05 (S/cm2) }
+ASSIGNED { v (mV) ena (mV) ina (mA/cm2) hinf htau (ms) }
+STATE { m h }
+BREAKPOINT {
+    SOLVE states METHOD cnexp
+    m = 1 / (1 + exp(-(v + 38) / 6))
+    ina = gbar * m * m * m * h * (v - ena)
+}
+INITIAL { rates(v) h = hinf m = 0 }
+DERIVATIVE states { rates(v) h' = (hinf - h) / htau }
+PROCEDURE rates(v (mV)) {
+    hinf = 1 / (1 + exp((v + 50) / 6))
+    htau = 1 + 5 * exp(-((v + 50) / 15)^2)
+}
+"""
+
+
+def test_a_state_set_only_in_breakpoint_is_a_value_of_the_current():
+    """An instantaneous gate declared STATE and set in BREAKPOINT (ModelDB files do this) is
+    a value of the current computation, as if it were ASSIGNED: the same voltages as that
+    form, and not a state (recorded, it read its INITIAL value, 0, all run)."""
+    from dendrax.channels import Leak
+
+    as_state = dx.nmodl.load_source(STATE_IN_BREAKPOINT, "gateform.mod")
+    as_assigned = dx.nmodl.load_source(
+        STATE_IN_BREAKPOINT.replace("hinf htau (ms) }", "hinf htau (ms) m }").replace("STATE { m h }", "STATE { h }"),
+        "gateform.mod",
+    )
+    assert set(as_state.states) == {"h"}
+    traces = []
+    for cls in (as_state, as_assigned):
+        comp = dx.Compartment(length=20.0, radius=10.0)
+        comp.insert(cls())
+        comp.insert(Leak())
+        comp.stimulate(dx.step_current(1.0, 5.0, 0.3, 0.025, 10.0))
+        comp.record("v")
+        traces.append(np.asarray(dx.integrate(comp, t_max=10.0)))
+        with pytest.raises(KeyError, match="unknown parameter or state 'gateform_m'"):
+            comp.record("gateform_m")
+    assert np.ptp(traces[0]) > 10.0  # mV: the sodium current acts
+    np.testing.assert_array_equal(traces[0], traces[1])  # the same program

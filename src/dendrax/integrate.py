@@ -37,10 +37,10 @@ from .simulate import (
     with_train_spikes,
 )
 from .solve.steppers import BackwardEuler, Stepper
-from .spike_trains import event_table
+from .spike_trains import event_table, time_points
 from .static_values import python_number
 from .synapses import GapJunction
-from .synaptic import Surrogate, delay_steps
+from .synaptic import TRAIN_EVENTS_PER_STEP, Surrogate, delay_steps, per_event_trains
 from .time_grid import checked_times, n_steps_of
 
 __all__ = ["Rest", "Simulator", "integrate", "simulator"]
@@ -253,6 +253,9 @@ def _spike_input(system: System, given: Any, delta_t: float, n_steps: int) -> Ar
             )
         if not n:
             return on_device(np.zeros((0, n_points), jnp.result_type(float)))
+        for train in per_event_trains(system.layout.network):
+            points = time_points(system.spike_times[train], delta_t, n_points)
+            _check_events_per_step(system, int(train), np.bincount(points, minlength=1), delta_t)
         return on_device(event_table(system.spike_times, delta_t, n_points))
     if not n:
         raise ValueError("spike_trains= replaces the spike trains' spikes, but the model has none (net.add_spike_trains)")
@@ -270,7 +273,22 @@ def _spike_input(system: System, given: Any, delta_t: float, n_steps: int) -> Ar
         if len(bad):
             row, col = bad[0]
             raise ValueError(f"spike_trains[{row}, {col}] is {values[row, col]}; spike counts must be finite and >= 0")
+        for train in per_event_trains(system.layout.network):
+            _check_events_per_step(system, int(train), values[train], delta_t)
     return arr
+
+
+def _check_events_per_step(system: System, train: int, counts: np.ndarray, delta_t: float) -> None:
+    """Refuse more spikes of ``train`` in one step than a per-event synapse receives apart."""
+    if counts.max(initial=0) <= TRAIN_EVENTS_PER_STEP:
+        return
+    point = int(np.argmax(counts > TRAIN_EVENTS_PER_STEP))
+    names = sorted({g.name for g in system.layout.network.groups if getattr(g.mechanism, "per_event", False)})
+    raise ValueError(
+        f"spike train {train} has {int(counts[point])} spikes in the time step at t = {point * delta_t:g} ms; it "
+        f"drives {', '.join(names)}, whose NET_RECEIVE runs once per spike (as in NEURON), for at most "
+        f"{TRAIN_EVENTS_PER_STEP} spikes of one train per step: use a smaller delta_t, or spread those spikes"
+    )
 
 
 def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float, n_steps: int) -> int:

@@ -99,9 +99,31 @@ def deliver(
         if not group.mechanism.event_driven:
             continue
         row = jnp.mod(t_index - 1 - lags[k], rows)
-        arrived = history[row, group.source] * weights[k]
-        out[k] = group.mechanism.receive(syn_states[k], arrived, syn_params[k])
+        count = history[row, group.source]  # spikes arriving at each synapse now
+        if getattr(group.mechanism, "per_event", False):
+            # One receive per spike (a detected source spikes at most once per step; a spike
+            # train up to TRAIN_EVENTS_PER_STEP times, checked where its times are known).
+            state = syn_states[k]
+            for i in range(TRAIN_EVENTS_PER_STEP if np.any(group.source >= network.n_sources) else 1):
+                state = group.mechanism.receive(state, weights[k], syn_params[k], arrived=count > i)
+            out[k] = state
+        else:
+            out[k] = group.mechanism.receive(syn_states[k], count * weights[k], syn_params[k])
     return tuple(out)
+
+
+#: Spikes of one spike train in one time step that a ``per_event`` synapse receives apart.
+TRAIN_EVENTS_PER_STEP = 2
+
+
+def per_event_trains(network: NetworkLayout) -> np.ndarray:
+    """The spike trains that drive ``per_event`` synapses (their spikes are received one by one)."""
+    trains = [
+        g.source[g.source >= network.n_sources] - network.n_sources
+        for g in network.groups
+        if g.mechanism.event_driven and getattr(g.mechanism, "per_event", False)
+    ]
+    return np.unique(np.concatenate(trains)) if trains else np.zeros(0, np.int64)
 
 
 def synaptic_terms(

@@ -7,7 +7,11 @@ conductances are in µS. Two kinds:
 - graded (``event_driven = False``): driven continuously by the presynaptic voltage;
 - event-driven (``event_driven = True``): driven by spikes of the presynaptic site, which
   arrive after the connection's delay with its weight (NEURON's NetCon); `receive` adds
-  the delivered weight to the states at the start of the step.
+  the delivered weight to the states at the start of the step. Where several spikes arrive
+  in one step (two spikes of a spike train within ``delta_t``), `receive` gets their summed
+  weight once, which is right when it is linear in the weight (as ExpSyn's ``g + weight``);
+  a synapse with ``per_event = True`` gets each spike apart instead, in order (NET_RECEIVE
+  blocks of .mod files, which may be nonlinear: facilitation ``F = F + f``).
 
 Example: NEURON's ``ExpSyn`` in a dozen lines::
 
@@ -62,6 +66,9 @@ class Synapse(Mechanism):
     """
 
     event_driven: ClassVar[bool] = False
+    #: `receive` once per arriving spike (``receive(s, weight, p, arrived=mask)``, the
+    #: connection's weight and where a spike arrives), not once per step on the summed weight.
+    per_event: ClassVar[bool] = False
 
     @property
     def nonnegative(self) -> tuple[str, ...]:

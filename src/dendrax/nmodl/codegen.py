@@ -125,6 +125,8 @@ def _class(em: Emitter) -> None:
     em.emit(f"states = {_dict(_state_defaults(mech))}")
     if mech.point:
         em.emit(f"event_driven = {'NET_RECEIVE' in mech.model.blocks}")
+        if "NET_RECEIVE" in mech.model.blocks:
+            em.emit("per_event = True  # NET_RECEIVE runs once per spike, as in NEURON")
     else:
         em.emit(f"ions = {_tuple(mech.ions)}")
         em.emit(f"writes = {_tuple(mech.writes)}")
@@ -322,15 +324,18 @@ def _receive(em: Emitter) -> None:
     block = mech.model.blocks["NET_RECEIVE"]
     weight = em.names[block.args[0]]
     em.emit("")
-    em.emit(f"def receive(self, s, {weight}, p):")
+    em.emit(f"def receive(self, s, {weight}, p, arrived=None):")
     em.depth += 1
-    em.emit('"""NET_RECEIVE: the states after a spike of weight `weight` arrives (where it is nonzero)."""')
+    em.emit(
+        '"""NET_RECEIVE: the states after a spike of weight `weight` arrives (where `arrived`; by default, '
+        'where the weight is nonzero)."""'
+    )
     scope = Scope({block.args[0]: weight})
     effects = effects_of(block.body, set(block.args), _calls(em))
     _load(em, scope, effects.reads, "s", "p", False, False)
     em.block(block.body, scope)
     arrived = em.names.fresh("arrived")
-    em.emit(f"{arrived} = {weight} != 0.0  # NEURON runs NET_RECEIVE only when a spike arrives")
+    em.emit(f"{arrived} = {weight} != 0.0 if arrived is None else arrived  # NEURON runs NET_RECEIVE per spike")
     items = {}
     for state in mech.states:
         source = next((n for n, st in mech.carried.items() if st == state), state)

@@ -41,6 +41,24 @@ class Dataflow:
             return st.line, None
         return default, None
 
+    def state_set_in_breakpoint(self, mech: Mechanism, name: str, phases, phases_bodies, bp) -> None:
+        """A STATE assigned in BREAKPOINT (an instantaneous gate, in some ModelDB files) is a
+        value of the current computation: refused where another block reads it (NEURON passes
+        BREAKPOINT's value on; dendrax's currents have no side effects), else kept as a local
+        of BREAKPOINT, not a state (a recorded state would stay at its initial value)."""
+        elsewhere = [p for p in ("SOLVE", "NET_RECEIVE") if name in phases[p].reads]
+        if elsewhere or name in phases["BREAKPOINT"].reads:
+            where = elsewhere[0] if elsewhere else "BREAKPOINT, before it is set there"
+            raise self.error(
+                f"the STATE {name} is set in BREAKPOINT and read in {where}; dendrax computes currents without "
+                f"side effects, so that value would not reach it: compute {name} where it is used (e.g. in "
+                "the SOLVEd block, from v), or declare it ASSIGNED and compute it in a PROCEDURE called there",
+                self.first_use(phases_bodies["BREAKPOINT"], name, mech, bp.line if bp else 0)[0], name,
+            )  # fmt: skip
+        mech.states.pop(name, None)
+        mech.state_start.pop(name, None)
+        self.kind[name] = "assigned"
+
     def dataflow(self, mech: Mechanism) -> None:
         """Carry values written in one block and read in another as states, and refuse what
         dendrax cannot run: values computed in BREAKPOINT read elsewhere, ``dt`` outside
@@ -67,6 +85,9 @@ class Dataflow:
         writers = ("INITIAL", "SOLVE", "NET_RECEIVE")
         readers = ("BREAKPOINT", "SOLVE", "NET_RECEIVE")
         for name, kind in list(self.kind.items()):
+            if kind == "state" and name in phases["BREAKPOINT"].writes and name not in mech.writes:
+                self.state_set_in_breakpoint(mech, name, phases, phases_bodies, bp)
+                continue
             if kind not in ("assigned", "param", "current"):
                 continue
             read_in = [p for p in readers if name in phases[p].reads]
