@@ -16,8 +16,6 @@ HAND_FILES = sorted(p.name for p in SWC_DIR.glob("*.swc"))
 NEURON_READABLE = [name for name in HAND_FILES if name != "unsorted_gaps.swc"]
 REAL_FILES = ["l5pc_with_axon.swc", "ca1_n120.swc"]
 
-NEURON_BASE = {"soma": "soma", "axon": "axon", "basal": "dend", "apical": "apic"}
-
 
 def hand_file(name: str) -> Path:
     return SWC_DIR / name
@@ -44,33 +42,11 @@ def load_neuron(h, path: Path) -> dict:
     return {sec.name(): sec for sec in h.allsec()}
 
 
-def branch_groups(cell) -> list[str]:
-    """The SWC-type group of each branch (from its first compartment)."""
-    data = cell._data
-    out = []
-    for b in range(cell.n_branches):
-        c = data.comp_start[b]
-        names = [
-            g for g, mask in data.groups.items() if mask[c] and (g in NEURON_BASE or g.startswith("custom"))
-        ]
-        out.append(names[0])
-    return out
-
-
 def neuron_names(cell) -> list[str]:
-    """NEURON's name for each branch: Import3d names sections by type in section order."""
-    counts: dict[str, int] = {}
-    names = []
-    for g in branch_groups(cell):
-        if g in NEURON_BASE:
-            base = NEURON_BASE[g]
-        else:
-            t = int(g[len("custom") :])
-            base = f"dend_{t}" if t >= 0 else f"minus_{-t}"
-        i = counts.get(base, 0)
-        counts[base] = i + 1
-        names.append(f"{base}[{i}]")
-    return names
+    """NEURON's name for each branch (the public `dx.neuron_section_names`)."""
+    import dendrax as dx
+
+    return dx.neuron_section_names(cell)
 
 
 def compartment_area(cell) -> np.ndarray:

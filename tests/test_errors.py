@@ -244,6 +244,17 @@ def test_neuron_names_get_their_dendrax_names_in_the_error():
             c.set(name, 1.0)
     with pytest.raises(KeyError, match="in dendrax: 'HH_gNa'"):
         dx.integrate(c, t_max=1.0, params={"gnabar_hh": 0.1})
+    # A user review: v_init and dt had no hint; diam/nseg/L as constructor arguments neither;
+    # a list of values without trainables said only "must be a list of 0 dicts".
+    for name, hint in [("v_init", "'v' \\(mV"), ("dt", "delta_t=")]:
+        with pytest.raises(KeyError, match=f"In dendrax: .*{hint}"):
+            c.set(name, 1.0)
+    for build, hint in [(lambda: dx.Branch(diam=2.0), "radius = diam / 2"), (lambda: dx.Branch(nseg=3), "ncomp"),
+                        (lambda: dx.Compartment(L=10.0), "length")]:  # fmt: skip
+        with pytest.raises(TypeError, match=f"unexpected keyword argument .*; in dendrax: {hint}"):
+            build()
+    with pytest.raises(ValueError, match="replace values with a dict instead"):
+        dx.integrate(c, t_max=1.0, params=[{"HH_gNa": 0.1}])
 
 
 def test_recording_a_state_at_a_branch_end_says_why_it_cannot():

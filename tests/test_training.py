@@ -219,3 +219,43 @@ def test_synapse_trainables_say_they_number_synapses_and_a_stale_simulator_says_
     net.make_trainable("HH_gK")
     with pytest.raises(ValueError, match="make it again"):
         sim(net.get_parameters())
+
+
+def test_set_parameters_writes_fitted_values_so_the_description_simulates_as_params_did(tmp_path):
+    """Per-branch, overlapping, geometry (on a traced, tapered cell), initial-state, model-wide
+    and synapse trainables: after set_parameters(p), integrating the description without
+    params equals integrating with params=p, and get_parameters returns p. A value out of
+    range changes nothing."""
+    swc = tmp_path / "taper.swc"
+    swc.write_text("1 1 0 0 0 7 -1\n2 3 0 8 0 2.0 1\n3 3 0 33 0 1.8 2\n4 3 0 33 0 1.0 3\n5 3 0 108 0 0.3 4\n")
+    neuron = dx.read_swc(swc, ncomp=3)
+    neuron.insert(HH())
+    net = dx.Network([neuron, neuron])
+    net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(1.0, 3.0, 0.5, DT, T_MAX))
+    net.cell(0).branch(1).loc(0.9).record("v")
+    dx.connect(net.cell(0).branch(1).loc(0.9), net.cell(1).branch(0).loc(0.5), dx.synapses.ExpSyn(), weight=0.01,
+               delay=1.0)  # fmt: skip
+    net.cell(1).branch(1).loc(0.9).record("v")
+    net.cell("all").branch("all").make_trainable("HH_gNa")  # one value per branch
+    net.cell(0).branch(1).make_trainable("HH_gNa")  # overlaps the first: wins there
+    net.cell(0).branch("all").make_trainable("radius")  # keeps the traced shape
+    net.make_trainable("HH_m", init_value=0.05)
+    net.make_trainable("celsius")
+    net.synapses.ExpSyn.make_trainable("weight")
+    fitted = [{k: np.asarray(v) * factor for k, v in p.items()}
+              for p, factor in zip(net.get_parameters(), [1.1, 0.9, 1.2, 0.5, 1.5, 2.0])]  # fmt: skip
+    with_params = np.asarray(dx.integrate(net, t_max=T_MAX, delta_t=DT, params=fitted))
+    before = net.copy()
+    bad = [dict(p) for p in fitted]
+    bad[-1] = {"ExpSyn_weight": np.array([-1.0])}
+    with pytest.raises(ValueError, match="weight is a conductance and must be >= 0"):
+        net.set_parameters(bad)
+    for name in ("HH_gNa", "radius", "HH_m"):
+        np.testing.assert_array_equal(net.get(name), before.get(name))  # nothing changed
+    net.set_parameters(fitted)
+    without = np.asarray(dx.integrate(net, t_max=T_MAX, delta_t=DT))
+    assert np.ptp(with_params) > 50.0  # mV: both cells spike
+    np.testing.assert_allclose(without, with_params, rtol=0, atol=1e-10)  # round-off only
+    for got, want in zip(net.get_parameters(), fitted):
+        np.testing.assert_allclose(np.asarray(next(iter(got.values()))), next(iter(want.values())), rtol=1e-15)
+    assert net.get("celsius") == pytest.approx(1.5 * 6.3)

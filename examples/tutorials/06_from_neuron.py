@@ -148,7 +148,8 @@ sections = list(h.allsec())
 for sec in sections:
     sec.nseg = 3
     sec.insert("hh")
-swc_cell = dx.read_swc(swc_path, ncomp=3)  # the same sections, in the same order
+swc_cell = dx.read_swc(swc_path, ncomp=3)  # the same sections; their NEURON names:
+assert sorted(dx.neuron_section_names(swc_cell)) == sorted(s.name() for s in sections)
 swc_cell.insert(HH())
 print(
     f"SWC: NEURON made {len(sections)} sections ({', '.join(s.name() for s in sections)}), "

@@ -37,6 +37,7 @@ from .model.view import View as View
 from .morphology.anatomy import branch_order as branch_order
 from .morphology.anatomy import compartment_centers as compartment_centers
 from .morphology.anatomy import euclidean_distance as euclidean_distance
+from .morphology.anatomy import neuron_section_names as neuron_section_names
 from .morphology.anatomy import path_distance as path_distance
 from .morphology.anatomy import total_area as total_area
 from .morphology.anatomy import total_length as total_length

@@ -544,6 +544,10 @@ def simulator(
 ) -> Simulator:
     """Compile ``module`` once into a `Simulator` (see `integrate` for the arguments).
 
+    The simulator keeps the description as it is now: a later ``cell.set(...)`` does not
+    reach it (pass changing values as ``params``, or make a new simulator; `integrate`
+    always reads the description afresh).
+
     Example:
         >>> import jax, jax.numpy as jnp
         >>> import dendrax as dx

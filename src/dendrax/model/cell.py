@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,8 @@ class Compartment(Module):
         (1, 201)
     """
 
-    def __init__(self, length: float = DEFAULT_LENGTH, radius: float = DEFAULT_RADIUS):
+    def __init__(self, length: float = DEFAULT_LENGTH, radius: float = DEFAULT_RADIUS, **unknown: Any):
+        _refuse_unknown("Compartment", unknown)
         super().__init__(_cylinder(length, radius, 1))
 
 
@@ -68,7 +70,9 @@ class Branch(Module):
         ncomp: int = 1,
         *,
         points: np.ndarray | None = None,
+        **unknown: Any,
     ):
+        _refuse_unknown("Branch", unknown)
         ncomp = _check_ncomp(ncomp)
         if points is None:
             data = _cylinder(
@@ -179,6 +183,16 @@ def _cylinder(length, radius, ncomp) -> TreeData:
         if not np.isscalar(value) or not np.isfinite(value) or value <= 0:
             raise ValueError(f"{name} must be a finite number > 0 µm; got {value!r}")
     return TreeData.cylinder(float(length), float(radius), ncomp)
+
+
+_NEURON_ARGUMENTS = {"diam": "radius = diam / 2 (µm)", "L": "length (µm)", "nseg": "ncomp"}
+
+
+def _refuse_unknown(what: str, unknown: dict[str, Any]) -> None:
+    """TypeError for unexpected keyword arguments, with dendrax's name for NEURON's."""
+    for name in unknown:
+        hint = f"; in dendrax: {_NEURON_ARGUMENTS[name]}" if name in _NEURON_ARGUMENTS else ""
+        raise TypeError(f"{what}() got an unexpected keyword argument {name!r}{hint}")
 
 
 def _from_points(points, ncomp) -> TreeData:

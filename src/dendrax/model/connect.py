@@ -249,6 +249,9 @@ def connectivity_matrix_connect(
 
     A float ``matrix`` also gives the weights of event-driven synapses (µS) when ``weight``
     is not given; graded synapses have no weight, so for them it may hold only 0 and 1.
+    ``weight`` and ``delay`` may also be one number, a (pre, post) matrix like ``matrix``
+    (read at the connected pairs), or one value per connection in the order of
+    ``np.nonzero(matrix)`` (row by row), the order of the synapses made.
 
     Example:
         >>> import numpy as np

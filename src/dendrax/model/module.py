@@ -39,6 +39,9 @@ NEURON_NAMES = {
     "Ra": "'axial_resistivity' (Ω·cm)",
     "cm": "'capacitance' (µF/cm²)",
     "V": "'v' (mV)",
+    "v_init": "'v' (mV, the initial membrane potential; h.finitialize(v_init) sets it everywhere)",
+    "dt": "integrate(..., delta_t=...) (ms), not a value of the cell",
+    "tstop": "integrate(..., t_max=...) (ms), not a value of the cell",
     "gnabar_hh": "'HH_gNa' (S/cm², after insert(HH()))",
     "gkbar_hh": "'HH_gK' (S/cm², after insert(HH()))",
     "gl_hh": "'HH_gLeak' (S/cm², after insert(HH()))",
@@ -271,6 +274,60 @@ class Module(NoNewAttributes):
         from ..compile.staging import on_device
 
         return [{t.name: on_device(t.initial)} for t in self._trainables]
+
+    def set_parameters(self, params: Sequence[Any]) -> None:
+        """Write trainable values (the structure of `get_parameters`, e.g. fitted ones) into
+        the description, and make them the trainables' values.
+
+        Each value goes where its `make_trainable` call put it (later calls win where
+        selections overlap, as in a simulation), so that the description then simulates as
+        ``params=`` did; a ``radius`` or ``length`` keeps a traced compartment's shape, as a
+        value passed at call time does (`View.set` with ``keep_shape=True``). Everything is
+        checked before anything changes: after an error the description is as it was.
+
+        Example:
+            >>> import dendrax as dx
+            >>> from dendrax.channels import HH
+            >>> cell = dx.Cell([dx.Branch(ncomp=2)] * 3, parents=[-1, 0, 0])
+            >>> cell.insert(HH())
+            >>> cell.branch("all").make_trainable("HH_gNa")      # one value per branch
+            >>> cell.set_parameters([{"HH_gNa": [0.1, 0.2, 0.3]}])
+            >>> cell.get("HH_gNa").tolist(), cell.get_parameters()[0]["HH_gNa"].tolist()
+            ([0.1, 0.1, 0.2, 0.2, 0.3, 0.3], [0.1, 0.2, 0.3])
+        """
+        import dataclasses
+
+        import jax
+
+        from .trainable import check_values
+
+        check_values(self._trainables, params)
+        staged = self.copy()  # written first; self changes only if all of it succeeds
+        trainables = []
+        for k, (t, entry) in enumerate(zip(self._trainables, params)):
+            value = entry[t.name]
+            if isinstance(value, jax.core.Tracer):
+                raise TypeError(f"set_parameters takes concrete values, not traced ones (parameters[{k}])")
+            values = np.broadcast_to(np.asarray(value, dtype=np.float64), (t.n_values,)).copy()
+            if t.kind == "global":
+                error = global_range_error(t.name, values)
+                if error:
+                    raise ValueError(f"parameters[{k}]: {error}")
+                if t.name == "celsius":
+                    staged.celsius = float(values[0])
+                else:
+                    staged._diffusion[t.name[: -len("_diffusion")]] = float(values[0])
+            elif t.over == "synapses":
+                from .network import SynapseView
+
+                table = max((n for n in staged._synapse_tables if t.name.startswith(n + "_")), key=len)
+                SynapseView(staged, table, t.comps).set(t.name[len(table) + 1 :], values[t.value_index])
+            else:
+                View(staged, t.comps).set(t.name, values[t.value_index], keep_shape=t.name in GEOMETRY)
+            trainables.append(dataclasses.replace(t, initial=values))
+        staged._trainables = trainables
+        self.__dict__.update(staged.__dict__)
+        self._touch()
 
     @property
     def trainables(self) -> list:

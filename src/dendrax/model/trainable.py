@@ -80,7 +80,12 @@ def check_values(trainables: Sequence[Trainable], values: Sequence[Mapping[str, 
         raise ValueError(
             f"trainable parameters must be a list of {len(trainables)} dicts, as returned by "
             f"get_parameters(); got {type(values).__name__} of length {len(values) if hasattr(values, '__len__') else '?'}"
-            + (snapshot if isinstance(values, (list, tuple)) else "")
+            + (snapshot if isinstance(values, (list, tuple)) and trainables else "")
+            + (
+                "; without make_trainable, replace values with a dict instead: params={'HH_gNa': 0.1}"
+                if not trainables and isinstance(values, (list, tuple))
+                else ""
+            )
         )
     for k, (tr, entry) in enumerate(zip(trainables, values)):
         if not isinstance(entry, Mapping) or list(entry) != [tr.name]:
@@ -89,8 +94,10 @@ def check_values(trainables: Sequence[Trainable], values: Sequence[Mapping[str, 
                 f"parameters[{k}] must be {{{tr.name!r}: array of {tr.n_values}}}; got {got}"
                 + (snapshot if isinstance(entry, Mapping) else "")
             )
-        shape = jnp.shape(entry[tr.name])
-        require_real_dtype(jnp.result_type(entry[tr.name]), f"parameters[{k}][{tr.name!r}]")
+        value = entry[tr.name]
+        value = np.asarray(value) if isinstance(value, (list, tuple)) else value  # [0.1, 0.2] too
+        shape = jnp.shape(value)
+        require_real_dtype(jnp.result_type(value), f"parameters[{k}][{tr.name!r}]")
         if shape not in ((tr.n_values,), ()):
             raise ValueError(f"parameters[{k}][{tr.name!r}] must have shape ({tr.n_values},); got {shape}")
 

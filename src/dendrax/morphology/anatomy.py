@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..model.module import Module
 
 __all__ = [
+    "neuron_section_names",
     "branch_order",
     "compartment_centers",
     "euclidean_distance",
@@ -240,6 +241,48 @@ def branch_order(module: Module) -> Int[np.ndarray, " comps"]:
             continue
         order[b] = order[p] + (1 if soma_branch[p] or n_children[p] > 1 else 0)
     return order[data.comp_branch]
+
+
+_NEURON_BASE = {"soma": "soma", "axon": "axon", "basal": "dend", "apical": "apic"}
+
+
+def neuron_section_names(module: Module) -> list[str]:
+    """NEURON's name of each branch of a cell read by `read_swc`, as Import3d names the
+    sections it creates (``soma[0]``, ``axon[2]``, ``dend[5]`` for basal dendrites,
+    ``apic[3]``, ``dend_7[0]`` for SWC type 7), to match branches with NEURON's sections.
+
+    The branches follow the file's samples (a parent before its children), which is not the
+    order of ``h.allsec()`` (NEURON lists the sections type by type): match by name, e.g.
+    ``{sec.name(): sec for sec in h.allsec()}``. Names refer to the cell as read, before
+    any editing.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import dendrax as dx
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "cell.swc"
+        >>> _ = path.write_text("1 1 0 0 0 5 -1\\n2 4 0 5 0 1 1\\n3 3 0 -5 0 1 1\\n4 4 0 50 0 1 2\\n")
+        >>> dx.neuron_section_names(dx.read_swc(path, ncomp=1))  # h.allsec(): soma, dend, apic, apic
+        ['soma[0]', 'apic[0]', 'dend[0]', 'apic[1]']
+    """
+    data = module._data
+    counts: dict[str, int] = {}
+    names = []
+    for b in range(data.n_branches):
+        first = data.comp_start[b]
+        types = [g for g, mask in data.groups.items() if mask[first] and (g in _NEURON_BASE or g.startswith("custom"))]
+        if not types:
+            raise ValueError(
+                f"branch {b} has no SWC type group (soma, axon, basal, apical, customN): NEURON's section names "
+                "are those of a cell read by dx.read_swc"
+            )
+        if types[0] in _NEURON_BASE:
+            base = _NEURON_BASE[types[0]]
+        else:
+            t = int(types[0][len("custom") :])
+            base = f"dend_{t}" if t >= 0 else f"minus_{-t}"
+        names.append(f"{base}[{counts.get(base, 0)}]")
+        counts[base] = counts.get(base, 0) + 1
+    return names
 
 
 def _comps_of(target: Any) -> tuple[Module, np.ndarray]:

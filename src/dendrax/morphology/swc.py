@@ -1,8 +1,9 @@
 """Read an SWC file into a `Cell`, as NEURON's Import3d does.
 
 The same file and the same number of compartments per branch give the same compartments as
-NEURON: the same sections (branches) in the same order, connected at the same places, with
-the same 3-D points, so that every compartment's area and axial resistance equal NEURON's
+NEURON: the same sections (branches; `neuron_section_names` gives their NEURON names, as
+``h.allsec()`` orders them differently), connected at the same places, with the same 3-D
+points, so that every compartment's area and axial resistance equal NEURON's
 ``seg.area()`` and ``seg.ri()`` to round-off. See `dendrax.morphology.import3d` for the rules
 and `dendrax.morphology.neuron_geometry` for the arithmetic.
 
