@@ -218,3 +218,31 @@ def test_jit_and_vmap_give_the_eager_numbers():
     single = runner(load("nmodl/nx_na8st.mod")(), one, "na", 1)
     apart = np.asarray(jax.jit(jax.vmap(lambda vi, gi: single(vi[None], gi[None])[0]))(v, jnp.full(7, 0.12)))
     np.testing.assert_allclose(apart, together, rtol=1e-12, atol=1e-18)
+
+
+def test_surrogate_gradients_through_a_mod_synapse_equal_the_built_in_ones():
+    """With a surrogate for spike detection, the gradient of a postsynaptic loss with respect
+    to the presynaptic gNa passes through the synapse. Through nx_ExpSyn (NET_RECEIVE, run
+    per spike) it was gated by the spike's arrival: -5783 where the built-in ExpSyn
+    (g + count w) gives -161.9; now they agree (the same model, to round-off)."""
+
+    def loss_and_grad(synapse):
+        pre = dx.Compartment(length=20.0, radius=10.0)
+        pre.insert(HH())
+        post = dx.Compartment(length=20.0, radius=10.0)
+        post.insert(Leak())
+        net = dx.Network([pre, post])
+        dx.connect(net.cell(0), net.cell(1), synapse, weight=0.01, delay=1.0)
+        net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(1.0, 5.0, 0.3, DT, 15.0))
+        net.cell(1).branch(0).loc(0.5).record("v")
+        net.cell(0).make_trainable("HH_gNa")
+        sim = dx.simulator(net, t_max=15.0, delta_t=DT, surrogate=dx.Surrogate(beta=0.5))
+        f = lambda p: jnp.mean(sim(p) ** 2)  # noqa: E731
+        p = net.get_parameters()
+        return float(f(p)), float(jax.grad(f)(p)[0]["HH_gNa"][0])
+
+    ours = loss_and_grad(load("nmodl/nx_ExpSyn.mod")())
+    built_in = loss_and_grad(dx.synapses.ExpSyn())
+    assert ours[0] == pytest.approx(built_in[0], rel=1e-12)
+    assert abs(built_in[1]) > 1.0  # the surrogate passes
+    assert ours[1] == pytest.approx(built_in[1], rel=1e-10)

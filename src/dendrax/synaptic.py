@@ -101,11 +101,22 @@ def deliver(
         row = jnp.mod(t_index - 1 - lags[k], rows)
         count = history[row, group.source]  # spikes arriving at each synapse now
         if getattr(group.mechanism, "per_event", False):
-            # One receive per spike (a detected source spikes at most once per step; a spike
-            # train up to TRAIN_EVENTS_PER_STEP times, checked where its times are known).
+            # One receive per spike: a detected source spikes at most once per step, a spike
+            # train up to TRAIN_EVENTS_PER_STEP times (checked where its times are known).
+            train = group.source >= network.n_sources
             state = syn_states[k]
-            for i in range(TRAIN_EVENTS_PER_STEP if np.any(group.source >= network.n_sources) else 1):
-                state = group.mechanism.receive(state, weights[k], syn_params[k], arrived=count > i)
+            for i in range(TRAIN_EVENTS_PER_STEP if np.any(train) else 1):
+                arrived = count > i
+                fired = group.mechanism.receive(state, weights[k], syn_params[k], arrived=jnp.ones_like(arrived))
+                # The states as a function of the spike's count e (0 or 1): s + e (fired - s),
+                # written so that the forward value is exactly one or the other while the
+                # count's surrogate gradient (a detected spike's; a train's spikes are given)
+                # passes as it does through ExpSyn's g + count w.
+                e = jnp.where(train, 0.0, count) if i == 0 else jnp.zeros_like(count)
+                state = {
+                    name: jnp.where(arrived, fired[name], x) + (e - jax.lax.stop_gradient(e)) * (fired[name] - x)
+                    for name, x in state.items()
+                }
             out[k] = state
         else:
             out[k] = group.mechanism.receive(syn_states[k], count * weights[k], syn_params[k])
