@@ -509,7 +509,9 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
         ((1,), -65.0)
     """
     layout = system.layout
-    parts = [state.v] + [state.states[m][name] for m, name in layout.recording_states]
+    parts = [state.v] + [
+        state.states[m][name] if m >= 0 else state.synapses[-1 - m][name] for m, name in layout.recording_states
+    ]
     n_state_parts = len(parts)
     if state.spikes is not None and len(state.spikes):
         parts.append(state.spikes)

@@ -83,7 +83,8 @@ class Layout:
             kind ``-2`` spike source ``index``; kind ``-3`` the current of voltage clamp
             ``index`` (a row of ``voltage_clamps``); kind ``-4 - k`` membrane current
             ``recorded_currents[k]`` at compartment node ``index``.
-        recording_states: (mechanism position, state name) pairs that are recorded.
+        recording_states: (mechanism position, state name) pairs that are recorded; a
+            negative position ``-1 - k`` is synapse group ``k``'s state.
         recorded_currents: the membrane currents that are recorded (``"i"``, ``"ina"``, ...).
         voltage_clamps: (clamp number, node) of each voltage clamp.
         clamped_edges: (edge, clamp number, the other node) for each edge touching a
@@ -306,8 +307,16 @@ def compile_module(module: Module) -> System:
     n_spike_records = 0
     recorded_currents: list[str] = []
     clamp_records: list[tuple[int, int, Site]] = []
+    group_of = {g.name: k for k, g in enumerate(network.groups)}
     for site, var in module._recordings:
         names.append(var)
+        if site.kind == "synapse":  # a synapse state: key (-1 - group, state)
+            table = max((n for n in group_of if var.startswith(n + "_")), key=len)
+            key = (-1 - group_of[table], var[len(table) + 1 :])
+            if key not in recording_states:
+                recording_states.append(key)
+            recordings.append((recording_states.index(key), site.index))
+            continue
         if var == "spikes":
             recordings.append((-2, int(network.spike_recordings[n_spike_records])))
             n_spike_records += 1

@@ -312,6 +312,34 @@ class SynapseView:
         if name == "delay":
             _check_delays(values)
 
+    def record(self, name: str) -> None:
+        """Record a state of each selected synapse (e.g. ExpSyn's conductance ``"g"``, µS;
+        NEURON's ``syn._ref_g``): one row per synapse, after the recordings made before.
+
+        Example:
+            >>> import dendrax as dx
+            >>> from dendrax.channels import HH
+            >>> cell = dx.Compartment()
+            >>> cell.insert(HH())
+            >>> net = dx.Network([cell] * 2)
+            >>> dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.01, delay=1.0)
+            >>> net.synapses.ExpSyn.record("g")
+            >>> net.recordings
+            [(Site(kind='synapse', index=0), 'ExpSyn_g')]
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"record() takes the name of a synapse state, e.g. 'g'; got {name!r}")
+        states = list(self._table().mechanism.states)
+        if name not in states:
+            raise ValueError(
+                f"{self._name} has no state {name!r} to record; its states: {states or 'none'} (parameters are "
+                f"constant: read them with get)"
+            )
+        if not self.n:
+            raise ValueError(f"record({name!r}) on an empty selection of {self._name} synapses")
+        self._network._recordings.extend((Site("synapse", int(i)), f"{self._name}_{name}") for i in self._index)
+        self._network._touch()
+
     def get(self, name: str) -> np.ndarray:
         """Values of a parameter (or initial state, NaN: default) of the selected synapses."""
         return self._table().columns[self._column(name)][self._index].copy()

@@ -13,6 +13,7 @@ class Site(NamedTuple):
     ``kind`` is ``"comp"`` (the centre of compartment ``index``), ``"start"`` or ``"end"``
     (the zero-area node at the 0 or 1 end of branch ``index``, NEURON's ``sec(0)`` and
     ``sec(1)``). The 0 end of a branch that hangs on a parent is the parent's node there.
+    A recorded synapse state is at ``"synapse"`` ``index`` (its number within its type).
 
     Example:
         >>> import dendrax as dx
@@ -31,4 +32,6 @@ class Site(NamedTuple):
     def describe(self) -> str:
         if self.kind == "comp":
             return f"compartment {self.index}"
+        if self.kind == "synapse":
+            return f"synapse {self.index}"
         return f"branch {self.index} at x={0.0 if self.kind == 'start' else 1.0}"
