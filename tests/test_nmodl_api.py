@@ -276,3 +276,34 @@ def test_a_state_set_only_in_breakpoint_is_a_value_of_the_current():
             comp.record("gateform_m")
     assert np.ptp(traces[0]) > 10.0  # mV: the sodium current acts
     np.testing.assert_array_equal(traces[0], traces[1])  # the same program
+
+
+def test_a_conditional_write_overwritten_later_is_not_a_read():
+    """``if (v > 0) { i = 0 }`` then ``i = g*v``: the value the if leaves is never used, so
+    BREAKPOINT does not read i before computing it (it was refused: "i is computed in
+    BREAKPOINT and read in BREAKPOINT before being computed there"). The same current as
+    without the dead if."""
+    from dendrax.channels import Leak
+
+    source = """
+    NEURON { SUFFIX deadif NONSPECIFIC_CURRENT i RANGE g }
+    UNITS { (mA) = (milliamp) (mV) = (millivolt) }
+    PARAMETER { g = 0.001 (S/cm2) }
+    ASSIGNED { v (mV) i (mA/cm2) }
+    BREAKPOINT {
+        IF (v > 0) { i = 0 }
+        i = g*v
+    }
+    """
+    traces = []
+    for mech in (dx.nmodl.load_source(source, "deadif.mod")(), Leak()):
+        comp = dx.Compartment(length=20.0, radius=10.0)
+        comp.insert(mech)
+        if isinstance(mech, Leak):
+            comp.set("Leak_gLeak", 0.001)
+            comp.set("Leak_eLeak", 0.0)
+        comp.stimulate(dx.step_current(1.0, 5.0, 0.3, 0.025, 10.0))
+        comp.record("v")
+        traces.append(np.asarray(dx.integrate(comp, t_max=10.0)))
+    assert np.ptp(traces[1]) > 5.0  # mV
+    np.testing.assert_allclose(traces[0], traces[1], rtol=0, atol=1e-12)

@@ -62,7 +62,14 @@ def effects_of(body, local: set[str], calls, derivatives=None) -> Effects:
     reads: set[str] = set()
     writes: set[str] = set()
     surely: set[str] = set()
+    # Names a conditional write may leave at their old value: that old value is read, unless
+    # a later statement surely writes the name first (``if (v > 0) { i = 0 }  i = g*v``).
+    kept: set[str] = set()
     local = set(local)
+
+    def surely_write(names) -> None:
+        surely.update(names)
+        kept.difference_update(names)
 
     def read_expr(expr: Expr) -> None:
         for node in walk(expr):
@@ -73,9 +80,9 @@ def effects_of(body, local: set[str], calls, derivatives=None) -> Effects:
 
     def absorb(eff: Effects) -> None:
         reads.update(eff.reads - surely - local)
-        reads.update(eff.writes - eff.surely - surely - local)  # a conditional write keeps the old value
+        kept.update(eff.writes - eff.surely - surely - local)  # a conditional write keeps the old value
         writes.update(eff.writes - local)
-        surely.update(eff.surely - local)
+        surely_write(eff.surely - local)
 
     for st in body:
         if isinstance(st, Local):
@@ -87,9 +94,9 @@ def effects_of(body, local: set[str], calls, derivatives=None) -> Effects:
             b = effects_of(st.orelse, local, calls, derivatives)
             reads.update((a.reads | b.reads) - surely)
             both = (a.writes | b.writes) - (a.surely & b.surely)
-            reads.update(both - surely - local)
+            kept.update(both - surely - local)
             writes.update(a.writes | b.writes)
-            surely.update(a.surely & b.surely)
+            surely_write(a.surely & b.surely)
             continue
         if isinstance(st, Solve):
             block = (derivatives or {}).get(st.block)
@@ -113,7 +120,7 @@ def effects_of(body, local: set[str], calls, derivatives=None) -> Effects:
             read_expr(expr)
         if isinstance(st, Assign) and st.target not in local:
             writes.add(st.target)
-            surely.add(st.target)
+            surely_write({st.target})
         elif isinstance(st, Diff):
             if st.state not in surely:
                 reads.add(st.state)
@@ -123,7 +130,7 @@ def effects_of(body, local: set[str], calls, derivatives=None) -> Effects:
                 if name not in surely:
                     reads.add(name)
                 writes.add(name)
-    return Effects(frozenset(reads), frozenset(writes), frozenset(surely))
+    return Effects(frozenset(reads | kept), frozenset(writes), frozenset(surely))
 
 
 def expressions(st: Stmt) -> list[Expr]:
