@@ -175,3 +175,29 @@ def test_transform_methods_jit_and_saturated_values_get_a_hint():
         pt.inverse(y)
     back = pt.inverse([{"HH_gNa": jnp.clip(y[0]["HH_gNa"], 0.0, 0.5 - 1e-6 * 0.5)}])
     assert np.all(np.isfinite(np.asarray(back[0]["HH_gNa"])))
+
+
+def test_per_entry_transforms_bound_one_parameter_trained_in_two_groups():
+    """A user review: HH_gNa trainable in the soma and in the dendrites could get only one
+    set of bounds. A list of dicts (one per make_trainable call) bounds each on its own."""
+    cell = dx.Cell([dx.Branch(ncomp=2)] * 3, parents=[-1, 0, 0])
+    cell.insert(HH())
+    cell.branch(0).make_trainable("HH_gNa", init_value=0.3)
+    cell.branch([1, 2]).make_trainable("HH_gNa", init_value=0.01)
+    cell.make_trainable("HH_gK")
+    t = dx.fit.ParamTransform([{"HH_gNa": dx.fit.Sigmoid(0.1, 0.5)}, {"HH_gNa": dx.fit.Sigmoid(0.0, 0.02)}, {}])
+    params = cell.get_parameters()
+    u = t.inverse(params)
+    np.testing.assert_allclose(u[0]["HH_gNa"], 0.0, atol=1e-12)  # logit((0.3 - 0.1) / 0.4) = logit(0.5)
+    np.testing.assert_allclose(u[1]["HH_gNa"], 0.0, atol=1e-12)  # the middle of (0, 0.02)
+    back = t.forward(u)
+    for got, want in zip(back, params):
+        np.testing.assert_allclose(next(iter(got.values())), next(iter(want.values())), rtol=1e-12)
+    huge = t.forward([{"HH_gNa": jnp.array([50.0])}, {"HH_gNa": jnp.array([50.0])}, params[2]])
+    assert float(huge[0]["HH_gNa"][0]) <= 0.5 and float(huge[1]["HH_gNa"][0]) <= 0.02  # each its own bounds
+    with pytest.raises(ValueError, match="one dict per entry of get_parameters\\(\\) \\(3\\); got list of length 2"):
+        t.forward(params[:2])
+    with pytest.raises(ValueError, match="ParamTransform\\[2\\] has a transform for 'HH_gNa', but parameters\\[2\\]"):
+        dx.fit.ParamTransform([{}, {}, {"HH_gNa": dx.fit.Exp()}]).forward(params)
+    with pytest.raises(TypeError, match="ParamTransform\\[1\\] must be a dict"):
+        dx.fit.ParamTransform([{}, dx.fit.Exp()])

@@ -235,6 +235,11 @@ class ParamTransform(eqx.Module):
     name with a transform must occur in the pytree (in one entry of the list at least):
     a misspelt name raises a ``ValueError`` rather than leaving its parameter unbounded.
 
+    ``transforms`` is a dict (one transform per name, for every entry that has the name), or
+    a list with one dict per entry of ``get_parameters()`` (``{}`` for none): the same
+    parameter made trainable twice (the soma's gNa, the dendrites' gNa) then gets bounds
+    of its own in each entry.
+
     Example:
         >>> import dendrax as dx
         >>> t = dx.fit.ParamTransform({"HH_gNa": dx.fit.Sigmoid(0.0, 0.5), "radius": dx.fit.Exp()})
@@ -242,9 +247,12 @@ class ParamTransform(eqx.Module):
         >>> back = t.forward(t.inverse(params))
         >>> [round(float(list(p.values())[0]), 9) for p in back]
         [0.12, 1.0, 0.036]
+        >>> per_entry = dx.fit.ParamTransform([{"HH_gNa": dx.fit.Sigmoid(0.0, 0.5)}, {"HH_gNa": dx.fit.Sigmoid(0.0, 0.05)}])
+        >>> [round(float(p["HH_gNa"]), 6) for p in per_entry.forward([{"HH_gNa": 0.0}, {"HH_gNa": 0.0}])]
+        [0.25, 0.025]
     """
 
-    transforms: dict[str, Transform]
+    transforms: dict[str, Transform] | list[dict[str, Transform]]
 
     # `jax.jit(pt.forward)` hashes the bound method, hence ``pt``: by identity (its dict of
     # transforms is not hashable; "unhashable type: 'dict'" otherwise).
@@ -255,12 +263,40 @@ class ParamTransform(eqx.Module):
         return self is other
 
     def __check_init__(self):
-        for name, t in self.transforms.items():
-            if not isinstance(t, Transform):
-                raise TypeError(f"ParamTransform[{name!r}] must be a dx.fit transform (e.g. Sigmoid); got {t!r}")
+        entries = self.transforms if isinstance(self.transforms, (list, tuple)) else [self.transforms]
+        for k, entry in enumerate(entries):
+            where = f"ParamTransform[{k}]" if isinstance(self.transforms, (list, tuple)) else "ParamTransform"
+            if not isinstance(entry, Mapping):
+                raise TypeError(
+                    f"{where} must be a dict from parameter name to transform (one per entry of "
+                    f"get_parameters() in a list); got {entry!r}"
+                )
+            for name, t in entry.items():
+                if not isinstance(t, Transform):
+                    raise TypeError(f"{where}[{name!r}] must be a dx.fit transform (e.g. Sigmoid); got {t!r}")
+
+    @property
+    def _per_entry(self) -> bool:
+        return isinstance(self.transforms, (list, tuple))
 
     def _check_names(self, params: Any) -> None:
-        """Raise if a name with a transform occurs nowhere in ``params``."""
+        """Raise if a name with a transform occurs nowhere in ``params`` (in the per-entry
+        form: not in its own entry)."""
+        if self._per_entry:
+            if not isinstance(params, (list, tuple)) or len(params) != len(self.transforms):
+                raise ValueError(
+                    f"this ParamTransform has one dict per entry of get_parameters() ({len(self.transforms)}); "
+                    f"got {type(params).__name__}"
+                    + (f" of length {len(params)}" if isinstance(params, (list, tuple)) else "")
+                )
+            for k, (entry, p) in enumerate(zip(self.transforms, params)):
+                missing = [name for name in entry if not isinstance(p, Mapping) or name not in p]
+                if missing:
+                    raise ValueError(
+                        f"ParamTransform[{k}] has a transform for {missing[0]!r}, but parameters[{k}] is "
+                        f"{dict.fromkeys(p) if isinstance(p, Mapping) else p!r}: the list follows get_parameters()"
+                    )
+            return
         present: set[str] = set()
 
         def collect(p: Any) -> None:
@@ -283,9 +319,11 @@ class ParamTransform(eqx.Module):
                     "ParamTransform (names are case-sensitive), or make that parameter trainable."
                 )
 
-    def _map(self, params: Any, method: str, where: str = "params") -> Any:
+    def _map(self, params: Any, method: str, where: str = "params", transforms: Any = None) -> Any:
+        transforms = self.transforms if transforms is None else transforms
+
         def apply(name: str, value: ArrayLike) -> Array:
-            t = self.transforms.get(name)
+            t = transforms.get(name)
             if t is None:
                 return jnp.asarray(value)
             try:
@@ -295,6 +333,8 @@ class ParamTransform(eqx.Module):
 
         if isinstance(params, Mapping):
             return {k: apply(k, v) for k, v in params.items()}
+        if self._per_entry:
+            return [self._map(p, method, f"{where}[{i}]", t) for i, (p, t) in enumerate(zip(params, self.transforms))]
         return [self._map(p, method, f"{where}[{i}]") for i, p in enumerate(params)]
 
     def forward(self, params: Any) -> Any:
