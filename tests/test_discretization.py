@@ -1,6 +1,8 @@
 """Discretisation policies: fixed ncomp, maximum compartment length, NEURON's d_lambda rule
 (checked against NEURON in test_swc.py), per-branch overrides; NEURON's rounding of points."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,16 @@ def test_discretization_is_an_option_object():
     assert isinstance(dx.MaxLength(10.0), dx.Discretization)
     with pytest.raises(TypeError):
         dx.Discretization()
+
+
+def test_a_discretisation_far_too_fine_warns(monkeypatch):
+    """MaxLength(1e-3) on CA1 built 11.9 million compartments without a word (a review):
+    beyond MANY_COMPARTMENTS (a million; lowered here to keep the test small) it warns."""
+    from dendrax.morphology import swc
+
+    monkeypatch.setattr(swc, "MANY_COMPARTMENTS", 20)
+    with pytest.warns(UserWarning, match="compartments .*check the rule's units"):
+        dx.read_swc(hand_file("soma_cylinders.swc"), discretization=dx.MaxLength(1.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dx.read_swc(hand_file("soma_cylinders.swc"), ncomp=1)  # few compartments: silent

@@ -21,6 +21,7 @@ Where dendrax differs from NEURON (each is tested):
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from .discretization import BranchShapes, Discretization, as_discretization
 from .import3d import Sections, import3d_sections
 from .neuron_geometry import neuron_round, section_arcs, segment_geometry
 from .swc_parse import SwcError, SwcSamples, parse_swc
+
+#: More compartments than this in one cell read from a file draws a warning.
+MANY_COMPARTMENTS = 1_000_000
 
 __all__ = ["SwcError", "read_swc", "type_group"]
 
@@ -121,6 +125,13 @@ def _build_cell(
     if ncomp.shape != (sections.n_sections,) or ncomp.dtype.kind not in "iu" or np.any(ncomp < 1):
         raise ValueError(f"{policy!r} gave an invalid number of compartments per branch: {ncomp!r}")
     ncomp = ncomp.astype(np.int64)
+    if ncomp.sum() > MANY_COMPARTMENTS:
+        finest = float(np.min(length / ncomp))
+        warnings.warn(
+            f"{policy!r} cuts this cell into {int(ncomp.sum()):,} compartments (the shortest {finest:.3g} µm): "
+            "far more than a cable needs (dx.DLambda() gives NEURON's usual count); check the rule's units (µm)",
+            stacklevel=3,
+        )
     geo = segment_geometry(arc, diam, offsets, ncomp)
     bad = np.flatnonzero(~(geo.area > 0) | ~(geo.diam > 0))
     if len(bad):
