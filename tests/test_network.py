@@ -593,3 +593,35 @@ def test_a_saturated_graded_synapse_has_finite_gradients():
         assert np.isfinite(g) and g != 0.0, (k, g)
         # float64 central differences: truncation O(eps²), round-off ~1e-16 / eps.
         np.testing.assert_allclose(g, fd, rtol=1e-4, err_msg=k)
+
+
+def test_recorded_synapse_current_and_its_gradient():
+    """``net.synapses.ExpSyn.record("i")`` (NEURON's ``syn._ref_i``, nA, outward; compared
+    with NEURON in test_nmodl_models) is ``g (v - e)`` of the step leading to each point, and
+    its gradient with respect to the synapse weight matches central differences (float64)."""
+    pre = dx.Compartment(length=20.0, radius=10.0)
+    pre.insert(HH())
+    net = dx.Network([pre, pre])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.005, delay=1.0)
+    net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(1.0, 2.0, 0.5, 0.025, 10.0))
+    net.cell(1).branch(0).loc(0.5).record("v")
+    net.synapses.ExpSyn.record("g")
+    net.synapses.ExpSyn.record("i")
+    net.synapses.ExpSyn.make_trainable("weight")
+    sim = dx.simulator(net, t_max=10.0)
+    v, g, i = np.asarray(sim(net.get_parameters()))
+    e = float(net.synapses.ExpSyn.get("e")[0])
+    # the current at point n+1 is that of step n: g after delivery (g(n+1) with the step's
+    # decay exp(-dt/tau) undone, exactly) times v(n) - e
+    decay = np.exp(-0.025 / float(net.synapses.ExpSyn.get("tau")[0]))
+    active = np.flatnonzero(g[1:] > 0)
+    assert len(active) > 10
+    np.testing.assert_allclose(i[1:][active], (g[1:] / decay * (v[:-1] - e))[active], rtol=1e-9)
+    loss = lambda p: jnp.sum(sim(p)[2] ** 2)  # noqa: E731
+    p = net.get_parameters()
+    grad = float(jax.grad(loss)(p)[0]["ExpSyn_weight"][0])
+    step = 1e-6 * 0.005
+    w = p[0]["ExpSyn_weight"]
+    fd = (float(loss([{"ExpSyn_weight": w + step}])) - float(loss([{"ExpSyn_weight": w - step}]))) / (2 * step)
+    assert abs(grad) > 0
+    np.testing.assert_allclose(grad, fd, rtol=1e-5)

@@ -322,12 +322,15 @@ def test_expsyn_and_exp2syn_files_match_the_built_in_synapses_and_neuron(neuron_
     for table in ("nx_Exp2Syn", "Exp2Syn"):  # synapse states, as NEURON's syn._ref_A, _ref_B
         getattr(net.synapses, table).record("A")
         getattr(net.synapses, table).record("B")
+    for table in ("nx_ExpSyn", "ExpSyn"):  # synapse currents, as NEURON's syn._ref_i
+        getattr(net.synapses, table).record("i")
     with pytest.raises(ValueError, match="Exp2Syn has no state 'tau1' to record; its states: \\['A', 'B'\\]"):
         net.synapses.Exp2Syn.record("tau1")
     ours = np.asarray(dx.integrate(net, t_max=SYN_T_MAX, delta_t=DT))
     np.testing.assert_allclose(ours[0], ours[2], rtol=0, atol=1e-12)  # nx_ExpSyn == dx ExpSyn
     np.testing.assert_allclose(ours[1], ours[3], rtol=0, atol=1e-12)  # nx_Exp2Syn == dx Exp2Syn
     np.testing.assert_allclose(ours[4:6], ours[6:8], rtol=0, atol=1e-18)  # their states (µS)
+    np.testing.assert_allclose(ours[8], ours[9], rtol=0, atol=1e-15)  # their currents (nA)
 
     pre = h.Section(name="pre")
     pre.L, pre.diam = 20.0, 20.0
@@ -348,6 +351,8 @@ def test_expsyn_and_exp2syn_files_match_the_built_in_synapses_and_neuron(neuron_
         recs.append(h.Vector().record(post(0.5)._ref_v))
         if mech == "nx_Exp2Syn":
             states = [h.Vector().record(syn._ref_A), h.Vector().record(syn._ref_B)]
+        else:
+            syn_current = h.Vector().record(syn._ref_i)
     ic = h.IClamp(pre(0.5))
     ic.delay, ic.dur, ic.amp = 2.0, 25.0, 0.4
     h.finitialize(-65.0)
@@ -358,6 +363,9 @@ def test_expsyn_and_exp2syn_files_match_the_built_in_synapses_and_neuron(neuron_
     ref_states = np.array([r.as_numpy() for r in states])
     assert ref_states.max() > 1e-3  # µS: the states move
     np.testing.assert_allclose(ours[4:6], ref_states, rtol=0, atol=1e-15)  # round-off (5e-20 measured)
+    ref_current = syn_current.as_numpy()
+    assert np.abs(ref_current).max() > 1e-3  # nA
+    np.testing.assert_allclose(ours[8], ref_current, rtol=0, atol=1e-12)  # round-off (1.7e-14 on a spiking cell)
 
 
 DIMPL_STEADY = """

@@ -45,6 +45,9 @@ class State(eqx.Module):
             row per recorded current name, over compartments.
         clamp_currents: the current each voltage clamp injected in the last step (nA,
             positive into the cell), when one is recorded.
+        synapse_currents: for each synapse type whose current is recorded
+            (``layout.recorded_synapse_currents``), the current of each of its synapses in
+            the last step (nA, outward positive, NEURON's ``syn.i``).
 
     Example:
         >>> import dendrax as dx
@@ -66,6 +69,7 @@ class State(eqx.Module):
     t_index: Array | None = None
     currents: Array | None = None
     clamp_currents: Array | None = None
+    synapse_currents: tuple[Array, ...] | None = None
 
 
 def init_state(system: System, prepared: Prepared, clamps: Array | None = None, history_rows: int = 1) -> State:
@@ -123,6 +127,7 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         v=v,
         currents=currents,
         clamp_currents=clamp_currents,
+        synapse_currents=_synapse_currents(layout, tuple(synapses), prepared.syn_params, v),
         states=states,
         synapses=tuple(synapses),
         spikes=jnp.zeros((n_sources,), v.dtype),
@@ -185,6 +190,18 @@ def with_train_spikes(system: System, state: State, counts: Float[Array, " train
     row = -1 if at_start else jnp.mod(state.t_index - 1, state.history.shape[0])
     history = state.history.at[row, network.n_sources :].set(counts.astype(state.history.dtype))
     return eqx.tree_at(lambda s: s.history, state, history)
+
+
+def _synapse_currents(layout, synapses, syn_params, v) -> tuple[Array, ...] | None:
+    """The recorded synapse types' currents (nA, outward) at voltages ``v`` and states
+    ``synapses`` (as NEURON's BREAKPOINT computes ``syn.i`` for the step)."""
+    if not layout.recorded_synapse_currents:
+        return None
+    groups = layout.network.groups
+    return tuple(
+        groups[k].mechanism.current(synapses[k], v[groups[k].post], v[groups[k].pre], syn_params[k])
+        for k in layout.recorded_synapse_currents
+    )
 
 
 def _current_rows(layout, total, parts):
@@ -462,6 +479,7 @@ def advance(
     currents = _current_rows(layout, current, ion_currents) if layout.recorded_currents else None
     clamp_currents = None if aux.clamp_rows is None else _clamp_currents(layout, prepared, aux.clamp_rows, x)
     return State(
+        synapse_currents=_synapse_currents(layout, aux.synapses, prepared.syn_params, v),
         v=v_new,
         states=states,
         synapses=synapses,
@@ -521,6 +539,9 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
     has_clamps = int(state.clamp_currents is not None)
     if state.currents is not None:
         parts += list(state.currents)
+    n_current_rows = 0 if state.currents is None else len(state.currents)
+    if state.synapse_currents is not None:
+        parts += list(state.synapse_currents)
     offsets = np.cumsum([0] + [len(x) for x in parts])
     flat = jnp.concatenate(parts)
 
@@ -531,6 +552,8 @@ def observe(system: System, state: State) -> Float[Array, " recordings"]:
             return offsets[n_state_parts] + i
         if kind == -3:
             return offsets[n_state_parts + has_spikes] + i
+        if kind <= -1000:  # a recorded synapse type's current
+            return offsets[n_state_parts + has_spikes + has_clamps + n_current_rows + (-1000 - kind)] + i
         if kind <= -4:
             return offsets[n_state_parts + has_spikes + has_clamps + (-4 - kind)] + i
         return offsets[kind + 1] + i

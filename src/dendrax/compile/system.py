@@ -86,6 +86,9 @@ class Layout:
         recording_states: (mechanism position, state name) pairs that are recorded; a
             negative position ``-1 - k`` is synapse group ``k``'s state.
         recorded_currents: the membrane currents that are recorded (``"i"``, ``"ina"``, ...).
+        recorded_synapse_currents: the synapse groups whose current is recorded; kind
+            ``-1000 - k`` in ``recordings`` is group ``recorded_synapse_currents[k]``'s
+            current at synapse ``index``.
         voltage_clamps: (clamp number, node) of each voltage clamp.
         clamped_edges: (edge, clamp number, the other node) for each edge touching a
             clamped node: axial edges ``[0, E)``, then implicit gap junctions (``E + row`` of
@@ -124,6 +127,7 @@ class Layout:
     recordings: tuple[tuple[int, int], ...]
     recording_states: tuple[tuple[int, str], ...]
     recorded_currents: tuple[str, ...]
+    recorded_synapse_currents: tuple[int, ...]
     voltage_clamps: np.ndarray
     clamped_edges: np.ndarray
     clamp_neighbours: np.ndarray
@@ -308,10 +312,16 @@ def compile_module(module: Module) -> System:
     recorded_currents: list[str] = []
     clamp_records: list[tuple[int, int, Site]] = []
     group_of = {g.name: k for k, g in enumerate(network.groups)}
+    synapse_currents: list[int] = []
     for site, var in module._recordings:
         names.append(var)
-        if site.kind == "synapse":  # a synapse state: key (-1 - group, state)
+        if site.kind == "synapse":  # a synapse state: key (-1 - group, state); or its current
             table = max((n for n in group_of if var.startswith(n + "_")), key=len)
+            if var == f"{table}_i":
+                if group_of[table] not in synapse_currents:
+                    synapse_currents.append(group_of[table])
+                recordings.append((-1000 - synapse_currents.index(group_of[table]), site.index))
+                continue
             key = (-1 - group_of[table], var[len(table) + 1 :])
             if key not in recording_states:
                 recording_states.append(key)
@@ -471,6 +481,7 @@ def compile_module(module: Module) -> System:
     for p in placements_t:
         h.update(repr(p.mechanism).encode() + p.nodes.astype(np.int64).tobytes())
     h.update(repr((recordings, recording_states, recorded_currents, voltage_clamps, state_clamps, diffusions)).encode())
+    h.update(repr(synapse_currents).encode())
     for tr in module._trainables:
         h.update(tr.fingerprint())
     h.update(network.fingerprint())
@@ -487,6 +498,7 @@ def compile_module(module: Module) -> System:
         recordings=tuple(recordings),
         recording_states=tuple(recording_states),
         recorded_currents=tuple(recorded_currents),
+        recorded_synapse_currents=tuple(synapse_currents),
         voltage_clamps=vc,
         clamped_edges=clamped_edges_arr,
         clamp_neighbours=clamp_neighbours_arr,

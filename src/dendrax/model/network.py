@@ -314,7 +314,9 @@ class SynapseView:
 
     def record(self, name: str) -> None:
         """Record a state of each selected synapse (e.g. ExpSyn's conductance ``"g"``, µS;
-        NEURON's ``syn._ref_g``): one row per synapse, after the recordings made before.
+        NEURON's ``syn._ref_g``), or its current ``"i"`` (nA, outward positive: NEURON's
+        ``syn._ref_i``, the current that drove the step leading to each time point): one row
+        per synapse, after the recordings made before.
 
         Example:
             >>> import dendrax as dx
@@ -330,10 +332,10 @@ class SynapseView:
         if not isinstance(name, str):
             raise TypeError(f"record() takes the name of a synapse state, e.g. 'g'; got {name!r}")
         states = list(self._table().mechanism.states)
-        if name not in states:
+        if name not in states and name != "i":
             raise ValueError(
-                f"{self._name} has no state {name!r} to record; its states: {states or 'none'} (parameters are "
-                f"constant: read them with get)"
+                f"{self._name} has no state {name!r} to record; its states: {states or 'none'}, and its current "
+                f"'i' (parameters are constant: read them with get)"
             )
         if not self.n:
             raise ValueError(f"record({name!r}) on an empty selection of {self._name} synapses")
