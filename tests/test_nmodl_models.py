@@ -488,3 +488,22 @@ def test_net_receive_runs_once_per_spike_as_in_neuron(neuron_h):
     too_many.cell(0).branch(0).loc(0.5).record("v")
     with pytest.raises(ValueError, match="spike train 0 has 3 spikes in the time step at t = 5 ms; it drives nx_facsyn"):
         dx.integrate(too_many, t_max=SYN_T_MAX, delta_t=DT)
+
+
+def test_a_per_spike_synapse_receives_nothing_from_spikes_beyond_the_run():
+    """A review: a spike whose delay outlasts the run read the spike history's row of another
+    step (a ring buffer), and NET_RECEIVE (run per spike, whatever the weight) raised the
+    facilitation F to 1.5 at 4.5 ms. It must stay 1. Fractional call-time spike counts
+    are refused for such synapses (they receive whole spikes)."""
+    cell = dx.Compartment(length=20.0, radius=10.0)
+    cell.insert(Leak())
+    net = dx.Network([cell])
+    trains = net.add_spike_trains([[2.0]])
+    dx.connect(trains, net.cell(0), dx.nmodl.load(MOD_FILES["nx_facsyn"])(), weight=0.004, delay=12.525)
+    net.synapses.nx_facsyn.record("F")
+    f = np.asarray(dx.integrate(net, t_max=10.0, delta_t=DT))[0]
+    np.testing.assert_array_equal(f, 1.0)
+    counts = np.zeros((1, 401))
+    counts[0, 80] = 0.5
+    with pytest.raises(ValueError, match=r"spike_trains\[0, 80\] is 0.5: .*whole spike counts"):
+        dx.integrate(net, t_max=10.0, delta_t=DT, spike_trains=counts)

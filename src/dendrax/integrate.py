@@ -279,7 +279,14 @@ def _spike_input(system: System, given: Any, delta_t: float, n_steps: int) -> Ar
 
 
 def _check_events_per_step(system: System, train: int, counts: np.ndarray, delta_t: float) -> None:
-    """Refuse more spikes of ``train`` in one step than a per-event synapse receives apart."""
+    """Refuse more spikes of ``train`` in one step than a per-event synapse receives apart,
+    and fractions of a spike (a per-event synapse receives whole spikes)."""
+    fractional = np.flatnonzero(counts != np.round(counts))
+    if len(fractional):
+        raise ValueError(
+            f"spike_trains[{train}, {fractional[0]}] is {counts[fractional[0]]}: the train drives synapses whose "
+            "NET_RECEIVE runs once per spike, which take whole spike counts"
+        )
     if counts.max(initial=0) <= TRAIN_EVENTS_PER_STEP:
         return
     point = int(np.argmax(counts > TRAIN_EVENTS_PER_STEP))

@@ -99,7 +99,9 @@ def deliver(
         if not group.mechanism.event_driven:
             continue
         row = jnp.mod(t_index - 1 - lags[k], rows)
-        count = history[row, group.source]  # spikes arriving at each synapse now
+        # Spikes arriving at each synapse now; none where the delay exceeds the run (its row
+        # would alias another step's).
+        count = jnp.where(lags[k] < rows, history[row, group.source], 0.0)
         if getattr(group.mechanism, "per_event", False):
             # One receive per spike: a detected source spikes at most once per step, a spike
             # train up to TRAIN_EVENTS_PER_STEP times (checked where its times are known).

@@ -50,7 +50,9 @@ def emit_kinetic(em: Emitter, block: Procedure, scope: Scope, dt: str, keep: set
     states = kinetic_states(block, mech.states)
     if not states:
         raise em.error(f"KINETIC {block.name} has no reactions", block.line, block.name)
-    linear = _first_order(block)
+    # A steady state (STEADYSTATE, dt 1e9 ms) is solved to convergence: one step from the old
+    # states with a state-dependent << flux taken there runs far past it.
+    linear = _first_order(block) and dt == "dt"
     # The new states' names: their own, unless the block also reads the old values (they
     # must not shadow them then).
     params = [em.names.fresh(f"{em.names[s]}_new") if linear else em.names[s] for s in states]
@@ -63,8 +65,12 @@ def emit_kinetic(em: Emitter, block: Procedure, scope: Scope, dt: str, keep: set
     # A first-order scheme evaluates its statements, rate coefficients and << fluxes at the
     # step's start (the states' old values, in ``scope``); only the mass-action species and
     # the CONSERVE and ' equations use the new states: a linear system, one Newton step.
-    implicit = Scope(dict(inner.env), "nested", {}, inner.fresh_for, set())
-    implicit.env.update(new)
+
+    def implicit() -> Scope:
+        """``inner`` as it is now (values the block computed so far), with the new states."""
+        now = Scope(dict(inner.env), "nested", {}, inner.fresh_for, set())
+        now.env.update(new)
+        return now
     if dt != "dt":
         inner.env["dt"] = dt
     em.emit(f"def {fn}({', '.join(params)}):")
@@ -93,7 +99,7 @@ def emit_kinetic(em: Emitter, block: Procedure, scope: Scope, dt: str, keep: set
                 terms[name].append((n, flux))
         elif isinstance(st, Diff):
             rate = em.names.fresh(f"d{em.names[st.state]}")
-            em.emit(f"{rate} = {em.number(st.value, implicit).text}  # {em.source_line(st.line)}")
+            em.emit(f"{rate} = {em.number(st.value, implicit()).text}  # {em.source_line(st.line)}")
             terms[st.state].append((1, rate))
         elif isinstance(st, Compartment):
             volume = em.names.fresh("volume")
@@ -108,8 +114,8 @@ def emit_kinetic(em: Emitter, block: Procedure, scope: Scope, dt: str, keep: set
             free = [n for n in names if states.index(n) not in conserve]
             if not free:
                 raise em.error("CONSERVE needs a state of the block on its left side", st.line, "CONSERVE")
-            left = em.number(_weighted(st.left, volume_exprs), implicit)
-            right = em.number(st.right, implicit)
+            left = em.number(_weighted(st.left, volume_exprs), implicit())
+            right = em.number(st.right, implicit())
             conserve[states.index(free[-1])] = f"{_wrap(left, 5)} - {_wrap(right, 6)}"
             em.emit(f"# {em.source_line(st.line)}: replaces the equation of {free[-1]}")
         else:
