@@ -25,6 +25,7 @@ from .compile.system import System, computed_reversal
 from .manual_axes import varying_like
 from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES
+from .model.network import synapse_type_of
 from .model.trainable import apply_trainables, check_values
 from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error, require_real_dtype
 from .rest import rest_iteration
@@ -388,7 +389,7 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
             raise ValueError(f"params[{name!r}] is model-wide: give one number; got an array of shape {arr.shape}")
         elif arr.shape != expected:
             groups = [g.mechanism.name for g in system.layout.network.groups] + [GAP]
-            owner = next((g for g in groups if name.startswith(g + "_")), None)
+            owner = synapse_type_of(groups, name)
             per = f"one per {owner} synapse" if owner else f"one value per compartment, {n} compartments"
             raise ValueError(f"params[{name!r}] has shape {arr.shape}; give a number or an array of shape {expected} ({per})")
         out[name] = on_device(np.ascontiguousarray(arr)) if xp is np else arr

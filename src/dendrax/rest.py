@@ -39,15 +39,11 @@ def rest_iteration(
         >>> import jax.numpy as jnp
         >>> import dendrax as dx
         >>> from dendrax.channels import HH
-        >>> from dendrax.simulate import init_state, observe, prepare, step
+        >>> from dendrax.rest import rest_iteration
+        >>> from dendrax.simulate import init_state, prepare
         >>> cell = dx.Compartment(length=20.0, radius=10.0)           # µm
         >>> cell.insert(HH())
-        >>> cell.stimulate(dx.step_current(0.0, 1.0, 0.5, 0.025, 1.0))  # 0.5 nA for 1 ms
-        >>> cell.record("v")
         >>> system = cell.compile()
-        >>> prepared = prepare(system, delta_t=0.025)                  # ms
-        >>> state = init_state(system, prepared)
-        >>> from dendrax.rest import rest_iteration
         >>> leaky = prepare(system, {"HH_gLeak": jnp.full(1, 5e-4)})   # S/cm²
         >>> state = init_state(system, leaky)
         >>> for _ in range(5):

@@ -25,8 +25,9 @@ from jaxtyping import Array
 from ..mechanisms.channel import Mechanism
 from ..mechanisms.ions import ION_DEFAULTS, ion_variables
 from ..mechanisms.point_neuron import PointNeuron
+from ..model.network import synapse_type_of
+from ..model.recordable import CLAMP_CURRENT, is_current
 from ..model.trainable import Trainable
-from ..model.view import CLAMP_CURRENT, _is_current
 from ..solve.contraction import as_int32
 from ..solve.layout import SolverLayout, plan_solver
 from .network import (
@@ -316,7 +317,7 @@ def compile_module(module: Module) -> System:
     for site, var in module._recordings:
         names.append(var)
         if site.kind == "synapse":  # a synapse state: key (-1 - group, state); or its current
-            table = max((n for n in group_of if var.startswith(n + "_")), key=len)
+            table = synapse_type_of(group_of, var)
             if var == f"{table}_i":
                 if group_of[table] not in synapse_currents:
                     synapse_currents.append(group_of[table])
@@ -339,7 +340,7 @@ def compile_module(module: Module) -> System:
             clamp_records.append((len(recordings), int(node), site))
             recordings.append((-3, -1))  # the clamp's row, once clamps are numbered below
             continue
-        if _is_current(module, var):
+        if is_current(module, var):
             if var not in recorded_currents:
                 recorded_currents.append(var)
             recordings.append((-4 - recorded_currents.index(var), int(node)))

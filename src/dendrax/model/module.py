@@ -318,9 +318,9 @@ class Module(NoNewAttributes):
                 else:
                     staged._diffusion[t.name[: -len("_diffusion")]] = float(values[0])
             elif t.over == "synapses":
-                from .network import SynapseView
+                from .network import SynapseView, synapse_type_of
 
-                table = max((n for n in staged._synapse_tables if t.name.startswith(n + "_")), key=len)
+                table = synapse_type_of(staged._synapse_tables, t.name)
                 SynapseView(staged, table, t.comps).set(t.name[len(table) + 1 :], values[t.value_index])
             else:
                 View(staged, t.comps).set(t.name, values[t.value_index], keep_shape=t.name in GEOMETRY)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -393,6 +393,13 @@ class _SynapseTypes(types.SimpleNamespace):
             f"the network has no {name} synapses (it has {present or 'none'}); connect some first, "
             f"e.g. dx.connect(net.cell(0), net.cell(1), dx.synapses.{name}())"
         )
+
+
+def synapse_type_of(types: Iterable[str], name: str) -> str | None:
+    """The synapse type a prefixed name ``"<Type>_<name>"`` belongs to (the longest type
+    name that prefixes it, so that ``"A_B_x"`` with types ``A`` and ``A_B`` is ``A_B``'s),
+    or None."""
+    return max((t for t in types if name.startswith(t + "_")), key=len, default=None)
 
 
 def _check_delays(delays: np.ndarray) -> None:

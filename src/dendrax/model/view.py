@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..mechanisms.ions import ION_DEFAULTS
+from .recordable import CLAMP_CURRENT, NO_MEMBRANE, check_recordable, state_hint
 from .site import Site
 from .tree import GEOMETRY
 
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 __all__ = ["View"]
 
 # Ion concentrations (mM) that `set` accepts: "nai", "nao", "ki", ..., "cao".
-CLAMP_CURRENT = "i_clamp"  # the current a voltage clamp injects (nA), as NEURON's SEClamp.i
 ION_CONCENTRATIONS = {var for ion in ION_DEFAULTS.values() for var in ion if not var.startswith("e")}
 
 POSITIVE = {
@@ -326,63 +326,10 @@ class View(NoNewAttributes):
                     f"{CLAMP_CURRENT[2:]!r} too; rename that mechanism to record its current"
                 )
         else:
-            self._check_recordable(name)
+            check_recordable(module, self.sites, name)
         for site in self.sites:
             module._recordings.append((site, name))
         module._touch()
-
-    def _check_recordable(self, name: str) -> None:
-        """Raise unless ``name`` (``"v"``, a state, a current) can be recorded at every site."""
-        module = self._module
-        current = _is_current(module, name)
-        if name != "v" and not current:
-            if name in ("i_membrane", "i_cap"):
-                raise ValueError(
-                    f"cannot record {name!r}: dendrax records the membrane's ionic current, 'i' (mA/cm², "
-                    f"all mechanisms); the capacitive current is cm dV/dt, from a recording of 'v'"
-                )
-            mech, _, short = name.partition("_")
-            if mech in module._mechanisms and short.startswith("i") and short not in module._mechanisms[mech][0].states:
-                if name not in module._data.columns:
-                    raise ValueError(f"cannot record {name!r}: one mechanism's current is recorded as 'i_{mech}'")
-            if name not in module._data.columns and _looks_like_a_current(name):
-                ions = sorted({ion for m, _ in module._mechanisms.values() for ion in m.ions})
-                raise ValueError(
-                    f"cannot record {name!r}: no inserted mechanism carries that current. Currents here: "
-                    f"'i' (all), {', '.join(repr('i' + ion) for ion in ions) or 'no ion currents'}, and "
-                    f"{', '.join(repr('i_' + m) for m in module._mechanisms) or 'no mechanism'} (one mechanism)"
-                )
-            key = module._resolve_name(name)
-            owner = module._owner(key)
-            if owner is None or owner[2] != "state":
-                raise ValueError(
-                    f"can record 'v', a mechanism state (e.g. 'HH_m') or a current ('i', 'ina', 'i_HH'); "
-                    f"{name!r} is not a state{_state_hint(module, name)}"
-                )
-            mech_name = owner[0]
-            mask = module._mechanisms[mech_name][1]
-            for site in self.sites:
-                if site.kind != "comp":
-                    raise ValueError(f"cannot record {name!r} at {site.describe()}: {_NO_MEMBRANE}")
-                if not mask[site.index]:
-                    raise ValueError(f"cannot record {name!r} at {site.describe()}: {mech_name} is not there")
-        if current:
-            # As NEURON (``seg._ref_ina`` where no mechanism uses sodium is an error): a current
-            # recorded where nothing carries it would be a row of zeros.
-            if name == "i":
-                carriers = None
-            elif name.startswith("i_") and name[2:] in module._mechanisms:
-                carriers = [name[2:]]
-            else:
-                carriers = [m for m, (mech, _) in module._mechanisms.items() if name in {f"i{ion}" for ion in mech.ions}]
-            for site in self.sites:
-                if site.kind != "comp":
-                    raise ValueError(f"membrane currents live in compartments; {site.describe()} has no membrane")
-                if carriers is not None and not any(module._mechanisms[m][1][site.index] for m in carriers):
-                    raise ValueError(
-                        f"cannot record {name!r} at {site.describe()}: no mechanism there carries it "
-                        f"({', '.join(carriers)} {'is' if len(carriers) == 1 else 'are'} not inserted there)"
-                    )
 
     def make_trainable(self, name: str, init_value: Any = None) -> None:
         """Make ``name`` a trainable parameter over this selection.
@@ -481,12 +428,12 @@ class View(NoNewAttributes):
             if owner is None or owner[2] != "state":
                 raise ValueError(
                     f"can clamp 'v' or a mechanism state (e.g. 'HH_m'); {name!r} is not a state"
-                    f"{_state_hint(module, name)}"
+                    f"{state_hint(module, name)}"
                 )
             mask = module._mechanisms[owner[0]][1]
             for site in self.sites:
                 if site.kind != "comp":
-                    raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {_NO_MEMBRANE}")
+                    raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {NO_MEMBRANE}")
                 if not mask[site.index]:
                     raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {owner[0]} is not there")
         taken = {(s, var) for s, var, _ in module._clamps}
@@ -511,34 +458,6 @@ class View(NoNewAttributes):
     def __repr__(self) -> str:
         what = f"{len(self._sites)} points" if self._sites is not None else f"{len(self._comps)} compartments"
         return f"View({what} of {type(self._module).__name__})"
-
-
-_NO_MEMBRANE = (
-    "a branch's end (x = 0 or 1) is a node without membrane, as in NEURON, so it has no "
-    "mechanism states; use a point inside (.loc(0.01), .loc(0.99)) or the end compartment (.comp(0), .comp(-1))"
-)
-
-
-def _state_hint(module, name: str) -> str:
-    """``"; did you mean 'capool_cai'?"`` when inserted mechanisms have a state ``name``
-    (NEURON's ``_ref_cai`` is the concentration a mechanism writes: its state here)."""
-    full = [f"{m}_{name}" for m, (mech, _) in module._mechanisms.items() if name in mech.states]
-    return f"; did you mean {' or '.join(repr(f) for f in full)}?" if full else ""
-
-
-def _looks_like_a_current(name: str) -> bool:
-    """``"i_<mechanism>"`` or ``"i<ion>"`` for a common ion: a current name, not a typo of a state."""
-    return name.startswith("i_") or name in ("ina", "ik", "ica", "icl", "ih", "ica_hva", "ica_lva")
-
-
-def _is_current(module, name: str) -> bool:
-    """Whether ``name`` is a recordable membrane current of ``module``."""
-    if name == "i":
-        return True
-    ions = {ion for m, _ in module._mechanisms.values() for ion in m.ions}
-    if name in {f"i{ion}" for ion in ions}:
-        return True
-    return name.startswith("i_") and name[2:] in module._mechanisms
 
 
 def _waveform(values: Any, what: str) -> np.ndarray:

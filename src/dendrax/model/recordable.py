@@ -1,0 +1,96 @@
+"""Which names can be recorded where: ``"v"``, mechanism states, membrane currents and the
+voltage clamp's current, with refusals that say what can be recorded instead."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..mechanisms.ions import ION_DEFAULTS
+from .site import Site
+
+__all__ = ["CLAMP_CURRENT", "NO_MEMBRANE", "check_recordable", "is_current", "state_hint"]
+
+CLAMP_CURRENT = "i_clamp"  # the current a voltage clamp injects (nA), as NEURON's SEClamp.i
+
+
+def check_recordable(module: Any, sites: Sequence[Site], name: str) -> None:
+    """Raise unless ``name`` (``"v"``, a state, a current) can be recorded at every site."""
+    current = is_current(module, name)
+    if name != "v" and not current:
+        if name in ("i_membrane", "i_cap"):
+            raise ValueError(
+                f"cannot record {name!r}: dendrax records the membrane's ionic current, 'i' (mA/cm², "
+                f"all mechanisms); the capacitive current is cm dV/dt, from a recording of 'v'"
+            )
+        mech, _, short = name.partition("_")
+        if mech in module._mechanisms and short.startswith("i") and short not in module._mechanisms[mech][0].states:
+            if name not in module._data.columns:
+                raise ValueError(f"cannot record {name!r}: one mechanism's current is recorded as 'i_{mech}'")
+        if name not in module._data.columns and _looks_like_a_current(name):
+            ions = sorted({ion for m, _ in module._mechanisms.values() for ion in m.ions})
+            raise ValueError(
+                f"cannot record {name!r}: no inserted mechanism carries that current. Currents here: "
+                f"'i' (all), {', '.join(repr('i' + ion) for ion in ions) or 'no ion currents'}, and "
+                f"{', '.join(repr('i_' + m) for m in module._mechanisms) or 'no mechanism'} (one mechanism)"
+            )
+        key = module._resolve_name(name)
+        owner = module._owner(key)
+        if owner is None or owner[2] != "state":
+            raise ValueError(
+                f"can record 'v', a mechanism state (e.g. 'HH_m') or a current ('i', 'ina', 'i_HH'); "
+                f"{name!r} is not a state{state_hint(module, name)}"
+            )
+        mech_name = owner[0]
+        mask = module._mechanisms[mech_name][1]
+        for site in sites:
+            if site.kind != "comp":
+                raise ValueError(f"cannot record {name!r} at {site.describe()}: {NO_MEMBRANE}")
+            if not mask[site.index]:
+                raise ValueError(f"cannot record {name!r} at {site.describe()}: {mech_name} is not there")
+    if current:
+        # As NEURON (``seg._ref_ina`` where no mechanism uses sodium is an error): a current
+        # recorded where nothing carries it would be a row of zeros.
+        if name == "i":
+            carriers = None
+        elif name.startswith("i_") and name[2:] in module._mechanisms:
+            carriers = [name[2:]]
+        else:
+            carriers = [m for m, (mech, _) in module._mechanisms.items() if name in {f"i{ion}" for ion in mech.ions}]
+        for site in sites:
+            if site.kind != "comp":
+                raise ValueError(f"membrane currents live in compartments; {site.describe()} has no membrane")
+            if carriers is not None and not any(module._mechanisms[m][1][site.index] for m in carriers):
+                raise ValueError(
+                    f"cannot record {name!r} at {site.describe()}: no mechanism there carries it "
+                    f"({', '.join(carriers)} {'is' if len(carriers) == 1 else 'are'} not inserted there)"
+                )
+
+
+NO_MEMBRANE = (
+    "a branch's end (x = 0 or 1) is a node without membrane, as in NEURON, so it has no "
+    "mechanism states; use a point inside (.loc(0.01), .loc(0.99)) or the end compartment (.comp(0), .comp(-1))"
+)
+
+
+def state_hint(module, name: str) -> str:
+    """``"; did you mean 'capool_cai'?"`` when inserted mechanisms have a state ``name``
+    (NEURON's ``_ref_cai`` is the concentration a mechanism writes: its state here)."""
+    full = [f"{m}_{name}" for m, (mech, _) in module._mechanisms.items() if name in mech.states]
+    return f"; did you mean {' or '.join(repr(f) for f in full)}?" if full else ""
+
+
+def _looks_like_a_current(name: str) -> bool:
+    """``"i_<mechanism>"`` or ``"i<ion>"`` of an ion dendrax knows: a current's name, not a
+    typo of a state's."""
+    return name.startswith("i_") or name in {f"i{ion}" for ion in ION_DEFAULTS}
+
+
+def is_current(module, name: str) -> bool:
+    """Whether ``name`` is a recordable membrane current of ``module``."""
+    if name == "i":
+        return True
+    ions = {ion for m, _ in module._mechanisms.values() for ion in m.ions}
+    if name in {f"i{ion}" for ion in ions}:
+        return True
+    return name.startswith("i_") and name[2:] in module._mechanisms
