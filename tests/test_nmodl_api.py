@@ -278,23 +278,29 @@ def test_a_state_set_only_in_breakpoint_is_a_value_of_the_current():
     np.testing.assert_array_equal(traces[0], traces[1])  # the same program
 
 
-def test_a_conditional_write_overwritten_later_is_not_a_read():
+DEAD_IF = """
+NEURON { SUFFIX deadif NONSPECIFIC_CURRENT i RANGE g, x }
+UNITS { (mA) = (milliamp) (mV) = (millivolt) }
+PARAMETER { g = 0.001 (S/cm2) }
+ASSIGNED { v (mV) i (mA/cm2) x }
+BREAKPOINT {
+    IF (v > 0) { i = 0 }
+    i = g*v
+}
+"""
+
+
+@pytest.mark.parametrize("where", ["BREAKPOINT", "PROCEDURE"])
+def test_a_conditional_write_overwritten_later_is_not_a_read(where):
     """``if (v > 0) { i = 0 }`` then ``i = g*v``: the value the if leaves is never used, so
     BREAKPOINT does not read i before computing it (it was refused: "i is computed in
-    BREAKPOINT and read in BREAKPOINT before being computed there"). The same current as
-    without the dead if."""
+    BREAKPOINT and read in BREAKPOINT before being computed there"), whether the if is in
+    BREAKPOINT or in a PROCEDURE it calls first. The same current as without the dead if."""
     from dendrax.channels import Leak
 
-    source = """
-    NEURON { SUFFIX deadif NONSPECIFIC_CURRENT i RANGE g }
-    UNITS { (mA) = (milliamp) (mV) = (millivolt) }
-    PARAMETER { g = 0.001 (S/cm2) }
-    ASSIGNED { v (mV) i (mA/cm2) }
-    BREAKPOINT {
-        IF (v > 0) { i = 0 }
-        i = g*v
-    }
-    """
+    source = DEAD_IF
+    if where == "PROCEDURE":
+        source = source.replace("IF (v > 0) { i = 0 }", "clip()") + "PROCEDURE clip() { IF (v > 0) { i = 0 }  x = 1 }\n"
     traces = []
     for mech in (dx.nmodl.load_source(source, "deadif.mod")(), Leak()):
         comp = dx.Compartment(length=20.0, radius=10.0)

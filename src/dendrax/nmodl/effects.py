@@ -4,7 +4,8 @@ procedure arguments and the guards of ``if`` branches.
 A *global* name is any name of the mechanism (parameter, state, ASSIGNED, ion variable,
 ``v``...), as opposed to LOCALs and arguments. `effects_of` finds the globals a block reads
 before writing them, may write, and surely writes; a conditional write counts as a read
-too (the old value survives where the branch is not taken).
+too (the old value survives where the branch is not taken), unless a later statement, in
+the block or in its caller, surely writes the name first.
 """
 
 from __future__ import annotations
@@ -32,11 +33,16 @@ __all__ = ["Effects", "effects_of", "expressions", "flat", "mentions", "walk"]
 
 @dataclasses.dataclass(frozen=True)
 class Effects:
-    """Global names a piece of code reads before writing them, may write, and surely writes."""
+    """Global names a piece of code reads before writing them, may write, and surely writes.
+
+    ``kept``: the names in ``reads`` only because a conditional write may leave their old
+    value; a caller that surely writes them afterwards does not read them.
+    """
 
     reads: frozenset[str] = frozenset()
     writes: frozenset[str] = frozenset()
     surely: frozenset[str] = frozenset()
+    kept: frozenset[str] = frozenset()
 
 
 def mentions(st: Stmt, name: str, effects: dict[str, Effects]) -> bool:
@@ -79,7 +85,7 @@ def effects_of(body, local: set[str], calls, derivatives=None) -> Effects:
                 absorb(eff)
 
     def absorb(eff: Effects) -> None:
-        reads.update(eff.reads - surely - local)
+        reads.update(eff.reads - eff.kept - surely - local)
         kept.update(eff.writes - eff.surely - surely - local)  # a conditional write keeps the old value
         writes.update(eff.writes - local)
         surely_write(eff.surely - local)
@@ -92,7 +98,7 @@ def effects_of(body, local: set[str], calls, derivatives=None) -> Effects:
             read_expr(st.condition)
             a = effects_of(st.then, local, calls, derivatives)
             b = effects_of(st.orelse, local, calls, derivatives)
-            reads.update((a.reads | b.reads) - surely)
+            reads.update(((a.reads - a.kept) | (b.reads - b.kept)) - surely)
             both = (a.writes | b.writes) - (a.surely & b.surely)
             kept.update(both - surely - local)
             writes.update(a.writes | b.writes)
@@ -113,6 +119,7 @@ def effects_of(body, local: set[str], calls, derivatives=None) -> Effects:
                         frozenset(inner.reads | states),
                         frozenset(inner.writes | states),
                         frozenset(inner.surely | states),
+                        inner.kept - states,
                     )
                 )
             continue
@@ -130,7 +137,7 @@ def effects_of(body, local: set[str], calls, derivatives=None) -> Effects:
                 if name not in surely:
                     reads.add(name)
                 writes.add(name)
-    return Effects(frozenset(reads | kept), frozenset(writes), frozenset(surely))
+    return Effects(frozenset(reads | kept), frozenset(writes), frozenset(surely), frozenset(kept - reads))
 
 
 def expressions(st: Stmt) -> list[Expr]:
