@@ -2,6 +2,7 @@
 (zero radii, duplicated points) are read as NEURON reads them."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -136,3 +137,18 @@ def test_non_utf8_comments_and_a_byte_order_mark_are_read(tmp_path):
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_a_file_in_millimetres_draws_a_warning(tmp_path):
+    """SWC is in µm. A file written in millimetres (a 10 µm soma as 0.005) reads as a cell
+    about 1 µm across whose every radius is below 0.05 µm; nothing else would flag it, and
+    it would simulate a cell 1000 times too small. The same file in µm reads silently."""
+    rows = [(1, 1, 0, 0, 0, 5, -1), (2, 3, 0, -5, 0, 1, 1), (3, 3, 0, -300, 0, 0.5, 2), (4, 4, 0, 400, 0, 1.5, 1)]
+    in_um, in_mm = tmp_path / "um.swc", tmp_path / "mm.swc"
+    in_um.write_text("".join(f"{i} {t} {x} {y} {z} {r} {p}\n" for i, t, x, y, z, r, p in rows))
+    in_mm.write_text("".join(f"{i} {t} {x / 1e3} {y / 1e3} {z / 1e3} {r / 1e3} {p}\n" for i, t, x, y, z, r, p in rows))
+    with pytest.warns(UserWarning, match=r"every radius is below 0\.05 µm \(the largest 0\.005 µm\).*millimetres"):
+        dx.read_swc(in_mm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dx.read_swc(in_um)

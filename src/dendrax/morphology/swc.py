@@ -34,6 +34,9 @@ from .swc_parse import SwcError, SwcSamples, parse_swc
 
 #: More compartments than this in one cell read from a file draws a warning.
 MANY_COMPARTMENTS = 1_000_000
+#: A file whose every radius is below this (µm) draws a warning: no neurite is that thin,
+#: while a file written in millimetres (a 10 µm soma as 0.01) gives such radii.
+THINNEST_RADIUS = 0.05
 
 __all__ = ["SwcError", "read_swc", "type_group"]
 
@@ -96,6 +99,7 @@ def read_swc(
         raise SwcError(
             f"{samples.source}: no soma sample (type 1), and a soma is required (require_soma=True)"
         )
+    _warn_if_millimetres(samples)
     sections = import3d_sections(samples)
     return _build_cell(samples, sections, policy, neuron_precision)
 
@@ -143,6 +147,18 @@ def _build_cell(
             "radius > 0, or use fewer compartments on that branch"
         )
     return Cell.from_tree(_tree_data(sections, ncomp, geo, groups))
+
+
+def _warn_if_millimetres(samples: SwcSamples) -> None:
+    largest = float(np.max(samples.radius)) if len(samples.radius) else 0.0
+    if 0.0 < largest < THINNEST_RADIUS:
+        span = float(np.max(np.ptp(samples.xyz, axis=0)))
+        warnings.warn(
+            f"{samples.source}: every radius is below {THINNEST_RADIUS} µm (the largest {largest:.3g} µm) and the "
+            f"cell spans {span:.3g} µm: thinner than any neurite. SWC coordinates and radii are in µm; if this file "
+            "is in millimetres, multiply its x, y, z and radius columns by 1000",
+            stacklevel=3,
+        )
 
 
 def section_arcs_double(xyz: np.ndarray, offsets: np.ndarray) -> np.ndarray:
