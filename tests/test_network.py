@@ -137,8 +137,6 @@ def test_bad_network_input():
     assert "ExpSyn" not in net._synapse_tables  # nothing half-built
     dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), delay=0.01)
     net.cell(1).branch(0).loc(0.5).record("v")
-    with pytest.raises(ValueError, match="shorter than delta_t"):
-        dx.integrate(net, t_max=1.0, delta_t=0.025)
     with pytest.raises(ValueError, match="must be >= 0"):
         net.synapses.ExpSyn.set("weight", -0.5)
     n_recordings = len(net._recordings)
@@ -183,8 +181,26 @@ def test_connection_values_of_the_wrong_shape_or_kind_say_what_they_take():
 def test_connection_inputs_found_by_a_user_review():
     net = dx.Network([hh_cell() for _ in range(3)])
     exp = dx.synapses.ExpSyn()
-    with pytest.raises(ValueError, match="delays must be finite and >= delta_t .*; got inf"):  # was "got []"
+    with pytest.raises(ValueError, match="delays must be finite and >= 0 .*; got inf"):  # was "got []"
         dx.connect(net.cell(0), net.cell(1), exp, delay=np.inf)
+    with pytest.raises(ValueError, match="weights .* must be finite and >= 0; got inf"):  # was "got []"
+        dx.connect(net.cell(0), net.cell(1), exp, weight=[0.1, np.inf][1])
+    # A gap junction from a point to itself: refused at connect (it stayed in the network and
+    # failed at integrate), or at compilation when two different sites are one node.
+    with pytest.raises(ValueError, match="connection 0: a gap junction from a point to itself"):
+        dx.connect(net.cell(0), net.cell(0), dx.synapses.GapJunction())
+    assert "GapJunction" not in net._synapse_tables
+    ends = dx.Network([hh_cell()])
+    dx.connect(ends.cell(0).branch(1).loc(1.0), ends.cell(0).branch(2).loc(0.0), dx.synapses.GapJunction())
+    with pytest.raises(ValueError, match=r"gap junction 0 \(net.synapses.GapJunction\[0\]\) joins a point to itself"):
+        dx.integrate(ends, t_max=0.1)
+    # A point neuron sends the spikes it reports itself: a threshold would be ignored.
+    lif = dx.Compartment()
+    lif.insert(LIF())
+    mixed = dx.Network([lif, hh_cell()])
+    dx.connect(mixed.cell(0), mixed.cell(1), dx.synapses.ExpSyn(), threshold=-60.0)
+    with pytest.raises(ValueError, match=r"ExpSyn 0 \(net.synapses.ExpSyn\[0\]\) comes from a point neuron with threshold=-60"):
+        dx.integrate(mixed, t_max=0.1)
     # A float matrix's values would be dropped for a graded synapse (no weight): refused...
     conductances = np.array([[0.0, 0.02, 0.0], [0.0, 0.0, 0.05], [0.0, 0.0, 0.0]])
     with pytest.raises(ValueError, match="Ionotropic is a graded synapse: it has no weight"):
@@ -433,3 +449,60 @@ def test_recorded_synapse_current_and_its_gradient():
     fd = (float(loss([{"ExpSyn_weight": w + step}])) - float(loss([{"ExpSyn_weight": w - step}]))) / (2 * step)
     assert abs(grad) > 0
     np.testing.assert_allclose(grad, fd, rtol=1e-5)
+
+
+def test_delays_below_one_step_are_delivered_as_neurons(neuron_h):
+    """NEURON's fixed step delivers a spike at the step nearest to its time plus delay: with
+    delay 0 (or 0.01 ms) from the step that starts at the spike's time, with 0.015 ms one
+    step later. A detected spike and a train, each through four such delays: every synapse's
+    conductance as NEURON's. (These delays used to be refused: "shorter than delta_t".)
+    Exact half steps (0.0125 ms) are avoided: NEURON rounds those either way (up at 1.0125,
+    down at 4.0125 ms here), dendrax always up."""
+    h, t_max = neuron_h, 8.0
+    delays = [0.0, 0.01, 0.015, 0.02]
+    locs = [0.1, 0.3, 0.5, 0.7]
+    net = dx.Network([hh_cell()] * 2)
+    train = net.add_spike_trains([[1.0, 4.0]])
+    for d, x in zip(delays, locs):
+        dx.connect(net.cell(0), net.cell(1).branch(1).loc(x), dx.synapses.ExpSyn(), weight=0.01, delay=d)
+        dx.connect(train, net.cell(1).branch(2).loc(x), dx.synapses.ExpSyn(), weight=0.01, delay=d)
+    net.synapses.ExpSyn.set("tau", 2.0)
+    net.cell(0).branch(0).loc(0.5).stimulate(dx.step_current(1.0, 1.0, 1.0, DT, t_max))
+    net.synapses.ExpSyn.record("g")
+    net.cell(1).branch(0).loc(0.5).record("v")
+    ours = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT))
+
+    cells = [neuron_cell(h, i) for i in range(2)]
+    keep, gs = [], []
+    for d, x in zip(delays, locs):
+        for pre, target in ((cells[0][0], cells[1][1]), ("train", cells[1][2])):
+            syn = h.ExpSyn(target(x))
+            syn.tau = 2.0
+            if pre == "train":
+                sources = []
+                for ts in (1.0, 4.0):
+                    ns = h.NetStim()
+                    ns.start, ns.number, ns.noise = ts, 1, 0
+                    sources.append(ns)
+            else:
+                sources = [None]
+            for src in sources:
+                nc = h.NetCon(src, syn) if src is not None else h.NetCon(pre(0.5)._ref_v, syn, sec=pre)
+                nc.threshold, nc.delay, nc.weight[0] = 10.0, d, 0.01
+                keep += [src, nc]
+            keep.append(syn)
+            gs.append(h.Vector().record(syn._ref_g))
+    v = h.Vector().record(cells[1][0](0.5)._ref_v)
+    ic = h.IClamp(cells[0][0](0.5))
+    ic.delay, ic.dur, ic.amp = 1.0, 1.0, 1.0
+    h.dt = DT
+    h.finitialize(-65.0)
+    h.continuerun(t_max)
+    ref = np.array([np.array(g) for g in gs] + [np.array(v)])
+    first = [int(np.flatnonzero(row > 0)[0]) for row in ref[:-1]]
+    # The detected spike's and the train's first spike (1 ms) arrive a step later through
+    # delay 0.015 than through 0 and 0.01: the rounding is exercised on both sides.
+    assert first[0] == first[2] and first[4] == first[2] + 1, first
+    assert first[1] * DT == pytest.approx(1.025) and first[5] * DT == pytest.approx(1.05), first
+    np.testing.assert_allclose(ours[:-1], ref[:-1], rtol=0, atol=1e-12)  # µS: round-off
+    assert np.max(np.abs(ours[-1] - ref[-1])) < V_TOL

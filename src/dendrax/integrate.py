@@ -311,10 +311,6 @@ def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float
         if isinstance(delays, jax.core.Tracer):
             raise TypeError(f"{key} fixes the event schedule: pass delays as concrete numbers, not traced values")
         delays = np.asarray(delays)
-        if len(delays) and delays.min() < delta_t * (1 - 1e-9):
-            raise ValueError(
-                f"{group.name} has a delay of {delays.min()} ms, shorter than delta_t = {delta_t} ms; delays must be >= delta_t"
-            )
         if len(delays):  # the lags `prepare` computes, in the same precision
             dtype = jnp.result_type(float)
             with jax.ensure_compile_time_eval():  # concrete even when integrate is traced

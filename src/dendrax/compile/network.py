@@ -27,6 +27,7 @@ from .staging import on_device
 __all__ = ["NetworkLayout", "SynapseGroup", "compile_network", "gap_junction_nodes", "network_params", "network_sites", "split_loops"]
 
 GAP = "GapJunction"
+DEFAULT_THRESHOLD = 10.0  # mV: a connection's spike threshold unless given (NEURON's NetCon)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -139,8 +140,13 @@ def gap_junction_nodes(module, site_node: Callable[[Site], int]) -> np.ndarray:
         return np.zeros((0, 2), np.int64)
     pre = _nodes(t.pre_kind, t.pre_index, site_node)
     post = _nodes(t.post_kind, t.post_index, site_node)
-    if np.any(pre == post):
-        raise ValueError("a gap junction joins a point to itself")
+    same = np.flatnonzero(pre == post)
+    if len(same):
+        raise ValueError(
+            f"gap junction {int(same[0])} (net.synapses.GapJunction[{int(same[0])}]) joins a point to itself (its two "
+            "sites are the same node, e.g. the end of a branch and the start of its child): it would carry no current; "
+            "build the network without it, connecting two different points"
+        )
     return np.stack([pre, post], axis=1)
 
 
@@ -185,6 +191,21 @@ def split_loops(n_nodes: int, edges: np.ndarray, gaps: np.ndarray) -> tuple[np.n
     return np.asarray(implicit, np.int64), np.asarray(explicit, np.int64), merged_arr
 
 
+def _check_point_neuron_thresholds(name, pre, thresholds, from_train, point_nodes) -> None:
+    """A connection from a point neuron sends the spikes the neuron reports itself (at its
+    reset): a threshold other than the default would be silently unused."""
+    if not point_nodes:
+        return
+    from_point = ~from_train & np.isin(pre, np.fromiter(point_nodes, np.int64, len(point_nodes)))
+    odd = np.flatnonzero(from_point & (thresholds != DEFAULT_THRESHOLD))
+    if len(odd):
+        raise ValueError(
+            f"{name} {int(odd[0])} (net.synapses.{name}[{int(odd[0])}]) comes from a point neuron with threshold={thresholds[odd[0]]:g} mV, "
+            "but a point neuron sends the spikes it reports itself (at its reset) and no threshold is applied: "
+            "connect it without a threshold (the neuron's own is a parameter, e.g. LIF's vTh)"
+        )
+
+
 def compile_network(
     module, site_node, rank: np.ndarray, placements, implicit: np.ndarray, explicit: np.ndarray, merged: np.ndarray
 ) -> NetworkLayout:
@@ -209,8 +230,10 @@ def compile_network(
         pre = np.where(from_train, post, rank[np.where(from_train, 0, _nodes(t.pre_kind, t.pre_index, site_node))])
         groups_raw.append((t, pre, post))
         if t.mechanism.event_driven:
+            thresholds = np.asarray(t.columns["threshold"], np.float64)
+            _check_point_neuron_thresholds(t.mechanism.name, pre, thresholds, from_train, point_nodes)
             requests_node.append(pre[~from_train])
-            requests_threshold.append(np.asarray(t.columns["threshold"], np.float64)[~from_train])
+            requests_threshold.append(thresholds[~from_train])
             owners.append(len(groups_raw) - 1)
     spike_recs = getattr(module, "_spike_recordings", [])
     rec_nodes = np.array([rank[site_node(site)] for site, _ in spike_recs], dtype=np.int64)

@@ -6,7 +6,7 @@ target of a synapse); any other selection (``.loc``, ``.comp``, ``.branch``) sta
 its points. A selection of spike trains (``net.spike_trains(...)``,
 `Network.add_spike_trains`) stands for its trains: presynaptic only, and only for
 event-driven synapses. Event-driven synapses (``ExpSyn``, ``Exp2Syn``) take a ``weight``
-(µS), a ``delay`` (ms, at least one time step; NEURON's NetCon) and a spike ``threshold``
+(µS), a ``delay`` (ms, >= 0; NEURON's NetCon) and a spike ``threshold``
 (mV, NEURON's default 10; none for spike trains); graded synapses take none of these. ``weight`` and ``delay`` take one
 value or one per connection; `fully_connect`, `sparse_connect` and
 `connectivity_matrix_connect` also take a (pre points, post points) matrix, read at the
@@ -87,14 +87,20 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
     if synapse.event_driven:
         w = _per_connection(1e-3 if weight is None else weight, "weight", n)
         d = _per_connection(1.0 if delay is None else delay, "delay", n)
-        if np.any(w < 0) or not np.all(np.isfinite(w)):
-            raise ValueError(f"connection weights are conductances (µS) and must be >= 0; got {w[~(w >= 0)][:1]}")
+        bad = w[~(np.isfinite(w) & (w >= 0))]
+        if len(bad):
+            raise ValueError(f"connection weights are conductances (µS) and must be finite and >= 0; got {float(bad[0])}")
         _check_delays(d)
         columns = {"weight": w, "delay": d, "threshold": np.full(n, float(threshold))}
     elif weight is not None or delay is not None:
         raise ValueError(f"{synapse.name} is a graded synapse: it takes no weight or delay")
     elif threshold != 10.0:
         raise ValueError(f"{synapse.name} is a graded synapse: it takes no spike threshold")
+    if synapse.name == "GapJunction" and len(same := np.flatnonzero(np.all(pre == post, axis=1))):
+        raise ValueError(
+            f"connection {int(same[0])}: a gap junction from a point to itself carries no current; connect two different "
+            "points"
+        )
     if n:
         net._add_synapses(synapse, pre, post, columns)
 
@@ -129,7 +135,9 @@ def connect(pre: View, post: View, synapse: Synapse, *, weight=None, delay=None,
 
     - ``weight``: µS, one value or one per connection (default 0.001; NEURON's ``NetCon``
       starts at 0, so set it when porting);
-    - ``delay``: ms, at least one time step (default 1, as NEURON's);
+    - ``delay``: ms, >= 0 (default 1, as NEURON's): a spike at time t reaches the synapse at
+      the start of the step nearest to t + delay, as in NEURON's fixed step (a delay 0
+      spike acts from the step that starts at its time on);
     - ``threshold``: mV, the presynaptic voltage whose upward crossing is a spike (default
       10, NEURON's ``NetCon``; `Network.record_spikes` defaults to -20, NEURON's ``APCount``).
 

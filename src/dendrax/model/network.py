@@ -405,4 +405,4 @@ def synapse_type_of(types: Iterable[str], name: str) -> str | None:
 def _check_delays(delays: np.ndarray) -> None:
     if np.any(~np.isfinite(delays)) or np.any(delays < 0):
         bad = delays[~(np.isfinite(delays) & (delays >= 0))]
-        raise ValueError(f"synaptic delays must be finite and >= delta_t (ms); got {float(bad[0])}")
+        raise ValueError(f"synaptic delays must be finite and >= 0 (ms); got {float(bad[0])}")
