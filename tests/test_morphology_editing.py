@@ -131,3 +131,40 @@ def test_delete_subtree_errors():
     cell.branch(2).loc(0.5).record("v")
     with pytest.raises(ValueError, match="in the subtree being deleted"):
         dx.delete_subtree(cell, 1)
+    with pytest.raises(TypeError, match="edits one cell, not a network"):
+        dx.delete_subtree(dx.Network([dx.read_swc(hand_file("soma_cylinders.swc"))] * 2), 1)
+
+
+def test_delete_subtree_keeps_trainables_and_clamps_on_their_compartments():
+    """A review found that trainables and clamps kept their old compartment numbers: the
+    trainable of a deleted branch drove the next one, and a clamp held another branch. Now
+    the pruned cell simulates as the same cell built without that branch, trainables and
+    clamps included (to round-off: the same program)."""
+    t_max = 5.0
+
+    def build(n_branches):
+        cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * n_branches, parents=[-1] + [0] * (n_branches - 1))
+        cell.insert(HH())
+        cell.branch(0).loc(0.0).stimulate(dx.step_current(1.0, 2.0, 0.3, 0.025, t_max))
+        return cell
+
+    full, direct = build(4), build(3)
+    full.branch([1, 2, 3]).make_trainable("HH_gK")  # one value per branch
+    direct.branch([1, 2]).make_trainable("HH_gK")
+    full.branch(3).loc(0.5).clamp("v", np.full(201, -20.0))  # mV: branch 3 is branch 2 of the pruned cell
+    direct.branch(2).loc(0.5).clamp("v", np.full(201, -20.0))
+    for c in (full, direct):
+        c.branch(0).loc(1.0).record("v")
+        c.branch(-1).loc(0.0).record("v")
+    pruned = dx.delete_subtree(full, 1)
+    params = [{"HH_gK": np.array([0.01, 0.05])}]  # S/cm²: branches 1 and 2 of the pruned cell
+    assert [p["HH_gK"].shape for p in pruned.get_parameters()] == [(2,)]
+    np.testing.assert_allclose(
+        dx.integrate(pruned, t_max=t_max, params=params), dx.integrate(direct, t_max=t_max, params=params), rtol=0, atol=1e-12
+    )
+    pruned.set_parameters(params)
+    np.testing.assert_array_equal(pruned.get("HH_gK"), [0.036, 0.036, 0.01, 0.01, 0.05, 0.05])
+    # A trainable only on the deleted branch goes with it.
+    only = build(3)
+    only.branch(1).make_trainable("HH_gNa")
+    assert dx.delete_subtree(only, 1).get_parameters() == []

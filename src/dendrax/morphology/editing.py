@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, TypeVar
 
 import numpy as np
@@ -108,8 +109,11 @@ def _default_center(module: Module) -> np.ndarray:
 def delete_subtree(module: M, branch: int) -> M:
     """A copy of the cell without ``branch`` and everything that hangs on it.
 
-    Mechanisms, parameter values and groups of the other compartments are kept; stimuli and
-    recordings must not be in the removed part (delete them first).
+    Mechanisms, parameter values and groups of the other compartments are kept, and so are
+    stimuli, clamps, recordings and trainables (renumbered: a trainable keeps the values
+    that still drive a compartment, and is dropped where none does); stimuli, clamps and
+    recordings must not be in the removed part (delete them first). A cell only: edit a
+    network's cells before building the network.
 
     Example:
         >>> import dendrax as dx
@@ -120,6 +124,13 @@ def delete_subtree(module: M, branch: int) -> M:
         >>> cell.n_branches                                              # the original is unchanged
         3
     """
+    from ..model.network import Network
+
+    if isinstance(module, Network):
+        raise TypeError(
+            "delete_subtree edits one cell, not a network (its cells, synapses and spike sources would be "
+            "misnumbered): delete the subtree from the cell, then build the network from the result"
+        )
     data = module._data
     if isinstance(branch, bool) or not isinstance(branch, (int, np.integer)):
         raise TypeError(f"branch must be an integer branch index; got {branch!r}")
@@ -169,6 +180,22 @@ def delete_subtree(module: M, branch: int) -> M:
         if mask[comp_keep].any()
     }
     new._stimuli = [(remap(s, "stimulus"), w.copy()) for s, w in module._stimuli]
+    new._clamps = [(remap(s, "clamp"), name, w.copy()) for s, name, w in module._clamps]
     new._recordings = [(remap(s, "recording"), v) for s, v in module._recordings]
+    new._trainables = [t for t in (_kept_trainable(t, comp_keep, new_comp) for t in module._trainables) if t]
     new._touch()
     return new
+
+
+def _kept_trainable(t, comp_keep: np.ndarray, new_comp: np.ndarray):
+    """A trainable on the compartments that remain (renumbered), with the values that still
+    drive one of them; None where none remains. Model-wide trainables are kept as they are."""
+    if t.over != "compartments" or len(t.comps) == 0:
+        return t
+    kept = comp_keep[t.comps]
+    if not kept.any():
+        return None
+    values, value_index = np.unique(t.value_index[kept], return_inverse=True)
+    return dataclasses.replace(
+        t, comps=new_comp[t.comps[kept]], value_index=value_index.reshape(-1), initial=np.asarray(t.initial)[values]
+    )
