@@ -163,17 +163,28 @@ def test_a_read_concentration_makes_the_reversal_potential_nernst_as_in_neuron(n
     assert loaded.reads == ("cai",) and SK_E2.reads == ("cai",)
 
 
-def test_a_computed_reversal_potential_cannot_be_trained_or_passed():
-    # Bug: make_trainable("eca") / params={"eca": ...} where a buffer writes cai ran with
-    # the value ignored (gradient 0, no warning).
+def test_a_computed_reversal_potential_cannot_be_set_trained_or_passed():
+    # Bug: set("eca"), make_trainable("eca") and params={"eca": ...} where a buffer writes
+    # cai ran with the value ignored (gradient 0, no warning).
     from dendrax.channels import Ca_HVA, CaDynamics_E2, Leak
 
     comp = dx.Compartment(length=20.0, radius=10.0)
     for mechanism in (CaDynamics_E2(), Ca_HVA(), Leak()):
         comp.insert(mechanism)
     comp.record("v")
+    with pytest.raises(ValueError, match="set\\('eca', ...\\): eca is computed from the concentrations .* CaDynamics_E2"):
+        comp.set("eca", -100.0)
     with pytest.raises(ValueError, match="params\\['eca'\\]: eca is computed from the concentrations"):
         dx.integrate(comp, t_max=1.0, params={"eca": 0.0})
     comp.make_trainable("eca", 100.0)
     with pytest.raises(ValueError, match="make_trainable\\('eca'\\): eca is computed"):
         dx.integrate(comp, t_max=1.0)
+    # Set before the buffer is inserted: refused when the model is compiled.
+    later = dx.Compartment(length=20.0, radius=10.0)
+    later.insert(Ca_HVA())
+    later.set("eca", 120.0)  # mV: used, as nothing uses the concentrations yet
+    later.record("v")
+    assert np.isfinite(np.asarray(dx.integrate(later, t_max=1.0))).all()
+    later.insert(CaDynamics_E2())
+    with pytest.raises(ValueError, match="eca was set to 120 mV in compartment 0, but there it is computed"):
+        dx.integrate(later, t_max=1.0)

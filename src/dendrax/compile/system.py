@@ -416,6 +416,17 @@ def compile_module(module: Module) -> System:
     ions = tuple(sorted({ion for p in placements_t for ion in p.mechanism.ions}))
     writers = tuple((var, i) for i, p in enumerate(placements_t) for var in p.mechanism.writes)
     readers = tuple((var, i) for i, p in enumerate(placements_t) for var in p.mechanism.reads)
+    for ion in ions:
+        name = f"e{ion}"
+        computed = computed_reversal(placements_t, writers + readers, name) or {}
+        odd = [c for c in computed if name in data.columns and data.columns[name][c] != ION_DEFAULTS[ion][name]]
+        if odd:
+            raise ValueError(
+                f"{name} was set to {data.columns[name][odd[0]]:g} mV in compartment {odd[0]}, but there it is computed "
+                f"from the concentrations (Nernst) because {computed[odd[0]]} uses them, so the value would be "
+                f"ignored; set the concentrations ('{ion}i', '{ion}o') instead, or set {name} only where no "
+                "mechanism uses them"
+            )
     for tr in module._trainables:
         computed = computed_reversal(placements_t, writers + readers, tr.name)
         if computed is not None and tr.kind != "global":

@@ -285,6 +285,7 @@ class View(NoNewAttributes):
                     f"more of the selection); insert it there before setting {key!r}"
                 )
         _check_values(module, name, key, values, f"set({name!r}, ...)")
+        _check_not_nernst(module, key, comps)
         module._data.columns[key][comps] = values
         if key in GEOMETRY and not keep_shape:
             for k in module._data.shape:
@@ -530,6 +531,22 @@ def global_range_error(name: str, values: Any) -> str | None:
     if name.endswith("_diffusion") and np.any(values < 0):
         return f"{name} is a diffusion coefficient and must be >= 0 µm²/ms; got {values[values < 0].ravel()[0]}"
     return None
+
+
+def _check_not_nernst(module: Any, key: str, comps: np.ndarray) -> None:
+    """Refuse a reversal potential where a mechanism uses the ion's concentrations: there it
+    follows the Nernst equation, and a value set would be ignored."""
+    ion = next((ion for ion in ION_DEFAULTS if key == f"e{ion}"), None)
+    if ion is None:
+        return
+    for mech_name, (mech, mask) in module._mechanisms.items():
+        if any(var[:-1] == ion for var in (*mech.reads, *mech.writes)) and mask[comps].any():
+            comp = int(comps[mask[comps]][0])
+            raise ValueError(
+                f"set({key!r}, ...): {key} is computed from the concentrations (Nernst) in compartment {comp}, where "
+                f"{mech_name} uses them, so a value there would be ignored; set the concentrations ('{ion}i', "
+                f"'{ion}o') instead"
+            )
 
 
 def _check_values(module: Any, name: str, key: str, values: np.ndarray, where: str) -> None:
