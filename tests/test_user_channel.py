@@ -119,3 +119,16 @@ def test_a_channels_defaults_are_read_only_and_shared_safely():
         with pytest.raises(TypeError):
             defaults["x"] = 0.0
     assert jax.tree.leaves(HH.params) == [0.12, 0.036, 0.0003, -54.3]  # a pytree like a dict
+
+
+@pytest.mark.parametrize("name", ["ek", "celsius"])
+def test_a_parameter_named_as_a_supplied_variable_is_refused(name):
+    """``p["ek"]`` is the ion's reversal potential and ``p["celsius"]`` the model's
+    temperature: a parameter of that name was silently shadowed (settable and trainable, and
+    never used). Refused when the class is defined, naming the clash."""
+    with pytest.raises(TypeError, match=f"Kx.params declares '{name}', but p\\['{name}'\\] is"):
+
+        class Kx(dx.Channel):
+            params = {"gK": 0.036, name: -90.0 if name == "ek" else 20.0}
+            units = {"gK": "S/cm2"}
+            ions = ("k",)

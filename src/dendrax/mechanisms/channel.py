@@ -39,6 +39,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from .gating import Gate
+from .ions import names as ion_names
 
 __all__ = ["Channel", "Mechanism"]
 
@@ -137,6 +138,19 @@ class Mechanism(eqx.Module):
             value = cls.__dict__.get(attr)
             if isinstance(value, dict) and not isinstance(value, _Defaults):
                 setattr(cls, attr, _Defaults(value))
+        # Names dendrax itself puts in ``p``: a parameter of the same name would be shadowed.
+        ions = cls.ions if isinstance(cls.ions, tuple) else ()
+        supplied = {"celsius"} | {var for ion in ions if isinstance(ion, str) for var in ion_names(ion)}
+        clash = sorted(supplied & set(cls.params))
+        if clash:
+            name = clash[0]
+            what = "the model's temperature (°C; cell.set('celsius', ...))" if name == "celsius" else (
+                f"a variable of an ion it uses (cell.set({name!r}, ...) sets it)"
+            )
+            raise TypeError(
+                f"{cls.__name__}.params declares {name!r}, but p[{name!r}] is {what}, which would hide this "
+                f"parameter's value: rename the parameter, or drop it and use the one dendrax supplies"
+            )
 
     @property
     def name(self) -> str:
