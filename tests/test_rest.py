@@ -114,3 +114,18 @@ def test_rest_includes_graded_synapses_and_loop_closing_gap_junctions():
     np.testing.assert_allclose(v2, v_rest, rtol=0, atol=1e-9)
     # The clamp holds the ring: two junctions at (-30 - v_rest) and its own leak, from t = dt.
     np.testing.assert_allclose(i[1:], 2 * g * (-30.0 - v_rest) + gl * (-30.0 - e_leak), rtol=0, atol=1e-9)
+
+
+def test_a_membrane_without_conductance_rests_where_it_is():
+    """With no membrane conductance every voltage is at rest (for a tree: every uniform one):
+    the solve divided by zero and Rest() gave NaN. Now a compartment keeps its initial
+    voltage, and a tree settles to one voltage between its initial ones."""
+    comp = dx.Compartment()
+    comp.record("v")
+    np.testing.assert_array_equal(np.asarray(dx.integrate(comp, t_max=1.0, initial=dx.Rest())), -65.0)
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=3)] * 3, parents=[-1, 0, 0])
+    cell.branch(2).set("v", -50.0)
+    for k in range(cell.n_comps):
+        cell.comp(k).record("v")
+    v = np.asarray(dx.integrate(cell, t_max=1.0, initial=dx.Rest()))
+    assert np.ptp(v) < 1e-9 and -65.0 < v[0, 0] < -50.0, v[:, 0]  # mV: uniform, and stays

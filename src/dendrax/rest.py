@@ -16,6 +16,10 @@ from .simulate import State, axial_currents, correction_form, voltage_solve
 __all__ = ["rest_iteration"]
 
 
+#: S/cm²: far below any membrane's conductance (1 GΩ·cm²); see `rest_iteration`.
+REST_REGULARIZATION = 1e-9
+
+
 def rest_iteration(
     system: System, prepared: Prepared, state: State, clamps: Float[Array, " clamps"] | None = None
 ) -> State:
@@ -76,11 +80,16 @@ def rest_iteration(
     # Newton's step, for the correction dv (float32: rhs the net current into each node, axial
     # currents from voltage differences) or for the new voltage (float64), as `assemble`.
     correction = correction_form(v.dtype)
-    diag = jnp.concatenate([a * slope, pad]) + prepared.coupling_sum
+    # A tiny conductance towards the present voltage, REST_REGULARIZATION (S/cm²): it vanishes
+    # at the fixed point (v_new = v), so rest is unchanged, and keeps the system solvable
+    # where no membrane conductance fixes the voltage (a passive cell without any leak: every
+    # voltage is at rest, and the present one is kept; the solve divided by zero: NaN).
+    held_slope = slope + REST_REGULARIZATION
+    diag = jnp.concatenate([a * held_slope, pad]) + prepared.coupling_sum
     if correction:
         rhs = jnp.concatenate([-a * current, pad]) - axial_currents(layout, prepared, v)
     else:
-        rhs = jnp.concatenate([a * (slope * v[:c] - current), pad])
+        rhs = jnp.concatenate([a * (held_slope * v[:c] - current), pad])
     if network.groups:
         diag, rhs, _ = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs, correction)
     base = v if correction else jnp.zeros_like(v)  # what the unknown is measured from
