@@ -233,6 +233,12 @@ def test_empty_selections_and_non_finite_thresholds_are_errors():
     with pytest.raises(ValueError, match=r"stimulate\(\) on an empty selection"):
         empty.stimulate(np.zeros(41))
     assert cell._recordings == [] and cell._stimuli == []
+    # insert listed the mechanism as inserted (with NaN columns), set did nothing: refused.
+    with pytest.raises(ValueError, match=r"insert\(\) on an empty selection"):
+        empty.insert(HH())
+    with pytest.raises(ValueError, match=r"set\(\) on an empty selection"):
+        empty.set("radius", 2.0)
+    assert cell._mechanisms == {}
     net = dx.Network([soma(), soma()])
     with pytest.raises(ValueError, match="finite voltage"):
         dx.connect(net.cell(0), net.cell(1), ExpSyn(), threshold=np.nan)
@@ -401,3 +407,21 @@ def test_gating_variables_must_be_fractions():
     with pytest.raises(ValueError, match=r"gating variable .* got -3.0"):
         sim([{"HH_m": jnp.array([-3.0])}])
     assert sim([{"HH_m": jnp.array([0.2])}]).shape == (1, 5)
+
+
+def test_a_shared_trainable_over_different_values_warns():
+    """One value for compartments that hold different ones starts at their mean, which then
+    replaces them all (``set_parameters(get_parameters())`` rewrote a per-branch gNa): a
+    warning says so and how to keep them; equal values, or an init_value, draw none."""
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 2, parents=[-1, 0])
+    cell.insert(HH())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cell.make_trainable("HH_gK")  # every compartment 0.036
+    cell.branch(1).set("HH_gNa", 0.3)
+    with pytest.warns(UserWarning, match=r"make_trainable\('HH_gNa'\): .* \(0\.12 to 0\.3\); it starts at their mean, 0\.21"):
+        cell.make_trainable("HH_gNa")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cell.branch("all").make_trainable("HH_gNa")  # one per branch: each uniform
+        cell.make_trainable("HH_gNa", 0.2)

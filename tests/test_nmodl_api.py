@@ -347,3 +347,29 @@ def test_kinetic_values_computed_in_the_block_reach_conserve_and_steady_states_c
     kf, kb, tau, cinf = 0.5, 0.2, 4.0, 0.3
     a_ss = (kb + cinf / tau) / (kf + kb + 1.0 / tau)  # kb (1 - A) - kf A - (A - cinf) / tau = 0
     np.testing.assert_allclose(a, a_ss, rtol=1e-9)  # starts there and stays
+
+
+def test_mod_parameters_are_range_checked_where_set():
+    """A time constant of 0 ran and gave NaN voltages (the built-in CaDynamics_E2 refuses
+    decay = 0): ``tau...`` parameters in units of time must be > 0, conductance densities
+    >= 0, a declared lower limit holds; a parameter without such a unit is left alone."""
+    source = """
+    NEURON { SUFFIX kk NONSPECIFIC_CURRENT i RANGE g, tau, shift, frac }
+    UNITS { (mA) = (milliamp) (mV) = (millivolt) }
+    PARAMETER { g = 0.001 (S/cm2) tau = 5 (ms) shift = -2 (ms) frac = 0.5 <0.1, 1> }
+    ASSIGNED { v (mV) i (mA/cm2) }
+    STATE { x }
+    INITIAL { x = 0 }
+    BREAKPOINT { SOLVE s METHOD cnexp  i = g*x*(v + 80) }
+    DERIVATIVE s { x' = (frac - x)/tau }
+    """
+    comp = dx.Compartment()
+    comp.insert(dx.nmodl.load_source(source, "kk.mod")())
+    with pytest.raises(ValueError, match=r"kk_tau must be > 0 ms; got 0\.0"):
+        comp.set("kk_tau", 0.0)
+    with pytest.raises(ValueError, match=r"kk_g is a conductance and must be >= 0"):
+        comp.set("kk_g", -1e-3)
+    with pytest.raises(ValueError, match=r"kk_frac must be > 0"):
+        comp.set("kk_frac", 0.0)
+    comp.set("kk_shift", -5.0)  # ms, but not a time constant: any value
+    assert comp.get("kk_tau").tolist() == [5.0] and comp.get("kk_shift").tolist() == [-5.0]

@@ -233,10 +233,19 @@ def integrate(
     if system.spike_times:  # read here; inside, new times would only force a new compile
         system = dataclasses.replace(system, spike_times=[])
     events = spike_trains is None and system.layout.network.n_trains > 0
-    return _run(
-        system, overrides, trainable_values, stim, clamp_values, spike_input, dt, n_steps, solver, checkpoint, initial,
-        rows, surrogate, events,
-    )
+    try:
+        return _run(
+            system, overrides, trainable_values, stim, clamp_values, spike_input, dt, n_steps, solver, checkpoint,
+            initial, rows, surrogate, events,
+        )
+    except TypeError as error:
+        if "forward-mode" in str(error) and "custom_vjp" in str(error) and checkpoint.adjoint:
+            raise TypeError(
+                "forward-mode differentiation (jax.jvp, jax.jacfwd, jax.hessian) of a simulation needs "
+                "checkpoint=dx.Checkpoint(adjoint=False): the default's hand-written adjoint is reverse mode only "
+                "(jax.grad, jax.vjp, jax.jacrev)"
+            ) from error
+        raise
 
 
 def _spike_input(system: System, given: Any, delta_t: float, n_steps: int) -> Array:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -229,6 +231,7 @@ class View(NoNewAttributes):
 
         Its parameters get their default values there and its states start at steady state.
         """
+        self._nonempty("insert")
         self._module._insert(mechanism, np.unique(self._comps))
 
     def set(self, name: str, value: Any, *, keep_shape: bool = False) -> None:
@@ -260,6 +263,7 @@ class View(NoNewAttributes):
         if name == "celsius":
             raise ValueError("celsius is model-wide: set it on the whole module, e.g. cell.set('celsius', 37.0)")
         key = module._resolve_name(name)
+        self._nonempty("set")
         if not isinstance(keep_shape, bool):
             raise TypeError(f"set(..., keep_shape=...) takes True or False; got {keep_shape!r}")
         if keep_shape and key not in GEOMETRY:
@@ -384,6 +388,16 @@ class View(NoNewAttributes):
                 if np.any(np.isnan(initial)):
                     raise ValueError(
                         f"{key} starts at steady state (no value set): give make_trainable an init_value"
+                    )
+                mixed = [g for g in groups if np.ptp(column[g]) > 1e-12 * np.max(np.abs(column[g]))]
+                if mixed:
+                    values = column[mixed[0]]
+                    warnings.warn(
+                        f"make_trainable({name!r}): one value is shared by compartments that hold different values "
+                        f"({values.min():g} to {values.max():g}); it starts at their mean, {values.mean():g}, which "
+                        "replaces them all. To keep them, make it trainable per branch (.branch('all')) or per "
+                        "compartment (.comp('all')), or give an init_value to silence this",
+                        stacklevel=_user_frame(),
                     )
             else:
                 initial = real_values(init_value, f"make_trainable({name!r}, init_value=...)")
@@ -531,6 +545,15 @@ def global_range_error(name: str, values: Any) -> str | None:
     if name.endswith("_diffusion") and np.any(values < 0):
         return f"{name} is a diffusion coefficient and must be >= 0 µm²/ms; got {values[values < 0].ravel()[0]}"
     return None
+
+
+def _user_frame() -> int:
+    """The ``stacklevel`` of a warning issued by the caller that names the first frame
+    outside dendrax (the user's line, whether it called a selection's method or a module's)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("dendrax."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _check_not_nernst(module: Any, key: str, comps: np.ndarray) -> None:

@@ -179,7 +179,8 @@ def _state_defaults(mech: Mechanism) -> dict[str, float]:
 
 def _bounds(mech: Mechanism) -> tuple[list[str], list[str]]:
     """Parameters that must be >= 0 (conductance densities, concentrations, lower limit 0)
-    and > 0 (lengths, a positive lower limit), where the default complies."""
+    and > 0 (lengths, time constants ``tau...`` in units of time, a positive lower limit),
+    where the default complies."""
     nonneg, positive = [], []
     for name, (default, unit, _) in mech.params.items():
         low = mech.limits.get(name, (None, None))[0]
@@ -187,7 +188,8 @@ def _bounds(mech: Mechanism) -> tuple[list[str], list[str]]:
         concentration = unit.replace(" ", "") in NONNEGATIVE_UNITS
         if (conductance or concentration or low == 0.0) and default >= 0.0:
             nonneg.append(name)
-        if (unit.replace(" ", "") in POSITIVE_UNITS or (low is not None and low > 0.0)) and default > 0.0:
+        time_constant = name.lower().startswith("tau") and bool(unit) and mech.same_kind(unit, "ms")
+        if (unit.replace(" ", "") in POSITIVE_UNITS or time_constant or (low is not None and low > 0.0)) and default > 0.0:
             positive.append(name)
     return nonneg, positive
 
