@@ -106,6 +106,8 @@ def test_parents_must_form_a_tree(parents, match):
     ({"t_max": 10.0, "delta_t": -0.025}, "delta_t must be a number > 0"),
     ({"t_max": -1.0}, "t_max must be"),
     ({"t_max": 10.01, "delta_t": 0.025}, "not a whole number of steps"),
+    # Failed in XLA: "Out of memory allocating 80000000008 bytes".
+    ({"t_max": 10.0, "delta_t": 1e-9}, "is 10,000,000,000 steps, more than a run can count"),
 ])
 def test_bad_time(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -11,6 +11,10 @@ import numpy as np
 __all__ = ["checked_times", "n_steps_of"]
 
 
+#: Steps in one run at most: the step counter is a 32-bit integer.
+MAX_STEPS = 2**31 - 2
+
+
 def n_steps_of(t_max: Any, delta_t: Any) -> int:
     """The number of steps of ``delta_t`` in ``t_max`` (ms); see `checked_times`."""
     return checked_times(t_max, delta_t)[2]
@@ -57,5 +61,11 @@ def checked_times(t_max: Any, delta_t: Any) -> tuple[float, float, int]:
         raise ValueError(
             f"t_max = {t_max} ms is not a whole number of steps of delta_t = {delta_t} ms; "
             f"use e.g. t_max = {max(n, 1) * delta_t:g}"
+        )
+    if n > MAX_STEPS:
+        raise ValueError(
+            f"t_max = {t_max} ms in steps of delta_t = {delta_t} ms is {n:,} steps, more than a run can count "
+            f"({MAX_STEPS:,}; each recording alone would hold {8 * (n + 1) / 2**30:,.0f} GiB in float64): use a larger "
+            "delta_t or a shorter t_max"
         )
     return t_max, delta_t, int(n)
