@@ -238,7 +238,8 @@ def test_set_parameters_writes_fitted_values_so_the_description_simulates_as_par
     net.cell(1).branch(1).loc(0.9).record("v")
     net.cell("all").branch("all").make_trainable("HH_gNa")  # one value per branch
     net.cell(0).branch(1).make_trainable("HH_gNa")  # overlaps the first: wins there
-    net.cell(0).branch("all").make_trainable("radius")  # keeps the traced shape
+    with pytest.warns(UserWarning, match="one value is shared by compartments that hold different values"):
+        net.cell(0).branch("all").make_trainable("radius")  # keeps the traced shape; the taper's radii differ
     net.make_trainable("HH_m", init_value=0.05)
     net.make_trainable("celsius")
     net.synapses.ExpSyn.make_trainable("weight")

@@ -132,3 +132,57 @@ def test_a_parameter_named_as_a_supplied_variable_is_refused(name):
             params = {"gK": 0.036, name: -90.0 if name == "ek" else 20.0}
             units = {"gK": "S/cm2"}
             ions = ("k",)
+
+
+def test_mistakes_in_a_user_mechanism_name_it():
+    """A misspelt parameter, an ion not declared, and states or currents of the wrong shape or
+    dtype failed inside JAX's tracing with a bare ``KeyError: 'gk'`` or "scan body function
+    carry input and carry output must have equal types"; each now names the mechanism."""
+
+    class Kx(dx.Channel):
+        params = {"gK": 0.036}
+        units = {"gK": "S/cm2"}
+        states = {"n": 0.3}
+        ions = ("k",)
+
+        def gates(self, v, p):
+            return {"n": dx.Gate(jnp.full_like(v, 0.3), jnp.full_like(v, 5.0))}  # tau ms
+
+        def current(self, s, v, p):
+            return {"k": p["gk"] * s["n"] * (v - p["ek"])}
+
+    class NoIon(Kx):
+        ions = ()
+
+        def current(self, s, v, p):
+            return p["gK"] * s["n"] * (v - p["ek"])
+
+    class Float32State(dx.Mechanism):
+        states = {"a": 0.0}
+
+        def update_states(self, s, v, dt, p):
+            return {"a": s["a"].astype(jnp.float32)}
+
+    class ScalarState(dx.Mechanism):
+        states = {"a": 0.0}
+
+        def init_states(self, v, p):
+            return {"a": 0.0}
+
+    class WrongCurrent(dx.Mechanism):
+        def current(self, s, v, p):
+            return jnp.zeros(3)
+
+    cases = [
+        (Kx, KeyError, r"Kx: p\['gk'\] is none of its inputs \(celsius, ek, gK, ki, ko\); did you mean 'gK'\?"),
+        (NoIon, KeyError, r"NoIon: p\['ek'\] is a variable of ion 'k', which NoIon does not use: add it"),
+        (Float32State, TypeError, r"Float32State.update_states\(\) returned state 'a' of shape \(2,\) and dtype float32"),
+        (ScalarState, TypeError, r"ScalarState.init_states\(\) returned state 'a' of shape \(\)"),
+        (WrongCurrent, ValueError, r"WrongCurrent.current\(\) returned a current of shape \(3,\)"),
+    ]
+    for cls, error, match in cases:
+        branch = dx.Branch(ncomp=2)
+        branch.insert(cls())
+        branch.record("v")
+        with pytest.raises(error, match=match):
+            dx.integrate(branch, t_max=0.1)

@@ -16,6 +16,7 @@ from jax.custom_derivatives import SymbolicZero
 from jaxtyping import Array
 
 from .compile.system import Layout, Placement
+from .mechanisms.channel import Inputs
 from .mechanisms.ions import VALENCE, names, nernst
 from .mechanisms.point_neuron import PointNeuron
 
@@ -57,7 +58,7 @@ def ion_environment(layout: Layout, ion_params: Mapping[str, Array], states: Sta
 
 
 def _inputs(pl: Placement, own: Mapping[str, Array], env: Env, n_comps: int, currents: Env | None = None):
-    p = dict(own)
+    p = Inputs(own, pl.mechanism)
     for ion in pl.mechanism.ions:
         for var in names(ion)[:3]:
             p[var] = at(pl, env[var], n_comps)
@@ -97,6 +98,12 @@ def membrane_currents(
         def total(v_m, mech=mech, s=s, p=p):
             out = mech.current(s, v_m, p)
             parts = out if isinstance(out, Mapping) else {"nonspecific": out}
+            for ion, value in parts.items():
+                if jnp.shape(value) not in ((), v_m.shape):
+                    raise ValueError(
+                        f"{mech.name}.current() returned a{'' if ion == 'nonspecific' else ' ' + repr(ion)} current "
+                        f"of shape {jnp.shape(value)}; it must be one value per compartment, like v: {v_m.shape}"
+                    )
             return sum(parts.values()), parts
 
         v_m = at(pl, v, c)
@@ -144,12 +151,23 @@ def updated_states(
     return update(layout, states, v_new, dt, env, mech_params, ion_currents, celsius)
 
 
-def checked_states(mechanism, method: str, states: Mapping[str, Array]) -> dict[str, Array]:
+def checked_states(mechanism, method: str, states: Mapping[str, Array], like: Array | None = None) -> dict[str, Array]:
     """``states`` as returned by ``mechanism.<method>``, checked (while tracing, at no cost
     per step) to hold exactly the declared states: a misspelt name was silently dropped (a
-    state that never moved) or failed far away with a bare ``KeyError``."""
+    state that never moved) or failed far away with a bare ``KeyError``. With ``like`` (the
+    voltage over the mechanism's compartments), each state must have its shape and dtype
+    (JAX's "carry input and carry output must have equal types" named neither)."""
     if not isinstance(states, Mapping):
         raise TypeError(f"{mechanism.name}.{method}() must return a dict of its states; got {type(states).__name__}")
+    if like is not None:
+        for name, value in states.items():
+            shape, dtype = jnp.shape(value), jnp.result_type(value)
+            if shape != like.shape or dtype != like.dtype:
+                raise TypeError(
+                    f"{mechanism.name}.{method}() returned state {name!r} of shape {shape} and dtype {dtype}; each "
+                    f"state must be one value per compartment, like v: shape {like.shape}, dtype {like.dtype} "
+                    "(jnp.full_like(v, x) makes one from a number)"
+                )
     unknown = sorted(set(states) - set(mechanism.states))
     missing = sorted(set(mechanism.states) - set(states))
     if unknown or missing:
@@ -175,7 +193,8 @@ def _advance_states(layout, states, v_new, dt, env, mech_params, ion_currents, c
         if isinstance(pl.mechanism, PointNeuron):
             continue  # advanced with the voltage, before the solve
         p = _inputs(pl, mech_params[k], env, c, ion_currents)
-        out[k] = checked_states(pl.mechanism, "update_states", pl.mechanism.update_states(states[k], at(pl, v_new, c), dt, p))
+        v_m = at(pl, v_new, c)
+        out[k] = checked_states(pl.mechanism, "update_states", pl.mechanism.update_states(states[k], v_m, dt, p), v_m)
         if k in writers:
             # Later mechanisms see the concentrations this one has just written.
             env = ion_environment(layout, {kk: env[kk] for kk in env}, tuple(out), celsius)
@@ -277,7 +296,8 @@ def initial_states(
         if k not in writers:
             env = ion_environment(layout, ion_params, tuple(states), celsius) if writers else env
         p = _inputs(pl, own, env, c)
-        s = checked_states(pl.mechanism, "init_states", pl.mechanism.init_states(at(pl, v, c), p))
+        v_m = at(pl, v, c)
+        s = checked_states(pl.mechanism, "init_states", pl.mechanism.init_states(v_m, p), v_m)
         for name in s:
             mask = layout.is_set(f"{pl.name}_{name}")
             if mask is not None and name in explicit[k]:

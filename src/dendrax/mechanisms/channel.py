@@ -214,6 +214,33 @@ class Mechanism(eqx.Module):
         return jnp.zeros_like(v)
 
 
+class Inputs(dict):
+    """``p`` as a mechanism's methods see it: its parameters (short names), its ions'
+    variables and ``celsius``. A name it lacks raises a KeyError that names the mechanism
+    and what it has (a misspelt ``p["gk"]`` gave a bare ``KeyError: 'gk'`` while JAX traced
+    the run)."""
+
+    def __init__(self, values: Mapping[str, Array], mechanism: Mechanism):
+        super().__init__(values)
+        self.mechanism = mechanism
+
+    def __missing__(self, key):
+        import difflib
+
+        from .ions import ION_DEFAULTS
+
+        mech = self.mechanism
+        ion = next((ion for ion in ION_DEFAULTS if key in ion_names(ion)), None)
+        if ion is not None and ion not in mech.ions:
+            raise KeyError(
+                f"{mech.name}: p[{key!r}] is a variable of ion {ion!r}, which {mech.name} does not use: add it to "
+                f"the class's ions, e.g. ions = {(*mech.ions, ion)!r}"
+            )
+        close = [k for k in self if k.lower() == str(key).lower()] or difflib.get_close_matches(str(key), list(self), n=2)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise KeyError(f"{mech.name}: p[{key!r}] is none of its inputs ({', '.join(sorted(self))}){hint}")
+
+
 class Channel(Mechanism):
     """A membrane current with gating variables.
 
