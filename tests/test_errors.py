@@ -307,3 +307,26 @@ def test_a_neuron_name_of_a_loaded_mod_mechanism_points_to_its_dendrax_name():
     c.insert(Pas2())
     with pytest.raises(KeyError, match=r"In dendrax: 'pas2_g' \(NEURON's <name>_<suffix> is <suffix>_<name>\)"):
         c.set("g_pas2", 1e-4)
+
+
+def test_wrong_types_found_by_a_review_say_what_is_taken():
+    """Each gave a raw error from JAX or NumPy (``ufunc 'isfinite' not supported``, "Value 'a'
+    with dtype |S0 is not a valid JAX array type", ``'int' object has no attribute
+    'isspace'``), a misleading one, or a NumPy ComplexWarning and a result."""
+    c = cell()
+    c.make_trainable("HH_gNa")
+    for bad in ("a", None):
+        with pytest.raises(TypeError, match=r"parameters\[0\]\['HH_gNa'\] takes a number or an array of real numbers"):
+            dx.integrate(c, t_max=0.1, params=[{"HH_gNa": bad}])
+    with pytest.raises(TypeError, match="length takes one number"):
+        dx.Branch(length="100")
+    assert dx.Branch(length=np.float32(100.0)).n_comps == 1  # a NumPy or JAX scalar is a number
+    with pytest.raises(TypeError, match="Sigmoid takes a number .* as lower; got '0'"):
+        dx.fit.Sigmoid("0", "1")
+    with pytest.raises(TypeError, match="decode bytes first"):
+        dx.nmodl.load_source(b"NEURON { SUFFIX a }")
+    with pytest.raises(ValueError, match=r"HH_m is a gating variable .* must be in \[0, 1\]; got 2.0"):
+        c.branch(0).comp(0).clamp("HH_m", np.full(5, 2.0))  # set('HH_m', 2.0) was refused, the clamp not
+    with pytest.raises(TypeError, match="a stimulus takes real numbers, one per time point; got an array of dtype complex128"):
+        c.branch(0).loc(0.5).stimulate(np.full(5, 1j))
+    assert c.clamps == [] and c._stimuli == []

@@ -70,6 +70,8 @@ def _check_finite(transform: Transform, **bounds: Any) -> None:
     """Raise unless each bound of ``transform`` is a finite number (traced bounds pass)."""
     for name, value in bounds.items():
         known = _concrete(value)
+        if known is not None and known.dtype.kind not in "biuf":
+            raise TypeError(f"{type(transform).__name__} takes a number (or an array of numbers) as {name}; got {value!r}")
         if known is not None and not np.all(np.isfinite(known)):
             raise ValueError(f"{type(transform).__name__} needs a finite {name}; got {value}")
 

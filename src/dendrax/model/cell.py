@@ -179,10 +179,22 @@ def _check_ncomp(ncomp) -> int:
 
 
 def _cylinder(length, radius, ncomp) -> TreeData:
+    numbers = []
     for name, value in (("length", length), ("radius", radius)):
-        if not np.isscalar(value) or not np.isfinite(value) or value <= 0:
+        try:
+            arr = np.asarray(value)
+        except Exception:  # a traced value
+            raise TypeError(
+                f"{name} takes one number (µm), not a traced value: to vary it inside jit or grad, "
+                f"make_trainable({name!r}) or pass params={{{name!r}: ...}}"
+            ) from None
+        if isinstance(value, bool) or arr.ndim != 0 or arr.dtype.kind not in "iuf":
+            raise TypeError(f"{name} takes one number (µm); got {value!r}")
+        number = float(arr)
+        if not (np.isfinite(number) and number > 0):
             raise ValueError(f"{name} must be a finite number > 0 µm; got {value!r}")
-    return TreeData.cylinder(float(length), float(radius), ncomp)
+        numbers.append(number)
+    return TreeData.cylinder(numbers[0], numbers[1], ncomp)
 
 
 _NEURON_ARGUMENTS = {"diam": "radius = diam / 2 (µm)", "L": "length (µm)", "nseg": "ncomp"}

@@ -96,8 +96,15 @@ def check_values(trainables: Sequence[Trainable], values: Sequence[Mapping[str, 
             )
         value = entry[tr.name]
         value = np.asarray(value) if isinstance(value, (list, tuple)) else value  # [0.1, 0.2] too
-        shape = jnp.shape(value)
-        require_real_dtype(jnp.result_type(value), f"parameters[{k}][{tr.name!r}]")
+        try:
+            if value is None or isinstance(value, (str, bytes)):  # result_type reads 'a' as a dtype name
+                raise TypeError
+            shape, dtype = jnp.shape(value), jnp.result_type(value)
+        except TypeError:  # a string, None, an object array: JAX's or NumPy's message named none of it
+            raise TypeError(
+                f"parameters[{k}][{tr.name!r}] takes a number or an array of real numbers; got {value!r}"
+            ) from None
+        require_real_dtype(dtype, f"parameters[{k}][{tr.name!r}]")
         if shape not in ((tr.n_values,), ()):
             raise ValueError(f"parameters[{k}][{tr.name!r}] must have shape ({tr.n_values},); got {shape}")
 

@@ -451,6 +451,7 @@ class View(NoNewAttributes):
                     raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {NO_MEMBRANE}")
                 if not mask[site.index]:
                     raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {owner[0]} is not there")
+            _check_values(module, name, module._resolve_name(name), wave, f"clamp({name!r}, ...)")
         taken = {(s, var) for s, var, _ in module._clamps}
         for site in self.sites:
             if (site, name) in taken:
@@ -476,6 +477,9 @@ class View(NoNewAttributes):
 
 
 def _waveform(values: Any, what: str) -> np.ndarray:
+    if not _is_numeric(values):  # a complex waveform lost its imaginary part with a NumPy warning
+        shown = f"an array of dtype {np.asarray(values).dtype}" if hasattr(values, "dtype") else repr(values)[:80]
+        raise TypeError(f"a {what} takes real numbers, one per time point; got {shown}")
     wave = np.asarray(values, dtype=np.float64)
     if wave.ndim != 1 or len(wave) == 0:
         raise ValueError(f"a {what} is a 1-D array with one value per time point; got shape {wave.shape}")

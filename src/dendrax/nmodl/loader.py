@@ -115,6 +115,10 @@ def load_source(text: str, filename: str = "<string>") -> type[Mechanism]:
         >>> comp.get("pas2_g").tolist()                   # S/cm²
         [0.001]
     """
+    if isinstance(text, (bytes, bytearray)):
+        raise TypeError("load_source takes the file's text as a str: decode bytes first, e.g. data.decode('utf-8')")
+    if not isinstance(text, str):
+        raise TypeError(f"load_source takes the file's text as a str; got {type(text).__name__} (for a path: dx.nmodl.load)")
     key = hashlib.sha256(f"{GENERATOR_VERSION}\0{_display(filename)}\0{text}".encode()).hexdigest()[:16]
     if key not in _classes:
         with warnings.catch_warnings(record=True) as caught:  # said again on every load, below
