@@ -1,6 +1,8 @@
 """Bad input raises a clear error (naming the bad value) before any compilation, and a
 failed call leaves the description as it was."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -330,3 +332,23 @@ def test_wrong_types_found_by_a_review_say_what_is_taken():
     with pytest.raises(TypeError, match="a stimulus takes real numbers, one per time point; got an array of dtype complex128"):
         c.branch(0).loc(0.5).stimulate(np.full(5, 1j))
     assert c.clamps == [] and c._stimuli == []
+
+
+def test_more_inputs_found_by_a_review():
+    """A NaN threshold made every soft count NaN; a string seed gave NumPy's SeedSequence
+    error; a mechanism default that is not one number failed as "could not convert string
+    to float" (or a broadcast error at insert) without the parameter's name."""
+    with pytest.raises(ValueError, match="soft_spike_count: threshold must be a finite number mV; got nan"):
+        dx.fit.soft_spike_count(np.zeros(10), threshold=np.nan)
+    with pytest.raises(ValueError, match="summary_statistics: threshold must be a finite"):
+        dx.fit.summary_statistics(np.zeros(10), 0.025, threshold=np.inf)
+    net = dx.Network([dx.Compartment(), dx.Compartment()])
+    with pytest.raises(TypeError, match="seed takes a non-negative integer"):
+        dx.sparse_connect(net.cell("all"), net.cell("all"), dx.synapses.ExpSyn(), p=0.5, seed="a")
+    for default in ("abc", [1.0, 2.0]):
+
+        class Odd(dx.Mechanism):
+            params = {"g": default}
+
+        with pytest.raises(TypeError, match=f"Odd: the default of 'g' must be one number; got {re.escape(repr(default))}"):
+            Odd()

@@ -65,6 +65,16 @@ def _positive(loss: str, name: str, value: Any, unit: str) -> None:
         raise ValueError(f"{loss}: {name} must be a finite number > 0{unit}; got {shown!r}")
 
 
+def _finite(loss: str, name: str, value: Any, unit: str) -> None:
+    """Raise unless ``value`` is finite (a NaN threshold made every count NaN); a traced value
+    is checked by nothing."""
+    if isinstance(value, jax.core.Tracer):
+        return
+    known = np.asarray(value)
+    if not np.all(np.isfinite(known)):
+        raise ValueError(f"{loss}: {name} must be a finite number{unit}; got {value!r}")
+
+
 def _static_positive(loss: str, name: str, value: Any, unit: str) -> float:
     """``value`` as a float > 0; raise if it is traced (it sets an array length) or not > 0."""
     if isinstance(value, jax.core.Tracer):
@@ -176,6 +186,7 @@ def soft_spike_count(
     """
     v = _time_axis("soft_spike_count", v)
     _positive("soft_spike_count", "sharpness", sharpness, " 1/mV")
+    _finite("soft_spike_count", "threshold", threshold, " mV")
     above = jax.nn.sigmoid(sharpness * (v - threshold))
     return jnp.sum(above[..., 1:] * (1.0 - above[..., :-1]), axis=-1)
 
@@ -199,6 +210,7 @@ def summary_statistics(
     v = _time_axis("summary_statistics", v, samples=2)
     _positive("summary_statistics", "delta_t", delta_t, " ms")
     _positive("summary_statistics", "sharpness", sharpness, " 1/mV")
+    _finite("summary_statistics", "threshold", threshold, " mV")
     above = jax.nn.sigmoid(sharpness * (v - threshold))
     crossing = above[..., 1:] * (1.0 - above[..., :-1])
     reached = jnp.minimum(jnp.cumsum(crossing, axis=-1), 1.0)

@@ -183,6 +183,8 @@ class Mechanism(eqx.Module):
     def __check_init__(self):
         # Defaults out of their physical range: a clear error when the mechanism is created.
         for k, default in {**self.states, **self.params}.items():
+            if isinstance(default, bool) or not isinstance(default, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{type(self).__name__}: the default of {k!r} must be one number; got {default!r}")
             error = self.range_error(k, default)
             if error:
                 raise ValueError(f"{type(self).__name__}: the default of {k!r} {error}")
