@@ -199,7 +199,8 @@ def test_connection_inputs_found_by_a_user_review():
     lif.insert(LIF())
     mixed = dx.Network([lif, hh_cell()])
     dx.connect(mixed.cell(0), mixed.cell(1), dx.synapses.ExpSyn(), threshold=-60.0)
-    with pytest.raises(ValueError, match=r"ExpSyn 0 \(net.synapses.ExpSyn\[0\]\) comes from a point neuron with threshold=-60"):
+    mixed.cell(1).branch(0).loc(0.5).record("v")
+    with pytest.warns(UserWarning, match=r"ExpSyn 0 \(net.synapses.ExpSyn\[0\]\) and 0 more come from a point neuron with threshold=-60"):
         dx.integrate(mixed, t_max=0.1)
     # A float matrix's values would be dropped for a graded synapse (no weight): refused...
     conductances = np.array([[0.0, 0.02, 0.0], [0.0, 0.0, 0.05], [0.0, 0.0, 0.0]])

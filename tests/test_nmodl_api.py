@@ -354,9 +354,9 @@ def test_mod_parameters_are_range_checked_where_set():
     decay = 0): ``tau...`` parameters in units of time must be > 0, conductance densities
     >= 0, a declared lower limit holds; a parameter without such a unit is left alone."""
     source = """
-    NEURON { SUFFIX kk NONSPECIFIC_CURRENT i RANGE g, tau, shift, frac }
+    NEURON { SUFFIX kk NONSPECIFIC_CURRENT i RANGE g, tau, shift, frac, tauf }
     UNITS { (mA) = (milliamp) (mV) = (millivolt) }
-    PARAMETER { g = 0.001 (S/cm2) tau = 5 (ms) shift = -2 (ms) frac = 0.5 <0.1, 1> }
+    PARAMETER { g = 0.001 (S/cm2) tau = 5 (ms) shift = -2 (ms) frac = 0.5 <0.1, 1> tauf = 100 (ms) <0, 1e9> }
     ASSIGNED { v (mV) i (mA/cm2) }
     STATE { x }
     INITIAL { x = 0 }
@@ -372,4 +372,26 @@ def test_mod_parameters_are_range_checked_where_set():
     with pytest.raises(ValueError, match=r"kk_frac must be > 0"):
         comp.set("kk_frac", 0.0)
     comp.set("kk_shift", -5.0)  # ms, but not a time constant: any value
+    comp.set("kk_tauf", 0.0)  # ms: the declared limit <0, ...> allows 0 (Tsodyks-Markram: no facilitation)
     assert comp.get("kk_tau").tolist() == [5.0] and comp.get("kk_shift").tolist() == [-5.0]
+
+
+def test_a_state_set_to_a_constant_by_a_solved_procedure():
+    """``SOLVE upd`` with ``PROCEDURE upd() { x = 0.3 }``: the state is one number, which the
+    generated update now broadcasts over the compartments (it failed while tracing: "carry
+    input and carry output must have equal types", later "returned state 'x' of shape ()")."""
+    source = """
+    NEURON { SUFFIX pc NONSPECIFIC_CURRENT i RANGE g }
+    UNITS { (mA) = (milliamp) (mV) = (millivolt) }
+    PARAMETER { g = 0.001 (S/cm2) }
+    ASSIGNED { v (mV) i (mA/cm2) }
+    STATE { x }
+    INITIAL { x = 0.2 }
+    BREAKPOINT { SOLVE upd  i = g*x*(v + 80) }
+    PROCEDURE upd() { x = 0.3 }
+    """
+    branch = dx.Branch(ncomp=3)
+    branch.insert(dx.nmodl.load_source(source, "pc.mod")())
+    branch.loc(0.5).record("pc_x")
+    x = np.asarray(dx.integrate(branch, t_max=0.1))[0]
+    np.testing.assert_array_equal(x, [0.2, 0.3, 0.3, 0.3, 0.3])

@@ -60,6 +60,8 @@ CASES = {
     "nx_it": ModCase({"nx_it": {}}, celsius=36.0, ions={"eca": 120.0}, currents=("ica",)),
     # exp() beyond a double's range saturates as NEURON's hoc_Exp (was inf/inf = NaN)
     "nx_steep": ModCase({"nx_steep": {}}, celsius=6.3),
+    # Its own eca (120 mV), not the ion's (Nernst, about 132 mV from the cai it reads).
+    "nx_capar": ModCase({"nx_capar": {"gbar": 2e-3}}, celsius=6.3, currents=("ica",)),
     # INITIAL { state = constant  SOLVE ... STEADYSTATE ... } (crashed: scalar start)
     "nx_kinss": ModCase({"nx_kinss": {}}, celsius=6.3, currents=("ik",)),
     # CONSERVE M + 2D = 1: a coefficient written before the state (was a parse error)

@@ -186,3 +186,36 @@ def test_mistakes_in_a_user_mechanism_name_it():
         branch.record("v")
         with pytest.raises(error, match=match):
             dx.integrate(branch, t_max=0.1)
+
+
+@pytest.mark.parametrize("through", ["tree_map", "cond", "checkpoint"])
+def test_p_passes_through_jax_functions_as_a_dict(through):
+    """``p`` (the mechanism's inputs) is a pytree like the plain dict it was: a mechanism may
+    hand it to jax.tree.map, lax.cond or jax.checkpoint (it failed as "Inputs is not a valid
+    JAX type" once ``p`` gained its helpful KeyError)."""
+    wrap = {
+        "tree_map": lambda p: jax.tree.map(lambda x: 1.0 * x, p),
+        "cond": lambda p: jax.lax.cond(True, lambda q: q, lambda q: q, p),
+        "checkpoint": lambda p: jax.checkpoint(lambda q: q)(p),
+    }[through]
+
+    class Kp(dx.Channel):
+        params = {"gK": 0.01}  # S/cm²
+        units = {"gK": "S/cm2"}
+        states = {"n": 0.3}
+        ions = ("k",)
+
+        def update_states(self, s, v, dt, p):
+            return dict(s)
+
+        def current(self, s, v, p):
+            q = wrap(p)
+            return {"k": q["gK"] * s["n"] * (v - q["ek"])}
+
+    comp = dx.Compartment()
+    comp.insert(Kp())
+    comp.record("v")
+    v = np.asarray(dx.integrate(comp, t_max=0.1))[0]
+    # mV: dv/dt = -g n (v - ek) / cm with a constant n: exponential relaxation towards ek.
+    rate = 0.01 * 0.3 / 1e-3  # 1/ms (S/cm² over µF/cm²)
+    np.testing.assert_allclose(v[-1], -77.0 + 12.0 * (1 + rate * 0.025) ** -4, rtol=1e-12)

@@ -61,7 +61,8 @@ def _inputs(pl: Placement, own: Mapping[str, Array], env: Env, n_comps: int, cur
     p = Inputs(own, pl.mechanism)
     for ion in pl.mechanism.ions:
         for var in names(ion)[:3]:
-            p[var] = at(pl, env[var], n_comps)
+            if var not in pl.mechanism.own_ion_variables:
+                p[var] = at(pl, env[var], n_comps)
         if currents is not None:
             cur = names(ion)[3]
             p[cur] = at(pl, currents[cur], n_comps)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from collections.abc import Callable
 
 import jax.numpy as jnp
@@ -21,6 +22,7 @@ import numpy as np
 from ..mechanisms.point_neuron import PointNeuron
 from ..mechanisms.synapse import Synapse
 from ..model.site import Site
+from ..model.view import user_stacklevel
 from ..solve.contraction import as_int32
 from .staging import on_device
 
@@ -193,16 +195,18 @@ def split_loops(n_nodes: int, edges: np.ndarray, gaps: np.ndarray) -> tuple[np.n
 
 def _check_point_neuron_thresholds(name, pre, thresholds, from_train, point_nodes) -> None:
     """A connection from a point neuron sends the spikes the neuron reports itself (at its
-    reset): a threshold other than the default would be silently unused."""
+    reset): a threshold other than the default is unused, which a warning says."""
     if not point_nodes:
         return
     from_point = ~from_train & np.isin(pre, np.fromiter(point_nodes, np.int64, len(point_nodes)))
     odd = np.flatnonzero(from_point & (thresholds != DEFAULT_THRESHOLD))
     if len(odd):
-        raise ValueError(
-            f"{name} {int(odd[0])} (net.synapses.{name}[{int(odd[0])}]) comes from a point neuron with threshold={thresholds[odd[0]]:g} mV, "
-            "but a point neuron sends the spikes it reports itself (at its reset) and no threshold is applied: "
-            "connect it without a threshold (the neuron's own is a parameter, e.g. LIF's vTh)"
+        # A warning, not an error: one connect call may mix point neurons and cells.
+        warnings.warn(
+            f"{name} {int(odd[0])} (net.synapses.{name}[{int(odd[0])}]) and {len(odd) - 1} more come from a point "
+            f"neuron with threshold={thresholds[odd[0]]:g} mV, which does not apply to them: a point neuron sends the "
+            "spikes it reports itself (at its reset; its own threshold is a parameter, e.g. LIF's vTh)",
+            stacklevel=user_stacklevel(),
         )
 
 

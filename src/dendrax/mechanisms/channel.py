@@ -129,6 +129,10 @@ class Mechanism(eqx.Module):
     ions: ClassVar[tuple[str, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
     reads: ClassVar[tuple[str, ...]] = ()
+    #: Variables of its ions that are the mechanism's own parameters rather than the ion's
+    #: (a .mod PARAMETER ``eca`` that USEION does not READ: NEURON's ``eca_<suffix>``); for
+    #: them ``p`` holds the parameter.
+    own_ion_variables: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs):
         # The class's defaults are shared by every instance and every model built from it:
@@ -139,8 +143,9 @@ class Mechanism(eqx.Module):
             if isinstance(value, dict) and not isinstance(value, _Defaults):
                 setattr(cls, attr, _Defaults(value))
         # Names dendrax itself puts in ``p``: a parameter of the same name would be shadowed.
-        ions = cls.ions if isinstance(cls.ions, tuple) else ()
+        ions = cls.ions if isinstance(cls.ions, (tuple, list)) else ()
         supplied = {"celsius"} | {var for ion in ions if isinstance(ion, str) for var in ion_names(ion)}
+        supplied -= set(cls.own_ion_variables)
         clash = sorted(supplied & set(cls.params))
         if clash:
             name = clash[0]
@@ -216,6 +221,7 @@ class Mechanism(eqx.Module):
         return jnp.zeros_like(v)
 
 
+@jax.tree_util.register_pytree_node_class
 class Inputs(dict):
     """``p`` as a mechanism's methods see it: its parameters (short names), its ions'
     variables and ``celsius``. A name it lacks raises a KeyError that names the mechanism
@@ -225,6 +231,16 @@ class Inputs(dict):
     def __init__(self, values: Mapping[str, Array], mechanism: Mechanism):
         super().__init__(values)
         self.mechanism = mechanism
+
+    # A pytree like a dict (jax.tree.map, lax.cond, jax.checkpoint on ``p`` work as before).
+    def tree_flatten(self):
+        keys = tuple(self)
+        return tuple(self[k] for k in keys), (keys, self.mechanism)
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        keys, mechanism = aux
+        return cls(dict(zip(keys, children)), mechanism)
 
     def __missing__(self, key):
         import difflib

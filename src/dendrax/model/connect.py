@@ -218,8 +218,13 @@ def sparse_connect(
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be a probability in [0, 1]; got {p}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise TypeError(f"seed takes a non-negative integer (or None for a fresh draw); got {seed!r}")
+    generators = (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)
+    if seed is not None and not isinstance(seed, generators) and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
+        raise TypeError(
+            f"seed takes a non-negative integer, a NumPy Generator or SeedSequence (or None for a fresh draw); got {seed!r}"
+        )
     pre_sites, post_sites = _units(pre), _post_units(post)
     n_pre, n_post = len(pre_sites), len(post_sites)
     flat = _bernoulli_positions(np.random.default_rng(seed), n_pre * n_post, p)

@@ -395,9 +395,9 @@ class View(NoNewAttributes):
                     warnings.warn(
                         f"make_trainable({name!r}): one value is shared by compartments that hold different values "
                         f"({values.min():g} to {values.max():g}); it starts at their mean, {values.mean():g}, which "
-                        "replaces them all. To keep them, make it trainable per branch (.branch('all')) or per "
-                        "compartment (.comp('all')), or give an init_value to silence this",
-                        stacklevel=_user_frame(),
+                        "replaces them all. To keep them, give those compartments values of their own (e.g. "
+                        ".comp('all').make_trainable(...), one per compartment), or pass init_value to silence this",
+                        stacklevel=user_stacklevel(),
                     )
             else:
                 initial = real_values(init_value, f"make_trainable({name!r}, init_value=...)")
@@ -551,7 +551,7 @@ def global_range_error(name: str, values: Any) -> str | None:
     return None
 
 
-def _user_frame() -> int:
+def user_stacklevel() -> int:
     """The ``stacklevel`` of a warning issued by the caller that names the first frame
     outside dendrax (the user's line, whether it called a selection's method or a module's)."""
     frame, level = sys._getframe(1), 1

@@ -20,6 +20,7 @@ same file gives the same text) and readable; save it, edit it, import it.
 from __future__ import annotations
 
 from ..mechanisms.ions import ION_DEFAULTS
+from ..mechanisms.ions import names as ion_names
 from .effects import effects_of
 from .emit import Emitter, Names, Scope
 from .lexer import tokenize
@@ -130,6 +131,9 @@ def _class(em: Emitter) -> None:
     else:
         em.emit(f"ions = {_tuple(mech.ions)}")
         em.emit(f"writes = {_tuple(mech.writes)}")
+        own = sorted({var for ion in mech.ions for var in ion_names(ion)} & set(mech.params))
+        if own:  # PARAMETERs named like an ion's variables that USEION does not READ: their own
+            em.emit(f"own_ion_variables = {_tuple(own)}")
         concentrations = {f"{ion}{side}" for ion in mech.ions for side in "io"}
         reads = sorted((mech.ion_reads & concentrations) - set(mech.writes))
         if reads:  # NEURON: a read concentration makes the ion's reversal potential computed
@@ -184,11 +188,12 @@ def _bounds(mech: Mechanism) -> tuple[list[str], list[str]]:
     nonneg, positive = [], []
     for name, (default, unit, _) in mech.params.items():
         low = mech.limits.get(name, (None, None))[0]
+        declared = name in mech.limits  # a declared lower limit rules (``tau_facil <0, 1e9>``: 0 allowed)
         conductance = bool(unit) and mech.same_kind(unit, "S/cm2")
         concentration = unit.replace(" ", "") in NONNEGATIVE_UNITS
         if (conductance or concentration or low == 0.0) and default >= 0.0:
             nonneg.append(name)
-        time_constant = name.lower().startswith("tau") and bool(unit) and mech.same_kind(unit, "ms")
+        time_constant = not declared and name.lower().startswith("tau") and bool(unit) and mech.same_kind(unit, "ms")
         if (unit.replace(" ", "") in POSITIVE_UNITS or time_constant or (low is not None and low > 0.0)) and default > 0.0:
             positive.append(name)
     return nonneg, positive
@@ -356,7 +361,7 @@ def _return_states(em: Emitter, scope: Scope) -> None:
     items = {}
     for state in mech.states:
         source = next((n for n, st in mech.carried.items() if st == state), state)
-        items[state] = em.read(source, scope)
+        items[state] = f"nm.like(v, {em.read(source, scope)})"  # a state set to a constant too
     em.emit(f"return {_dict_code(items)}")
 
 
