@@ -20,8 +20,9 @@ from jaxtyping import Array, Float
 from .adjoint import reversible_step
 from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.network import GAP
+from .compile.reversal import computed_reversal
 from .compile.staging import on_device
-from .compile.system import System, computed_reversal
+from .compile.system import System
 from .manual_axes import varying_like
 from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES

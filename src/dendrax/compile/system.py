@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import warnings
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import equinox as eqx
@@ -23,7 +22,7 @@ import numpy as np
 from jaxtyping import Array
 
 from ..mechanisms.channel import Mechanism
-from ..mechanisms.ions import ION_DEFAULTS, ion_variables
+from ..mechanisms.ions import ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from ..model.network import synapse_type_of
 from ..model.recordable import CLAMP_CURRENT, is_current
@@ -38,6 +37,7 @@ from .network import (
     network_sites,
     split_loops,
 )
+from .reversal import check_reversal_values
 from .staging import on_device
 
 if TYPE_CHECKING:
@@ -201,18 +201,6 @@ class System(eqx.Module):
     clamps: list[Array]
     recording_names: tuple[str, ...] = eqx.field(static=True)
     spike_times: list[np.ndarray] = eqx.field(default_factory=list)
-
-
-def computed_reversal(
-    placements: Sequence[Placement], users: Sequence[tuple[str, int]], name: str
-) -> dict[int, str] | None:
-    """Where the reversal potential ``name`` (``"eca"``) follows the Nernst equation: description
-    compartment -> the mechanism that reads or writes the ion's concentration there (None if
-    ``name`` is not a reversal potential)."""
-    ion = next((ion for ion in ION_DEFAULTS if name == f"e{ion}"), None)
-    if ion is None:
-        return None
-    return {int(c): placements[k].name for var, k in users if var[:-1] == ion for c in placements[k].comps}
 
 
 def compile_module(module: Module) -> System:
@@ -416,28 +404,7 @@ def compile_module(module: Module) -> System:
     ions = tuple(sorted({ion for p in placements_t for ion in p.mechanism.ions}))
     writers = tuple((var, i) for i, p in enumerate(placements_t) for var in p.mechanism.writes)
     readers = tuple((var, i) for i, p in enumerate(placements_t) for var in p.mechanism.reads)
-    for ion in ions:
-        name = f"e{ion}"
-        computed = computed_reversal(placements_t, writers + readers, name) or {}
-        odd = [c for c in computed if name in data.columns and data.columns[name][c] != ION_DEFAULTS[ion][name]]
-        if odd:
-            raise ValueError(
-                f"{name} was set to {data.columns[name][odd[0]]:g} mV in compartment {odd[0]}, but there it is computed "
-                f"from the concentrations (Nernst) because {computed[odd[0]]} uses them, so the value would be "
-                f"ignored; set the concentrations ('{ion}i', '{ion}o') instead, or set {name} only where no "
-                "mechanism uses them"
-            )
-    for tr in module._trainables:
-        computed = computed_reversal(placements_t, writers + readers, tr.name)
-        if computed is not None and tr.kind != "global":
-            where = [c for c in tr.comps if c in computed]
-            if where:
-                raise ValueError(
-                    f"make_trainable({tr.name!r}): {tr.name} is computed from the concentrations (Nernst) in "
-                    f"compartment {where[0]}, where {computed[where[0]]} uses them, so it would get no gradient; "
-                    f"train the concentrations or the mechanisms' parameters instead (delete_trainables() "
-                    f"removes the trainables, this one with the others: make those again)"
-                )
+    check_reversal_values(data.columns, module._trainables, placements_t, writers + readers, ions)
     point_neurons = tuple(i for i, p in enumerate(placements_t) if isinstance(p.mechanism, PointNeuron))
     coupled = np.zeros(n_nodes, dtype=bool)
     if len(edges_arr):
