@@ -100,10 +100,6 @@ def _run(
     if trainable_values is not None:
         full, states0 = apply_trainables(system.layout.trainables, trainable_values, full, states0)
     prepared = prepare(system, full, delta_t, solver, states0)
-    # A spike delayed by `history_rows` steps or more arrives after the run (`_history_rows`
-    # caps the buffer there): its synapse's weight is 0, so the ring buffer never aliases.
-    weights = tuple(jnp.where(lag < history_rows, w, 0.0) for w, lag in zip(prepared.syn_weights, prepared.syn_lags))
-    prepared = eqx.tree_at(lambda p: p.syn_weights, prepared, weights)
     dtype = prepared.dt.dtype
     clamps = jnp.asarray(clamps, dtype)
     state = init_state(system, prepared, clamps[:, 0], history_rows)
@@ -311,7 +307,8 @@ def _check_events_per_step(system: System, train: int, counts: np.ndarray, delta
 
 def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float, n_steps: int) -> int:
     """Rows of the spike ring buffer: one more than the longest delay in steps, at most one
-    more than the run (a spike delayed longer never arrives: `_run` zeroes its weight)."""
+    more than the run (a spike delayed longer never arrives: `synaptic.deliver` receives
+    nothing through a lag of ``rows`` or more, which would alias another step's row)."""
     longest = 0
     for group in system.layout.network.groups:
         if not group.mechanism.event_driven:

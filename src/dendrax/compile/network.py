@@ -21,6 +21,7 @@ import numpy as np
 
 from ..mechanisms.point_neuron import PointNeuron
 from ..mechanisms.synapse import Synapse
+from ..model.connect import DEFAULT_THRESHOLD
 from ..model.site import Site
 from ..model.view import user_stacklevel
 from ..solve.contraction import as_int32
@@ -29,7 +30,6 @@ from .staging import on_device
 __all__ = ["NetworkLayout", "SynapseGroup", "compile_network", "gap_junction_nodes", "network_params", "network_sites", "split_loops"]
 
 GAP = "GapJunction"
-DEFAULT_THRESHOLD = 10.0  # mV: a connection's spike threshold unless given (NEURON's NetCon)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..mechanisms.ions import ION_DEFAULTS
+from ..mechanisms.ions import ION_DEFAULTS, ion_of
+from ..mechanisms.ions import names as ion_names
 
 if TYPE_CHECKING:
     from ..model.trainable import Trainable
@@ -23,10 +24,11 @@ def computed_reversal(
     """Where the reversal potential ``name`` (``"eca"``) follows the Nernst equation: description
     compartment -> the mechanism that reads or writes the ion's concentration there (None if
     ``name`` is not a reversal potential)."""
-    ion = next((ion for ion in ION_DEFAULTS if name == f"e{ion}"), None)
-    if ion is None:
+    ion = ion_of(name)
+    if ion is None or name != f"e{ion}":
         return None
-    return {int(c): placements[k].name for var, k in users if var[:-1] == ion for c in placements[k].comps}
+    concentrations = ion_names(ion)[1:3]
+    return {int(c): placements[k].name for var, k in users if var in concentrations for c in placements[k].comps}
 
 
 def check_reversal_values(

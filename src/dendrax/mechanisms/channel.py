@@ -39,6 +39,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from .gating import Gate
+from .ions import ion_of
 from .ions import names as ion_names
 
 __all__ = ["Channel", "Mechanism"]
@@ -245,10 +246,8 @@ class Inputs(dict):
     def __missing__(self, key):
         import difflib
 
-        from .ions import ION_DEFAULTS
-
         mech = self.mechanism
-        ion = next((ion for ion in ION_DEFAULTS if key in ion_names(ion)), None)
+        ion = ion_of(str(key))
         if ion is not None and ion not in mech.ions:
             raise KeyError(
                 f"{mech.name}: p[{key!r}] is a variable of ion {ion!r}, which {mech.name} does not use: add it to "

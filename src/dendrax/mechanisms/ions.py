@@ -5,7 +5,9 @@ from __future__ import annotations
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike
 
-__all__ = ["FARADAY", "GAS_CONSTANT", "ION_DEFAULTS", "VALENCE", "ion_variables", "nernst"]
+__all__ = [
+    "FARADAY", "GAS_CONSTANT", "ION_DEFAULTS", "VALENCE", "ion_of", "ion_variables", "nernst", "uses_concentrations",
+]
 
 # NEURON 9's constants (CODATA 2018): C/mol and J/(mol K).
 FARADAY = 96485.33212331001
@@ -36,6 +38,23 @@ def ion_variables(ion: str) -> dict[str, float]:
 def names(ion: str) -> tuple[str, str, str, str]:
     """(reversal, inside, outside, current) variable names of ``ion``: ``("eca", "cai", "cao", "ica")``."""
     return f"e{ion}", f"{ion}i", f"{ion}o", f"i{ion}"
+
+
+def ion_of(variable: str) -> str | None:
+    """The known ion that ``variable`` (``"eca"``, ``"cai"``, ``"cao"``, ``"ica"``) belongs to, or None.
+
+    Example:
+        >>> from dendrax.mechanisms.ions import ion_of
+        >>> ion_of("eca"), ion_of("ko"), ion_of("gNa")
+        ('ca', 'k', None)
+    """
+    return next((ion for ion in ION_DEFAULTS if variable in names(ion)), None)
+
+
+def uses_concentrations(mechanism, ion: str) -> bool:
+    """Whether ``mechanism`` reads or writes a concentration of ``ion``: there, as in NEURON,
+    the ion's reversal potential follows the Nernst equation."""
+    return any(var in names(ion)[1:3] for var in (*mechanism.reads, *mechanism.writes))
 
 
 def nernst(inside: ArrayLike, outside: ArrayLike, valence: int, celsius: ArrayLike) -> Array:

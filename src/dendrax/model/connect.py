@@ -23,6 +23,8 @@ from .view import View
 
 __all__ = ["connect", "connectivity_matrix_connect", "fully_connect", "sparse_connect"]
 
+DEFAULT_THRESHOLD = 10.0  # mV: a connection's spike threshold unless given (NEURON's NetCon)
+
 
 def _units(view: View | SpikeTrainView) -> np.ndarray:
     """The points a selection stands for: an (n, 2) array of (site kind, index)."""
@@ -80,7 +82,7 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
             f"{synapse.name} is a graded synapse (it reads the presynaptic voltage); a spike train has none. "
             "Connect spike trains with an event-driven synapse, e.g. dx.synapses.ExpSyn()"
         )
-    if np.any(from_trains) and threshold != 10.0:
+    if np.any(from_trains) and threshold != DEFAULT_THRESHOLD:
         raise ValueError("a spike train's spikes are given, not detected: it takes no spike threshold")
     if not np.isfinite(float(threshold)):
         raise ValueError(f"the spike threshold must be a finite voltage (mV); got {threshold!r}")
@@ -94,7 +96,7 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
         columns = {"weight": w, "delay": d, "threshold": np.full(n, float(threshold))}
     elif weight is not None or delay is not None:
         raise ValueError(f"{synapse.name} is a graded synapse: it takes no weight or delay")
-    elif threshold != 10.0:
+    elif threshold != DEFAULT_THRESHOLD:
         raise ValueError(f"{synapse.name} is a graded synapse: it takes no spike threshold")
     if synapse.name == "GapJunction" and len(same := np.flatnonzero(np.all(pre == post, axis=1))):
         raise ValueError(
@@ -127,7 +129,7 @@ def _per_pair(value, name: str, i: np.ndarray, j: np.ndarray, shape: tuple[int, 
     return arr[i, j]
 
 
-def connect(pre: View, post: View, synapse: Synapse, *, weight=None, delay=None, threshold: float = 10.0) -> None:
+def connect(pre: View, post: View, synapse: Synapse, *, weight=None, delay=None, threshold: float = DEFAULT_THRESHOLD) -> None:
     """Connect the i-th point of ``pre`` to the i-th point of ``post`` (or one to many).
 
     A `net.cell(...)` selection stands for each cell's own point (the middle of its root
@@ -174,7 +176,7 @@ def _same_cell(pre: View, post: View) -> np.ndarray:
     return net.cell_of(_units(pre))[:, None] == net.cell_of(_post_units(post))[None, :]
 
 
-def fully_connect(pre: View, post: View, synapse: Synapse, *, allow_self: bool = False, weight=None, delay=None, threshold: float = 10.0) -> None:
+def fully_connect(pre: View, post: View, synapse: Synapse, *, allow_self: bool = False, weight=None, delay=None, threshold: float = DEFAULT_THRESHOLD) -> None:
     """Connect every point (cell) of ``pre`` to every point (cell) of ``post``; points of the
     same cell are not connected unless ``allow_self``.
 
@@ -199,7 +201,7 @@ def fully_connect(pre: View, post: View, synapse: Synapse, *, allow_self: bool =
 
 def sparse_connect(
     pre: View, post: View, synapse: Synapse, *, p: float, seed: int | None = None, allow_self: bool = False,
-    weight=None, delay=None, threshold: float = 10.0,
+    weight=None, delay=None, threshold: float = DEFAULT_THRESHOLD,
 ) -> None:
     """Connect each (pre, post) pair independently with probability ``p`` (reproducible with ``seed``).
 
@@ -218,16 +220,15 @@ def sparse_connect(
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be a probability in [0, 1]; got {p}")
-    generators = (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)
-    if seed is not None and not isinstance(seed, generators) and (
-        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
-    ):
+    try:  # whatever NumPy takes: an integer, a Generator, a SeedSequence, None for a fresh draw
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError):
         raise TypeError(
             f"seed takes a non-negative integer, a NumPy Generator or SeedSequence (or None for a fresh draw); got {seed!r}"
-        )
+        ) from None
     pre_sites, post_sites = _units(pre), _post_units(post)
     n_pre, n_post = len(pre_sites), len(post_sites)
-    flat = _bernoulli_positions(np.random.default_rng(seed), n_pre * n_post, p)
+    flat = _bernoulli_positions(rng, n_pre * n_post, p)
     i, j = flat // n_post, flat % n_post
     if not allow_self:
         net = pre._module
@@ -258,7 +259,7 @@ def _bernoulli_positions(rng: np.random.Generator, n: int, p: float) -> np.ndarr
 
 
 def connectivity_matrix_connect(
-    pre: View, post: View, synapse: Synapse, matrix, *, weight=None, delay=None, threshold: float = 10.0
+    pre: View, post: View, synapse: Synapse, matrix, *, weight=None, delay=None, threshold: float = DEFAULT_THRESHOLD
 ) -> None:
     """Connect pre point i to post point j where ``matrix[i, j]`` is true (or nonzero).
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..mechanisms.ions import ION_DEFAULTS
+from ..mechanisms.ions import ION_DEFAULTS, ion_of, uses_concentrations
 from .recordable import CLAMP_CURRENT, NO_MEMBRANE, check_recordable, state_hint
 from .site import Site
 from .tree import GEOMETRY
@@ -384,14 +384,14 @@ class View(NoNewAttributes):
                 raise ValueError("make_trainable on an empty selection")
             column = module._data.columns[key]
             if init_value is None:
-                initial = np.array([np.mean(column[g]) for g in groups])
+                held = [column[g] for g in groups]
+                initial = np.array([values.mean() for values in held])
                 if np.any(np.isnan(initial)):
                     raise ValueError(
                         f"{key} starts at steady state (no value set): give make_trainable an init_value"
                     )
-                mixed = [g for g in groups if np.ptp(column[g]) > 1e-12 * np.max(np.abs(column[g]))]
-                if mixed:
-                    values = column[mixed[0]]
+                values = next((x for x in held if len(x) > 1 and np.ptp(x) > 1e-12 * np.abs(x).max()), None)
+                if values is not None:
                     warnings.warn(
                         f"make_trainable({name!r}): one value is shared by compartments that hold different values "
                         f"({values.min():g} to {values.max():g}); it starts at their mean, {values.mean():g}, which "
@@ -563,11 +563,11 @@ def user_stacklevel() -> int:
 def _check_not_nernst(module: Any, key: str, comps: np.ndarray) -> None:
     """Refuse a reversal potential where a mechanism uses the ion's concentrations: there it
     follows the Nernst equation, and a value set would be ignored."""
-    ion = next((ion for ion in ION_DEFAULTS if key == f"e{ion}"), None)
-    if ion is None:
+    ion = ion_of(key)
+    if ion is None or key != f"e{ion}":
         return
     for mech_name, (mech, mask) in module._mechanisms.items():
-        if any(var[:-1] == ion for var in (*mech.reads, *mech.writes)) and mask[comps].any():
+        if uses_concentrations(mech, ion) and mask[comps].any():
             comp = int(comps[mask[comps]][0])
             raise ValueError(
                 f"set({key!r}, ...): {key} is computed from the concentrations (Nernst) in compartment {comp}, where "
