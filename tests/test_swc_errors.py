@@ -37,6 +37,8 @@ def write(tmp_path, text, name="bad.swc"):
         # Any negative parent is a root (NEURON's rule); the message said "(parent -1)".
         (SOMA + "2 3 0 10 0 1 -2\n", None, r"2 root samples \(a negative parent id, e.g. -1\)"),
         (SOMA + "2 3 0 0 0 1 1\n3 3 0 0 0 2 2\n4 3 0 0 0 1 3\n", 2, "zero length"),
+        # A root with parent 0 (some tools write it): the message says what a root needs.
+        ("1 1 0 0 0 5 0\n2 3 0 10 0 1 1\n", 1, "a root's parent id must be negative.*give it parent -1"),
     ],
 )
 def test_malformed_files_name_file_and_line(tmp_path, text, line, pattern):
@@ -152,3 +154,18 @@ def test_a_file_in_millimetres_draws_a_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dx.read_swc(in_um)
+
+
+def test_removed_zero_length_section_is_announced(tmp_path, neuron_h):
+    """NEURON's Import3d removes a two-sample section whose samples coincide and prints
+    which line it ended on; dendrax removes it the same way and warns, naming that line
+    (it used to say nothing, and a whole SWC type could vanish from ``cell.groups``)."""
+    text = SOMA + "2 3 5 0 0 1 1\n3 3 40 0 0 1 2\n4 3 40 0 0 1 3\n5 3 80 0 0 1 3\n6 3 40 40 0 1 4\n"
+    path = write(tmp_path, text, "zero.swc")
+    with pytest.warns(UserWarning, match=r"zero.swc: 1 section\(s\) of two samples at one place .*ending at line 4\b"):
+        cell = dx.read_swc(path, ncomp=1)
+    secs = load_neuron(neuron_h, path)
+    assert cell.n_branches == len(secs) == 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dx.read_swc(write(tmp_path, SOMA + "2 3 5 0 0 1 1\n3 3 40 0 0 1 2\n", "fine.swc"))

@@ -155,7 +155,8 @@ def delete_subtree(module: M, branch: int) -> M:
         columns={k: v[comp_keep] for k, v in data.columns.items()},
         shape={k: v[comp_keep] for k, v in data.shape.items()},
         points=[None if p is None else p.copy() for p, k in zip(data.points, keep) if k],
-        groups={g: m[comp_keep] for g, m in data.groups.items()},
+        # A group the deletion emptied goes, as in a cell read without it.
+        groups={g: m[comp_keep] for g, m in data.groups.items() if m[comp_keep].any()},
     )
 
     def remap(site: Site, what: str) -> Site:

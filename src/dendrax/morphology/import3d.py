@@ -51,6 +51,8 @@ class Sections:
         diam: diameters (P,), µm (twice the radii).
         sample: the SWC sample (index into the samples) behind each point (P,).
         wire: whether the section leaves out the copy of its parent sample (S,).
+        removed: the samples (indices) of each zero-length two-point section that was
+            removed, as NEURON removes them (it prints a notice; `read_swc` warns).
     """
 
     type: np.ndarray
@@ -61,6 +63,7 @@ class Sections:
     diam: np.ndarray
     sample: np.ndarray
     wire: np.ndarray
+    removed: tuple[np.ndarray, ...] = ()
 
     @property
     def n_sections(self) -> int:
@@ -204,13 +207,14 @@ def import3d_sections(samples: SwcSamples) -> Sections:
 
     # --- chk_valid: drop one-point and zero-length two-point sections (not the root).
     keep = np.ones(n_sec, dtype=bool)
+    removed = []
     for s in range(n_sec - 1, 0, -1):
         geometric = counts[s] - sec_first[s]
         a = offsets[s] + sec_first[s]
-        drop = geometric <= 1 or (
-            geometric == 2 and bool(np.all(np.abs(pt_xyz[a] - pt_xyz[a + 1]) <= HOC_EPSILON))
-        )
-        if drop:
+        zero_length = geometric == 2 and bool(np.all(np.abs(pt_xyz[a] - pt_xyz[a + 1]) <= HOC_EPSILON))
+        if zero_length:
+            removed.append(sample[offsets[s] : offsets[s + 1]])
+        if geometric <= 1 or zero_length:
             keep[s] = False
             kids = np.flatnonzero(sec_parent == s)
             kids = kids[kids > s]
@@ -245,4 +249,5 @@ def import3d_sections(samples: SwcSamples) -> Sections:
         diam=pt_d,
         sample=sample,
         wire=sec_first[kept] == 1,
+        removed=tuple(reversed(removed)),
     )

@@ -101,6 +101,7 @@ def read_swc(
         )
     _warn_if_millimetres(samples)
     sections = import3d_sections(samples)
+    _warn_if_removed(samples, sections)
     return _build_cell(samples, sections, policy, neuron_precision)
 
 
@@ -147,6 +148,22 @@ def _build_cell(
             "radius > 0, or use fewer compartments on that branch"
         )
     return Cell.from_tree(_tree_data(sections, ncomp, geo, groups))
+
+
+def _warn_if_removed(samples: SwcSamples, sections) -> None:
+    """Say which zero-length sections were removed (as NEURON's Import3d does, and says),
+    unless `dx.write_swc` wrote them (it uses such sections to make Import3d connect branches
+    where they connected)."""
+    if not sections.removed or samples.written_by_dendrax:
+        return
+    lines = [int(samples.line[s].max()) for s in sections.removed]
+    listed = ", ".join(str(k) for k in lines[:5]) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
+    warnings.warn(
+        f"{samples.source}: {len(lines)} section(s) of two samples at one place (zero length; ending at line "
+        f"{listed}) removed, as NEURON's Import3d removes them; their children connect to the section before. "
+        "Move the samples apart to keep such a section",
+        stacklevel=3,
+    )
 
 
 def _warn_if_millimetres(samples: SwcSamples) -> None:

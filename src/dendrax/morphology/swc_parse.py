@@ -40,6 +40,10 @@ class SwcError(ValueError):
     """
 
 
+#: The first line of every file `dx.write_swc` writes.
+WRITER_HEADER = "# SWC written by dendrax"
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class SwcSamples:
     """The samples of an SWC file, sorted by id (NEURON's order).
@@ -53,6 +57,8 @@ class SwcSamples:
         parent: index (into these arrays) of each sample's parent, -1 for the root.
         line: line number (1-based) of each sample in the file.
         source: the file name, for messages.
+        written_by_dendrax: the file starts with `WRITER_HEADER` (`dx.write_swc`, whose
+            deliberate zero-length sections `read_swc` does not warn about).
     """
 
     id: np.ndarray
@@ -62,6 +68,7 @@ class SwcSamples:
     parent: np.ndarray
     line: np.ndarray
     source: str
+    written_by_dendrax: bool = False
 
     def __len__(self) -> int:
         return len(self.id)
@@ -102,7 +109,10 @@ def parse_swc(source: str | os.PathLike, *, text: str | None = None, as_float32:
         # NEURON's reader (Import3d_SWC_read) scans x, y, z and the radius with sscanf("%f"):
         # 32-bit floats, on which its soma and zero-length rules then compute. So do we.
         table[:, 2:6] = table[:, 2:6].astype(np.float32).astype(np.float64)
-    return _validate(table, np.asarray(lines, dtype=np.int64), name)
+    samples = _validate(table, np.asarray(lines, dtype=np.int64), name)
+    if text.startswith(WRITER_HEADER):
+        samples = dataclasses.replace(samples, written_by_dendrax=True)
+    return samples
 
 
 def _split_lines(text: str, name: str) -> tuple[list[list[str]], list[int]]:
@@ -188,6 +198,12 @@ def _validate(table: np.ndarray, line: np.ndarray, name: str) -> SwcSamples:
         k = int(np.flatnonzero(missing)[0])
         raise SwcError(
             f"{name} line {line[k]}: parent id {pids[k]} of sample {ids[k]} is not in the file (missing parent)"
+            + (
+                "; a root's parent id must be negative (-1 by convention), and 0 is not: if sample "
+                f"{ids[k]} is the root, give it parent -1"
+                if pids[k] == 0
+                else ""
+            )
         )
     parent = np.where(is_root, -1, pos_c).astype(np.int64)
     self_loop = np.flatnonzero(parent == np.arange(len(parent)))
