@@ -1,5 +1,7 @@
 """Editing a morphology (move, rotate, delete a subtree) and writing it back to SWC."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from .swc_helpers import (
     hand_file,
     load_neuron,
     neuron_names,
+    neuron_ri,
     real_file,
 )
 from .test_swc import compare_geometry
@@ -55,6 +58,52 @@ def test_hand_built_cell_to_swc(tmp_path):
     assert again.groups == ["soma", "basal"]
     assert again.n_branches == 3
     np.testing.assert_allclose(dx.total_area(again.basal), dx.total_area(cell.basal), rtol=1e-6)
+
+
+def test_branch_drawn_in_its_own_frame_is_moved_to_where_it_connects(neuron_h, tmp_path):
+    """A child whose points start away from its parent's end (drawn in its own frame) is
+    written moved there: Import3d would read the gap as 100 µm more cable (area +50%, the
+    child's axial resistances off by 30-70%), as it did before the writer closed it."""
+    root = dx.Branch(points=np.array([[0.0, 0.0, 0.0, 1.0], [100.0, 0.0, 0.0, 1.0]]), ncomp=2)
+    child = dx.Branch(points=np.array([[0.0, 0.0, 0.0, 0.5], [0.0, 100.0, 0.0, 0.5]]), ncomp=2)
+    grandchild = dx.Branch(points=np.array([[5.0, 5.0, 0.0, 0.3], [5.0, 5.0, 50.0, 0.3]]), ncomp=2)
+    cell = dx.Cell([root, child, grandchild], parents=[-1, 0, 1])
+    out = tmp_path / "frames.swc"
+    dx.write_swc(cell, out)
+    again = dx.read_swc(out, ncomp=2)
+    assert again.n_branches == 3
+    # Points are rounded to float32 as NEURON reads them: 1e-6.
+    np.testing.assert_allclose(compartment_area(again), compartment_area(cell), rtol=1e-6)
+    np.testing.assert_allclose(neuron_ri(again), neuron_ri(cell), rtol=1e-6)
+    compare_geometry(neuron_h, again, load_neuron(neuron_h, out))
+
+
+def test_geometry_set_after_reading_is_written(neuron_h, tmp_path):
+    """Radii and lengths set on a cell read from SWC reach the file (it used to hold the
+    points as read: a 3 µm branch came back 1.1 µm thick, without a word). Branches set to
+    one radius and length are written exactly (to NEURON's float32 rounding of the points,
+    1e-6); NEURON reads the file as dendrax does."""
+    cell = dx.read_swc(hand_file("soma_cylinders.swc"), ncomp=2)
+    cell.branch(2).set("radius", 3.0)
+    cell.branch(3).set("length", 40.0)
+    cell.branch(3).set("radius", 0.7)
+    out = tmp_path / "edited.swc"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing approximate here
+        dx.write_swc(cell, out)
+    again = dx.read_swc(out, ncomp=2)
+    np.testing.assert_allclose(compartment_area(again), compartment_area(cell), rtol=1e-6)
+    np.testing.assert_allclose(neuron_ri(again), neuron_ri(cell), rtol=1e-6)
+    np.testing.assert_allclose(again.get("length"), cell.get("length"), rtol=1e-6)
+    compare_geometry(neuron_h, again, load_neuron(neuron_h, out))
+    # What points cannot give exactly is approximated, with a warning that says how well:
+    # a compartment longer than its sibling (NEURON cuts a section in equal lengths), and
+    # radii scaled keeping the shape (dendrax scales the area in proportion; the frusta's
+    # slant does not scale so).
+    cell.branch(3).comp(0).set("length", 50.0)
+    cell.branch(1).set("radius", 1.5 * cell.branch(1).get("radius"), keep_shape=True)
+    with pytest.warns(UserWarning, match=r"branch\(es\) 1, 3 exactly .* within \d"):
+        dx.write_swc(cell, tmp_path / "approximate.swc")
 
 
 def test_move_and_rotate_change_points_only():
@@ -115,6 +164,21 @@ def test_delete_subtree(neuron_h):
     np.testing.assert_array_equal(cell.n_branches, len(names))  # the original is unchanged
     # Simulating the smaller cell works.
     assert np.asarray(dx.integrate(smaller, t_max=1.0)).shape == (1, 41)
+
+
+def test_delete_subtree_drops_the_groups_it_empties():
+    """A group whose every branch was deleted is gone, as in a cell read without it: its
+    selection raises the same "no group named" error (it was an empty view)."""
+    cell = dx.read_swc(hand_file("soma_cylinders.swc"), ncomp=2)
+    basal = np.flatnonzero(cell._data.groups["basal"][cell._data.comp_start])
+    roots = [b for b in basal if cell._data.parent[b] not in basal]
+    smaller = cell
+    for b in sorted(roots, reverse=True):  # the later first: deleting renumbers branches
+        smaller = dx.delete_subtree(smaller, int(b))
+    assert "basal" in cell.groups and "basal" not in smaller.groups
+    assert smaller.n_comps == cell.n_comps - 2 * len(basal)
+    with pytest.raises(KeyError, match="no group named 'basal'"):
+        _ = smaller.basal
 
 
 def _nseg(sec, n):

@@ -243,12 +243,16 @@ class View(NoNewAttributes):
         parameter or initial state (``"HH_gNa"``, ``"HH_m"``), or an ion variable (``"ena"``).
         ``value`` is a number or one value per selected compartment.
 
-        Setting ``length`` or ``radius`` makes the compartments cylinders (as NEURON's
-        ``seg.diam = ...`` on a traced section). ``keep_shape=True`` keeps a traced
+        Setting ``length`` or ``radius`` makes the compartments cylinders, as NEURON's
+        ``sec.diam = ...`` does to a whole section (on part of a traced section, NEURON's
+        ``seg.diam = ...`` differs: it rewrites the diameters of the 3-D points there, which
+        changes the neighbouring segments too). ``keep_shape=True`` keeps a traced
         compartment's shape instead (a tapered one stays tapered: area, axial resistance and
-        volume scale with the new value), which is what a ``radius`` or ``length`` passed at
-        call time (``params=``) or trained does: use it to write fitted geometry back into
-        the description so that it simulates as the fit did.
+        volume scale in proportion to the new value, which is what a ``radius`` or
+        ``length`` passed at call time (``params=``) or trained does: use it to write fitted
+        geometry back into the description so that it simulates as the fit did). NEURON's
+        ``sec.L = ...`` rescales the 3-D points instead, so the annuli at steps of radius keep
+        their area. `dx.write_swc` writes the compartments as set.
 
         Example:
             >>> import dendrax as dx

@@ -4,6 +4,10 @@ Each branch's 3-D points become samples, in branch order (for a cell read from S
 order of the original samples), with the exact float64 values, so that reading the file
 back (with dendrax or NEURON) gives the same branches, connections and geometry:
 
+- a branch whose lengths or radii were set after its points were read (`View.set`) is
+  written through points rebuilt from its compartments (`edited_points`), with a warning
+  where SWC cannot hold them exactly;
+
 - a branch's first point is not written when it is the copy of its parent's sample that
   NEURON's Import3d adds when reading (same place; same radius, or for a neurite on the soma
   the radius of its next point);
@@ -14,7 +18,11 @@ back (with dendrax or NEURON) gives the same branches, connections and geometry:
   where Import3d removed a zero-length section) is written through two zero-length samples,
   which Import3d removes again;
 - a branch that connects strictly inside a non-soma parent (possible in cells built by hand)
-  is attached to the parent's nearest point; reading back then splits the parent there.
+  is attached to the parent's nearest point; reading back then splits the parent there;
+- a branch whose first point is away from the parent's sample it attaches to (a cell built
+  by hand from points in each branch's own frame) is moved there, with its subtree: Import3d
+  would read the gap as a piece of cable. Only where Import3d connects by a wire (neurites
+  on a single-point soma, or inside a soma) do branches keep their place.
 
 Not reproduced: files where Import3d removed several zero-length sections in a row across
 type changes (all samples at one place) may read back with a different number of branches.
@@ -29,12 +37,15 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from ..model.module import Module
+from .edited_points import points_as_set
 from .layout import _topological, branch_points
+from .swc_parse import WRITER_HEADER
 
 __all__ = ["write_swc"]
 
@@ -94,7 +105,17 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
         (3, 1884.956, 1884.956)
     """
     data = module._data
-    points = branch_points(module)
+    points, approximate = points_as_set(data, branch_points(module))
+    if approximate:
+        worst = max(approximate.values())
+        listed = ", ".join(str(b) for b in list(approximate)[:8]) + (" ..." if len(approximate) > 8 else "")
+        warnings.warn(
+            f"write_swc: SWC cannot hold the compartments of branch(es) {listed} exactly (lengths that differ "
+            "within a branch, which NEURON's equal division cannot give, or a step of radius between "
+            "compartments, which NEURON reads with the annulus between them); the file gives their areas, "
+            f"lengths and radii within {worst:.2%}",
+            stacklevel=2,
+        )
     types = _branch_types(module)
     soma_type = types == 1
     order = list(range(data.n_branches))
@@ -155,7 +176,7 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
             for dy in (-c[3], c[3]):
                 rows.append((next_id, 1, c[0], c[1] + dy, c[2], c[3], int(ids[0])))
                 next_id += 1
-    header = ["# SWC written by dendrax", "# id type x y z radius parent (µm)"]
+    header = [WRITER_HEADER, "# id type x y z radius parent (µm)"]
     if comment:
         header += ["# " + line for line in str(comment).splitlines()]
     body = [f"{i} {t} {x!r} {y!r} {z!r} {r!r} {q}" for i, t, x, y, z, r, q in _floats(rows)]
@@ -184,6 +205,11 @@ def _plan(data, points, order, soma_type):
             written_p, pts, float(data.parent_x[b]), data.parent[p] < 0 and len(written_p) == 1
         )
         attach[b] = k
+        if not np.array_equal(pts[0, :3], written_p[k][:3]) and not _wire(data, b, soma_type, len(written_p)):
+            # Import3d would join the gap to the parent's sample with a piece of cable: move
+            # the branch (its descendants follow, each to its own attachment) to close it.
+            pts = pts.copy()
+            pts[:, :3] += written_p[k][:3] - pts[0, :3]
         kind = _first_point(data, b, pts, written_p[k], soma_type, len(written_p))
         own[b] = pts if kind == "own" else pts[1:]
         if kind == "other radius":
@@ -239,20 +265,28 @@ def _first_point(
     Import3d adds when reading (not written); ``"other radius"``, at the parent's sample but
     with another radius (left by a zero-length section that Import3d removed; written through
     two zero-length samples that it removes again); ``"own"``, a sample of its own."""
-    p, x = int(data.parent[b]), float(data.parent_x[b])
+    p = int(data.parent[b])
     if not np.array_equal(pts[0, :3], sample[:3]) or len(pts) < 2:
         return "own"
     if not (soma_type[p] and not soma_type[b]):
         return "copy" if pts[0, 3] == sample[3] else "other radius"
     # A neurite on the soma: the copy has the radius of the neurite's next point, and the
-    # neurite is a "wire" (no copy at all) where NEURON makes one: on a single-point soma,
-    # inside the soma, or at a soma sample with several soma children.
-    siblings = (data.parent == p) & (data.parent_x == x) & soma_type
-    several = int(siblings.sum()) + (1 if x == 0.0 and data.parent[p] < 0 and n_parent > 1 else 0) > 1
-    wire = (data.parent[p] < 0 and n_parent == 1) or 0.0 < x < 1.0 or several
-    if wire and len(pts) > 2:
+    # neurite is a "wire" (no copy at all) where NEURON makes one (`_wire`).
+    if _wire(data, b, soma_type, n_parent) and len(pts) > 2:
         return "own"
     return "copy" if pts[0, 3] == pts[1, 3] else "other radius"
+
+
+def _wire(data, b: int, soma_type: np.ndarray, n_parent: int) -> bool:
+    """Whether Import3d connects branch b to its parent by a "wire" (no piece of cable from
+    the parent's sample): a neurite on a single-point soma, inside the soma, or at a soma
+    sample with several soma children."""
+    p, x = int(data.parent[b]), float(data.parent_x[b])
+    if not (soma_type[p] and not soma_type[b]):
+        return False
+    siblings = (data.parent == p) & (data.parent_x == x) & soma_type
+    several = int(siblings.sum()) + (1 if x == 0.0 and data.parent[p] < 0 and n_parent > 1 else 0) > 1
+    return bool((data.parent[p] < 0 and n_parent == 1) or 0.0 < x < 1.0 or several)
 
 
 def _floats(rows):
