@@ -176,9 +176,19 @@ def test_a_computed_reversal_potential_cannot_be_set_trained_or_passed():
         comp.set("eca", -100.0)
     with pytest.raises(ValueError, match="params\\['eca'\\]: eca is computed from the concentrations"):
         dx.integrate(comp, t_max=1.0, params={"eca": 0.0})
-    comp.make_trainable("eca", 100.0)
+    # Refused at make_trainable (it was accepted, and refused only when the model was built,
+    # with delete_trainables() as the remedy, which drops every trainable).
+    with pytest.raises(ValueError, match="make_trainable\\('eca', ...\\): eca is computed .* CaDynamics_E2"):
+        comp.make_trainable("eca", 100.0)
+    assert comp.trainables == []
+    # Made trainable before the buffer is inserted: refused when the model is compiled.
+    early = dx.Compartment(length=20.0, radius=10.0)
+    early.insert(Ca_HVA())
+    early.make_trainable("eca", 100.0)
+    early.insert(CaDynamics_E2())
+    early.record("v")
     with pytest.raises(ValueError, match="make_trainable\\('eca'\\): eca is computed"):
-        dx.integrate(comp, t_max=1.0)
+        dx.integrate(early, t_max=1.0)
     # Set before the buffer is inserted: refused when the model is compiled.
     later = dx.Compartment(length=20.0, radius=10.0)
     later.insert(Ca_HVA())

@@ -179,6 +179,25 @@ def test_trainable_errors():
         dx.integrate(c, t_max=T_MAX, params=[{"HH_gK": 1.0}])
 
 
+def test_init_value_is_a_snapshot_of_the_callers_array():
+    """make_trainable kept the caller's NumPy array: changing it afterwards changed the
+    trainable's starting values (and a synapse weight got past the range check)."""
+    c = cell()
+    init = np.array([0.05, 0.06, 0.07])
+    c.branch("all").make_trainable("HH_gK", init_value=init)
+    init *= 1000.0
+    np.testing.assert_array_equal(c.get_parameters()[0]["HH_gK"], [0.05, 0.06, 0.07])
+    comp = dx.Compartment()
+    comp.insert(HH())
+    net = dx.Network([comp, comp])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.01)
+    dx.connect(net.cell(1), net.cell(0), dx.synapses.ExpSyn(), weight=0.01)
+    w = np.array([0.01, 0.02])
+    net.synapses.ExpSyn.make_trainable("weight", init_value=w, shared=False)
+    w[:] = -5.0
+    np.testing.assert_array_equal(net.get_parameters()[0]["ExpSyn_weight"], [0.01, 0.02])
+
+
 def test_checkpoint_segments_that_do_not_divide_the_run_keep_gradients_finite():
     # Bug: the padded steps of the last segment ran on zero input, so a calcium concentration
     # clamped at 1e-4 mM was 0 there, log(cao / 0) infinite, and the gradient NaN (the forward

@@ -219,7 +219,12 @@ def integrate(
         check_values(system.layout.trainables, params)
         for tr, entry in zip(system.layout.trainables, params):
             _check_range(system, tr.name, entry[tr.name])
-        overrides, trainable_values = {}, list(params)
+        # NumPy values are copied to the device now: the run may read a caller's array after
+        # integrate returns (dispatch is asynchronous), when the caller may have changed it.
+        trainable_values = [
+            {k: on_device(v.copy()) if isinstance(v, np.ndarray) else v for k, v in entry.items()} for entry in params
+        ]
+        overrides = {}
     else:
         overrides, trainable_values = _check_params(system, params), None
     stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
@@ -238,9 +243,9 @@ def integrate(
     except TypeError as error:
         if "forward-mode" in str(error) and "custom_vjp" in str(error) and checkpoint.adjoint:
             raise TypeError(
-                "forward-mode differentiation (jax.jvp, jax.jacfwd, jax.hessian) of a simulation needs "
+                "forward-mode differentiation (jax.jvp, jax.jacfwd) of a simulation needs "
                 "checkpoint=dx.Checkpoint(adjoint=False): the default's hand-written adjoint is reverse mode only "
-                "(jax.grad, jax.vjp, jax.jacrev)"
+                "(jax.grad, jax.vjp, jax.jacrev; and jax.hessian, forward over reverse)"
             ) from error
         raise
 

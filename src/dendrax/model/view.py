@@ -386,6 +386,7 @@ class View(NoNewAttributes):
             groups = [np.asarray(g, dtype=np.int64) for g in self._groups if len(g)]
             if not groups:
                 raise ValueError("make_trainable on an empty selection")
+            _check_not_nernst(module, key, np.concatenate(groups), "make_trainable")
             column = module._data.columns[key]
             if init_value is None:
                 held = [column[g] for g in groups]
@@ -501,11 +502,12 @@ def _is_numeric(value: Any) -> bool:
 
 
 def real_values(value: Any, what: str) -> np.ndarray:
-    """``value`` as float64 values; a TypeError naming ``what`` for anything but real numbers
-    (a complex value would otherwise lose its imaginary part without a word)."""
+    """``value`` as float64 values, a copy (the caller's array may change later); a
+    TypeError naming ``what`` for anything but real numbers (a complex value would otherwise
+    lose its imaginary part without a word)."""
     if not _is_numeric(value):
         raise TypeError(f"{what} takes a number or an array of real numbers; got {value!r}")
-    return np.asarray(value, dtype=np.float64)
+    return np.array(value, dtype=np.float64)
 
 
 def require_real_dtype(dtype: Any, what: str) -> None:
@@ -564,7 +566,7 @@ def user_stacklevel() -> int:
     return level
 
 
-def _check_not_nernst(module: Any, key: str, comps: np.ndarray) -> None:
+def _check_not_nernst(module: Any, key: str, comps: np.ndarray, where: str = "set") -> None:
     """Refuse a reversal potential where a mechanism uses the ion's concentrations: there it
     follows the Nernst equation, and a value set would be ignored."""
     ion = ion_of(key)
@@ -574,9 +576,9 @@ def _check_not_nernst(module: Any, key: str, comps: np.ndarray) -> None:
         if uses_concentrations(mech, ion) and mask[comps].any():
             comp = int(comps[mask[comps]][0])
             raise ValueError(
-                f"set({key!r}, ...): {key} is computed from the concentrations (Nernst) in compartment {comp}, where "
-                f"{mech_name} uses them, so a value there would be ignored; set the concentrations ('{ion}i', "
-                f"'{ion}o') instead"
+                f"{where}({key!r}, ...): {key} is computed from the concentrations (Nernst) in compartment {comp}, "
+                f"where {mech_name} uses them, so a value there would be ignored; {where} the concentrations "
+                f"('{ion}i', '{ion}o') instead"
             )
 
 
