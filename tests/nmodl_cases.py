@@ -84,13 +84,15 @@ def dendrax_compartment(case: ModCase, clamp=None, stimulus_points: int | None =
     return comp
 
 
-def run_dendrax(case: ModCase, t_max: float, clamp=None, stimulus=None, comp=None) -> dict[str, np.ndarray]:
+def run_dendrax(
+    case: ModCase, t_max: float, clamp=None, stimulus=None, comp=None, solver=None
+) -> dict[str, np.ndarray]:
     n = int(round(t_max / DT)) + 1
     if comp is None:
         comp = dendrax_compartment(
             case, None if clamp is None else clamp_wave(clamp, t_max), None if stimulus is None else n
         )
-    kwargs = {}
+    kwargs = {} if solver is None else {"solver": solver}
     if clamp is not None:
         kwargs["clamps"] = clamp_wave(clamp, t_max)[None]
     if stimulus is not None:
@@ -100,9 +102,10 @@ def run_dendrax(case: ModCase, t_max: float, clamp=None, stimulus=None, comp=Non
     return dict(zip(names, traces))
 
 
-def run_neuron(h, case: ModCase, t_max: float, clamp=None, stimulus=None) -> dict[str, np.ndarray]:
+def run_neuron(h, case: ModCase, t_max: float, clamp=None, stimulus=None, secondorder=0) -> dict[str, np.ndarray]:
     """``case`` in NEURON under an SEClamp (three (duration, mV) levels) or an IClamp playing
-    ``stimulus`` (nA per time point); rate tables off."""
+    ``stimulus`` (nA per time point); rate tables off; ``secondorder=2``: Crank–Nicolson
+    (reset to 0 afterwards)."""
     h.load_file("stdrun.hoc")
     h.dt = DT
     h.steps_per_ms = 1.0 / DT
@@ -130,7 +133,11 @@ def run_neuron(h, case: ModCase, t_max: float, clamp=None, stimulus=None) -> dic
         recs[f"{name}_{state}"] = h.Vector().record(ref)
     for current in case.currents:
         recs[current] = h.Vector().record(getattr(seg, f"_ref_{current}"))
-    return drive_and_run(h, sec, recs, case.v_init, t_max, clamp, stimulus)
+    h.secondorder = secondorder
+    try:
+        return drive_and_run(h, sec, recs, case.v_init, t_max, clamp, stimulus)
+    finally:
+        h.secondorder = 0
 
 
 def ion_defaults() -> dict[str, float]:

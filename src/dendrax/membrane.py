@@ -139,6 +139,7 @@ def updated_states(
     ion_currents: Env,
     celsius: Array,
     local_slopes: bool = True,
+    second_order: bool = False,
 ) -> States:
     """All mechanism states one step later, mechanism by mechanism: those that write an ion
     concentration first (as NEURON orders them), then the others, in insertion order.
@@ -146,10 +147,11 @@ def updated_states(
     ``v_new`` (mV, every node) is the voltage the states relax at; ``dt`` ms. Differentiable;
     with ``local_slopes`` (the default) the derivative with respect to ``v_new`` is taken as
     `_updated_states_jvp` says, which requires every mechanism to act compartment by
-    compartment; ``False`` leaves the derivative to JAX.
+    compartment; ``False`` leaves the derivative to JAX. ``second_order``: the step is
+    Crank–Nicolson's, passed on to mechanisms that take it (`takes_second_order`).
     """
     update = _updated_states if local_slopes else _advance_states
-    return update(layout, states, v_new, dt, env, mech_params, ion_currents, celsius)
+    return update(layout, second_order, states, v_new, dt, env, mech_params, ion_currents, celsius)
 
 
 def checked_states(mechanism, method: str, states: Mapping[str, Array], like: Array | None = None) -> dict[str, Array]:
@@ -183,7 +185,7 @@ def checked_states(mechanism, method: str, states: Mapping[str, Array], like: Ar
     return dict(states)
 
 
-def _advance_states(layout, states, v_new, dt, env, mech_params, ion_currents, celsius) -> States:
+def _advance_states(layout, second_order, states, v_new, dt, env, mech_params, ion_currents, celsius) -> States:
     c = layout.n_comps
     out = list(states)
     writers = sorted({k for _, k in layout.writers})
@@ -195,18 +197,27 @@ def _advance_states(layout, states, v_new, dt, env, mech_params, ion_currents, c
             continue  # advanced with the voltage, before the solve
         p = _inputs(pl, mech_params[k], env, c, ion_currents)
         v_m = at(pl, v_new, c)
-        out[k] = checked_states(pl.mechanism, "update_states", pl.mechanism.update_states(states[k], v_m, dt, p), v_m)
+        extra = {"second_order": True} if second_order and takes_second_order(pl.mechanism) else {}
+        new = pl.mechanism.update_states(states[k], v_m, dt, p, **extra)
+        out[k] = checked_states(pl.mechanism, "update_states", new, v_m)
         if k in writers:
             # Later mechanisms see the concentrations this one has just written.
             env = ion_environment(layout, {kk: env[kk] for kk in env}, tuple(out), celsius)
     return tuple(out)
 
 
-_updated_states = jax.custom_jvp(_advance_states, nondiff_argnums=(0,))
+def takes_second_order(mechanism) -> bool:
+    """Whether ``mechanism.update_states`` takes ``second_order=True`` under Crank–Nicolson
+    (.mod files with ``derivimplicit`` or KINETIC ``sparse`` blocks: NEURON's
+    ``secondorder`` rule for them, `dendrax.nmodl.runtime.extrapolated`)."""
+    return bool(getattr(mechanism, "takes_second_order", False))
+
+
+_updated_states = jax.custom_jvp(_advance_states, nondiff_argnums=(0, 1))
 
 
 @partial(_updated_states.defjvp, symbolic_zeros=True)
-def _updated_states_jvp(layout, primals, tangents):
+def _updated_states_jvp(layout, second_order, primals, tangents):
     """Derivative of the state update, its voltage part by one forward pass with unit tangent.
 
     Each state at a compartment depends on the voltage at that compartment only (mechanisms
@@ -228,10 +239,10 @@ def _updated_states_jvp(layout, primals, tangents):
         full = list(flat)
         for i, x in zip(moving, values):
             full[i] = x
-        return _advance_states(layout, *_with_voltage(jax.tree.unflatten(tree, full), v_new))
+        return _advance_states(layout, second_order, *_with_voltage(jax.tree.unflatten(tree, full), v_new))
 
     out, slope = jax.jvp(
-        lambda v: _advance_states(layout, *_with_voltage(inputs, v)), (v_new,), (jnp.ones_like(v_new),)
+        lambda v: _advance_states(layout, second_order, *_with_voltage(inputs, v)), (v_new,), (jnp.ones_like(v_new),)
     )
     if moving:
         _, t_out = jax.jvp(of_moving, tuple(flat[i] for i in moving), tuple(d_flat[i] for i in moving))

@@ -462,16 +462,17 @@ def advance(
         # recordings see it at the half-step voltage x, linearised (NEURON's second_order_cur).
         dv = dv[: layout.n_comps]
         ion_currents = {k: i + aux.ion_slopes[k] * dv if k in aux.ion_slopes else i for k, i in ion_currents.items()}
+    second_order = solver.extrapolation != 1.0  # Crank–Nicolson
     states = membrane.updated_states(
         layout, aux.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius,
-        local_slopes,
+        local_slopes, second_order,
     )
     states = _diffuse(layout, prepared, states)
     if clamps is not None:
         states = _clamp_states(layout, states, clamps)
     spikes, history = state.spikes, state.history
     if network.groups:
-        synapses = synaptic.update_synapses(network, synapses, prepared.syn_params, v_new, prepared.dt)
+        synapses = synaptic.update_synapses(network, synapses, prepared.syn_params, v_new, prepared.dt, second_order)
     if network.n_sources:
         spikes = synaptic.detect_spikes(network, v, v_new, states, surrogate)
         history = history.at[jnp.mod(state.t_index, history.shape[0]), : network.n_sources].set(spikes)

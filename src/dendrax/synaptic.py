@@ -176,10 +176,15 @@ def update_synapses(
     syn_params: tuple[dict[str, Array], ...],
     v_new: Array,
     dt: Array,
+    second_order: bool = False,
 ) -> tuple[dict[str, Array], ...]:
-    """Synapse states one step later (on the new voltages)."""
+    """Synapse states one step later (on the new voltages); ``second_order``: the step is
+    Crank–Nicolson's, passed on to synapses that take it (as `membrane.updated_states`)."""
     return tuple(
-        group.mechanism.update_states(s, v_new[group.post], v_new[group.pre], dt, p)
+        group.mechanism.update_states(
+            s, v_new[group.post], v_new[group.pre], dt, p,
+            **({"second_order": True} if second_order and getattr(group.mechanism, "takes_second_order", False) else {}),
+        )
         for group, s, p in zip(network.groups, syn_states, syn_params)
     )
 

@@ -25,7 +25,7 @@ from .effects import effects_of
 from .emit import Emitter, Names, Scope
 from .lexer import tokenize
 from .semantics import Mechanism
-from .solvers import emit_solve
+from .solvers import emit_solve, solved_states
 from .tree import Solve
 
 __all__ = ["generate"]
@@ -138,6 +138,8 @@ def _class(em: Emitter) -> None:
         reads = sorted((mech.ion_reads & concentrations) - set(mech.writes))
         if reads:  # NEURON: a read concentration makes the ion's reversal potential computed
             em.emit(f"reads = {_tuple(reads)}")
+    if _implicit_solves(mech):
+        em.emit("takes_second_order = True  # update_states(..., second_order=True) under Crank-Nicolson")
     nonneg, positive = _bounds(mech)
     em.emit(f"nonnegative = {_tuple(nonneg)}")
     em.emit(f"positive = {_tuple(positive)}")
@@ -232,14 +234,26 @@ def _calls(em: Emitter):
 
 
 def _signature(mech: Mechanism, method: str) -> str:
+    order = ", second_order=False" if _implicit_solves(mech) else ""
     if mech.point:
         return {"init": "init_states(self, v, v_pre, p)", "current": "current(self, s, v, v_pre, p)",
-                "update": "update_states(self, s, v, v_pre, dt, p)"}[method]  # fmt: skip
+                "update": f"update_states(self, s, v, v_pre, dt, p{order})"}[method]  # fmt: skip
     return {
         "init": "init_states(self, v, p)",
         "current": "current(self, s, v, p)",
-        "update": "update_states(self, s, v, dt, p)",
+        "update": f"update_states(self, s, v, dt, p{order})",
     }[method]
+
+
+def _implicit(solve: Solve, block) -> bool:
+    """Whether NEURON solves this SOLVE with backward Euler (``derivimplicit``, KINETIC
+    ``sparse``), which its ``secondorder`` (Crank–Nicolson) turns into a half step extrapolated
+    to the whole (`dendrax.nmodl.runtime.extrapolated`)."""
+    return not solve.steadystate and (block.kind == "KINETIC" or solve.method == "derivimplicit")
+
+
+def _implicit_solves(mech: Mechanism) -> bool:
+    return any(_implicit(solve, block) for solve, block in mech.solves)
 
 
 def _init_states(em: Emitter) -> None:
@@ -316,12 +330,23 @@ def _update_states(em: Emitter) -> None:
     body = tuple(st for st, _ in mech.solves)
     effects = effects_of(body, set(), _calls(em), mech.model.derivatives)
     _load(em, scope, effects.reads, "s", "p", True, False)
+    if _implicit_solves(mech):
+        em.emit("dt_implicit = 0.5 * dt if second_order else dt  # NEURON's secondorder: a half step, then twice it")
     for k, (solve, proc) in enumerate(mech.solves):
         later = effects_of(
             tuple(st for st, _ in mech.solves[k + 1 :]), set(), _calls(em), mech.model.derivatives
         )
         keep = set(mech.carried) | set(later.reads)
-        emit_solve(em, solve, proc, scope, "dt", keep)
+        if not _implicit(solve, proc):
+            emit_solve(em, solve, proc, scope, "dt", keep)
+            continue
+        states = solved_states(proc, mech.states)
+        old = {x: em.names.fresh(f"{em.names[x]}_old") for x in states}
+        for x, name in old.items():
+            em.emit(f"{name} = {em.read(x, scope)}")
+        emit_solve(em, solve, proc, scope, "dt_implicit", keep)
+        for x, name in old.items():
+            em.bind([x], f"nm.extrapolated({em.read(x, scope)}, {name}, second_order)", scope)
     _return_states(em, scope)
     em.depth -= 1
 

@@ -45,7 +45,7 @@ __all__ = ["Code", "Emitter", "Names", "Scope"]
 
 # Names the generated module uses itself: NMODL names that clash get a trailing underscore.
 RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {
-    "jnp", "jax", "nm", "dendrax", "self", "s", "p", "v_pre", "dt", "v", "arrived",
+    "jnp", "jax", "nm", "dendrax", "self", "s", "p", "v_pre", "dt", "v", "arrived", "second_order", "dt_implicit",
 } | {n for n in dir(builtins) if not n.startswith("_")}  # fmt: skip
 _ATOM, _POWER, _UNARY, _MUL, _ADD, _CMP = 9, 8, 7, 6, 5, 3
 _ARITH = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL}

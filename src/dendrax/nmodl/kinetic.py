@@ -52,7 +52,7 @@ def emit_kinetic(em: Emitter, block: Procedure, scope: Scope, dt: str, keep: set
         raise em.error(f"KINETIC {block.name} has no reactions", block.line, block.name)
     # A steady state (STEADYSTATE, dt 1e9 ms) is solved to convergence: one step from the old
     # states with a state-dependent << flux taken there runs far past it.
-    linear = _first_order(block) and dt == "dt"
+    linear = _first_order(block) and dt != "1e9"
     # The new states' names: their own, unless the block also reads the old values (they
     # must not shadow them then).
     params = [em.names.fresh(f"{em.names[s]}_new") if linear else em.names[s] for s in states]

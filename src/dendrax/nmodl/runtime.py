@@ -15,7 +15,7 @@ from jaxtyping import Array, ArrayLike
 
 from ..mechanisms.gating import reciprocal, relaxed_fraction
 
-__all__ = ["cnexp", "exp", "guard", "implicit_euler", "like"]
+__all__ = ["cnexp", "exp", "extrapolated", "guard", "implicit_euler", "like"]
 
 MAX_ITERATIONS = 50  # NEURON's MAXITERS
 
@@ -69,6 +69,22 @@ def like(v: Array, x: ArrayLike) -> Array:
 
 
 Rhs = Callable[..., tuple]
+
+
+def extrapolated(x_half: Array, x_old: ArrayLike, second_order: bool) -> Array:
+    """A state after a ``derivimplicit`` or ``sparse`` step: ``x_half``, the backward-Euler
+    step, or under Crank–Nicolson (``second_order``), where NEURON's ``secondorder`` takes a
+    backward-Euler half step and then an explicit one with the derivative found there,
+    ``2 x_half - x_old`` (``x_half - x_old`` is half a step's change).
+
+    Example:
+        >>> from dendrax.nmodl.runtime import extrapolated
+        >>> float(extrapolated(0.6, 0.5, False)), float(extrapolated(0.6, 0.5, True))
+        (0.6, 0.7)
+    """
+    if not second_order:
+        return x_half
+    return 2.0 * x_half - jnp.asarray(x_old)
 
 
 def implicit_euler(rhs: Rhs, x_old: Sequence[Array], dt: ArrayLike) -> tuple[Array, ...]:

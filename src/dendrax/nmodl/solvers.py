@@ -24,11 +24,18 @@ import warnings
 
 from .effects import effects_of, flat
 from .emit import Emitter, Scope
-from .kinetic import emit_kinetic
+from .kinetic import emit_kinetic, kinetic_states
 from .symbolic import contains, derivative, substitute
 from .tree import Call, CallStmt, Diff, If, Procedure, Solve
 
-__all__ = ["emit_solve", "is_linear"]
+__all__ = ["emit_solve", "is_linear", "solved_states"]
+
+
+def solved_states(block: Procedure, mech_states) -> list[str]:
+    """The states a DERIVATIVE or KINETIC block advances."""
+    if block.kind == "KINETIC":
+        return kinetic_states(block, mech_states)
+    return list(dict.fromkeys(st.state for st in flat(block.body) if isinstance(st, Diff)))
 
 
 def is_linear(block: Procedure) -> bool:

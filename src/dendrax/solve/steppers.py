@@ -52,7 +52,10 @@ class CrankNicolson(Stepper):
     """Second order in dt (NEURON's ``secondorder = 2``).
 
     Solves the implicit equation over half a step, then extrapolates the voltage to the
-    full step. Less damped than backward Euler: large steps can ring.
+    full step. Less damped than backward Euler: large steps can ring. As in NEURON, .mod
+    states solved by ``derivimplicit`` or KINETIC ``sparse`` take a backward-Euler half step
+    extrapolated to the whole step (``2 x_half - x_old``); gates (exponential Euler,
+    ``cnexp``) take the whole step.
 
     Example:
         The passive compartment of `BackwardEuler`'s example, with the same 0.25 ms steps.
