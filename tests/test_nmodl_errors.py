@@ -56,6 +56,10 @@ EXPECTED = {
     "undeclared.mod": (5, "gmax", "not declared"),
     "unknown_ion.mod": (3, "cl", "not known to dendrax"),
     "unknown_unit.mod": (4, "FURLONG", "unknown unit 'furlong'"),
+    # Raw ValueError / ZeroDivisionError without file or line (and load_dir(strict=False)
+    # stopped on them instead of leaving the file out).
+    "unit_not_a_number.mod": (4, "mM", "'.' in the unit (milli./liter) is not a number"),
+    "unit_zero.mod": (4, "K", "the unit (0 coulomb) is zero"),
     "uses_diam.mod": (6, "diam", "not available"),
     "uses_t.mod": (4, "t", "time t"),
     "verbatim.mod": (4, "VERBATIM", "C code"),

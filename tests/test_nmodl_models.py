@@ -10,8 +10,8 @@ buffer with COMPARTMENT and << fluxes (nx_cabuf), a first-order KINETIC calcium 
 << flux depends on its state (nx_cakin), a T current whose BREAKPOINT uses a value
 computed in the previous state update (nx_it), a sigmoid steep enough to overflow exp
 (nx_steep), states set to constants before a STEADYSTATE solve (nx_kinss), a CONSERVE
-with a coefficient (nx_dimer), a SOLVEd PROCEDURE that reads dt (nx_procdt), and
-NET_RECEIVE synapses. nx_cnexpnl (cnexp on a nonlinear equation) documents where NEURON and
+with a coefficient (nx_dimer), a SOLVEd PROCEDURE that reads dt (nx_procdt), a current that both writes and reads ica
+(nx_caself), and NET_RECEIVE synapses. nx_cnexpnl (cnexp on a nonlinear equation) documents where NEURON and
 dendrax differ on purpose. (nx_ExpSyn, nx_Exp2Syn). NEURON's rate tables are off (usetable_<suffix> = 0).
 """
 
@@ -62,6 +62,9 @@ CASES = {
     "nx_steep": ModCase({"nx_steep": {}}, celsius=6.3),
     # Its own eca (120 mV), not the ion's (Nernst, about 132 mV from the cai it reads).
     "nx_capar": ModCase({"nx_capar": {"gbar": 2e-3}}, celsius=6.3, currents=("ica",)),
+    # READ ica and WRITE ica: in its DERIVATIVE block ica is the compartment's total calcium
+    # current (here its own and nx_cal's). Was refused, with advice to READ ica.
+    "nx_caself": ModCase({"nx_caself": {}, "nx_cal": {"gcalbar": 3e-3}}, celsius=34.0, currents=("ica",)),
     # INITIAL { state = constant  SOLVE ... STEADYSTATE ... } (crashed: scalar start)
     "nx_kinss": ModCase({"nx_kinss": {}}, celsius=6.3, currents=("ik",)),
     # CONSERVE M + 2D = 1: a coefficient written before the state (was a parse error)
@@ -81,7 +84,7 @@ NONLINEAR = {"nx_cal", "nx_cabuf"}  # cases with a nonlinear implicit update
 # (0.001 mV) against dendrax's exact one moves v by up to 5e-7 mV (within INJECTION_V_MV) and
 # nx_cal's gate m with it, by 1.4e-8; cai agrees to 5e-11 mM (1.45e-4 mM when the << flux was
 # solved implicitly).
-SLOPE_STATES = {"nx_cakin": 1e-7}
+SLOPE_STATES = {"nx_cakin": 1e-7, "nx_caself": 1e-7}  # nx_caself + nx_cal: 5.9e-9 measured
 STEPS = (-38.0, -20.0, 20.0)
 CLAMP_T_MAX, INJECTION_T_MAX = 20.0, 30.0
 

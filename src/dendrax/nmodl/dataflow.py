@@ -92,6 +92,10 @@ class Dataflow:
                 continue
             read_in = [p for p in readers if name in phases[p].reads]
             written_in = [p for p in writers if name in phases[p].writes]
+            if kind == "current" and name in mech.ion_reads:
+                # READ from the ion: in SOLVEd blocks it is the compartment's total current of
+                # the ion this step (its own included), as in NEURON, whatever BREAKPOINT writes.
+                read_in = [p for p in read_in if p != "SOLVE"]
             if read_in and name in phases["BREAKPOINT"].writes:
                 raise self.error(
                     f"{name} is computed in BREAKPOINT and read in {read_in[0]} before being computed there; dendrax "

@@ -102,6 +102,8 @@ class UnitTable:
         b, db = self.value(target)
         if da != db:
             raise UnitError(f"({source}) and ({target}) are not the same kind of quantity")
+        if b == 0.0:
+            raise UnitError(f"the unit ({target}) is zero")
         return a / b
 
     def value(self, text: str) -> tuple[float, Dims]:
@@ -113,6 +115,8 @@ class UnitTable:
             value *= size
             dims = [x + y for x, y in zip(dims, d)]
         for size, d in self._parts(denominator, text) if slash else ():
+            if size == 0.0:
+                raise UnitError(f"the unit ({text}) divides by zero")
             value /= size  # one factor at a time, as nocmodl: the same last bit
             dims = [x - y for x, y in zip(dims, d)]
         return value, tuple(dims)  # type: ignore[return-value]
@@ -131,7 +135,11 @@ class UnitTable:
             number, name, power = match.groups()
             if number is not None:
                 top, _, bottom = number.partition("|")
-                yield (float(top) / float(bottom) if bottom else float(top)), _ONE
+                try:
+                    size = float(top) / float(bottom) if bottom else float(top)
+                except (ValueError, ZeroDivisionError):
+                    raise UnitError(f"{number!r} in the unit ({whole}) is not a number") from None
+                yield size, _ONE
             else:
                 yield self._named(name, power, whole)
 
