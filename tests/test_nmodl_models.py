@@ -516,6 +516,46 @@ def test_net_receive_runs_once_per_spike_as_in_neuron(neuron_h):
         dx.integrate(too_many, t_max=SYN_T_MAX, delta_t=DT)
 
 
+def test_negative_weights_reach_a_mod_synapse_as_in_neuron(neuron_h):
+    """NEURON allows NetCon weights of either sign, and nx_signsyn's NET_RECEIVE sends a
+    negative one to its inhibitory conductance. dendrax refused every negative weight
+    ("conductances ... must be >= 0"); for a .mod synapse it now passes it on. Built-in
+    synapses (conductances) still refuse one."""
+    h = neuron_h
+    times, weights, delay = [[5.0, 20.0], [10.0, 12.0]], [0.004, -0.006], 1.0  # ms, µS, ms
+    cell = dx.Compartment(length=20.0, radius=10.0)
+    cell.insert(Leak())
+    cell.set("Leak_gLeak", 1e-4)
+    cell.set("Leak_eLeak", -65.0)
+    net = dx.Network([cell])
+    trains = net.add_spike_trains(times)
+    dx.connect(trains, net.cell([0, 0]), dx.nmodl.load(MOD_FILES["nx_signsyn"])(), weight=weights, delay=delay)
+    net.cell(0).branch(0).loc(0.5).record("v")
+    ours = np.asarray(dx.integrate(net, t_max=SYN_T_MAX, delta_t=DT))[0]
+    sec = h.Section(name="signsyn_post")
+    sec.L, sec.diam = 20.0, 20.0
+    sec.insert("pas")
+    sec(0.5).g_pas, sec(0.5).e_pas = 1e-4, -65.0
+    keep = []
+    for train, weight in zip(times, weights):  # one synapse per connection, as dendrax's
+        syn = h.nx_signsyn(sec(0.5))
+        for t in train:
+            stim = h.NetStim()
+            stim.number, stim.start, stim.noise = 1, t, 0
+            nc = h.NetCon(stim, syn)
+            nc.weight[0], nc.delay = weight, delay
+            keep += [stim, nc]
+        keep.append(syn)
+    rec = h.Vector().record(sec(0.5)._ref_v)
+    h.finitialize(-65.0)
+    h.continuerun(SYN_T_MAX)
+    ref = rec.as_numpy().copy()
+    assert ref.max() > -60.0 and ref.min() < -70.0  # mV: both conductances act
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-9)  # round-off
+    with pytest.raises(ValueError, match="ExpSyn's connection weights are conductances"):
+        dx.connect(trains, net.cell([0, 0]), dx.synapses.ExpSyn(), weight=-0.001)
+
+
 def test_a_per_spike_synapse_receives_nothing_from_spikes_beyond_the_run():
     """A review: a spike whose delay outlasts the run read the spike history's row of another
     step (a ring buffer), and NET_RECEIVE (run per spike, whatever the weight) raised the

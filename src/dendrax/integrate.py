@@ -438,7 +438,8 @@ def _check_range(system: System, name: str, value: Array) -> None:
             continue
         short = name[len(mech.name) + 1 :]
         if short == "weight" and isinstance(mech, Synapse):  # a connection's, not the synapse's
-            error = f"must be >= 0 µS; got {arr[arr < 0].ravel()[0]}" if np.any(arr < 0) else None
+            negative = np.any(arr < 0) and not mech.signed_weights
+            error = f"must be >= 0 µS; got {arr[arr < 0].ravel()[0]}" if negative else None
         else:
             error = mech.range_error(short, arr)
         if error:

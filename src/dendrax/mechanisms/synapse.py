@@ -69,6 +69,9 @@ class Synapse(Mechanism):
     #: `receive` once per arriving spike (``receive(s, weight, p, arrived=mask)``, the
     #: connection's weight and where a spike arrives), not once per step on the summed weight.
     per_event: ClassVar[bool] = False
+    #: Connection weights may be negative (NEURON allows any sign; a .mod NET_RECEIVE may
+    #: branch on it). Built-in synapses take conductances, which must be >= 0.
+    signed_weights: ClassVar[bool] = False
 
     @property
     def nonnegative(self) -> tuple[str, ...]:

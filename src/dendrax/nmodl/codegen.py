@@ -128,6 +128,7 @@ def _class(em: Emitter) -> None:
         em.emit(f"event_driven = {'NET_RECEIVE' in mech.model.blocks}")
         if "NET_RECEIVE" in mech.model.blocks:
             em.emit("per_event = True  # NET_RECEIVE runs once per spike, as in NEURON")
+            em.emit("signed_weights = True  # as NEURON's: NET_RECEIVE gives the weight its meaning")
     else:
         em.emit(f"ions = {_tuple(mech.ions)}")
         em.emit(f"writes = {_tuple(mech.writes)}")
