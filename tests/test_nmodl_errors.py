@@ -41,6 +41,7 @@ EXPECTED = {
     "include.mod": (2, "INCLUDE", "paste"),
     "linear_block.mod": (4, "LINEAR", "not supported"),
     "missing_operator.mod": (4, "0.001", "expected '='"),
+    "misspelt_block.mod": (4, "BREAKPONT", "unknown block 'BREAKPONT' at the top level of the file (did you mean BREAKPOINT?)"),
     "net_receive_flag.mod": (5, "NET_RECEIVE", "weight argument"),
     "net_send.mod": (7, "net_send", "self-events"),
     "no_method.mod": (4, "SOLVE", "needs a METHOD"),

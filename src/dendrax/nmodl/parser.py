@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import functools
 
 from .constructs import UNSUPPORTED_BLOCKS, UNSUPPORTED_NEURON, UNSUPPORTED_STATEMENTS
@@ -133,7 +134,11 @@ class _Parser(ExpressionParser):
                     self.unit()  # the function's unit
                 self.store(m.procedures, Procedure(kw, name.text, args, self.block(), tok.line), name)
             else:
-                raise self.error(f"unknown block {kw!r} at the top level of the file")
+                known = ("NEURON", "UNITS", "PARAMETER", "STATE", "ASSIGNED", "CONSTANT", "INITIAL", "BREAKPOINT",
+                         "NET_RECEIVE", "DERIVATIVE", "KINETIC", "FUNCTION", "PROCEDURE")  # fmt: skip
+                close = difflib.get_close_matches(kw, known, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise self.error(f"unknown block {kw!r} at the top level of the file{hint}", tok, kw)
         if not m.neuron.kind:
             raise NmodlError(
                 "the file has no NEURON block with a SUFFIX or POINT_PROCESS", self.file, 0, "NEURON"
