@@ -78,6 +78,32 @@ def test_branch_drawn_in_its_own_frame_is_moved_to_where_it_connects(neuron_h, t
     compare_geometry(neuron_h, again, load_neuron(neuron_h, out))
 
 
+@pytest.mark.parametrize("first_radius", [1.0, 0.8])  # µm: b1 starts as root ends, or with a step
+def test_branch_at_0_of_a_branch_is_written_at_that_place(neuron_h, tmp_path, first_radius):
+    """b2 hangs at 0 of b1, which hangs at the end of the root; b1's first point (the copy of
+    the root's end sample) is not written. b2 was written on b1's second sample: at b1's
+    far end, 100 µm away (or, before the writer closed gaps, with a 100 µm cable back). It
+    must sit on the root's end sample, the same node; NEURON reads it as the root's child
+    there. Areas to NEURON's float32 rounding of the points."""
+    root = dx.Branch(points=np.array([[0.0, 0.0, 0.0, 1.0], [100.0, 0.0, 0.0, 1.0]]), ncomp=1)
+    b1 = dx.Branch(points=np.array([[100.0, 0.0, 0.0, first_radius], [200.0, 0.0, 0.0, 0.8]]), ncomp=1)
+    b2 = dx.Branch(points=np.array([[100.0, 0.0, 0.0, 0.5], [100.0, 50.0, 0.0, 0.5]]), ncomp=1)
+    cell = dx.Cell([root, b1, b2], parents=[-1, 0, 1], parent_locs=[1.0, 1.0, 0.0])
+    out = tmp_path / "at0.swc"
+    dx.write_swc(cell, out)
+    again = dx.read_swc(out, ncomp=1)
+    np.testing.assert_array_equal(again._data.parent, [-1, 0, 0])
+    np.testing.assert_array_equal(again._data.parent_x, [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(compartment_area(again), compartment_area(cell), rtol=1e-6)
+    np.testing.assert_allclose(again._data.points[2][0, :3], [100.0, 0.0, 0.0])
+    compare_geometry(neuron_h, again, load_neuron(neuron_h, out))
+    # With the step of radius, the file has zero-length sections on purpose (Import3d removes
+    # them again): reading a file write_swc wrote does not warn about them.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dx.read_swc(out, ncomp=1)
+
+
 def test_geometry_set_after_reading_is_written(neuron_h, tmp_path):
     """Radii and lengths set on a cell read from SWC reach the file (it used to hold the
     points as read: a 3 µm branch came back 1.1 µm thick, without a word). Branches set to

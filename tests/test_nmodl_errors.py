@@ -43,6 +43,8 @@ EXPECTED = {
     "missing_operator.mod": (4, "0.001", "expected '='"),
     "misspelt_block.mod": (4, "BREAKPONT", "unknown block 'BREAKPONT' at the top level of the file (did you mean BREAKPOINT?)"),
     "net_receive_flag.mod": (5, "NET_RECEIVE", "weight argument"),
+    "net_receive_reads_v.mod": (6, "v", "NET_RECEIVE cannot read v in dendrax"),
+    "longitudinal_diffusion.mod": (6, "LONGITUDINAL_DIFFUSION", "use Module.diffuse"),
     "net_send.mod": (7, "net_send", "self-events"),
     "no_method.mod": (4, "SOLVE", "needs a METHOD"),
     "no_neuron_block.mod": (0, "NEURON", "no NEURON block"),

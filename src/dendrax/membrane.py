@@ -16,7 +16,7 @@ from jax.custom_derivatives import SymbolicZero
 from jaxtyping import Array
 
 from .compile.system import Layout, Placement
-from .mechanisms.channel import Inputs
+from .mechanisms.channel import Inputs, second_order_keywords
 from .mechanisms.ions import VALENCE, names, nernst
 from .mechanisms.point_neuron import PointNeuron
 
@@ -148,7 +148,7 @@ def updated_states(
     with ``local_slopes`` (the default) the derivative with respect to ``v_new`` is taken as
     `_updated_states_jvp` says, which requires every mechanism to act compartment by
     compartment; ``False`` leaves the derivative to JAX. ``second_order``: the step is
-    Crank–Nicolson's, passed on to mechanisms that take it (`takes_second_order`).
+    Crank–Nicolson's, passed on to mechanisms that take it (`second_order_keywords`).
     """
     update = _updated_states if local_slopes else _advance_states
     return update(layout, second_order, states, v_new, dt, env, mech_params, ion_currents, celsius)
@@ -197,20 +197,12 @@ def _advance_states(layout, second_order, states, v_new, dt, env, mech_params, i
             continue  # advanced with the voltage, before the solve
         p = _inputs(pl, mech_params[k], env, c, ion_currents)
         v_m = at(pl, v_new, c)
-        extra = {"second_order": True} if second_order and takes_second_order(pl.mechanism) else {}
-        new = pl.mechanism.update_states(states[k], v_m, dt, p, **extra)
+        new = pl.mechanism.update_states(states[k], v_m, dt, p, **second_order_keywords(pl.mechanism, second_order))
         out[k] = checked_states(pl.mechanism, "update_states", new, v_m)
         if k in writers:
             # Later mechanisms see the concentrations this one has just written.
             env = ion_environment(layout, {kk: env[kk] for kk in env}, tuple(out), celsius)
     return tuple(out)
-
-
-def takes_second_order(mechanism) -> bool:
-    """Whether ``mechanism.update_states`` takes ``second_order=True`` under Crank–Nicolson
-    (.mod files with ``derivimplicit`` or KINETIC ``sparse`` blocks: NEURON's
-    ``secondorder`` rule for them, `dendrax.nmodl.runtime.extrapolated`)."""
-    return bool(getattr(mechanism, "takes_second_order", False))
 
 
 _updated_states = jax.custom_jvp(_advance_states, nondiff_argnums=(0, 1))

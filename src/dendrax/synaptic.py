@@ -24,6 +24,7 @@ import numpy as np
 from jaxtyping import Array
 
 from .compile.network import NetworkLayout
+from .mechanisms.channel import second_order_keywords
 from .static_values import python_number
 
 __all__ = ["Surrogate", "delay_steps", "deliver", "detect_spikes", "spikes_at_start", "synaptic_terms", "update_synapses"]
@@ -179,11 +180,10 @@ def update_synapses(
     second_order: bool = False,
 ) -> tuple[dict[str, Array], ...]:
     """Synapse states one step later (on the new voltages); ``second_order``: the step is
-    Crank–Nicolson's, passed on to synapses that take it (as `membrane.updated_states`)."""
+    Crank–Nicolson's, passed on to synapses that take it (`second_order_keywords`)."""
     return tuple(
         group.mechanism.update_states(
-            s, v_new[group.post], v_new[group.pre], dt, p,
-            **({"second_order": True} if second_order and getattr(group.mechanism, "takes_second_order", False) else {}),
+            s, v_new[group.post], v_new[group.pre], dt, p, **second_order_keywords(group.mechanism, second_order)
         )
         for group, s, p in zip(network.groups, syn_states, syn_params)
     )

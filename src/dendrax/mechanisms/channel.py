@@ -29,8 +29,10 @@ Example: a delayed-rectifier potassium channel in about fifteen lines::
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import equinox as eqx
 import jax
@@ -220,6 +222,24 @@ class Mechanism(eqx.Module):
         name (``"na"``, ``"k"``, ``"ca"``, or ``"nonspecific"``) to current density.
         """
         return jnp.zeros_like(v)
+
+
+def second_order_keywords(mechanism: Any, second_order: bool) -> dict[str, bool]:
+    """``{"second_order": True}`` for a Crank–Nicolson step (``second_order``) of a mechanism
+    whose ``update_states`` takes that keyword (generated from a .mod file with
+    ``derivimplicit`` or KINETIC ``sparse`` blocks, which then follow NEURON's
+    ``secondorder`` rule; a user's mechanism may take it too), else ``{}``."""
+    if not second_order:
+        return {}
+    return {"second_order": True} if _takes_second_order(type(mechanism)) else {}
+
+
+@functools.cache
+def _takes_second_order(cls: type) -> bool:
+    try:
+        return "second_order" in inspect.signature(cls.update_states).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 @jax.tree_util.register_pytree_node_class

@@ -156,7 +156,7 @@ def _warn_if_removed(samples: SwcSamples, sections) -> None:
     where they connected)."""
     if not sections.removed or samples.written_by_dendrax:
         return
-    lines = [int(samples.line[s].max()) for s in sections.removed]
+    lines = [int(samples.line[s[-1]]) for s in sections.removed]  # the section's last sample, as NEURON says
     listed = ", ".join(str(k) for k in lines[:5]) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
     warnings.warn(
         f"{samples.source}: {len(lines)} section(s) of two samples at one place (zero length; ending at line "

@@ -121,10 +121,10 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
     order = list(range(data.n_branches))
     if any(data.parent[b] >= b for b in order if data.parent[b] >= 0):
         order = _topological(data.parent)
-    own, attach, relay = _plan(data, points, order, soma_type)
+    own, attach, relay, owner = _plan(data, points, order, soma_type)
     n_attached: dict[tuple[int, int], int] = {}
     for b, k in attach.items():
-        key = (int(data.parent[b]), k)
+        key = (owner.get(b, int(data.parent[b])), k)
         n_attached[key] = n_attached.get(key, 0) + 1
     rows: list[tuple[int, int, float, float, float, float, int]] = []
     ids_of: dict[int, np.ndarray] = {}
@@ -135,8 +135,9 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
             parent_id = -1
         else:
             k = attach[b]
-            parent_id = int(ids_of[p][k])
-            merge = _would_merge(data, b, types, k, len(own[p]), n_attached[(p, k)], p in relay)
+            # At 0 of a branch whose first sample is its parent's: on that sample (`_plan`).
+            parent_id = int(ids_of[owner.get(b, p)][k])
+            merge = b not in owner and _would_merge(data, b, types, k, len(own[p]), n_attached[(p, k)], p in relay)
             if parent_id == next_id - 1 and merge:
                 # Import3d would join this branch to its parent: put a zero-length leaf in
                 # between, which it removes again (a two-point section of length 0).
@@ -144,7 +145,7 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
                 dummy_type = 3 if types[p] == 1 else int(types[p])
                 rows.append((next_id, dummy_type, sample[0], sample[1], sample[2], sample[3], parent_id))
                 next_id += 1
-            if parent_id == next_id - 1 and _needs_gap(data, b, types, k, len(own[p]), p in relay):
+            if b not in owner and parent_id == next_id - 1 and _needs_gap(data, b, types, k, len(own[p]), p in relay):
                 # NEURON connects a branch at 0 of a neurite on the soma only when the branch
                 # does not follow that neurite's first sample: put a zero-length leaf of the
                 # soma in between, which Import3d removes again.
@@ -185,10 +186,16 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
 
 def _plan(data, points, order, soma_type):
     """Per branch, the points to write, the index of the parent's written sample it attaches
-    to, and (``relay``) a first point at the parent's sample but with another radius."""
+    to, (``relay``) a first point at the parent's sample but with another radius, and
+    (``owner``) for a branch at 0 of a non-root branch whose first point is not written (the
+    copy of its own parent's sample, away from the soma, where NEURON has no rule that
+    connects at 0), the branch whose written sample it attaches to instead: that parent's,
+    the same place (Import3d then reads it as the grandparent's child there)."""
     own: dict[int, np.ndarray] = {}
     attach: dict[int, int] = {}
     relay: dict[int, np.ndarray] = {}
+    owner: dict[int, int] = {}
+    dropped: set[int] = set()  # branches whose first point is not written
     for b in order:
         pts = points[b]
         p = int(data.parent[b])
@@ -200,10 +207,13 @@ def _plan(data, points, order, soma_type):
             single = _is_sphere(pts) and np.array_equal(data.parent_x[kids], x_single)
             own[b] = pts[1:2] if single else pts
             continue
-        written_p = own[p]
-        k = _parent_sample(
-            written_p, pts, float(data.parent_x[b]), data.parent[p] < 0 and len(written_p) == 1
-        )
+        gp = int(data.parent[p])
+        if float(data.parent_x[b]) == 0.0 and p in dropped and not soma_type[gp]:
+            owner[b] = gp
+            written_p, k = own[gp], attach[p]
+        else:
+            written_p = own[p]
+            k = _parent_sample(written_p, pts, float(data.parent_x[b]), gp < 0 and len(written_p) == 1)
         attach[b] = k
         if not np.array_equal(pts[0, :3], written_p[k][:3]) and not _wire(data, b, soma_type, len(written_p)):
             # Import3d would join the gap to the parent's sample with a piece of cable: move
@@ -212,9 +222,11 @@ def _plan(data, points, order, soma_type):
             pts[:, :3] += written_p[k][:3] - pts[0, :3]
         kind = _first_point(data, b, pts, written_p[k], soma_type, len(written_p))
         own[b] = pts if kind == "own" else pts[1:]
+        if kind != "own":
+            dropped.add(b)
         if kind == "other radius":
             relay[b] = pts[0]
-    return own, attach, relay
+    return own, attach, relay, owner
 
 
 def _would_merge(

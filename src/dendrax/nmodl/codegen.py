@@ -139,8 +139,6 @@ def _class(em: Emitter) -> None:
         reads = sorted((mech.ion_reads & concentrations) - set(mech.writes))
         if reads:  # NEURON: a read concentration makes the ion's reversal potential computed
             em.emit(f"reads = {_tuple(reads)}")
-    if _implicit_solves(mech):
-        em.emit("takes_second_order = True  # update_states(..., second_order=True) under Crank-Nicolson")
     nonneg, positive = _bounds(mech)
     em.emit(f"nonnegative = {_tuple(nonneg)}")
     em.emit(f"positive = {_tuple(positive)}")
