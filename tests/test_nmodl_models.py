@@ -35,7 +35,8 @@ from .nmodl_library import build_folder, nmodl_library  # noqa: F401 (a session 
 
 pytestmark = pytest.mark.usefixtures("nmodl_library")
 
-# Nonlinear implicit updates (nx_cad: derivimplicit; nx_cabuf: sparse on cai + B <-> CaB).
+# Nonlinear implicit updates (nx_cad and nx_dtread: derivimplicit; nx_cabuf: sparse on
+# cai + B <-> CaB; nx_dtread's m differs by 1.1e-9 under backward Euler).
 # dendrax runs Newton to round-off; NEURON stops earlier: derivimplicit when the relative
 # change is <= 1e-6 and the residual <= 1e-8 mM/ms, sparse when the sum of |changes| is
 # <= 1e-6 mM (scopmath's CONVERGE), which can be after one iteration. Measured against the
@@ -65,6 +66,8 @@ CASES = {
     # READ ica and WRITE ica: in its DERIVATIVE block ica is the compartment's total calcium
     # current (here its own and nx_cal's). Was refused, with advice to READ ica.
     "nx_caself": ModCase({"nx_caself": {}, "nx_cal": {"gcalbar": 3e-3}}, celsius=34.0, currents=("ica",)),
+    # A derivimplicit block that reads dt: under Crank–Nicolson, NEURON's half step.
+    "nx_dtread": ModCase({"nx_dtread": {}}, celsius=6.3),
     # INITIAL { state = constant  SOLVE ... STEADYSTATE ... } (crashed: scalar start)
     "nx_kinss": ModCase({"nx_kinss": {}}, celsius=6.3, currents=("ik",)),
     # CONSERVE M + 2D = 1: a coefficient written before the state (was a parse error)
@@ -79,7 +82,7 @@ CASES = {
         currents=("ica",),
     ),
 }
-NONLINEAR = {"nx_cal", "nx_cabuf"}  # cases with a nonlinear implicit update
+NONLINEAR = {"nx_cal", "nx_cabuf", "nx_dtread"}  # cases with a nonlinear implicit update
 # nx_cal's GHK current beside a linear update: NEURON's finite-difference slope of the current
 # (0.001 mV) against dendrax's exact one moves v by up to 5e-7 mV (within INJECTION_V_MV) and
 # nx_cal's gate m with it, by 1.4e-8; cai agrees to 5e-11 mM (1.45e-4 mM when the << flux was
@@ -163,7 +166,8 @@ CN_CURRENT_REL = 1e-6
 # and extrapolates it to the whole step. dendrax took one whole backward-Euler step: v was
 # off by 0.71 mV (nx_na8st), 7.3e-3 mV (nx_cal) and 8.5e-3 mV (nx_cabuf). nx_cakin's
 # fluxes are taken at the step's start (a forward step either way), so it agreed before.
-@pytest.mark.parametrize("name", ["nx_na8st", "nx_cal", "nx_cabuf", "nx_cakin"])
+# nx_dtread reads dt in its derivimplicit block: there dt is the half step, in both.
+@pytest.mark.parametrize("name", ["nx_na8st", "nx_cal", "nx_cabuf", "nx_cakin", "nx_dtread"])
 def test_crank_nicolson_matches_neurons_secondorder(name, neuron_h):
     case = CASES[name]
     ours = run_dendrax(case, INJECTION_T_MAX, stimulus=injected_current(), solver=dx.CrankNicolson())
