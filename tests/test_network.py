@@ -183,7 +183,7 @@ def test_connection_inputs_found_by_a_user_review():
     exp = dx.synapses.ExpSyn()
     with pytest.raises(ValueError, match="delays must be finite and >= 0 .*; got inf"):  # was "got []"
         dx.connect(net.cell(0), net.cell(1), exp, delay=np.inf)
-    with pytest.raises(ValueError, match="weights .* must be finite and >= 0; got inf"):  # was "got []"
+    with pytest.raises(ValueError, match="weights must be finite; got inf"):  # was "got []"
         dx.connect(net.cell(0), net.cell(1), exp, weight=[0.1, np.inf][1])
     # A gap junction from a point to itself: refused at connect (it stayed in the network and
     # failed at integrate), or at compilation when two different sites are one node.

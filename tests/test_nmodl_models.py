@@ -475,6 +475,38 @@ def test_cnexp_on_a_nonlinear_equation_warns_and_neuron_drops_terms_as_the_warni
     assert ref[-1] < 0.5 * ours[-1]  # the two really differ: NEURON's m decays towards 0
 
 
+def passive_post_cell() -> dx.Compartment:
+    """The postsynaptic compartment of the synapse tests (leak 1e-4 S/cm² to -65 mV)."""
+    cell = dx.Compartment(length=20.0, radius=10.0)
+    cell.insert(Leak())
+    cell.set("Leak_gLeak", 1e-4)
+    cell.set("Leak_eLeak", -65.0)
+    return cell
+
+
+def neuron_synapse_trace(h, name: str, trains, weights, delay: float) -> np.ndarray:
+    """NEURON's voltage (mV) of `passive_post_cell` with one ``name`` synapse per train, each
+    spike from its own NetStim through its own NetCon (weight µS, delay ms)."""
+    sec = h.Section(name=f"{name}_post")
+    sec.L, sec.diam = 20.0, 20.0
+    sec.insert("pas")
+    sec(0.5).g_pas, sec(0.5).e_pas = 1e-4, -65.0
+    keep = []
+    for train, weight in zip(trains, weights):
+        syn = getattr(h, name)(sec(0.5))
+        for t in train:
+            stim = h.NetStim()
+            stim.number, stim.start, stim.noise = 1, t, 0
+            nc = h.NetCon(stim, syn)
+            nc.weight[0], nc.delay = weight, delay
+            keep += [stim, nc]
+        keep.append(syn)
+    rec = h.Vector().record(sec(0.5)._ref_v)
+    h.finitialize(-65.0)
+    h.continuerun(SYN_T_MAX)
+    return rec.as_numpy().copy()
+
+
 def test_net_receive_runs_once_per_spike_as_in_neuron(neuron_h):
     """A facilitating NET_RECEIVE (nx_facsyn: g += weight F, then F += f) driven by a spike
     train with two spikes in one time step (5.0 and 5.01 ms) and a third later: NEURON runs
@@ -483,32 +515,13 @@ def test_net_receive_runs_once_per_spike_as_in_neuron(neuron_h):
     refused (a per-spike synapse receives at most two apart)."""
     h = neuron_h
     times, weight, delay = [5.0, 5.01, 15.0], 0.004, 1.0  # ms, µS, ms
-    cell = dx.Compartment(length=20.0, radius=10.0)
-    cell.insert(Leak())
-    cell.set("Leak_gLeak", 1e-4)
-    cell.set("Leak_eLeak", -65.0)
+    cell = passive_post_cell()
     net = dx.Network([cell])
     trains = net.add_spike_trains([times])
     dx.connect(trains, net.cell(0), dx.nmodl.load(MOD_FILES["nx_facsyn"])(), weight=weight, delay=delay)
     net.cell(0).branch(0).loc(0.5).record("v")
     ours = np.asarray(dx.integrate(net, t_max=SYN_T_MAX, delta_t=DT))[0]
-
-    sec = h.Section(name="facsyn_post")
-    sec.L, sec.diam = 20.0, 20.0
-    sec.insert("pas")
-    sec(0.5).g_pas, sec(0.5).e_pas = 1e-4, -65.0
-    syn = h.nx_facsyn(sec(0.5))
-    keep = []
-    for t in times:  # one NetStim per spike, each through its own NetCon onto the synapse
-        stim = h.NetStim()
-        stim.number, stim.start, stim.noise = 1, t, 0
-        nc = h.NetCon(stim, syn)
-        nc.weight[0], nc.delay = weight, delay
-        keep += [stim, nc]
-    rec = h.Vector().record(sec(0.5)._ref_v)
-    h.finitialize(-65.0)
-    h.continuerun(SYN_T_MAX)
-    ref = rec.as_numpy().copy()
+    ref = neuron_synapse_trace(h, "nx_facsyn", [times], [weight], delay)  # one synapse, every spike
     assert np.ptp(ref) > 20.0  # mV: the synapse acts
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-9)  # round-off (1.7e-12 mV measured)
 
@@ -527,33 +540,12 @@ def test_negative_weights_reach_a_mod_synapse_as_in_neuron(neuron_h):
     synapses (conductances) still refuse one."""
     h = neuron_h
     times, weights, delay = [[5.0, 20.0], [10.0, 12.0]], [0.004, -0.006], 1.0  # ms, µS, ms
-    cell = dx.Compartment(length=20.0, radius=10.0)
-    cell.insert(Leak())
-    cell.set("Leak_gLeak", 1e-4)
-    cell.set("Leak_eLeak", -65.0)
-    net = dx.Network([cell])
+    net = dx.Network([passive_post_cell()])
     trains = net.add_spike_trains(times)
     dx.connect(trains, net.cell([0, 0]), dx.nmodl.load(MOD_FILES["nx_signsyn"])(), weight=weights, delay=delay)
     net.cell(0).branch(0).loc(0.5).record("v")
     ours = np.asarray(dx.integrate(net, t_max=SYN_T_MAX, delta_t=DT))[0]
-    sec = h.Section(name="signsyn_post")
-    sec.L, sec.diam = 20.0, 20.0
-    sec.insert("pas")
-    sec(0.5).g_pas, sec(0.5).e_pas = 1e-4, -65.0
-    keep = []
-    for train, weight in zip(times, weights):  # one synapse per connection, as dendrax's
-        syn = h.nx_signsyn(sec(0.5))
-        for t in train:
-            stim = h.NetStim()
-            stim.number, stim.start, stim.noise = 1, t, 0
-            nc = h.NetCon(stim, syn)
-            nc.weight[0], nc.delay = weight, delay
-            keep += [stim, nc]
-        keep.append(syn)
-    rec = h.Vector().record(sec(0.5)._ref_v)
-    h.finitialize(-65.0)
-    h.continuerun(SYN_T_MAX)
-    ref = rec.as_numpy().copy()
+    ref = neuron_synapse_trace(h, "nx_signsyn", times, weights, delay)  # one synapse per connection
     assert ref.max() > -60.0 and ref.min() < -70.0  # mV: both conductances act
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-9)  # round-off
     with pytest.raises(ValueError, match="ExpSyn's connection weights are conductances"):

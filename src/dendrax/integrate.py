@@ -219,10 +219,10 @@ def integrate(
         check_values(system.layout.trainables, params)
         for tr, entry in zip(system.layout.trainables, params):
             _check_range(system, tr.name, entry[tr.name])
-        # NumPy values are copied to the device now: the run may read a caller's array after
-        # integrate returns (dispatch is asynchronous), when the caller may have changed it.
+        # NumPy values go to the device now (a copy), as dict values do: the run is
+        # asynchronous, and the caller may change its array after integrate returns.
         trainable_values = [
-            {k: on_device(v.copy()) if isinstance(v, np.ndarray) else v for k, v in entry.items()} for entry in params
+            {k: on_device(v) if isinstance(v, np.ndarray) else v for k, v in entry.items()} for entry in params
         ]
         overrides = {}
     else:
@@ -438,8 +438,7 @@ def _check_range(system: System, name: str, value: Array) -> None:
             continue
         short = name[len(mech.name) + 1 :]
         if short == "weight" and isinstance(mech, Synapse):  # a connection's, not the synapse's
-            negative = np.any(arr < 0) and not mech.signed_weights
-            error = f"must be >= 0 µS; got {arr[arr < 0].ravel()[0]}" if negative else None
+            error = mech.weight_error(arr)
         else:
             error = mech.range_error(short, arr)
         if error:

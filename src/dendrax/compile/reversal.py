@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..mechanisms.ions import ION_DEFAULTS, ion_of
+from ..mechanisms.ions import ION_DEFAULTS, reversal_ion
 from ..mechanisms.ions import names as ion_names
 
 if TYPE_CHECKING:
@@ -24,8 +24,8 @@ def computed_reversal(
     """Where the reversal potential ``name`` (``"eca"``) follows the Nernst equation: description
     compartment -> the mechanism that reads or writes the ion's concentration there (None if
     ``name`` is not a reversal potential)."""
-    ion = ion_of(name)
-    if ion is None or name != f"e{ion}":
+    ion = reversal_ion(name)
+    if ion is None:
         return None
     concentrations = ion_names(ion)[1:3]
     return {int(c): placements[k].name for var, k in users if var in concentrations for c in placements[k].comps}

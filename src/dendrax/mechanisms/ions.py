@@ -6,7 +6,8 @@ import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike
 
 __all__ = [
-    "FARADAY", "GAS_CONSTANT", "ION_DEFAULTS", "VALENCE", "ion_of", "ion_variables", "nernst", "uses_concentrations",
+    "FARADAY", "GAS_CONSTANT", "ION_DEFAULTS", "VALENCE", "ion_of", "ion_variables", "nernst", "reversal_ion",
+    "uses_concentrations",
 ]
 
 # NEURON 9's constants (CODATA 2018): C/mol and J/(mol K).
@@ -49,6 +50,18 @@ def ion_of(variable: str) -> str | None:
         ('ca', 'k', None)
     """
     return next((ion for ion in ION_DEFAULTS if variable in names(ion)), None)
+
+
+def reversal_ion(variable: str) -> str | None:
+    """The ion whose reversal potential ``variable`` is (``"eca"`` gives ``"ca"``), or None.
+
+    Example:
+        >>> from dendrax.mechanisms.ions import reversal_ion
+        >>> reversal_ion("eca"), reversal_ion("cai")
+        ('ca', None)
+    """
+    ion = ion_of(variable)
+    return ion if ion is not None and variable == f"e{ion}" else None
 
 
 def uses_concentrations(mechanism, ion: str) -> bool:

@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 from .channel import Mechanism
@@ -72,6 +73,14 @@ class Synapse(Mechanism):
     #: Connection weights may be negative (NEURON allows any sign; a .mod NET_RECEIVE may
     #: branch on it). Built-in synapses take conductances, which must be >= 0.
     signed_weights: ClassVar[bool] = False
+
+    def weight_error(self, weights: np.ndarray) -> str | None:
+        """Why connection ``weights`` (µS) are out of range, e.g. ``"must be >= 0 µS; got
+        -0.1"`` (negative weights, unless `signed_weights`); None if they are not."""
+        negative = np.asarray(weights) < 0
+        if self.signed_weights or not negative.any():
+            return None
+        return f"must be >= 0 µS; got {np.asarray(weights)[negative].ravel()[0]}"
 
     @property
     def nonnegative(self) -> tuple[str, ...]:

@@ -89,17 +89,12 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
     if synapse.event_driven:
         w = _per_connection(1e-3 if weight is None else weight, "weight", n)
         d = _per_connection(1.0 if delay is None else delay, "delay", n)
-        if synapse.signed_weights:
-            bad = w[~np.isfinite(w)]
-            if len(bad):
-                raise ValueError(f"connection weights must be finite; got {float(bad[0])}")
-        else:
-            bad = w[~(np.isfinite(w) & (w >= 0))]
-            if len(bad):
-                raise ValueError(
-                    f"{synapse.name}'s connection weights are conductances (µS) and must be finite and >= 0; got "
-                    f"{float(bad[0])}"
-                )
+        bad = w[~np.isfinite(w)]
+        if len(bad):
+            raise ValueError(f"connection weights must be finite; got {float(bad[0])}")
+        error = synapse.weight_error(w)
+        if error:
+            raise ValueError(f"{synapse.name}'s connection weights are conductances and {error}")
         _check_delays(d)
         columns = {"weight": w, "delay": d, "threshold": np.full(n, float(threshold))}
     elif weight is not None or delay is not None:

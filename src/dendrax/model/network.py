@@ -304,8 +304,9 @@ class SynapseView:
     def _check(self, name: str, values: np.ndarray, where: str) -> None:
         if not np.all(np.isfinite(values)):
             raise ValueError(f"{where} got a non-finite value: {values[~np.isfinite(values)][0]}")
-        if name == "weight" and np.any(values < 0) and not self._table().mechanism.signed_weights:
-            raise ValueError(f"{self._name} weight is a conductance and must be >= 0 µS; got {values[values < 0][0]}")
+        error = self._table().mechanism.weight_error(values) if name == "weight" else None
+        if error:
+            raise ValueError(f"{self._name} weight is a conductance and {error}")
         error = self._table().mechanism.range_error(name, values)
         if error:
             raise ValueError(f"{self._name} {name} {error}")

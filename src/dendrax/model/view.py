@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..mechanisms.ions import ION_DEFAULTS, ion_of, uses_concentrations
+from ..mechanisms.ions import ION_DEFAULTS, reversal_ion, uses_concentrations
 from .recordable import CLAMP_CURRENT, NO_MEMBRANE, check_recordable, state_hint
 from .site import Site
 from .tree import GEOMETRY
@@ -569,8 +569,8 @@ def user_stacklevel() -> int:
 def _check_not_nernst(module: Any, key: str, comps: np.ndarray, where: str = "set") -> None:
     """Refuse a reversal potential where a mechanism uses the ion's concentrations: there it
     follows the Nernst equation, and a value set would be ignored."""
-    ion = ion_of(key)
-    if ion is None or key != f"e{ion}":
+    ion = reversal_ion(key)
+    if ion is None:
         return
     for mech_name, (mech, mask) in module._mechanisms.items():
         if uses_concentrations(mech, ion) and mask[comps].any():

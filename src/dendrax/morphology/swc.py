@@ -30,7 +30,7 @@ from ..model.tree import CABLE_DEFAULTS, TreeData
 from .discretization import BranchShapes, Discretization, as_discretization
 from .import3d import Sections, import3d_sections
 from .neuron_geometry import neuron_round, section_arcs, segment_geometry
-from .swc_parse import SwcError, SwcSamples, parse_swc
+from .swc_parse import SwcError, SwcSamples, listed, parse_swc
 
 #: More compartments than this in one cell read from a file draws a warning.
 MANY_COMPARTMENTS = 1_000_000
@@ -157,10 +157,9 @@ def _warn_if_removed(samples: SwcSamples, sections) -> None:
     if not sections.removed or samples.written_by_dendrax:
         return
     lines = [int(samples.line[s[-1]]) for s in sections.removed]  # the section's last sample, as NEURON says
-    listed = ", ".join(str(k) for k in lines[:5]) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
     warnings.warn(
         f"{samples.source}: {len(lines)} section(s) of two samples at one place (zero length; ending at line "
-        f"{listed}) removed, as NEURON's Import3d removes them; their children connect to the section before. "
+        f"{listed(lines)}) removed, as NEURON's Import3d removes them; their children connect to the section before. "
         "Move the samples apart to keep such a section",
         stacklevel=3,
     )

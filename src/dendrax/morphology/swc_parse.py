@@ -40,6 +40,19 @@ class SwcError(ValueError):
     """
 
 
+def listed(items, limit: int = 5) -> str:
+    """``"3, 7, 9 and 4 more"``: the first ``limit`` of ``items``, for messages.
+
+    Example:
+        >>> from dendrax.morphology.swc_parse import listed
+        >>> listed([3, 7]), listed(range(8), limit=3)
+        ('3, 7', '0, 1, 2 and 5 more')
+    """
+    items = [str(x) for x in items]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
 #: The first line of every file `dx.write_swc` writes.
 WRITER_HEADER = "# SWC written by dendrax"
 
@@ -226,7 +239,7 @@ def _validate(table: np.ndarray, line: np.ndarray, name: str) -> SwcSamples:
     if len(roots) == 0:  # pragma: no cover - impossible once parents have smaller ids
         raise SwcError(f"{name}: no root sample (parent -1)")
     if len(roots) > 1:
-        shown = ", ".join(str(line[r]) for r in roots[:5]) + (", ..." if len(roots) > 5 else "")
+        shown = listed(line[roots])
         raise SwcError(
             f"{name}: {len(roots)} root samples (a negative parent id, e.g. -1) at lines {shown}; "
             "a cell must be a single tree. "

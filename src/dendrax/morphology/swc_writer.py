@@ -45,7 +45,7 @@ import numpy as np
 from ..model.module import Module
 from .edited_points import points_as_set
 from .layout import _topological, branch_points
-from .swc_parse import WRITER_HEADER
+from .swc_parse import WRITER_HEADER, listed
 
 __all__ = ["write_swc"]
 
@@ -108,9 +108,8 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
     points, approximate = points_as_set(data, branch_points(module))
     if approximate:
         worst = max(approximate.values())
-        listed = ", ".join(str(b) for b in list(approximate)[:8]) + (" ..." if len(approximate) > 8 else "")
         warnings.warn(
-            f"write_swc: SWC cannot hold the compartments of branch(es) {listed} exactly (lengths that differ "
+            f"write_swc: SWC cannot hold the compartments of branch(es) {listed(approximate)} exactly (lengths that differ "
             "within a branch, which NEURON's equal division cannot give, or a step of radius between "
             "compartments, which NEURON reads with the annulus between them); the file gives their areas, "
             f"lengths and radii within {worst:.2%}",
@@ -195,7 +194,6 @@ def _plan(data, points, order, soma_type):
     attach: dict[int, int] = {}
     relay: dict[int, np.ndarray] = {}
     owner: dict[int, int] = {}
-    dropped: set[int] = set()  # branches whose first point is not written
     for b in order:
         pts = points[b]
         p = int(data.parent[b])
@@ -208,7 +206,8 @@ def _plan(data, points, order, soma_type):
             own[b] = pts[1:2] if single else pts
             continue
         gp = int(data.parent[p])
-        if float(data.parent_x[b]) == 0.0 and p in dropped and not soma_type[gp]:
+        first_written = len(own[p]) == len(points[p])
+        if float(data.parent_x[b]) == 0.0 and gp >= 0 and not first_written and not soma_type[gp]:
             owner[b] = gp
             written_p, k = own[gp], attach[p]
         else:
@@ -222,8 +221,6 @@ def _plan(data, points, order, soma_type):
             pts[:, :3] += written_p[k][:3] - pts[0, :3]
         kind = _first_point(data, b, pts, written_p[k], soma_type, len(written_p))
         own[b] = pts if kind == "own" else pts[1:]
-        if kind != "own":
-            dropped.add(b)
         if kind == "other radius":
             relay[b] = pts[0]
     return own, attach, relay, owner

@@ -201,11 +201,10 @@ def _bounds(mech: Mechanism) -> tuple[list[str], list[str]]:
 
 
 # ---------------------------------------------------------------------------- methods
-def _load(
-    em: Emitter, scope: Scope, reads, s_var: str, p_var: str, states_too: bool, init: bool, solve: bool = False
-) -> None:
-    """Bind the parameters, ion variables and states the method reads (``solve``: the state
-    update, where a current READ from the ion is the compartment's total, in ``p``)."""
+def _load(em: Emitter, scope: Scope, reads, s_var: str, p_var: str, states_too: bool, init: bool) -> None:
+    """Bind the parameters, ion variables and states the method reads (``states_too``: the
+    state update, which binds every state, and where a current READ from the ion is the
+    compartment's total, in ``p``)."""
     mech = em.mech
     for name in em.ordered(set(reads)):
         kind = mech.kind.get(name)
@@ -214,7 +213,7 @@ def _load(
         py = em.names[name]
         if kind == "param" and name in mech.carried and not init:
             em.emit(f'{py} = {s_var}["{mech.carried[name]}"]')
-        elif kind == "param" or kind == "ion" or name == "celsius" or (solve and kind == "current" and name in mech.ion_reads):
+        elif kind in ("param", "ion") or name == "celsius" or (states_too and kind == "current" and name in mech.ion_reads):
             em.emit(f'{py} = {p_var}["{name}"]')
         elif name in mech.states and not init:
             em.emit(f'{py} = {s_var}["{name}"]')
@@ -331,7 +330,7 @@ def _update_states(em: Emitter) -> None:
     scope = Scope({"v": "v", "dt": "dt"})
     body = tuple(st for st, _ in mech.solves)
     effects = effects_of(body, set(), _calls(em), mech.model.derivatives)
-    _load(em, scope, effects.reads, "s", "p", True, False, solve=True)
+    _load(em, scope, effects.reads, "s", "p", True, False)
     if _implicit_solves(mech):
         em.emit("dt_implicit = 0.5 * dt if second_order else dt  # NEURON's secondorder: a half step, then twice it")
     for k, (solve, proc) in enumerate(mech.solves):

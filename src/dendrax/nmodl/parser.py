@@ -71,6 +71,9 @@ _KEYWORDS = frozenset(
     """.split()
 )
 _TOP_LEVEL = {"DERIVATIVE", "KINETIC", "PROCEDURE", "FUNCTION", "LINEAR", "NONLINEAR"}
+# The top-level blocks dendrax reads, to suggest one for a misspelt name.
+BLOCKS = ("NEURON", "UNITS", "PARAMETER", "STATE", "ASSIGNED", "CONSTANT", "INITIAL", "BREAKPOINT",
+          "NET_RECEIVE", "DERIVATIVE", "KINETIC", "FUNCTION", "PROCEDURE")  # fmt: skip
 
 
 def parse(source: str, file: str = "<string>") -> Model:
@@ -134,9 +137,7 @@ class _Parser(ExpressionParser):
                     self.unit()  # the function's unit
                 self.store(m.procedures, Procedure(kw, name.text, args, self.block(), tok.line), name)
             else:
-                known = ("NEURON", "UNITS", "PARAMETER", "STATE", "ASSIGNED", "CONSTANT", "INITIAL", "BREAKPOINT",
-                         "NET_RECEIVE", "DERIVATIVE", "KINETIC", "FUNCTION", "PROCEDURE")  # fmt: skip
-                close = difflib.get_close_matches(kw, known, n=1)
+                close = difflib.get_close_matches(kw, BLOCKS, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 raise self.error(f"unknown block {kw!r} at the top level of the file{hint}", tok, kw)
         if not m.neuron.kind:
