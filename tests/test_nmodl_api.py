@@ -164,8 +164,11 @@ def test_assigned_values_neuron_keeps_between_blocks_are_states():
     ref = dx.synapses.Exp2Syn()
     w = jnp.array([0.5, 0.5])
     ours = mech.receive(s, w, p)
-    theirs = ref.receive({"A": jnp.zeros(2), "B": jnp.zeros(2)}, w, p)
-    np.testing.assert_allclose(np.asarray(ours["B"]), np.asarray(theirs["B"]), rtol=1e-14)
+    theirs = ref.receive({"g": jnp.zeros(2), "B": jnp.zeros(2)}, w, p)
+    # At tau1 = 0.9999 tau2 NEURON's formula (the .mod file's) subtracts two exponentials
+    # equal to four digits: ~eps / 1e-4 = 2e-12 relative round-off (3.9e-13 measured); the
+    # built-in's factor has none (equal to a 40-digit evaluation to 1e-16).
+    np.testing.assert_allclose(np.asarray(ours["B"]), np.asarray(theirs["B"]), rtol=1e-11)
     none = mech.receive(s, jnp.zeros(2), p)  # no spike: NET_RECEIVE does not run
     assert float(jnp.sum(jnp.abs(none["A"]))) == 0.0
 

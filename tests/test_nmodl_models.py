@@ -349,17 +349,21 @@ def test_expsyn_and_exp2syn_files_match_the_built_in_synapses_and_neuron(neuron_
     for table in ("nx_Exp2Syn", "Exp2Syn"):
         getattr(net.synapses, table).set("tau1", settings["tau1"])
         getattr(net.synapses, table).set("tau2", settings["tau2"])
-    for table in ("nx_Exp2Syn", "Exp2Syn"):  # synapse states, as NEURON's syn._ref_A, _ref_B
-        getattr(net.synapses, table).record("A")
-        getattr(net.synapses, table).record("B")
+    net.synapses.nx_Exp2Syn.record("A")  # synapse states, as NEURON's syn._ref_A, _ref_B
+    net.synapses.nx_Exp2Syn.record("B")
+    net.synapses.Exp2Syn.record("g")  # the built-in keeps g = B - A and B (float32: see its docstring)
+    net.synapses.Exp2Syn.record("B")
     for table in ("nx_ExpSyn", "ExpSyn"):  # synapse currents, as NEURON's syn._ref_i
         getattr(net.synapses, table).record("i")
-    with pytest.raises(ValueError, match="Exp2Syn has no state 'tau1' to record; its states: \\['A', 'B'\\]"):
+    with pytest.raises(ValueError, match="Exp2Syn has no state 'tau1' to record; its states: \\['g', 'B'\\]"):
         net.synapses.Exp2Syn.record("tau1")
     ours = np.asarray(dx.integrate(net, t_max=SYN_T_MAX, delta_t=DT))
     np.testing.assert_allclose(ours[0], ours[2], rtol=0, atol=1e-12)  # nx_ExpSyn == dx ExpSyn
     np.testing.assert_allclose(ours[1], ours[3], rtol=0, atol=1e-12)  # nx_Exp2Syn == dx Exp2Syn
-    np.testing.assert_allclose(ours[4:6], ours[6:8], rtol=0, atol=1e-18)  # their states (µS)
+    nx_a, nx_b, g, b = ours[4:8]  # µS
+    assert g.max() > 1e-3  # the conductance moves
+    np.testing.assert_allclose(b, nx_b, rtol=0, atol=1e-18)  # the same B, to round-off
+    np.testing.assert_allclose(g, nx_b - nx_a, rtol=0, atol=1e-15)  # g = B - A (µS; round-off of B ~ 0.01)
     np.testing.assert_allclose(ours[8], ours[9], rtol=0, atol=1e-15)  # their currents (nA)
 
     pre = h.Section(name="pre")
@@ -392,7 +396,10 @@ def test_expsyn_and_exp2syn_files_match_the_built_in_synapses_and_neuron(neuron_
     np.testing.assert_allclose(ours[:2], ref, rtol=0, atol=INJECTION_V_MV)
     ref_states = np.array([r.as_numpy() for r in states])
     assert ref_states.max() > 1e-3  # µS: the states move
-    np.testing.assert_allclose(ours[4:6], ref_states, rtol=0, atol=1e-15)  # round-off (5e-20 measured)
+    np.testing.assert_allclose(nx_a, ref_states[0], rtol=0, atol=1e-15)  # round-off (5e-20 measured)
+    np.testing.assert_allclose(nx_b, ref_states[1], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(b, ref_states[1], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(g, ref_states[1] - ref_states[0], rtol=0, atol=1e-15)
     ref_current = syn_current.as_numpy()
     assert np.abs(ref_current).max() > 1e-3  # nA
     np.testing.assert_allclose(ours[8], ref_current, rtol=0, atol=1e-12)  # round-off (1.7e-14 on a spiking cell)
