@@ -4,9 +4,12 @@ Describe a neuron (`Compartment`, `Branch`, `Cell`), insert channels, stimulate 
 then `integrate`: a pure JAX function that ``jit``, ``vmap`` and ``grad`` apply to.
 """
 
+from . import channels as channels
 from . import fit as fit
+from . import models as models
 from . import nmodl as nmodl
 from . import plot as plot
+from . import point_neurons as point_neurons
 from . import synapses as synapses
 from .checkpointing import Checkpoint as Checkpoint
 from .compile.system import System as System
@@ -21,6 +24,7 @@ from .mechanisms.gating import exponential_euler as exponential_euler
 from .mechanisms.gating import gate_from_rates as gate_from_rates
 from .mechanisms.gating import reciprocal as reciprocal
 from .mechanisms.gating import vtrap as vtrap
+from .mechanisms.point_neuron import PointNeuron as PointNeuron
 from .mechanisms.synapse import Synapse as Synapse
 from .model.cell import Branch as Branch
 from .model.cell import Cell as Cell

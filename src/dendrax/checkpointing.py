@@ -39,8 +39,7 @@ class Checkpoint(eqx.Module):
             compartment by compartment, as all built-in and .mod mechanisms do. ``False``
             leaves the whole derivative to JAX: for a mechanism that reads other
             compartments' voltages, and for forward mode (``jax.jvp``, ``jax.jacfwd``),
-            which raises JAX's "can't apply forward-mode autodiff (jvp) to a custom_vjp
-            function" with the adjoint.
+            which the adjoint refuses with a TypeError that names this option.
 
     Example:
         >>> import dendrax as dx

@@ -23,6 +23,28 @@ class PointNeuron(Mechanism):
 
     Implement `update_voltage`; declare a state ``"spike"`` (1.0 in a step where the
     neuron fired, else 0.0) so that spikes can be recorded and sent over synapses.
+    Built-in ones: `dendrax.point_neurons` (``LIF``, ``Izhikevich``, ``AdEx``, ``RateNeuron``).
+
+    Example:
+        A perfect integrator: ``C dv/dt = I``, reset to ``vReset`` on reaching ``vTh``.
+
+        >>> import jax.numpy as jnp
+        >>> import dendrax as dx
+        >>> class Integrator(dx.PointNeuron):
+        ...     params = {"C": 0.1, "vTh": -50.0, "vReset": -70.0}    # nF, mV, mV
+        ...     units = {"C": "nF", "vTh": "mV", "vReset": "mV"}
+        ...     states = {"spike": 0.0}
+        ...     def update_voltage(self, v, s, i_in, dt, p):
+        ...         v_next = v + dt * i_in / p["C"]                     # nA / nF = mV/ms
+        ...         spike = v_next >= p["vTh"]
+        ...         return jnp.where(spike, p["vReset"], v_next), {"spike": spike.astype(v.dtype)}
+        >>> cell = dx.Compartment()
+        >>> cell.insert(Integrator())
+        >>> cell.set("v", -70.0)
+        >>> cell.stimulate([0.1] * 1001)                                # nA: 1 mV/ms
+        >>> cell.record("Integrator_spike")
+        >>> int(dx.integrate(cell, t_max=25.0).sum())                   # one spike per 20 ms
+        1
     """
 
     def update_voltage(
