@@ -1,0 +1,6 @@
+NEURON {
+    POINT_PROCESS bad_bbcore
+    BBCOREPOINTER rng
+}
+ASSIGNED { rng }
+BREAKPOINT { }

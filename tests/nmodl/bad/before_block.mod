@@ -1,0 +1,6 @@
+NEURON { SUFFIX bad_before }
+ASSIGNED { x }
+BREAKPOINT { }
+BEFORE BREAKPOINT {
+    x = 1
+}

@@ -1,0 +1,3 @@
+NEURON { POINT_PROCESS bad_destructor }
+BREAKPOINT { }
+DESTRUCTOR { }

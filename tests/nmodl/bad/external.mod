@@ -1,0 +1,5 @@
+NEURON {
+    SUFFIX bad_external
+    EXTERNAL gbar_other
+}
+BREAKPOINT { }

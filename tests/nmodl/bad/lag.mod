@@ -1,0 +1,6 @@
+NEURON { SUFFIX bad_lag }
+ASSIGNED { v x }
+BREAKPOINT {
+    x = v
+    LAG x BY 2
+}
