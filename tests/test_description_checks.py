@@ -158,6 +158,17 @@ def test_a_negative_synaptic_weight_override_is_an_error():
         dx.integrate(network(), t_max=T_MAX, delta_t=DT, params={"Exp2Syn_weight": -1.0})
 
 
+def test_a_negative_delay_override_is_an_error():
+    # connect() and set("delay") refused it, params= did not: the negative lag wrapped around
+    # the spike buffer (a -1 ms delay delivered 4.025 ms late beside a 5 ms one; found by review).
+    with pytest.raises(ValueError, match=r"params\['Exp2Syn_delay'\] must be >= 0 ms .*got -1.0"):
+        dx.integrate(network(), t_max=T_MAX, delta_t=DT, params={"Exp2Syn_delay": -1.0})
+    sim = dx.simulator(network(), t_max=T_MAX, delta_t=DT)
+    with pytest.raises(ValueError, match=r"params\['Exp2Syn_delay'\] must be >= 0 ms"):
+        sim(params={"Exp2Syn_delay": np.array([-0.5])})
+    assert np.all(np.isfinite(np.asarray(sim(params={"Exp2Syn_delay": np.array([0.0])}))))  # 0 is NEURON's minimum
+
+
 def test_call_time_stimuli_must_be_finite_real_numbers():
     sim = dx.simulator(stimulated(soma()), t_max=1.0, delta_t=DT)
     n = int(round(1.0 / DT)) + 1

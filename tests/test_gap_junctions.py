@@ -185,3 +185,57 @@ def test_gradient_through_a_ring_of_gap_junctions_matches_finite_differences():
         h = 1e-7
         fd = np.array([(float(loss(g0.at[i].add(h))) - float(loss(g0.at[i].add(-h)))) / (2 * h) for i in range(3)])
         np.testing.assert_allclose(grad, fd, rtol=1e-5)  # central differences, float64
+
+
+def _coupled_pairs(net):
+    """The junctions' (pre, post) sites as unordered pairs, one entry per junction."""
+    table = net._synapse_tables["GapJunction"]
+    return [tuple(sorted(pair)) for pair in zip(table.pre_index, table.post_index)]
+
+
+def test_fully_connect_makes_one_gap_junction_per_two_cells():
+    # Bug: fully_connect made (i, j) and (j, i), two junctions per two cells: twice gGap
+    # (2.7 mV off NEURON on a pair in a review). A gap junction has no direction.
+    g = 0.005  # µS
+
+    def somata():
+        net = dx.Network([dx.Compartment(length=20.0, radius=10.0) for _ in range(4)])
+        net.insert(HH())
+        net.cell(0).stimulate(dx.step_current(1.0, 3.0, 0.3, DT, 30.0))
+        for i in range(4):
+            net.cell(i).record("v")
+        return net
+
+    full = somata()
+    dx.fully_connect(full.cell("all"), full.cell("all"), dx.synapses.GapJunction())
+    full.synapses.GapJunction.set("gGap", g)
+    pairs = _coupled_pairs(full)
+    assert len(pairs) == len(set(pairs)) == 6  # 4 cells: 6 pairs, each once
+    # The same network with each pair connected once by hand: the same voltages.
+    by_hand = somata()
+    for i in range(4):
+        for j in range(i + 1, 4):
+            dx.connect(by_hand.cell(i), by_hand.cell(j), dx.synapses.GapJunction())
+    by_hand.synapses.GapJunction.set("gGap", g)
+    ours, reference = (np.asarray(dx.integrate(n, t_max=30.0, delta_t=DT)) for n in (full, by_hand))
+    assert np.ptp(reference) > 10.0  # mV: the stimulated cell drives the others
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-9)  # mV; the solve's round-off
+    # Two different populations: every pair, nothing to merge.
+    net = dx.Network([dx.Compartment()] * 5)
+    dx.fully_connect(net.cell([0, 1]), net.cell([2, 3, 4]), dx.synapses.GapJunction())
+    assert net.synapses.GapJunction.n == 6
+
+
+def test_sparse_and_matrix_connect_make_one_gap_junction_per_two_cells():
+    n = 30
+    net = dx.Network([dx.Compartment()] * n)
+    dx.sparse_connect(net.cell("all"), net.cell("all"), dx.synapses.GapJunction(), p=0.3, seed=3)
+    pairs = _coupled_pairs(net)
+    assert len(pairs) == len(set(pairs))  # no pair twice (with ordered draws: 22 % of pairs)
+    # Each of the 435 pairs with probability 0.3: 130.5 expected, standard deviation 9.6;
+    # ordered draws gave about 2 * 0.3 - 0.09 = 51 % of pairs (222).
+    assert abs(len(pairs) - 0.3 * n * (n - 1) / 2) < 5 * 9.6
+    symmetric = np.ones((4, 4), bool) & ~np.eye(4, dtype=bool)  # an undirected graph's matrix
+    net = dx.Network([dx.Compartment()] * 4)
+    dx.connectivity_matrix_connect(net.cell("all"), net.cell("all"), dx.synapses.GapJunction(), symmetric)
+    assert sorted(_coupled_pairs(net)) == sorted(set(_coupled_pairs(net))) and net.synapses.GapJunction.n == 6

@@ -439,6 +439,9 @@ def _check_range(system: System, name: str, value: Array) -> None:
         short = name[len(mech.name) + 1 :]
         if short == "weight" and isinstance(mech, Synapse):  # a connection's, not the synapse's
             error = mech.weight_error(arr)
+        elif short == "delay" and isinstance(mech, Synapse) and np.any(arr < 0):
+            # A negative lag wrapped around the spike ring buffer: delivered at a wrong time.
+            error = f"must be >= 0 ms (a connection's delay, as NEURON's NetCon); got {arr[arr < 0].ravel()[0]}"
         else:
             error = mech.range_error(short, arr)
         if error:

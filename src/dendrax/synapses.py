@@ -195,7 +195,10 @@ class GapJunction(Synapse):
     implicit voltage solve, exact and stable for any coupling strength (junctions that close
     a loop of cells and junctions cost one more tree solve per step each, see
     `dendrax.solve.loops`; several junctions between the same two points are one junction of
-    their summed conductance). Connect it like any synapse; it has no direction.
+    their summed conductance). Connect it like any synapse; it has no direction: `fully_connect`,
+    `sparse_connect` and `connectivity_matrix_connect` make one junction per two points (a
+    pair they consider both ways round is connected once; `sparse_connect` draws each two
+    points once, with probability ``p``).
 
     Example:
         >>> import dendrax as dx
