@@ -139,6 +139,22 @@ def test_a_cell_with_the_library_matches_neuron(neuron_h, second_order):
     np.testing.assert_allclose(ours[3:], ref[3:], rtol=0, atol=STATES)
 
 
+@pytest.mark.parametrize("celsius", [6.3, 37.0])  # °C: NEURON's default; a common choice
+def test_hay_channels_keep_their_34_degree_kinetics_at_any_temperature_as_in_neuron(neuron_h, celsius):
+    """The published files of Hay et al. (ModelDB 139653) fix the Q10 factor at 34 °C; the
+    reference files (tests/mod/dx_*.mod) do too. Hay's channels followed celsius: at 6.3 °C
+    they ran 10 times slower than in NEURON (one spike instead of two and 130 mV apart in a
+    review; 109 mV at 37 °C). Pospischil et al.'s basal channels do follow celsius, in both."""
+    cell = channel_library_cell()
+    cell.set("celsius", celsius)
+    t_max = 30.0
+    ref = simulate(neuron_h, cell, t_max, DT, v_init=-75.0)
+    ours = np.asarray(dx.integrate(cell, t_max=t_max, delta_t=DT))
+    assert ref[0].max() > 0.0  # the soma spikes
+    np.testing.assert_allclose(ours[:3], ref[:3], rtol=0, atol=INJECTION_V_MV)
+    np.testing.assert_allclose(ours[3:], ref[3:], rtol=0, atol=STATES)
+
+
 def test_a_read_concentration_makes_the_reversal_potential_nernst_as_in_neuron(neuron_h):
     """SK_E2 reads cai; with no mechanism writing it, NEURON still computes eca from cai and
     cao (its ion style for a read concentration): 140.2 mV at 34 °C, not the default 132.458.

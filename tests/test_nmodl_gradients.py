@@ -40,11 +40,13 @@ def load(path: str):
 
 def cnexp_model():
     comp = dx.Compartment(length=20.0, radius=10.0)
-    for name in ("NaTs2_t", "K_Tst", "SKv3_1", "Ih"):
+    # (Hay et al.'s channels keep their 34 °C kinetics at any celsius; Pospischil et al.'s K
+    # carries celsius's gradient.)
+    for name in ("NaTs2_t", "K_Tst", "SKv3_1", "Ih", "K"):
         comp.insert(load(f"mod/dx_{name}.mod")())
     comp.insert(Leak())
     params = {
-        "dx_NaTs2_t_gbar": 0.05, "dx_K_Tst_gbar": 0.03, "dx_SKv3_1_gbar": 0.05, "dx_Ih_gbar": 2e-4,
+        "dx_NaTs2_t_gbar": 0.05, "dx_K_Tst_gbar": 0.03, "dx_SKv3_1_gbar": 0.05, "dx_Ih_gbar": 2e-4, "dx_K_gbar": 5e-3,
         "dx_Ih_ehcn": -45.0, "Leak_gLeak": 3e-4, "Leak_eLeak": -70.0, "celsius": 34.0,
     }  # fmt: skip
     return comp, params

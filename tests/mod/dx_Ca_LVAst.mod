@@ -1,7 +1,7 @@
 COMMENT
 Reference for dendrax.channels.Ca_LVAst: low-voltage-activated calcium current (Avery & Johnston 1996), shifted by -10 mV.
-Hay et al. (2011), PLoS Comput Biol 7:e1002107. Written for dendrax's tests; the Q10 rule
-uses NEURON's celsius.
+Hay et al. (2011), PLoS Comput Biol 7:e1002107. Written for dendrax's tests; the Q10 factor
+is fixed at 34 degC, as in the published files.
 ENDCOMMENT
 
 NEURON {
@@ -54,7 +54,7 @@ DERIVATIVE states {
 
 UNITSOFF
 PROCEDURE rates(v (mV)) { LOCAL qt, w
-    qt = 2.3 ^ ((celsius - 21) / 10)
+    qt = 2.3 ^ ((34 - 21) / 10)
     w = v + 10
     minf = 1 / (1 + exp(-(w + 30) / 6))
     mtau = (5 + 20 / (1 + exp((w + 25) / 5))) / qt

@@ -1,7 +1,7 @@
 COMMENT
 Reference for dendrax.channels.Im: muscarinic potassium current (Adams et al. 1982).
-Hay et al. (2011), PLoS Comput Biol 7:e1002107. Written for dendrax's tests; the Q10 rule
-uses NEURON's celsius.
+Hay et al. (2011), PLoS Comput Biol 7:e1002107. Written for dendrax's tests; the Q10 factor
+is fixed at 34 degC, as in the published files.
 ENDCOMMENT
 
 NEURON {
@@ -50,7 +50,7 @@ DERIVATIVE states {
 
 UNITSOFF
 PROCEDURE rates(v (mV)) { LOCAL a, b, qt
-    qt = 2.3 ^ ((celsius - 21) / 10)
+    qt = 2.3 ^ ((34 - 21) / 10)
     a = 3.3e-3 * exp(0.1 * (v + 35))
     b = 3.3e-3 * exp(-0.1 * (v + 35))
     minf = a / (a + b)

@@ -1,7 +1,7 @@
 COMMENT
 Reference for dendrax.channels.NaTs2_t: transient sodium current, somatic (Colbert & Pan 2002).
-Hay et al. (2011), PLoS Comput Biol 7:e1002107. Written for dendrax's tests; the Q10 rule
-uses NEURON's celsius.
+Hay et al. (2011), PLoS Comput Biol 7:e1002107. Written for dendrax's tests; the Q10 factor
+is fixed at 34 degC, as in the published files.
 ENDCOMMENT
 
 NEURON {
@@ -54,7 +54,7 @@ DERIVATIVE states {
 
 UNITSOFF
 PROCEDURE rates(v (mV)) { LOCAL a, b, qt
-    qt = 2.3 ^ ((celsius - 21) / 10)
+    qt = 2.3 ^ ((34 - 21) / 10)
     a = 0.182 * vtrap(-(v + 32), 6)
     b = 0.124 * vtrap(v + 32, 6)
     minf = a / (a + b)

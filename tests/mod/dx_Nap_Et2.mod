@@ -1,7 +1,7 @@
 COMMENT
 Reference for dendrax.channels.Nap_Et2: persistent sodium current (Magistretti & Alonso 1999).
-Hay et al. (2011), PLoS Comput Biol 7:e1002107. Written for dendrax's tests; the Q10 rule
-uses NEURON's celsius.
+Hay et al. (2011), PLoS Comput Biol 7:e1002107. Written for dendrax's tests; the Q10 factor
+is fixed at 34 degC, as in the published files.
 ENDCOMMENT
 
 NEURON {
@@ -54,7 +54,7 @@ DERIVATIVE states {
 
 UNITSOFF
 PROCEDURE rates(v (mV)) { LOCAL a, b, qt
-    qt = 2.3 ^ ((celsius - 21) / 10)
+    qt = 2.3 ^ ((34 - 21) / 10)
     minf = 1 / (1 + exp(-(v + 52.6) / 4.6))
     a = 0.182 * vtrap(-(v + 38), 6)
     b = 0.124 * vtrap(v + 38, 6)

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 from ..mechanisms.channel import Channel, Mechanism
 from ..mechanisms.gating import Gate, gate_from_rates, reciprocal, relax_linear, vtrap
 from ..mechanisms.ions import FARADAY
+from .hay_sodium import HAY_TEMPERATURE_FACTOR
 
 __all__ = ["CaDynamics_E2", "Ca_HVA", "Ca_LVAst"]
 
@@ -72,8 +73,8 @@ class Ca_LVAst(Channel):
         m∞ = 1 / (1 + exp(-(w + 30) / 6))      τm = 5 + 20 / (1 + exp((w + 25) / 5))
         h∞ = 1 / (1 + exp((w + 80) / 6.4))     τh = 20 + 50 / (1 + exp((w + 40) / 7))
 
-    (ms at 21 °C; divided by ``2.3 ** ((celsius - 21) / 10)``; the published files fix the
-    factor at 34 °C, the model's temperature).
+    (ms at 21 °C; divided by ``2.3 ** ((34 - 21) / 10)`` at any ``celsius``, as in the
+    published files).
 
     Parameters:
         gbar: maximal conductance, S/cm² (1e-5).
@@ -99,7 +100,7 @@ class Ca_LVAst(Channel):
     ions = ("ca",)
 
     def gates(self, v, p):
-        q = 2.3 ** ((p["celsius"] - 21.0) / 10.0)
+        q = HAY_TEMPERATURE_FACTOR
         w = v + 10.0
         m_inf = reciprocal(1.0 + jnp.exp(-(w + 30.0) / 6.0))
         tau_m = 5.0 + 20.0 * reciprocal(1.0 + jnp.exp((w + 25.0) / 5.0))

@@ -6,9 +6,9 @@ PLoS Comput Biol 7:e1002107.
 
 The equations are those of the model files published with the paper (ModelDB 139653),
 written here from their rate functions. `K_Pst`, `K_Tst` and `Im` were measured at 21 °C and
-scale with a Q10 of 2.3: the published files fix the factor at ``2.3 ** ((34 - 21) / 10)``;
-here it is ``2.3 ** ((celsius - 21) / 10)``, the same at the model's 34 °C
-(``cell.set("celsius", 34.0)``). `SKv3_1` and `SK_E2` have no temperature dependence.
+scale with a Q10 of 2.3 to the model's 34 °C: as in the published files the factor is fixed,
+``2.3 ** ((34 - 21) / 10)``, whatever ``celsius`` is. `SKv3_1` and `SK_E2` have no
+temperature dependence.
 Defaults of ``gbar`` are the published files'; the paper's fitted densities differ by region.
 """
 
@@ -18,13 +18,9 @@ import jax.numpy as jnp
 
 from ..mechanisms.channel import Channel
 from ..mechanisms.gating import Gate, gate_from_rates, reciprocal
+from .hay_sodium import HAY_TEMPERATURE_FACTOR
 
 __all__ = ["Im", "K_Pst", "K_Tst", "SK_E2", "SKv3_1"]
-
-
-def _hay_q10(celsius):
-    """Hay et al.'s temperature factor: Q10 = 2.3 from 21 °C."""
-    return 2.3 ** ((celsius - 21.0) / 10.0)
 
 
 class K_Pst(Channel):
@@ -38,7 +34,7 @@ class K_Pst(Channel):
         h∞ = 1 / (1 + exp((w + 54) / 11))
         τh = 360 + (1010 + 24 (w + 55)) exp(-((w + 75) / 48)²)
 
-    (ms at 21 °C; divided by ``2.3 ** ((celsius - 21) / 10)``; ``τm`` is continuous, with a
+    (ms at 21 °C; divided by ``2.3 ** ((34 - 21) / 10)`` at any ``celsius``; ``τm`` is continuous, with a
     kink, at w = -50 mV).
 
     Parameters:
@@ -65,7 +61,7 @@ class K_Pst(Channel):
     ions = ("k",)
 
     def gates(self, v, p):
-        q = _hay_q10(p["celsius"])
+        q = HAY_TEMPERATURE_FACTOR
         w = v + 10.0
         m_inf = reciprocal(1.0 + jnp.exp(-(w + 1.0) / 12.0))
         tau_m = 1.25 + jnp.where(w < -50.0, 175.03 * jnp.exp(0.026 * w), 13.0 * jnp.exp(-0.026 * w))
@@ -85,7 +81,7 @@ class K_Tst(Channel):
         m∞ = 1 / (1 + exp(-w / 19))          τm = 0.34 + 0.92 exp(-((w + 71) / 59)²)
         h∞ = 1 / (1 + exp((w + 66) / 10))    τh = 8 + 49 exp(-((w + 73) / 23)²)
 
-    (ms at 21 °C; divided by ``2.3 ** ((celsius - 21) / 10)``).
+    (ms at 21 °C; divided by ``2.3 ** ((34 - 21) / 10)`` at any ``celsius``).
 
     Parameters:
         gbar: maximal conductance, S/cm² (1e-5).
@@ -109,7 +105,7 @@ class K_Tst(Channel):
     ions = ("k",)
 
     def gates(self, v, p):
-        q = _hay_q10(p["celsius"])
+        q = HAY_TEMPERATURE_FACTOR
         w = v + 10.0
         m_inf = reciprocal(1.0 + jnp.exp(-w / 19.0))
         tau_m = 0.34 + 0.92 * jnp.exp(-(((w + 71.0) / 59.0) ** 2))
@@ -212,7 +208,7 @@ class SK_E2(Channel):
 class Im(Channel):
     """Muscarinic (M-type) potassium current (Hay et al. 2011, after Adams et al. 1982).
 
-    ``i = gbar m (v - ek)`` with (1/ms at 21 °C, multiplied by ``2.3 ** ((celsius - 21) / 10)``)::
+    ``i = gbar m (v - ek)`` with (1/ms at 21 °C, multiplied by ``2.3 ** ((34 - 21) / 10)`` at any ``celsius``)::
 
         αm = 3.3e-3 exp(2.5 · 0.04 (v + 35))    βm = 3.3e-3 exp(-2.5 · 0.04 (v + 35))
 
@@ -240,7 +236,7 @@ class Im(Channel):
 
     def gates(self, v, p):
         x = 0.1 * (v + 35.0)
-        return {"m": gate_from_rates(3.3e-3 * jnp.exp(x), 3.3e-3 * jnp.exp(-x), _hay_q10(p["celsius"]))}
+        return {"m": gate_from_rates(3.3e-3 * jnp.exp(x), 3.3e-3 * jnp.exp(-x), HAY_TEMPERATURE_FACTOR)}
 
     def current(self, s, v, p):
         return {"k": p["gbar"] * s["m"] * (v - p["ek"])}

@@ -7,9 +7,10 @@ PLoS Comput Biol 7:e1002107.
 The equations are those of the model files published with the paper (ModelDB 139653),
 written here from their rate functions; where those files step over a removable singularity
 (``if (v == -38) v = v + 0.0001``) we evaluate the limit exactly (`dendrax.vtrap`).
-Kinetics were measured at 21 °C and scaled with a Q10 of 2.3: the published files fix the
-factor at ``2.3 ** ((34 - 21) / 10)``; here it is ``2.3 ** ((celsius - 21) / 10)``, the
-same at the model's temperature of 34 °C (``cell.set("celsius", 34.0)``).
+Kinetics were measured at 21 °C and scaled with a Q10 of 2.3 to the model's 34 °C: as in
+the published files the factor is fixed, ``2.3 ** ((34 - 21) / 10)``, whatever ``celsius``
+is, so that these channels run as NEURON runs those files at any temperature (``celsius``
+still sets the Nernst potentials and other mechanisms' rates).
 
 Defaults of ``gbar`` are the published files' (1e-5 S/cm²); the paper's fitted densities
 differ by region (e.g. somatic NaTs2_t, axonal NaTa_t and Nap_Et2): set them per selection.
@@ -38,13 +39,14 @@ from ..mechanisms.gating import Gate, gate_from_rates, reciprocal, vtrap
 __all__ = ["NaTa_t", "NaTs2_t", "Nap_Et2"]
 
 
-def _hay_q10(celsius):
-    """Hay et al.'s temperature factor: Q10 = 2.3 from 21 °C."""
-    return 2.3 ** ((celsius - 21.0) / 10.0)
+#: Hay et al.'s temperature factor: kinetics measured at 21 °C, Q10 = 2.3, taken to the
+#: model's 34 °C. Fixed, as in the published files (it followed ``celsius`` until 2026-11-27:
+#: a Hay cell left at NEURON's default 6.3 °C ran about 10 times slower than in NEURON).
+HAY_TEMPERATURE_FACTOR = 2.3 ** ((34.0 - 21.0) / 10.0)
 
 
 def _transient_sodium(v, p, m_half: float, h_half: float) -> dict[str, Gate]:
-    q = _hay_q10(p["celsius"])
+    q = HAY_TEMPERATURE_FACTOR
     alpha_m = 0.182 * vtrap(-(v - m_half), 6.0)
     beta_m = 0.124 * vtrap(v - m_half, 6.0)
     alpha_h = 0.015 * vtrap(v - h_half, 6.0)
@@ -60,7 +62,7 @@ class NaTa_t(Channel):
         αm = 0.182 (v + 38) / (1 - exp(-(v + 38) / 6))    βm = 0.124 (-v - 38) / (1 - exp((v + 38) / 6))
         αh = -0.015 (v + 66) / (1 - exp((v + 66) / 6))    βh = -0.015 (-v - 66) / (1 - exp(-(v + 66) / 6))
 
-    all multiplied by ``2.3 ** ((celsius - 21) / 10)``.
+    all multiplied by ``2.3 ** ((34 - 21) / 10)`` (at any ``celsius``).
 
     Parameters:
         gbar: maximal conductance, S/cm² (1e-5).
@@ -137,7 +139,7 @@ class Nap_Et2(Channel):
         αh = -2.88e-6 (v + 17) / (1 - exp((v + 17) / 4.63))
         βh = 6.94e-6 (v + 64.4) / (1 - exp(-(v + 64.4) / 2.63))
 
-    (ms and 1/ms at 21 °C; time constants divided by ``2.3 ** ((celsius - 21) / 10)``).
+    (ms and 1/ms at 21 °C; time constants divided by ``2.3 ** ((34 - 21) / 10)`` at any ``celsius``).
 
     Parameters:
         gbar: maximal conductance, S/cm² (1e-5).
@@ -161,7 +163,7 @@ class Nap_Et2(Channel):
     ions = ("na",)
 
     def gates(self, v, p):
-        q = _hay_q10(p["celsius"])
+        q = HAY_TEMPERATURE_FACTOR
         alpha_m = 0.182 * vtrap(-(v + 38.0), 6.0)
         beta_m = 0.124 * vtrap(v + 38.0, 6.0)
         m_inf = reciprocal(1.0 + jnp.exp(-(v + 52.6) / 4.6))

@@ -14,8 +14,20 @@ Defaults are those of the regular-spiking cell (and, for the calcium currents, o
 bursting and low-threshold cells) in the model files published with the paper (ModelDB
 123623; Destexhe 2008-2009); the paper's fits to individual cells use other values of
 ``gbar``, ``vt`` and ``taumax``. Reversal potentials are the ions' (``ena``, ``ek``, ``eca``;
-the published model files use 50, -100 and 120 mV): set them, e.g. ``cell.set("ek", -100.0)``.
-Where a calcium buffer writes ``cai``, ``eca`` follows the Nernst equation.
+the published model files use 50, -100 and about 120 mV): set them, e.g.
+``cell.set("ek", -100.0)``. Where a calcium buffer writes ``cai``, ``eca`` follows the Nernst
+equation. (The published L-type file computes its own reversal potential by the Nernst
+equation from fixed concentrations, 2.4e-4 mM inside and 2 mM outside, whatever a buffer
+does: 120.26 mV at 36 °C, 119.5 at 34 °C. ``cell.set("eca", 120.26)`` reproduces it without
+a buffer; 120 mV moves the bursting cell's spikes by up to 1.9 ms.)
+
+How the published files differ from this module at the start of a run: they start the
+gates at 0 (Na's ``m`` and ``h``, K's ``n``, Km's ``p``, CaT's ``u``, CaL's ``q`` and ``r``),
+where dendrax starts every gate at its steady state at the initial voltage. From rest the
+difference lasts until the slowest gate has relaxed: the regular-spiking demo's spikes move
+by 5.5 ms, and the bursting cell (CaL's ``r`` relaxes with about 420 ms) fires 8 spikes in
+2 s in the published files, 14 here. To reproduce them, set those states to 0 before
+the run, e.g. ``cell.set("Na_m", 0.0)``; to avoid the transient, keep the steady state.
 
 Temperature: the rates are for 36 °C; `Na` and `K` scale them by ``3 ** ((celsius - 36) / 10)``
 and `Km` by ``2.3 ** ((celsius - 36) / 10)`` (as in the published model files), `CaL` has no
