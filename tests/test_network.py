@@ -1,6 +1,8 @@
 """Networks against NEURON (NetCon delays, graded synapses), connectivity helpers, gradients
 through synapses, synapse recordings, and bad input. Gap junctions: test_gap_junctions.py."""
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -100,6 +102,22 @@ def test_connectivity_helpers_make_the_requested_pairs():
     dx.connectivity_matrix_connect(c.cell([0, 1, 2]), c.cell([3, 4, 5, 6]), dx.synapses.ExpSyn(), m)
     assert c.synapses.ExpSyn.n == 3
     np.testing.assert_allclose(np.sort(c.synapses.ExpSyn.get("weight")), [0.01, 0.02, 0.03])
+
+
+def test_a_float_adjacency_matrix_of_ones_warns_that_it_gives_one_microsiemens():
+    # ones - eye as floats silently gave every synapse 1 µS, 1000 times the default (review).
+    adjacency = np.ones((3, 3)) - np.eye(3)
+    net = dx.Network([dx.Compartment()] * 3)
+    with pytest.warns(UserWarning, match=r"every connection gets 1 µS .*matrix.astype\(bool\)") as caught:
+        dx.connectivity_matrix_connect(net.cell("all"), net.cell("all"), dx.synapses.ExpSyn(), adjacency)
+    assert caught[0].filename == __file__  # the warning points at the user's line
+    np.testing.assert_array_equal(net.synapses.ExpSyn.get("weight"), np.ones(6))  # as documented
+    quiet = dx.Network([dx.Compartment()] * 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dx.connectivity_matrix_connect(quiet.cell("all"), quiet.cell("all"), dx.synapses.ExpSyn(), adjacency.astype(bool))
+        dx.connectivity_matrix_connect(quiet.cell("all"), quiet.cell("all"), dx.synapses.ExpSyn(), 0.002 * adjacency)
+    np.testing.assert_allclose(quiet.synapses.ExpSyn.get("weight"), [0.001] * 6 + [0.002] * 6)
 
 
 def test_gradient_with_respect_to_synaptic_weights():

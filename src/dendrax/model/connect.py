@@ -15,11 +15,13 @@ pairs they connect.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..mechanisms.synapse import Synapse
 from .network import KIND, Network, SpikeTrainView, _check_delays
-from .view import View
+from .view import View, user_stacklevel
 
 __all__ = ["connect", "connectivity_matrix_connect", "fully_connect", "sparse_connect"]
 
@@ -295,7 +297,9 @@ def connectivity_matrix_connect(
     """Connect pre point i to post point j where ``matrix[i, j]`` is true (or nonzero).
 
     A float ``matrix`` also gives the weights of event-driven synapses (µS) when ``weight``
-    is not given; graded synapses have no weight, so for them it may hold only 0 and 1.
+    is not given (a float matrix of only 0s and 1s, which gives 1 µS each, warns: pass an
+    adjacency matrix as booleans); graded synapses have no weight, so for them it may hold
+    only 0 and 1.
     ``weight`` and ``delay`` may also be one number, a (pre, post) matrix like ``matrix``
     (read at the connected pairs), or one value per connection in the order of
     ``np.nonzero(matrix)`` (row by row), the order of the synapses made.
@@ -318,6 +322,13 @@ def connectivity_matrix_connect(
         raise ValueError(f"the connectivity matrix must have shape (n_pre, n_post) = ({n_pre}, {n_post}); got {m.shape}")
     if m.dtype.kind == "f" and weight is None and synapse.event_driven:
         weight = m
+        if np.any(m != 0) and np.all((m == 0) | (m == 1)):
+            warnings.warn(
+                f"the float connectivity matrix's values are {synapse.name}'s weights: every connection gets "
+                "1 µS (the default is 0.001 µS). For an adjacency matrix of 0s and 1s pass it as booleans "
+                "(matrix.astype(bool)) or give weight=",
+                stacklevel=user_stacklevel(),
+            )
     elif m.dtype.kind == "f" and np.any((m != 0) & (m != 1)):
         raise ValueError(
             f"{synapse.name} is a graded synapse: it has no weight, so the matrix's values would be "
