@@ -1,5 +1,6 @@
 """Longitudinal diffusion of an intracellular concentration: conservation and the decay of a mode."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -76,3 +77,39 @@ def test_diffusion_coefficient_is_a_parameter():
     np.testing.assert_allclose(np.asarray(a[:, -1]), np.linspace(1e-5, 1e-3, 12), rtol=1e-12)
     b = dx.integrate(cell, t_max=5.0, delta_t=DT, params={"cai_diffusion": jnp.asarray(1.2)})
     assert np.ptp(np.asarray(b[:, -1])) < np.ptp(np.asarray(a[:, -1]))
+
+
+def test_gradient_with_respect_to_the_coefficient_at_zero():
+    # Bug: at coefficient 0 the branch point between two branches held 0 mM (its row became
+    # 1 x = 0), and the gradient saw it as a sink: [-2e-4, -2e-5] instead of [-9e-5, +9e-5]
+    # mM per µm²/ms at the two compartments beside it (review). The same cable as one branch,
+    # without a branch point, was right; the two must agree.
+    def cable(two_branches):
+        if two_branches:
+            cell = dx.Cell([dx.Branch(length=50.0, radius=0.5, ncomp=5)] * 2, parents=[-1, 0])
+        else:
+            cell = dx.Branch(length=100.0, radius=0.5, ncomp=10)
+        cell.insert(Store())
+        cell.set("Store_cai", np.where(np.arange(10) < 5, 1e-3, 1e-4))  # mM: a step
+        cell.diffuse("cai", 0.0)
+        for k in (4, 5):
+            cell.comp(k).record("Store_cai")
+        return cell
+
+    grads = []
+    for two_branches in (True, False):
+        cell = cable(two_branches)
+
+        def last(coefficient, cell=cell):
+            return dx.integrate(cell, t_max=10.0, delta_t=DT, params={"cai_diffusion": coefficient})[:, -1]
+
+        zero = jnp.asarray(0.0)
+        g = np.asarray(jax.jacrev(last)(zero))
+        h = 1e-7  # µm²/ms: one-sided, as the coefficient cannot be negative
+        fd = (np.asarray(last(zero + h)) - np.asarray(last(zero))) / h
+        np.testing.assert_allclose(g, fd, rtol=1e-4)  # truncation h * c'' / c' ~ 1e-5
+        grads.append(g)
+        # Coefficient 0 is no diffusion: the step stays as it was.
+        np.testing.assert_allclose(np.asarray(last(zero)), [1e-3, 1e-4], rtol=1e-14)
+    assert grads[0][0] < 0.0 < grads[0][1]  # calcium flows from the high side to the low
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-9)  # a branch point changes nothing

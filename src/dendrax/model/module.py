@@ -245,9 +245,15 @@ class Module(NoNewAttributes):
         ``coefficient`` is the diffusion coefficient, µm²/ms (free calcium: about 0.6). The
         concentration must be written by a mechanism in every compartment (e.g. a calcium
         buffer). Each step, after the mechanisms, the concentration is advanced by implicit
-        Euler over the cell's tree (exact in the amount of ion: the flux between
-        neighbours is antisymmetric). ``coefficient = 0`` turns diffusion off. The
-        coefficient is the parameter ``"<concentration>_diffusion"`` (trainable).
+        Euler over the cell's tree (also under Crank–Nicolson), exact in the amount of ion:
+        the concentration fills each compartment's whole volume (pi r² L; frusta for traced
+        branches), not a shell under the membrane, and neighbours exchange ion through the
+        same geometry as the axial current (the coefficient over the integral of
+        dx / (pi r²) between their centres). This is NEURON's rxd scheme (agreement to
+        1e-16 mM on cables, diameter steps and branch points; rxd joins a branch at the
+        root's 0 end to the root's first centre, an approximation dendrax does not make).
+        ``coefficient = 0`` turns diffusion off. The coefficient is the parameter
+        ``"<concentration>_diffusion"`` (trainable, also at 0).
         """
         if not isinstance(concentration, str) or not concentration.endswith("i") or concentration[:-1] not in ION_DEFAULTS:
             raise ValueError(f"diffuse() takes an intracellular concentration ('cai', 'nai', 'ki'); got {concentration!r}")
