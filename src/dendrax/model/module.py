@@ -250,7 +250,7 @@ class Module(NoNewAttributes):
         branches), not a shell under the membrane, and neighbours exchange ion through the
         same geometry as the axial current (the coefficient over the integral of
         dx / (pi r²) between their centres). This is NEURON's rxd scheme (agreement to
-        1e-16 mM on cables, diameter steps and branch points; rxd joins a branch at the
+        4e-13 mM on cables, diameter steps and branch points; rxd joins a branch at the
         root's 0 end to the root's first centre, an approximation dendrax does not make).
         ``coefficient = 0`` turns diffusion off. The coefficient is the parameter
         ``"<concentration>_diffusion"`` (trainable, also at 0).
