@@ -187,3 +187,42 @@ def test_an_exp2syn_with_equal_time_constants_keeps_its_conductance_in_float32(t
     np.testing.assert_allclose(g32[big], g64[big], rtol=1e-4, atol=0)
     assert np.ptp(v64) > 40.0  # mV: a large PSP
     np.testing.assert_allclose(v32, v64, rtol=0, atol=5e-3)  # mV (2.5e-4 measured; 1.6 before)
+
+
+def test_synapse_and_point_neuron_decays_keep_their_rate_in_float32():
+    # Bug: ExpSyn, Exp2Syn, Ionotropic, LIF and RateNeuron multiplied by exp(-dt / tau),
+    # which float32 rounds to 6e-8: at dt / tau = 1e-5 the rate was 0.3 % off (ExpSyn's g
+    # at tau = 100 ms, dt = 0.001 ms; the LIF's first spike 0.33 ms late). Now as the gates
+    # (relax_linear): what is left is the state's own rounding.
+    from dendrax.point_neurons import LIF
+
+    dt, t_max, tau = 0.001, 10.0, 100.0  # ms
+    net = dx.Network([dx.Compartment()])
+    train = net.add_spike_trains([np.array([0.0])])
+    dx.connect(train, net.cell(0), dx.synapses.ExpSyn(), weight=0.01, delay=0.0)  # µS
+    net.synapses.ExpSyn.set("tau", tau)
+    net.synapses.ExpSyn.set("e", -65.0)  # mV: no current at rest, only the decay is seen
+    net.synapses.ExpSyn.record("g")
+    with jax.enable_x64(False):
+        g = np.asarray(dx.integrate(net, t_max=t_max, delta_t=dt)[0], np.float64)
+    t = np.arange(len(g)) * dt
+    exact = 0.01 * np.exp(-t / tau)
+    # 10,000 roundings of g of 0.5 ulp each at most: 3e-4 relative, 3e-5 when they average
+    # out (measured 1e-6); the old factor drifted 0.1 % by 10 ms.
+    np.testing.assert_allclose(g[1:], exact[1:], rtol=1e-4)
+
+    def lif():
+        comp = dx.Compartment()
+        comp.insert(LIF())
+        comp.set("LIF_C", 1.0)  # nF: with gLeak 0.01 µS, tau = 100 ms
+        comp.stimulate(np.full(int(round(80.0 / dt)) + 1, 0.4))  # nA: v_inf = -30 mV
+        comp.record("LIF_spike")
+        return comp
+
+    first = []
+    for x64 in (True, False):
+        with jax.enable_x64(x64):
+            spikes = np.asarray(dx.integrate(lif(), t_max=80.0, delta_t=dt)[0])
+        first.append(np.argmax(spikes > 0.5) * dt)
+    assert abs(first[0] - 100.0 * np.log(35.0 / 20.0)) < 0.01  # ms: -65 to -50 mV on the way to -30
+    assert abs(first[1] - first[0]) < 0.05  # ms (was 0.33)

@@ -196,6 +196,20 @@ def test_generated_mechanisms_run_in_float32():
     np.testing.assert_allclose(v32[1], v64[1], rtol=1e-3)
 
 
+def test_a_capped_exp_in_a_sigmoid_saturates_at_one_in_float32():
+    # Bug: float32's cap of exp was 88; x / (1 + x), emitted as x * reciprocal(1 + x), then
+    # took 1 / 1.65e38, a subnormal the CPU flushes to 0: nx_steep's sigmoid gave 0 instead
+    # of 1 above -35.6 mV, its gate fell to 0 and v was 3.8 mV off float64 (review).
+    steep = dx.nmodl.load(HERE / "nmodl" / "nx_steep.mod")()
+    p = {"g": 1e-4, "k": 0.05, "vh": -40.0, "e": 0.0, "tau": 1.0}
+    v = np.array([-45.0, -40.0, -35.0, -20.0, 30.0])  # mV; 0.05 mV slope: exp(100) at -35
+    with jax.enable_x64(False):
+        p32 = {k: jnp.full(v.shape, x, jnp.float32) for k, x in p.items()}
+        m = np.asarray(steep.init_states(jnp.asarray(v, jnp.float32), p32)["m"])
+    assert m.dtype == np.float32
+    np.testing.assert_array_equal(m, [0.0, 0.5, 1.0, 1.0, 1.0])
+
+
 def test_a_concentration_parameter_may_be_zero_a_length_may_not():
     # Bug: every PARAMETER in mM had to be > 0, so an NMDA file's Mg block could not be
     # switched off (mg = 0, a Mg-free solution), which NEURON allows.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from .mechanisms.gating import relax_linear
 from .mechanisms.point_neuron import PointNeuron
 
 __all__ = ["AdEx", "Izhikevich", "LIF", "RateNeuron"]
@@ -50,7 +51,7 @@ class LIF(PointNeuron):
 
     def update_voltage(self, v, s, i_in, dt, p):
         v_inf = p["eLeak"] + i_in / p["gLeak"]
-        v_free = v_inf + (v - v_inf) * jnp.exp(-dt * p["gLeak"] / p["C"])
+        v_free = relax_linear(v, v_inf, dt * p["gLeak"] / p["C"])  # exact in float32 too
         # Held while more than half a step is left: tRef rounded to whole steps. (A test of
         # > 0 counted one step too many whenever the repeated subtraction of dt left a
         # round-off remainder, e.g. tRef = 2 ms at dt = 0.025 ms.)
@@ -201,7 +202,7 @@ class RateNeuron(PointNeuron):
 
     def update_voltage(self, v, s, i_in, dt, p):
         target = p["gain"] * jnp.tanh(i_in / p["scale"])
-        r = target + (v - target) * jnp.exp(-dt / p["tau"])
+        r = relax_linear(v, target, dt / p["tau"])
         return r, {"spike": jnp.zeros_like(v)}
 
     def init_states(self, v, p):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from .mechanisms.gating import relax_linear
 from .mechanisms.synapse import Synapse
 
 __all__ = ["Exp2Syn", "ExpSyn", "GapJunction", "Ionotropic", "TanhRate"]
@@ -60,7 +61,7 @@ class Ionotropic(Synapse):
         # rounds to 0 well above vTh: an infinite rate and NaN gradients). Beyond a = 60,
         # exp(-dt / tau_s) is 0 in any precision; the cap keeps its derivative 0, not 0 * inf.
         rate = p["kMinus"] * (1.0 + jnp.exp(jnp.minimum(a, 60.0)))
-        return {"s": s_inf + (s["s"] - s_inf) * jnp.exp(-dt * rate)}
+        return {"s": relax_linear(s["s"], s_inf, dt * rate)}
 
 
 class TanhRate(Synapse):
@@ -116,7 +117,9 @@ class ExpSyn(Synapse):
         return s["g"] * (v - p["e"])
 
     def update_states(self, s, v, v_pre, dt, p):
-        return {"g": s["g"] * jnp.exp(-dt / p["tau"])}
+        # relax_linear: g exp(-dt / tau) in float64; in float32 the decay keeps its rate
+        # for dt << tau (exp rounds to 6e-8: 0.27 % off at tau = 100 ms, dt = 0.001 ms).
+        return {"g": relax_linear(s["g"], 0.0, dt / p["tau"])}
 
     def receive(self, s, weight, p):
         return {"g": s["g"] + weight}
@@ -178,9 +181,10 @@ class Exp2Syn(Synapse):
 
     def update_states(self, s, v, v_pre, dt, p):
         tau1, tau2 = self._tau1(p), p["tau2"]
-        e1, e2 = jnp.exp(-dt / tau1), jnp.exp(-dt / tau2)
+        e2 = jnp.exp(-dt / tau2)
         e2_minus_e1 = -e2 * jnp.expm1(-dt * self._rate_gap(tau1, tau2))
-        return {"g": s["g"] * e1 + s["B"] * e2_minus_e1, "B": s["B"] * e2}
+        g = relax_linear(s["g"], 0.0, dt / tau1) + s["B"] * e2_minus_e1  # g e1 + B (e2 - e1)
+        return {"g": g, "B": relax_linear(s["B"], 0.0, dt / tau2)}  # B e2
 
     def receive(self, s, weight, p):
         # A and B both jump by weight * factor: g = B - A does not move.

@@ -37,8 +37,11 @@ def exp(x: Array) -> Array:
     """NMODL's ``exp``, as NEURON compiles it (``hoc_Exp``): ``exp(700)`` above 700, 0 below
     -700, so that a steep sigmoid such as ``1 / (1 + exp((v - vh) / 0.05))`` saturates
     instead of overflowing to inf and NaN (NEURON prints a warning there; dendrax cannot
-    from inside a compiled step). In float32 the cap is 88 (exp(700) is not a float32). The
-    gradient is 0 where the argument is clipped.
+    from inside a compiled step). In float32 the cap is 78: NEURON's margin below the
+    largest number (exp(700) is 1.8e4 times below float64's), so that ``1 / (1 + exp(x))``
+    and ``a / (a + b)`` stay normal numbers (under a cap of 88 they were subnormal, which the
+    CPU flushes to 0: a sigmoid gave 0 instead of 1). The gradient is 0 where the argument
+    is clipped.
 
     Example:
         >>> from dendrax.nmodl.runtime import exp
@@ -46,7 +49,8 @@ def exp(x: Array) -> Array:
         (True, 0.0)
     """
     x = jnp.asarray(x, jnp.result_type(x, float))
-    top = min(700.0, float(np.floor(np.log(np.finfo(x.dtype).max))))  # float32: 88, still finite
+    finfo = np.finfo(x.dtype)
+    top = 700.0 if finfo.bits > 32 else float(np.floor(np.log(finfo.max))) - 10.0  # float32: 78
     return jnp.where(x < -700.0, 0.0, jnp.exp(jnp.minimum(x, top)))
 
 
