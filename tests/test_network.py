@@ -104,6 +104,24 @@ def test_connectivity_helpers_make_the_requested_pairs():
     np.testing.assert_allclose(np.sort(c.synapses.ExpSyn.get("weight")), [0.01, 0.02, 0.03])
 
 
+def test_connections_made_one_call_at_a_time_keep_their_order_and_values():
+    # connect appends in chunks joined when the table is read (joining on every call was
+    # quadratic): values set between calls, copies and the order of connections survive.
+    net = dx.Network([dx.Compartment()] * 4)
+    for k in range(3):
+        dx.connect(net.cell(k), net.cell(k + 1), dx.synapses.ExpSyn(), weight=0.001 * (k + 1), delay=1.0 + k)
+        if k == 0:
+            net.synapses.ExpSyn.set("tau", 2.0)  # ms, on the first connection only
+    copy = net.copy()
+    dx.connect(net.cell(3), net.cell(0), dx.synapses.ExpSyn(), weight=0.004, delay=4.0)
+    np.testing.assert_allclose(net.synapses.ExpSyn.get("weight"), [0.001, 0.002, 0.003, 0.004])
+    np.testing.assert_allclose(net.synapses.ExpSyn.get("delay"), [1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(net.synapses.ExpSyn.get("tau"), [2.0, 0.1, 0.1, 0.1])
+    assert net.synapses.ExpSyn.n == 4 and copy.synapses.ExpSyn.n == 3  # the copy kept its own
+    copy.synapses.ExpSyn.set("tau", 5.0)
+    np.testing.assert_allclose(net.synapses.ExpSyn.get("tau"), [2.0, 0.1, 0.1, 0.1])
+
+
 def test_a_float_adjacency_matrix_of_ones_warns_that_it_gives_one_microsiemens():
     # ones - eye as floats silently gave every synapse 1 µS, 1000 times the default (review).
     adjacency = np.ones((3, 3)) - np.eye(3)

@@ -251,12 +251,21 @@ def _check_parents(parents, n: int) -> np.ndarray:
     if len(bad):
         i = int(bad[0])
         raise ValueError(f"parents[{i}] = {parent[i]} is not a valid parent (use -1..{n - 1}, not the branch itself)")
-    # Every branch must reach the root (no cycles).
-    for i in range(n):
-        seen, j = 0, i
-        while j != -1:
-            j = parent[j]
-            seen += 1
-            if seen > n:
-                raise ValueError(f"parents {parent.tolist()} contain a cycle through branch {i}: they do not form a tree")
+    # Every branch must reach the root (no cycles): walk down from the root, O(n). (Walking
+    # up from every branch was O(n x depth): 2.5 s for an 8,000-branch SWC reconstruction.)
+    children: list[list[int]] = [[] for _ in range(n)]
+    for child, p in enumerate(parent.tolist()):
+        if p >= 0:
+            children[p].append(child)
+    reached = np.zeros(n, bool)
+    stack = [int(roots[0])]
+    while stack:
+        j = stack.pop()
+        reached[j] = True
+        stack.extend(children[j])
+    if not reached.all():
+        i = int(np.flatnonzero(~reached)[0])
+        for _ in range(n):  # from a branch that never reaches the root, up into its cycle
+            i = int(parent[i])
+        raise ValueError(f"parents {parent.tolist()} contain a cycle through branch {i}: they do not form a tree")
     return parent

@@ -117,6 +117,10 @@ def apply_trainables(
 ) -> tuple[dict[str, Array], dict[str, Array]]:
     """Parameters and initial states with the trainable values written in (differentiable)."""
     params, initial_states = dict(params), dict(initial_states)
+    # One write per parameter, whatever the number of make_trainable calls on it: a chain of
+    # one .at[].set per call made XLA's compile time grow with the square of their number
+    # (200 calls, one per branch: 49 s for jit(grad) against 0.8 s for one call on all).
+    writes: dict[tuple[str, str], list[tuple[Trainable, Array]]] = {}
     for tr, entry in zip(trainables, values):
         value = jnp.broadcast_to(jnp.asarray(entry[tr.name]), (tr.n_values,))
         if not jnp.issubdtype(value.dtype, jnp.floating):  # an integer or bool written as a value
@@ -124,9 +128,17 @@ def apply_trainables(
         if tr.kind == "global":
             params[tr.name] = value[0]
             continue
-        target = initial_states if tr.kind == "state" else params
-        base = jnp.asarray(target[tr.name])
+        writes.setdefault(("state" if tr.kind == "state" else "param", tr.name), []).append((tr, value))
+    for (where, name), members in writes.items():
+        target = initial_states if where == "state" else params
+        base = jnp.asarray(target[name])
+        comps = np.concatenate([tr.comps for tr, _ in members])
+        # Where selections overlap, the later call wins: keep each compartment's last write.
+        last = len(comps) - 1 - np.unique(comps[::-1], return_index=True)[1]
+        offsets = np.cumsum([0] + [tr.n_values for tr, _ in members[:-1]])
+        index = np.concatenate([offset + tr.value_index for offset, (tr, _) in zip(offsets, members)])
+        driven = jnp.concatenate([value for _, value in members])[index]  # one gather
         # The values take the column's dtype (never the reverse: an integer value would
         # truncate the untrained compartments' values, a float32 one lower their precision).
-        target[tr.name] = base.at[tr.comps].set(value[tr.value_index].astype(base.dtype))
+        target[name] = base.at[comps[last]].set(driven[last].astype(base.dtype))
     return params, initial_states
