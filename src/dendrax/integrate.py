@@ -219,10 +219,16 @@ def integrate(
         check_values(system.layout.trainables, params)
         for tr, entry in zip(system.layout.trainables, params):
             _check_range(system, tr.name, entry[tr.name])
-        # NumPy values go to the device now (a copy), as dict values do: the run is
-        # asynchronous, and the caller may change its array after integrate returns.
+        # On the device now (the run is asynchronous: the caller may change its array later),
+        # in the model's dtype and shape (a number where an array had been: a new compile).
         trainable_values = [
-            {k: on_device(v) if isinstance(v, np.ndarray) else v for k, v in entry.items()} for entry in params
+            {
+                k: v if isinstance(v, jax.Array) else on_device(
+                    np.broadcast_to(np.asarray(v, jnp.result_type(float)), (tr.n_values,)).copy()
+                )
+                for k, v in entry.items()
+            }
+            for tr, entry in zip(system.layout.trainables, params)
         ]
         overrides = {}
     else:
@@ -387,7 +393,11 @@ def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str,
         xp = jnp if isinstance(value, jax.Array) else np
         arr = xp.asarray(value)
         require_real_dtype(arr.dtype, f"params[{name!r}]")
-        if not jnp.issubdtype(arr.dtype, jnp.floating):
+        if not isinstance(arr, jax.core.Tracer):
+            # The model's dtype, never weakly typed: an int, a float32 value under float64 or
+            # a weakly typed jnp scalar each compiled the run again (0.6-0.9 s).
+            arr = arr.astype(system.params[name].dtype)
+        elif not jnp.issubdtype(arr.dtype, jnp.floating):
             arr = arr.astype(jnp.result_type(float))
         expected = system.params[name].shape
         _check_range(system, name, arr)
@@ -463,7 +473,11 @@ def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str
         if any(isinstance(w, jax.core.Tracer) for w in registered):
             return jnp.stack(registered)
         return on_device(np.stack([np.asarray(w) for w in registered]))  # nothing to compile
-    arr = given if isinstance(given, jax.Array) else on_device(np.asarray(given))
+    if isinstance(given, jax.Array):
+        arr = given
+    else:  # in the simulation's dtype: float32 or integer stimuli compiled the run again
+        arr = np.asarray(given)
+        arr = on_device(arr.astype(jnp.result_type(float)) if arr.dtype.kind in "iuf" else arr)
     if arr.shape != (n, n_points):
         raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
     if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)):
