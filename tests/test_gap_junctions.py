@@ -239,3 +239,17 @@ def test_sparse_and_matrix_connect_make_one_gap_junction_per_two_cells():
     net = dx.Network([dx.Compartment()] * 4)
     dx.connectivity_matrix_connect(net.cell("all"), net.cell("all"), dx.synapses.GapJunction(), symmetric)
     assert sorted(_coupled_pairs(net)) == sorted(set(_coupled_pairs(net))) and net.synapses.GapJunction.n == 6
+
+
+def test_a_one_way_matrix_entry_makes_its_gap_junction():
+    # The first de-duplication dropped (i, j) whenever (j, i) could have been listed: a
+    # lower-triangular matrix made no junction at all (review of the change).
+    net = dx.Network([dx.Compartment()] * 3)
+    lower = np.tril(np.ones((3, 3), bool), k=-1)  # (1, 0), (2, 0), (2, 1)
+    dx.connectivity_matrix_connect(net.cell("all"), net.cell("all"), dx.synapses.GapJunction(), lower)
+    assert sorted(_coupled_pairs(net)) == [(0, 1), (0, 2), (1, 2)]
+    net = dx.Network([dx.Compartment()] * 3)
+    one = np.zeros((3, 3), bool)
+    one[1, 0] = one[2, 1] = one[1, 2] = True  # (1, 2) and (2, 1): one junction between them
+    dx.connectivity_matrix_connect(net.cell("all"), net.cell("all"), dx.synapses.GapJunction(), one)
+    assert sorted(_coupled_pairs(net)) == [(0, 1), (1, 2)]

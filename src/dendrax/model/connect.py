@@ -172,7 +172,7 @@ def _pairs(pre: View, post: View, mask: np.ndarray, synapse, weight, delay, thre
     pre_sites, post_sites = _units(pre), _post_units(post)
     i, j = np.nonzero(mask)
     if _is_gap_junction(synapse):
-        keep = _one_orientation(pre_sites[i], post_sites[j], pre_sites, post_sites)
+        keep = _one_orientation(pre_sites[i], post_sites[j])
         i, j = i[keep], j[keep]
     weight, delay = (_per_pair(x, name, i, j, mask.shape) for x, name in ((weight, "weight"), (delay, "delay")))
     _add(pre, post, synapse, pre_sites[i], post_sites[j], weight, delay, threshold)
@@ -182,22 +182,27 @@ def _is_gap_junction(synapse) -> bool:
     return isinstance(synapse, Synapse) and synapse.name == "GapJunction"
 
 
-def _one_orientation(a: np.ndarray, b: np.ndarray, pre_sites: np.ndarray, post_sites: np.ndarray) -> np.ndarray:
+def _one_orientation(a: np.ndarray, b: np.ndarray, candidates: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Which pairs ``(a[k], b[k])`` of points to keep so that a gap junction, which has no
-    direction, is made once per two points: a pair whose reverse ``(b[k], a[k])`` the same
-    call also considers (both points among the pre and the post points) is kept in one
-    orientation only, the one whose first point comes first in (kind, index) order. (Both
-    orientations made two junctions: twice the conductance, 2.7 mV off NEURON in a review.)
+    direction, is made once per two points: a pair whose reverse ``(b[k], a[k])`` is also
+    among the pairs (with ``candidates = (pre points, post points)``: could have been drawn,
+    both points being among the pre and the post points) is kept in one orientation only,
+    the one whose first point comes first in (kind, index) order. (Both orientations made
+    two junctions: twice the conductance, 2.7 mV off NEURON in a review.)
     """
-
-    span = int(max(a[:, 1].max(initial=0), b[:, 1].max(initial=0), pre_sites[:, 1].max(initial=0),
-                   post_sites[:, 1].max(initial=0))) + 1
+    everything = [a, b] if candidates is None else [a, b, *candidates]
+    span = int(max(x[:, 1].max(initial=0) for x in everything)) + 1
 
     def key(sites: np.ndarray) -> np.ndarray:  # one integer per (kind, index), in that order
         return sites[:, 0].astype(np.int64) * span + sites[:, 1]
 
-    reverse_considered = np.isin(key(b), key(pre_sites)) & np.isin(key(a), key(post_sites))
-    return ~reverse_considered | (key(a) < key(b))
+    ka, kb = key(a), key(b)
+    if candidates is None:
+        top = int(max(ka.max(initial=0), kb.max(initial=0))) + 1
+        reverse_present = np.isin(kb * top + ka, ka * top + kb)
+    else:
+        reverse_present = np.isin(kb, key(candidates[0])) & np.isin(ka, key(candidates[1]))
+    return ~reverse_present | (ka < kb)
 
 
 def _same_cell(pre: View, post: View) -> np.ndarray:
@@ -265,7 +270,7 @@ def sparse_connect(
         keep = net.cell_of(pre_sites[i]) != net.cell_of(post_sites[j])
         i, j = i[keep], j[keep]
     if _is_gap_junction(synapse):  # each two points drawn once, with probability p
-        keep = _one_orientation(pre_sites[i], post_sites[j], pre_sites, post_sites)
+        keep = _one_orientation(pre_sites[i], post_sites[j], (pre_sites, post_sites))
         i, j = i[keep], j[keep]
     weight, delay = (_per_pair(x, name, i, j, (n_pre, n_post)) for x, name in ((weight, "weight"), (delay, "delay")))
     _add(pre, post, synapse, pre_sites[i], post_sites[j], weight, delay, threshold)

@@ -50,7 +50,7 @@ def exp(x: Array) -> Array:
     """
     x = jnp.asarray(x, jnp.result_type(x, float))
     finfo = np.finfo(x.dtype)
-    top = 700.0 if finfo.bits > 32 else float(np.floor(np.log(finfo.max))) - 10.0  # float32: 78
+    top = 700.0 if finfo.bits > 32 else 78.0 if finfo.bits == 32 else float(np.floor(np.log(finfo.max)))
     return jnp.where(x < -700.0, 0.0, jnp.exp(jnp.minimum(x, top)))
 
 
