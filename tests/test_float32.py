@@ -64,6 +64,17 @@ def test_half_step_delays_are_rounded_up_in_float32_too():
     np.testing.assert_array_equal(spikes32, spikes64)
 
 
+def test_long_delays_round_to_the_nearest_step_in_float32():
+    # Bug: the rounding tolerance, 16 eps of the step count, reached half a step at 250,000
+    # steps: 250.00019 ms at dt = 0.001 ms (250000.17 steps) arrived a step late (review).
+    from dendrax.synaptic import nearest_step
+
+    cases = [(250.00019, 0.001, 250000), (1000.0106, 0.025, 40000), (1.4875, 0.025, 60), (99.9875, 0.025, 4000)]
+    for delay, dt, steps in cases:  # ms, ms, NEURON's (float64's) rounding, halves up
+        assert nearest_step(np.float64(delay) / np.float64(dt), np) == steps
+        assert nearest_step(np.float32(delay) / np.float32(dt), np) == steps, (delay, dt)
+
+
 @pytest.mark.parametrize("order", [(True, False), (False, True)], ids=["float64_first", "float32_first"])
 def test_trainables_run_in_both_precisions_in_one_process(order):
     # Bug: the trainables' NumPy int64 index arrays were cached by JAX under one precision

@@ -79,8 +79,10 @@ def delay_steps(delay: Array, dt: Array) -> Array:
 def nearest_step(steps, xp=jnp):
     """``round(steps)`` with halves up, for a time over the step (``xp``: ``jnp`` or ``np``):
     a tolerance scaled to the precision counts a multiple of the step up to round-off as one
-    (in float32, 1.4875 ms / 0.025 ms is 59.49999; a fixed 1e-9 would round it down)."""
-    tolerance = xp.maximum(1e-9, 16 * xp.finfo(steps.dtype).eps * xp.abs(steps))
+    (in float32, 1.4875 ms / 0.025 ms is 59.49999; a fixed 1e-9 would round it down).
+    The quotient of two rounded numbers is off by at most 1.5 eps relative; 4 eps leaves a
+    margin (16 eps rounded 250.00019 ms / 0.001 ms, 250000.17 steps, up to 250001)."""
+    tolerance = xp.maximum(1e-9, 4 * xp.finfo(steps.dtype).eps * xp.abs(steps))
     return xp.floor(steps + 0.5 + tolerance)
 
 
