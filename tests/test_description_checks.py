@@ -161,10 +161,10 @@ def test_a_negative_synaptic_weight_override_is_an_error():
 def test_a_negative_delay_override_is_an_error():
     # connect() and set("delay") refused it, params= did not: the negative lag wrapped around
     # the spike buffer (a -1 ms delay delivered 4.025 ms late beside a 5 ms one; found by review).
-    with pytest.raises(ValueError, match=r"params\['Exp2Syn_delay'\] must be >= 0 ms .*got -1.0"):
+    with pytest.raises(ValueError, match=r"params\['Exp2Syn_delay'\] must be finite and >= 0 \(ms\); got -1.0"):
         dx.integrate(network(), t_max=T_MAX, delta_t=DT, params={"Exp2Syn_delay": -1.0})
     sim = dx.simulator(network(), t_max=T_MAX, delta_t=DT)
-    with pytest.raises(ValueError, match=r"params\['Exp2Syn_delay'\] must be >= 0 ms"):
+    with pytest.raises(ValueError, match=r"params\['Exp2Syn_delay'\] must be finite and >= 0"):
         sim(params={"Exp2Syn_delay": np.array([-0.5])})
     assert np.all(np.isfinite(np.asarray(sim(params={"Exp2Syn_delay": np.array([0.0])}))))  # 0 is NEURON's minimum
 

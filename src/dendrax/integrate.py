@@ -1,4 +1,5 @@
-"""Run a simulation: the time loop, call-time inputs, and a compiled-once `simulator`.
+"""Run a simulation: the time loop and a compiled-once `simulator` (the values they take at
+call time are checked in `dendrax.call_inputs`).
 
 `integrate` is the one-call entry point; `simulator` fixes everything but the values
 (parameters, stimuli, clamps) so that a training loop compiles once.
@@ -18,17 +19,12 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .adjoint import reversible_step
+from .call_inputs import checked_params, checked_spike_input, checked_trainables, checked_waveforms
 from .checkpointing import Checkpoint, checkpointed_scan
-from .compile.network import GAP
-from .compile.reversal import computed_reversal
 from .compile.staging import on_device
 from .compile.system import System
 from .manual_axes import varying_like
-from .mechanisms.synapse import Synapse
-from .model.module import NEURON_NAMES
-from .model.network import synapse_type_of
-from .model.trainable import apply_trainables, check_values
-from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error, require_real_dtype
+from .model.trainable import apply_trainables
 from .rest import rest_iteration
 from .simulate import (
     init_state,
@@ -39,10 +35,8 @@ from .simulate import (
     with_train_spikes,
 )
 from .solve.steppers import BackwardEuler, Stepper
-from .spike_trains import event_table, time_points
 from .static_values import python_number
-from .synapses import GapJunction
-from .synaptic import TRAIN_EVENTS_PER_STEP, Surrogate, delay_steps, per_event_trains
+from .synaptic import Surrogate, delay_steps
 from .time_grid import checked_times, n_steps_of
 
 __all__ = ["Rest", "Simulator", "integrate", "simulator"]
@@ -216,26 +210,12 @@ def integrate(
     if not system.layout.recordings:
         raise ValueError("nothing is recorded: call e.g. cell.branch(0).loc(0.5).record('v') before integrate")
     if isinstance(params, (list, tuple)):
-        check_values(system.layout.trainables, params)
-        for tr, entry in zip(system.layout.trainables, params):
-            _check_range(system, tr.name, entry[tr.name])
-        # On the device now (the run is asynchronous: the caller may change its array later),
-        # in the model's dtype and shape (a number where an array had been: a new compile).
-        trainable_values = [
-            {
-                k: v if isinstance(v, jax.Array) else on_device(
-                    np.broadcast_to(np.asarray(v, jnp.result_type(float)), (tr.n_values,)).copy()
-                )
-                for k, v in entry.items()
-            }
-            for tr, entry in zip(system.layout.trainables, params)
-        ]
-        overrides = {}
+        overrides, trainable_values = {}, checked_trainables(system, params)
     else:
-        overrides, trainable_values = _check_params(system, params), None
-    stim = _check_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
-    clamp_values = _check_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
-    spike_input = _spike_input(system, spike_trains, delta_t, n_steps)
+        overrides, trainable_values = checked_params(system, params), None
+    stim = checked_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
+    clamp_values = checked_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
+    spike_input = checked_spike_input(system, spike_trains, delta_t, n_steps)
     dt = on_device(np.asarray(delta_t, jnp.result_type(float)))
     rows = _history_rows(system, overrides, delta_t, n_steps)
     if system.spike_times:  # read here; inside, new times would only force a new compile
@@ -254,66 +234,6 @@ def integrate(
                 "(jax.grad, jax.vjp, jax.jacrev; and jax.hessian, forward over reverse)"
             ) from error
         raise
-
-
-def _spike_input(system: System, given: Any, delta_t: float, n_steps: int) -> Array:
-    """The spike trains' spikes: from the description's times, an event table (`event_table`:
-    the trains spiking at each time point, which takes far less memory than counts of every
-    train at every point); else ``given``, spike counts of shape (n_trains, n_steps + 1),
-    checked."""
-    n = system.layout.network.n_trains
-    n_points = n_steps + 1
-    if given is None:
-        if any(isinstance(times, jax.core.Tracer) for times in system.spike_times):  # a System traced by jit
-            raise TypeError(
-                "spike trains' times fix the event schedule and cannot be traced values; pass spike counts "
-                "as integrate(..., spike_trains=...) (dx.spike_raster) to vary them under jit or vmap"
-            )
-        if not n:
-            return on_device(np.zeros((0, n_points), jnp.result_type(float)))
-        for train in per_event_trains(system.layout.network):
-            points = time_points(system.spike_times[train], delta_t, n_points)
-            _check_events_per_step(system, int(train), np.bincount(points, minlength=1), delta_t)
-        return on_device(event_table(system.spike_times, delta_t, n_points))
-    if not n:
-        raise ValueError("spike_trains= replaces the spike trains' spikes, but the model has none (net.add_spike_trains)")
-    arr = given if isinstance(given, jax.Array) else on_device(np.asarray(given))
-    if arr.shape != (n, n_points):
-        raise ValueError(
-            f"spike_trains must have shape (n_trains, n_time_points) = ({n}, {n_points}): spikes per time point "
-            f"(dx.spike_raster(times, t_max, delta_t) makes one); got {arr.shape}"
-        )
-    if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer) or arr.dtype == bool):
-        raise TypeError(f"spike_trains must hold spike counts (numbers); got an array of {arr.dtype}")
-    if not isinstance(arr, jax.core.Tracer):
-        values = np.asarray(arr)
-        bad = np.argwhere(~(np.isfinite(values) & (values >= 0)))
-        if len(bad):
-            row, col = bad[0]
-            raise ValueError(f"spike_trains[{row}, {col}] is {values[row, col]}; spike counts must be finite and >= 0")
-        for train in per_event_trains(system.layout.network):
-            _check_events_per_step(system, int(train), values[train], delta_t)
-    return arr
-
-
-def _check_events_per_step(system: System, train: int, counts: np.ndarray, delta_t: float) -> None:
-    """Refuse more spikes of ``train`` in one step than a per-event synapse receives apart,
-    and fractions of a spike (a per-event synapse receives whole spikes)."""
-    fractional = np.flatnonzero(counts != np.round(counts))
-    if len(fractional):
-        raise ValueError(
-            f"spike_trains[{train}, {fractional[0]}] is {counts[fractional[0]]}: the train drives synapses whose "
-            "NET_RECEIVE runs once per spike, which take whole spike counts"
-        )
-    if counts.max(initial=0) <= TRAIN_EVENTS_PER_STEP:
-        return
-    point = int(np.argmax(counts > TRAIN_EVENTS_PER_STEP))
-    names = sorted({g.name for g in system.layout.network.groups if getattr(g.mechanism, "per_event", False)})
-    raise ValueError(
-        f"spike train {train} has {int(counts[point])} spikes in the time step at t = {point * delta_t:g} ms; it "
-        f"drives {', '.join(names)}, whose NET_RECEIVE runs once per spike (as in NEURON), for at most "
-        f"{TRAIN_EVENTS_PER_STEP} spikes of one train per step: use a smaller delta_t, or spread those spikes"
-    )
 
 
 def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float, n_steps: int) -> int:
@@ -361,59 +281,6 @@ def _compile(module: Any) -> System:
     return module.compile()
 
 
-def _check_params(system: System, params: Mapping[str, Any] | None) -> dict[str, Array]:
-    if params is None:
-        return {}
-    if not isinstance(params, Mapping):
-        raise TypeError(f"params must be a dict from parameter name to value; got {type(params).__name__}")
-    out = {}
-    n = system.layout.n_comps
-    for name, value in params.items():
-        if name not in system.params:
-            hint = ""
-            if name in system.initial_states:
-                hint = " (initial states are set on the description, e.g. cell.set('HH_m', 0.1))"
-            elif name in NEURON_NAMES:
-                hint = f" (in dendrax: {NEURON_NAMES[name]})"
-            known = ", ".join(sorted(system.params))
-            raise KeyError(f"unknown parameter {name!r}{hint}; known: {known}")
-        if isinstance(value, str):
-            raise TypeError(f"params[{name!r}] takes a number or an array of real numbers; got {value!r}")
-        layout = system.layout
-        computed = computed_reversal(layout.placements, layout.writers + layout.readers, name)
-        if computed:
-            comp, mech = next(iter(computed.items()))
-            raise ValueError(
-                f"params[{name!r}]: {name} is computed from the concentrations (Nernst) in compartment {comp}, "
-                f"where {mech} uses them, so a value there would be ignored; pass the concentrations instead"
-            )
-        # NumPy arrays and numbers are converted and broadcast in NumPy: jnp would compile a
-        # small program per shape here (slow on a GPU). JAX arrays (traced, or placed and
-        # sharded by the caller) stay JAX arrays.
-        xp = jnp if isinstance(value, jax.Array) else np
-        arr = xp.asarray(value)
-        require_real_dtype(arr.dtype, f"params[{name!r}]")
-        if not isinstance(arr, jax.core.Tracer):
-            # The model's dtype, never weakly typed: an int, a float32 value under float64 or
-            # a weakly typed jnp scalar each compiled the run again (0.6-0.9 s).
-            arr = arr.astype(system.params[name].dtype)
-        elif not jnp.issubdtype(arr.dtype, jnp.floating):
-            arr = arr.astype(jnp.result_type(float))
-        expected = system.params[name].shape
-        _check_range(system, name, arr)
-        if arr.shape == ():
-            arr = xp.broadcast_to(arr, expected)
-        elif arr.shape != expected and expected == ():
-            raise ValueError(f"params[{name!r}] is model-wide: give one number; got an array of shape {arr.shape}")
-        elif arr.shape != expected:
-            groups = [g.mechanism.name for g in system.layout.network.groups] + [GAP]
-            owner = synapse_type_of(groups, name)
-            per = f"one per {owner} synapse" if owner else f"one value per compartment, {n} compartments"
-            raise ValueError(f"params[{name!r}] has shape {arr.shape}; give a number or an array of shape {expected} ({per})")
-        out[name] = on_device(np.ascontiguousarray(arr)) if xp is np else arr
-    return out
-
-
 def _check_settings(solver: Any, checkpoint: Any, initial: Any, surrogate: Any) -> None:
     if not isinstance(solver, Stepper):
         raise TypeError(f"solver must be dx.BackwardEuler() or dx.CrankNicolson(); got {solver!r}")
@@ -423,71 +290,6 @@ def _check_settings(solver: Any, checkpoint: Any, initial: Any, surrogate: Any) 
         raise TypeError(f"initial must be None or dx.Rest(); got {initial!r}")
     if surrogate is not None and not isinstance(surrogate, Surrogate):
         raise TypeError(f"surrogate must be None or dx.Surrogate(beta=...); got {surrogate!r}")
-
-
-def _check_range(system: System, name: str, value: Array) -> None:
-    """Physical range of a concrete override (traced values are the caller's business)."""
-    if isinstance(value, jax.core.Tracer):
-        return
-    arr = np.asarray(value)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"params[{name!r}] contains a non-finite value")
-    error = global_range_error(name, arr)
-    if error:
-        raise ValueError(f"params[{name!r}]: {error}")
-    if name in POSITIVE or name in ION_CONCENTRATIONS:
-        if np.any(arr <= 0):
-            raise ValueError(f"params[{name!r}] must be > 0 {POSITIVE.get(name, 'mM')}; got {arr[arr <= 0].ravel()[0]}")
-        return
-    network = system.layout.network
-    owners = [pl.mechanism for pl in system.layout.placements] + [g.mechanism for g in network.groups]
-    if len(network.gaps_implicit) + len(network.gaps_explicit):  # gap junctions are not a group
-        owners.append(GapJunction())
-    for mech in owners:
-        if not name.startswith(mech.name + "_"):
-            continue
-        short = name[len(mech.name) + 1 :]
-        if short == "weight" and isinstance(mech, Synapse):  # a connection's, not the synapse's
-            error = mech.weight_error(arr)
-        elif short == "delay" and isinstance(mech, Synapse) and np.any(arr < 0):
-            # A negative lag wrapped around the spike ring buffer: delivered at a wrong time.
-            error = f"must be >= 0 ms (a connection's delay, as NEURON's NetCon); got {arr[arr < 0].ravel()[0]}"
-        else:
-            error = mech.range_error(short, arr)
-        if error:
-            raise ValueError(f"params[{name!r}] {error}")
-
-
-def _check_waveforms(registered: list[Array], given: Any, n_steps: int, one: str, many: str) -> Array:
-    n = len(registered)
-    n_points = n_steps + 1
-    if given is None:
-        for k, w in enumerate(registered):
-            if w.shape != (n_points,):
-                raise ValueError(
-                    f"{one} {k} has {w.shape[0]} values, but t_max / delta_t = {n_steps} steps need "
-                    f"{n_points} (one per time point from 0 to t_max)"
-                )
-        if not n:
-            return on_device(np.zeros((0, n_points), jnp.result_type(float)))
-        if any(isinstance(w, jax.core.Tracer) for w in registered):
-            return jnp.stack(registered)
-        return on_device(np.stack([np.asarray(w) for w in registered]))  # nothing to compile
-    if isinstance(given, jax.Array):
-        arr = given
-    else:  # in the simulation's dtype: float32 or integer stimuli compiled the run again
-        arr = np.asarray(given)
-        arr = on_device(arr.astype(jnp.result_type(float)) if arr.dtype.kind in "iuf" else arr)
-    if arr.shape != (n, n_points):
-        raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
-    if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)):
-        raise TypeError(f"{many} must be real numbers; got an array of {arr.dtype}")
-    if not isinstance(arr, jax.core.Tracer):
-        bad = np.argwhere(~np.isfinite(np.asarray(arr)))
-        if len(bad):
-            row, col = bad[0]
-            raise ValueError(f"{many}[{row}, {col}] is {np.asarray(arr)[row, col]}; every value must be finite")
-    return arr
 
 
 class Simulator(eqx.Module):

@@ -459,17 +459,13 @@ def advance(
     network = layout.network
     v = state.v
     env, current, ion_currents, synapses = aux.env, aux.current, aux.ion_currents, aux.synapses
-    v_carry = state.v_carry
     if correction_form(v.dtype):  # x: the change of voltage, added by a compensated sum
-        if v_carry is None:
-            v_new = v + solver.extrapolation * x
-        else:
-            change = solver.extrapolation * x - v_carry
-            v_new = v + change
-            v_carry = (v_new - v) - change  # the part of the change v_new could not hold
-        dv = x
+        change = solver.extrapolation * x - (0.0 if state.v_carry is None else state.v_carry)
+        v_new = v + change
+        v_carry, dv = (v_new - v) - change, x  # the part of the change v_new could not hold
     else:  # x: the new (half-step) voltage
         v_new, dv = (x if solver.extrapolation == 1.0 else v + solver.extrapolation * (x - v)), x - v
+        v_carry = None
     if aux.ion_slopes:
         # Crank–Nicolson: mechanisms that read an ion current (concentrations, pumps) and the
         # recordings see it at the half-step voltage x, linearised (NEURON's second_order_cur).
@@ -516,8 +512,9 @@ def _diffuse(layout, prepared: Prepared, states):
         conc = out[k][var]
         capacity = prepared.volume / prepared.dt
         pad = jnp.zeros((layout.n_nodes - c,), conc.dtype)
-        # Zero-area nodes hold no ion; with a zero coefficient they would be 0 = 0.
-        diag = jnp.concatenate([capacity, jnp.where(total[c:] > 0, 0.0, 1.0)]) + total
+        # Zero-area nodes hold no ion: their rows are the neighbours' weighted mean (every
+        # edge's coupling is > 0, even at coefficient 0: `prepared._diffusion_operator`).
+        diag = jnp.concatenate([capacity, pad]) + total
         rhs = jnp.concatenate([capacity * conc, pad])
         out[k][var] = solve_voltage_system(layout.solver, coupling, diag, rhs)[:c]
     return tuple(out)

@@ -103,7 +103,7 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
         raise ValueError(f"{synapse.name} is a graded synapse: it takes no weight or delay")
     elif threshold != DEFAULT_THRESHOLD:
         raise ValueError(f"{synapse.name} is a graded synapse: it takes no spike threshold")
-    if synapse.name == "GapJunction" and len(same := np.flatnonzero(np.all(pre == post, axis=1))):
+    if _is_gap_junction(synapse) and len(same := np.flatnonzero(np.all(pre == post, axis=1))):
         raise ValueError(
             f"connection {int(same[0])}: a gap junction from a point to itself carries no current; connect two different "
             "points"

@@ -425,7 +425,13 @@ def synapse_type_of(types: Iterable[str], name: str) -> str | None:
     return max((t for t in types if name.startswith(t + "_")), key=len, default=None)
 
 
+def delay_error(delays: np.ndarray) -> str | None:
+    """Why connection delays (ms) are not allowed, or None: NEURON's NetCon takes delays >= 0."""
+    bad = np.asarray(delays)[~(np.isfinite(delays) & (np.asarray(delays) >= 0))]
+    return f"must be finite and >= 0 (ms); got {float(bad.ravel()[0])}" if bad.size else None
+
+
 def _check_delays(delays: np.ndarray) -> None:
-    if np.any(~np.isfinite(delays)) or np.any(delays < 0):
-        bad = delays[~(np.isfinite(delays) & (delays >= 0))]
-        raise ValueError(f"synaptic delays must be finite and >= 0 (ms); got {float(bad[0])}")
+    error = delay_error(delays)
+    if error:
+        raise ValueError(f"synaptic delays {error}")

@@ -137,8 +137,8 @@ def apply_trainables(
         last = len(comps) - 1 - np.unique(comps[::-1], return_index=True)[1]
         offsets = np.cumsum([0] + [tr.n_values for tr, _ in members[:-1]])
         index = np.concatenate([offset + tr.value_index for offset, (tr, _) in zip(offsets, members)])
-        driven = jnp.concatenate([value for _, value in members])[index]  # one gather
+        driven = jnp.concatenate([value for _, value in members])[index[last]]  # one gather
         # The values take the column's dtype (never the reverse: an integer value would
         # truncate the untrained compartments' values, a float32 one lower their precision).
-        target[name] = base.at[comps[last]].set(driven[last].astype(base.dtype))
+        target[name] = base.at[comps[last]].set(driven.astype(base.dtype))
     return params, initial_states
