@@ -256,3 +256,22 @@ def test_a_slow_voltage_reaches_its_target_at_a_small_step_in_float32():
     t = np.arange(len(v)) * dt
     exact = -70.0 + 10.0 * np.exp(-t / tau)  # backward Euler's own error: 5e-7 mV here
     assert np.max(np.abs(v - exact)) < 1e-4  # mV: a few ulp of -70 mV (3.8e-6 each)
+
+
+def test_a_long_refractory_period_is_whole_steps_in_float32():
+    # Bug: the LIF's refractory clock subtracted dt each step; in float32, 50,000
+    # subtractions of 0.001 ms from 50 ms drifted by 16 steps (v held 16 steps too long).
+    from dendrax.point_neurons import LIF
+
+    dt, t_ref = 0.001, 50.0
+    cell = dx.Compartment()
+    cell.insert(LIF())
+    cell.set("LIF_tRef", t_ref)
+    cell.set("v", -49.0)  # above threshold: a spike in the first step, then the hold
+    cell.stimulate(np.full(60001, 0.3))  # nA: v_inf = -40 mV, so v rises once released
+    cell.record("v")
+    with jax.enable_x64(False):
+        v = np.asarray(dx.integrate(cell, t_max=60.0, delta_t=dt))[0]
+    held = np.flatnonzero(v[1:] != np.float32(-70.0))[0]  # steps at vReset after the spike
+    # The hold is round(tRef / dt) steps after the spike step, exactly (as in float64).
+    assert held == 1 + round(t_ref / dt), held
