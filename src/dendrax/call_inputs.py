@@ -138,7 +138,17 @@ def check_range(system: System, name: str, value: Array) -> None:
             raise ValueError(f"params[{name!r}] {error}")
 
 
-def checked_waveforms(registered: list[Array], given: Any, n_steps: int, one: str, many: str) -> Array:
+def checked_waveforms(
+    registered: list[Array], given: Any, n_steps: int, one: str, many: str
+) -> tuple[Array, Array | None]:
+    """The stimulus or clamp waveforms of a run, checked: ``(rows, index)``, where row
+    ``index[k]`` is the ``k``-th waveform (``index`` None: row ``k``).
+
+    Registered waveforms that are one array (the points of one ``stimulate`` or ``clamp``
+    call) are one row: one current on 2,000 sites was 2,000 rows of the run's length
+    (640 MB in float64 at 40,001 points, copied several times). ``given`` (shape
+    ``(n_waveforms, n_time_points)``) is used as it is.
+    """
     n = len(registered)
     n_points = n_steps + 1
     if given is None:
@@ -149,10 +159,15 @@ def checked_waveforms(registered: list[Array], given: Any, n_steps: int, one: st
                     f"{n_points} (one per time point from 0 to t_max)"
                 )
         if not n:
-            return on_device(np.zeros((0, n_points), jnp.result_type(float)))
-        if any(isinstance(w, jax.core.Tracer) for w in registered):
-            return jnp.stack(registered)
-        return on_device(np.stack([np.asarray(w) for w in registered]))  # nothing to compile
+            return on_device(np.zeros((0, n_points), jnp.result_type(float))), None
+        rows: dict[int, int] = {}
+        for w in registered:
+            rows.setdefault(id(w), len(rows))
+        distinct = list({id(w): w for w in registered}.values())  # in the order of `rows`
+        index = None if len(rows) == n else on_device(np.array([rows[id(w)] for w in registered], np.int32))
+        if any(isinstance(w, jax.core.Tracer) for w in distinct):
+            return jnp.stack(distinct), index
+        return on_device(np.stack([np.asarray(w) for w in distinct])), index  # nothing to compile
     if isinstance(given, jax.Array):
         arr = given
     else:  # in the simulation's dtype: float32 or integer stimuli compiled the run again
@@ -167,7 +182,7 @@ def checked_waveforms(registered: list[Array], given: Any, n_steps: int, one: st
         if len(bad):
             row, col = bad[0]
             raise ValueError(f"{many}[{row}, {col}] is {np.asarray(arr)[row, col]}; every value must be finite")
-    return arr
+    return arr, None
 
 
 def checked_spike_input(system: System, given: Any, delta_t: float, n_steps: int) -> Array:

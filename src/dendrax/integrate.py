@@ -82,6 +82,8 @@ def _run(
     spike_input,
     delta_t,
     n_steps: int,
+    stimulus_index: Array | None,
+    clamp_index: Array | None,
     solver: Stepper,
     checkpoint: Checkpoint,
     initial: Rest | None = None,
@@ -96,10 +98,18 @@ def _run(
     prepared = prepare(system, full, delta_t, solver, states0)
     dtype = prepared.dt.dtype
     clamps = jnp.asarray(clamps, dtype)
-    state = init_state(system, prepared, clamps[:, 0], history_rows)
+
+    def each_stimulus(row):  # a time point's values, one per stimulus (rows are shared)
+        return row if stimulus_index is None else row[stimulus_index]
+
+    def each_clamp(row):
+        return row if clamp_index is None else row[clamp_index]
+
+    state = init_state(system, prepared, each_clamp(clamps[:, 0]), history_rows)
     state = varying_like(state, (prepared, stimuli, clamps))
     if initial is not None:
-        state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, clamps[:, 0]), state)
+        at_start = each_clamp(clamps[:, 0])
+        state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, at_start), state)
         state = with_spikes_at_start(system, state)  # at the voltages found
     n_trains = system.layout.network.n_trains
 
@@ -125,7 +135,7 @@ def _run(
 
     def body(state, inputs):
         i_ext, clamp_values, train_spikes = inputs
-        state = one_step(prepared, state, i_ext, clamp_values)
+        state = one_step(prepared, state, each_stimulus(i_ext), each_clamp(clamp_values))
         state = with_train_spikes(system, state, train_counts(train_spikes))  # at the step's end
         return state, observe(system, state)
 
@@ -213,8 +223,8 @@ def integrate(
         overrides, trainable_values = {}, checked_trainables(system, params)
     else:
         overrides, trainable_values = checked_params(system, params), None
-    stim = checked_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
-    clamp_values = checked_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
+    stim, stim_index = checked_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
+    clamp_values, clamp_index = checked_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
     spike_input = checked_spike_input(system, spike_trains, delta_t, n_steps)
     dt = on_device(np.asarray(delta_t, jnp.result_type(float)))
     rows = _history_rows(system, overrides, delta_t, n_steps)
@@ -223,8 +233,8 @@ def integrate(
     events = spike_trains is None and system.layout.network.n_trains > 0
     try:
         return _run(
-            system, overrides, trainable_values, stim, clamp_values, spike_input, dt, n_steps, solver, checkpoint,
-            initial, rows, surrogate, events,
+            system, overrides, trainable_values, stim, clamp_values, spike_input, dt, n_steps, stim_index,
+            clamp_index, solver, checkpoint, initial, rows, surrogate, events,
         )
     except TypeError as error:
         if "forward-mode" in str(error) and "custom_vjp" in str(error) and checkpoint.adjoint:

@@ -510,8 +510,8 @@ def compile_module(module: Module) -> System:
     # Initial states: values where set, and a static mask (NaN is never handed to JAX).
     initial_states = {k: on_device(np.nan_to_num(v, nan=0.0)) for k, v in data.columns.items() if k in state_names}
     shape = {k: on_device(v) for k, v in data.shape.items()}
-    stimuli = [on_device(w) for _, w in module._stimuli]
-    clamps = [on_device(w) for _, _, w in module._clamps]
+    stimuli = _on_device_once([w for _, w in module._stimuli])
+    clamps = _on_device_once([w for _, _, w in module._clamps])
     return System(
         layout=layout,
         params=params,
@@ -570,3 +570,14 @@ def _check_mechanism_values(columns: dict[str, np.ndarray], placements: tuple[Pl
                     f"{key} is {values[np.argmax(bad)]} in compartment {comp}, where {pl.name} is inserted; "
                     f"set it with .set({key!r}, value)"
                 )
+
+
+def _on_device_once(waveforms: list[np.ndarray]) -> list[Array]:
+    """The waveforms on the device, one array per distinct waveform: the points of one
+    ``stimulate`` or ``clamp`` call share it, and `integrate` runs each once
+    (`call_inputs.checked_waveforms`)."""
+    done: dict[int, Array] = {}
+    for w in waveforms:
+        if id(w) not in done:
+            done[id(w)] = on_device(w)
+    return [done[id(w)] for w in waveforms]

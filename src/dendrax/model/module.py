@@ -388,8 +388,8 @@ class Module(NoNewAttributes):
         new = copy.copy(self)
         new._data = self._data.copy()
         new._mechanisms = {k: (m, mask.copy()) for k, (m, mask) in self._mechanisms.items()}
-        new._stimuli = [(s, w.copy()) for s, w in self._stimuli]
-        new._clamps = [(s, var, w.copy()) for s, var, w in self._clamps]
+        new._stimuli = list(self._stimuli)  # waveforms are read-only, shared (see View.stimulate)
+        new._clamps = list(self._clamps)
         new._diffusion = dict(self._diffusion)
         new._trainables = list(self._trainables)
         new._recordings = list(self._recordings)

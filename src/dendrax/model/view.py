@@ -441,7 +441,7 @@ class View(NoNewAttributes):
         ``np.where(t <= 10.0, -65.0, 0.0)`` (with ``t < 10.0`` the clamp leads by a step).
         """
         module = self._module
-        wave = _waveform(values, "clamp")
+        wave = _shared(_waveform(values, "clamp"))
         self._nonempty("clamp")
         if name != "v":
             owner = module._owner(module._resolve_name(name))
@@ -462,7 +462,7 @@ class View(NoNewAttributes):
             if (site, name) in taken:
                 raise ValueError(f"{name!r} is already clamped at {site.describe()}; delete_clamps() first")
         for site in self.sites:
-            module._clamps.append((site, name, wave.copy()))
+            module._clamps.append((site, name, wave))
         module._touch()
 
     def stimulate(self, current: Any) -> None:
@@ -470,10 +470,10 @@ class View(NoNewAttributes):
 
         The value at index ``n`` drives the step from ``t_n`` to ``t_n + dt``.
         """
-        wave = _waveform(current, "stimulus")
+        wave = _shared(_waveform(current, "stimulus"))
         self._nonempty("stimulate")
         for site in self.sites:
-            self._module._stimuli.append((site, wave.copy()))
+            self._module._stimuli.append((site, wave))
         self._module._touch()
 
     def __repr__(self) -> str:
@@ -490,6 +490,15 @@ def _waveform(values: Any, what: str) -> np.ndarray:
         raise ValueError(f"a {what} is a 1-D array with one value per time point; got shape {wave.shape}")
     if not np.all(np.isfinite(wave)):
         raise ValueError(f"the {what} contains a non-finite value")
+    return wave
+
+
+def _shared(wave: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``wave``, stored once for all the points one call selects: one
+    waveform on 2,000 sites was stored 2,000 times (and compiled and simulated as 2,000
+    rows). Nothing writes to a stored waveform, so descriptions and their copies share it."""
+    wave = np.array(wave, dtype=np.float64)
+    wave.flags.writeable = False
     return wave
 
 

@@ -180,8 +180,8 @@ def delete_subtree(module: M, branch: int) -> M:
         for name, (mech, mask) in module._mechanisms.items()
         if mask[comp_keep].any()
     }
-    new._stimuli = [(remap(s, "stimulus"), w.copy()) for s, w in module._stimuli]
-    new._clamps = [(remap(s, "clamp"), name, w.copy()) for s, name, w in module._clamps]
+    new._stimuli = [(remap(s, "stimulus"), w) for s, w in module._stimuli]  # read-only, shared
+    new._clamps = [(remap(s, "clamp"), name, w) for s, name, w in module._clamps]
     new._recordings = [(remap(s, "recording"), v) for s, v in module._recordings]
     new._trainables = [t for t in (_kept_trainable(t, comp_keep, new_comp) for t in module._trainables) if t]
     new._touch()
