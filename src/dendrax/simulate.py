@@ -503,7 +503,13 @@ def advance(
 
 
 def _diffuse(layout, prepared: Prepared, states):
-    """Implicit-Euler diffusion of each diffusing concentration over the cell's tree."""
+    """Implicit-Euler diffusion of each diffusing concentration over the cell's tree.
+
+    Solved for the change, ``A delta = -(net outflux at c)``, not for the new values
+    (``A c' = V c / dt``): the solve's round-off is then relative to the change, not to the
+    concentration, and the outflux, taken from differences, sums to zero. In float32 the
+    amount of ion drifted by 5e-4 in 40,000 steps solved for the values.
+    """
     if not layout.diffusions:
         return states
     out = [dict(s) for s in states]
@@ -515,8 +521,12 @@ def _diffuse(layout, prepared: Prepared, states):
         # Zero-area nodes hold no ion: their rows are the neighbours' weighted mean (every
         # edge's coupling is > 0, even at coefficient 0: `prepared._diffusion_operator`).
         diag = jnp.concatenate([capacity, pad]) + total
-        rhs = jnp.concatenate([capacity * conc, pad])
-        out[k][var] = solve_voltage_system(layout.solver, coupling, diag, rhs)[:c]
+        # Those nodes start from that mean (exact unless two of them are neighbours; the
+        # solve corrects whatever start it is given).
+        nodes = jnp.concatenate([conc, pad])
+        nodes = nodes.at[c:].set(-edge_currents(layout.solver, coupling, nodes)[c:] / total[c:])
+        change = solve_voltage_system(layout.solver, coupling, diag, -edge_currents(layout.solver, coupling, nodes))
+        out[k][var] = conc + change[:c]
     return tuple(out)
 
 
