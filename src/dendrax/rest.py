@@ -29,7 +29,9 @@ def rest_iteration(
     current balances the axial currents. The steady-state membrane current ``i(v)`` (states
     relaxed over a very long step) is linearised with its full slope (gates included, by
     forward-mode differentiation); the resulting linear system is the voltage equation
-    without capacitance, solved exactly on the tree. Converges quadratically near rest.
+    without capacitance, solved exactly on the tree. Converges quadratically near rest,
+    except where a mechanism writes a concentration (its steady state is taken for the
+    previous iteration's currents: linear convergence, see `Rest`).
     Point neurons keep their voltage. Synapse states relax to their steady state too (graded
     synapses: for the present presynaptic voltage; event-driven ones: no spikes in flight),
     and synaptic currents enter the balance linearised in the postsynaptic voltage only: with
