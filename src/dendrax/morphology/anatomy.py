@@ -37,22 +37,38 @@ __all__ = [
 ]
 
 
-def soma_point(module: Module) -> tuple[int, float]:
+def soma_point(module: Module, root: int | None = None) -> tuple[int, float]:
     """``(branch, x)`` of NEURON's usual origin ``soma(0.5)``: the centre of the soma's
     middle compartment (the one containing x = 0.5, as NEURON's ``h.distance`` takes it), on
-    the root if it is in the ``soma`` group, else on the first branch of that group."""
+    the root if it is in the ``soma`` group, else on the first branch of that group.
+
+    ``root``: the root branch of the cell to take it in (a network has one per cell;
+    default the first)."""
     data = module._data
+    roots = np.flatnonzero(data.parent == -1)
+    root = int(roots[0]) if root is None else int(root)
     soma = data.groups.get("soma")
-    if soma is None or not soma.any():
+    in_tree = _tree_of(data.parent)[data.comp_branch] == root
+    if soma is None or not (soma & in_tree).any():
+        which = "this cell" if len(roots) == 1 else f"cell {int(np.flatnonzero(roots == root)[0])} (root branch {root})"
         raise ValueError(
-            "this cell has no 'soma' group, so distances have no default origin; name one with "
+            f"{which} has no 'soma' group, so distances have no default origin; name one with "
             "cell.add_group('soma', cell.branch(0)) or give origin=cell.branch(0).loc(0.0)"
         )
-    branches = np.unique(data.comp_branch[soma])
-    root = int(np.flatnonzero(data.parent == -1)[0])
+    branches = np.unique(data.comp_branch[soma & in_tree])
     b = root if root in branches else int(branches[0])
     n = int(data.ncomp[b])
-    return b, (min(int(0.5 * n), n - 1) + 0.5) / n
+    k = int(data.comp_start[b]) + min(int(0.5 * n), n - 1)
+    return b, float(_comp_x(module)[k])
+
+
+def _tree_of(parent: np.ndarray) -> np.ndarray:
+    """The root branch of the tree (cell) each branch belongs to."""
+    tree = np.arange(len(parent))
+    for b in _topological(parent):
+        if parent[b] >= 0:
+            tree[b] = tree[parent[b]]
+    return tree
 
 
 def _as_point(module: Module, origin: Any) -> tuple[int, float]:
@@ -61,6 +77,8 @@ def _as_point(module: Module, origin: Any) -> tuple[int, float]:
     if origin is None:
         return soma_point(module)
     if isinstance(origin, tuple) and len(origin) == 2:
+        if isinstance(origin[0], (bool, np.bool_)) or not isinstance(origin[0], (int, np.integer)):
+            raise TypeError(f"origin (branch, x) takes a whole branch number; got {origin[0]!r}")
         b, x = int(origin[0]), float(origin[1])
         if not (0 <= b < module.n_branches and 0.0 <= x <= 1.0):
             raise ValueError(
@@ -78,9 +96,7 @@ def _as_point(module: Module, origin: Any) -> tuple[int, float]:
         site = sites[0]
         data = module._data
         if site.kind == "comp":
-            b = int(data.comp_branch[site.index])
-            k = site.index - int(data.comp_start[b])
-            return b, (k + 0.5) / float(data.ncomp[b])
+            return int(data.comp_branch[site.index]), float(_comp_x(module)[site.index])
         return int(site.index), (0.0 if site.kind == "start" else 1.0)
     raise TypeError(
         f"origin must be None (the soma), a point such as cell.branch(0).loc(0.5), or (branch, x); got {origin!r}"
@@ -93,9 +109,20 @@ def _branch_lengths(module: Module) -> np.ndarray:
 
 
 def _comp_x(module: Module) -> np.ndarray:
+    """Where each compartment's centre lies along its branch (fraction of the branch's
+    length): ``(k + 0.5) / n`` for equal compartments, from the lengths otherwise (after
+    ``set("length", [...])`` with different values)."""
     data = module._data
-    k = np.arange(data.n_comps) - np.repeat(data.comp_start, data.ncomp)
-    return (k + 0.5) / np.repeat(data.ncomp, data.ncomp)
+    length = data.columns["length"]
+    start = np.repeat(data.comp_start, data.ncomp)
+    before = np.cumsum(length) - length  # from the cell's first compartment
+    from_start = before - before[start] + 0.5 * length
+    x = from_start / _branch_lengths(module)[data.comp_branch]
+    k = np.arange(data.n_comps) - start
+    equal = (k + 0.5) / np.repeat(data.ncomp, data.ncomp)
+    # Equal compartments keep the exact fractions (NEURON's segment centres).
+    same = np.abs(x - equal) <= 1e-12
+    return np.where(same, equal, x)
 
 
 def path_distance(module: Module, origin: Any = None) -> Float[np.ndarray, " comps"]:
@@ -112,7 +139,9 @@ def path_distance(module: Module, origin: Any = None) -> Float[np.ndarray, " com
     centre of the parent's compartment there, where it is connected electrically.
 
     Returns:
-        (n_comps,) distances in µm, equal to NEURON's ``h.distance(origin, seg)``.
+        (n_comps,) distances in µm, equal to NEURON's ``h.distance(origin, seg)``. In a
+        network, ``None`` measures each cell from its own soma, and a point measures its own
+        cell; the other cells' compartments, which no path reaches, are NaN.
 
     Example:
         >>> import dendrax as dx
@@ -123,15 +152,32 @@ def path_distance(module: Module, origin: Any = None) -> Float[np.ndarray, " com
         [175.0, 125.0, 75.0, 25.0, 125.0, 175.0]
     """
     data = module._data
+    tree = _tree_of(data.parent)[data.comp_branch]
+    if origin is None:  # each cell from its own soma
+        out = np.full(data.n_comps, np.nan)
+        for root in np.flatnonzero(data.parent == -1):
+            mine = tree == root
+            out[mine] = _path_distance(module, soma_point(module, root))[mine]
+        return out
     bo, xo = _as_point(module, origin)
+    out = _path_distance(module, (bo, xo))
+    return np.where(tree == _tree_of(data.parent)[bo], out, np.nan)
+
+
+def _path_distance(module: Module, origin: tuple[int, float]) -> np.ndarray:
+    """`path_distance` from ``(branch, x)``, valid on the origin's own tree."""
+    data = module._data
+    bo, xo = origin
     length = _branch_lengths(module)
     parent = data.parent
     # A branch hanging strictly inside its parent hangs on the centre of the compartment
     # there (the node it is connected to, in NEURON and in dendrax's circuit).
     raw_x = data.parent_x
-    n_parent = data.ncomp[np.maximum(parent, 0)]
+    safe_parent = np.maximum(parent, 0)
+    n_parent = data.ncomp[safe_parent]
     inner = (raw_x > 0.0) & (raw_x < 1.0)
-    px = np.where(inner, (np.minimum(np.floor(raw_x * n_parent), n_parent - 1) + 0.5) / n_parent, raw_x)
+    at_comp = data.comp_start[safe_parent] + np.minimum(np.floor(raw_x * n_parent), n_parent - 1).astype(np.int64)
+    px = np.where(inner, _comp_x(module)[at_comp], raw_x)
     order = _topological(parent)
     dist0 = np.zeros(data.n_branches)  # from the root's 0 end to each branch's 0 end
     for b in order:
@@ -178,11 +224,12 @@ def compartment_centers(module: Module) -> Float[np.ndarray, "comps 3"]:
     """
     data = module._data
     points = branch_points(module)
+    x = _comp_x(module)
     out = np.empty((data.n_comps, 3))
     for b, pts in enumerate(points):
         n = int(data.ncomp[b])
         s = int(data.comp_start[b])
-        out[s : s + n] = point_at(pts, (np.arange(n) + 0.5) / n)
+        out[s : s + n] = point_at(pts, x[s : s + n])
     return out
 
 
@@ -204,22 +251,34 @@ def euclidean_distance(module: Module, point: Any = None) -> Float[np.ndarray, "
     from ..model.view import View
 
     centres = compartment_centers(module)
-    if point is None or isinstance(point, View) or (isinstance(point, tuple) and len(point) == 2):
+    data = module._data
+    if point is None:  # in a network, each cell from its own soma
+        tree = _tree_of(data.parent)
+        xyz = np.empty((data.n_comps, 3))
+        for root in np.flatnonzero(data.parent == -1):
+            b, x = soma_point(module, root)
+            xyz[tree[data.comp_branch] == root] = point_at(branch_points(module)[b], x)
+    elif isinstance(point, View) or (isinstance(point, tuple) and len(point) == 2):
         b, x = _as_point(module, point)
         xyz = point_at(branch_points(module)[b], x)
     else:
-        xyz = np.asarray(point, dtype=np.float64)
+        try:
+            xyz = np.asarray(point, dtype=np.float64)
+        except (TypeError, ValueError):
+            xyz = np.full(1, np.nan)
         if xyz.shape != (3,) or not np.all(np.isfinite(xyz)):
             raise ValueError(
                 f"point must be None, a point of the cell, or finite (x, y, z) in µm; got {point!r}"
             )
-    return np.linalg.norm(centres - xyz, axis=1)
+    return np.linalg.norm(centres - xyz, axis=-1)
 
 
 def branch_order(module: Module) -> Int[np.ndarray, " comps"]:
     """Centrifugal branch order of every compartment: 0 in the soma (or the root branch of a
-    cell without soma), +1 past the soma and past every branch point. A branch that continues
-    its parent alone (a type change) keeps its parent's order.
+    cell without soma), +1 past the soma and past every branch point (a branch hanging
+    inside its parent makes one there). A branch that continues its parent alone (the only
+    branch at the parent's 1 end, or at the 0 end of a root; e.g. a type change) keeps its
+    parent's order.
 
     Example:
         >>> import dendrax as dx
@@ -233,13 +292,19 @@ def branch_order(module: Module) -> Int[np.ndarray, " comps"]:
     soma_branch = np.zeros(data.n_branches, dtype=bool)
     if soma is not None:
         soma_branch[np.unique(data.comp_branch[soma])] = True
-    n_children = np.bincount(data.parent[data.parent >= 0], minlength=data.n_branches)
+    child = data.parent >= 0
+    x = data.parent_x
+    # Branches meeting at each end of each branch besides itself: children there, and at
+    # the 0 end of a branch that has a parent, that parent.
+    at_end = np.bincount(data.parent[child & (x == 1.0)], minlength=data.n_branches)
+    at_start = np.bincount(data.parent[child & (x == 0.0)], minlength=data.n_branches) + (data.parent >= 0)
     order = np.zeros(data.n_branches, dtype=np.int64)
     for b in _topological(data.parent):
         p = data.parent[b]
         if p < 0 or soma_branch[b]:
             continue
-        order[b] = order[p] + (1 if soma_branch[p] or n_children[p] > 1 else 0)
+        alone = (x[b] == 1.0 and at_end[p] == 1) or (x[b] == 0.0 and at_start[p] == 1)
+        order[b] = order[p] + (0 if alone and not soma_branch[p] else 1)
     return order[data.comp_branch]
 
 

@@ -1,9 +1,9 @@
 """3-D points for branches whose lengths or radii were set after their points were read.
 
-``View.set("radius" | "length", ...)`` changes compartments, not the branch's 3-D points
-(NEURON's ``sec.diam = ...`` rewrites the points; dendrax keeps them for plots). What writes
-the morphology (`dx.write_swc`) needs points that describe the compartments as they are:
-`points_as_set` rebuilds them. Compartment ``i`` of a branch of arc length ``S`` covers the
+``View.set("radius" | "length", ...)`` changes compartments, not the branch's stored 3-D
+points (NEURON's ``sec.diam = ...`` rewrites the points). What reads the geometry in space
+(`layout.branch_points`: centres, Euclidean distances, plots, `dx.write_swc`) needs points
+that describe the compartments as they are: `points_as_set` rebuilds them. Compartment ``i`` of a branch of arc length ``S`` covers the
 arc from ``i S / n`` to ``(i + 1) S / n`` (NEURON's equal division); its piece of the path
 is stretched to the compartment's length, and its radii become the set radius (a cylinder,
 as `set` makes it) or, for a compartment that kept its shape (``keep_shape=True``, or not

@@ -5,7 +5,7 @@ A cell read from SWC has 3-D points on every branch. A cell built by hand (`dx.B
 laid out in the xy plane as NEURON's ``define_shape`` does: the root along +x from the
 origin, a child from the point where it connects, in its parent's direction (reversed when
 it hangs on the parent's first half, turned by 90° when it hangs inside the parent), with
-siblings at the same place fanned over ±0.4 rad.
+siblings at the same place fanned over ±0.4 rad, the first at +0.4.
 """
 
 from __future__ import annotations
@@ -18,11 +18,17 @@ if TYPE_CHECKING:
     from ..model.module import Module
     from ..model.tree import TreeData
 
-__all__ = ["branch_points", "compute_xyz", "point_at"]
+__all__ = ["branch_points", "compute_xyz", "point_at", "points_now"]
 
 
 def branch_points(module: Module) -> list[np.ndarray]:
-    """Per branch, its 3-D points (P, 4): x, y, z, radius in µm (stored or laid out).
+    """Per branch, its 3-D points (P, 4): x, y, z, radius in µm, as the compartments are now.
+
+    The stored points (or, for branches built by hand, points laid out from the lengths),
+    rebuilt where ``set("length" | "radius", ...)`` changed a branch after they were read
+    (`edited_points.points_as_set`: each compartment's piece of the path stretched to its
+    length), with everything hanging on a changed branch moved along, so that it stays
+    attached (as NEURON's ``sec.L = ...`` moves the children).
 
     Example:
         >>> import dendrax as dx
@@ -31,10 +37,25 @@ def branch_points(module: Module) -> list[np.ndarray]:
         >>> pts[0][[0, -1], :3].tolist()
         [[0.0, 0.0, 0.0], [100.0, 0.0, 0.0]]
     """
-    data = module._data
-    if all(p is not None for p in data.points):
-        return list(data.points)
-    return _laid_out(data)
+    return points_now(module._data)[0]
+
+
+def points_now(data: TreeData) -> tuple[list[np.ndarray], dict[int, float]]:
+    """`branch_points` of the cell ``data``, and the branches whose compartments the points
+    can describe only approximately (`edited_points.points_as_set`), with the error."""
+    from .edited_points import points_as_set
+
+    stored = list(data.points) if all(p is not None for p in data.points) else _laid_out(data)
+    rebuilt, approximate = points_as_set(data, stored)
+    if all(a is b for a, b in zip(rebuilt, stored)):
+        return rebuilt, approximate
+    out = list(rebuilt)
+    for b in _topological(data.parent):
+        p, x = int(data.parent[b]), float(data.parent_x[b])
+        if p >= 0:  # where the branch hangs, moved by the edits of its parent and above
+            shift = point_at(out[p], x) - point_at(stored[p], x)
+            out[b] = np.column_stack([rebuilt[b][:, :3] + shift, rebuilt[b][:, 3]])
+    return out, approximate
 
 
 def compute_xyz(module: Module) -> None:
@@ -97,8 +118,8 @@ def _laid_out(data: TreeData) -> list[np.ndarray]:
             if 0.0 < x < 1.0:
                 angle += np.pi / 2.0
             group = siblings[(p, x)]
-            if len(group) > 1:
-                angle += group.index(b) / (len(group) - 1.0) * 0.8 - 0.4
+            if len(group) > 1:  # the first at +0.4 rad, as define_shape fans them
+                angle += 0.4 - group.index(b) / (len(group) - 1.0) * 0.8
         n = int(data.ncomp[b])
         comps = starts[b] + np.arange(n)
         bounds = np.concatenate([[0.0], np.cumsum(length[comps])])

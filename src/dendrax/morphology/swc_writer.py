@@ -43,8 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from ..model.module import Module
-from .edited_points import points_as_set
-from .layout import _topological, branch_points
+from .layout import _topological, points_now
 from .swc_parse import WRITER_HEADER, listed
 
 __all__ = ["write_swc"]
@@ -105,7 +104,7 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
         (3, 1884.956, 1884.956)
     """
     data = module._data
-    points, approximate = points_as_set(data, branch_points(module))
+    points, approximate = points_now(data)
     if approximate:
         worst = max(approximate.values())
         warnings.warn(

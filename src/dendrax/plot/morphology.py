@@ -24,7 +24,9 @@ def compartment_polylines(module: Module) -> tuple[list[np.ndarray], np.ndarray]
         xyz = pts[:, :3]
         arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(xyz, axis=0), axis=1))])
         ncomp = int(data.ncomp[b])
-        bounds = np.linspace(0.0, arc[-1], ncomp + 1)
+        length = data.columns["length"][data.comp_start[b] : data.comp_start[b] + ncomp]
+        # Compartment boundaries in proportion to their lengths (equal ones: NEURON's division).
+        bounds = arc[-1] * np.concatenate([[0.0], np.cumsum(length)]) / np.sum(length)
         for k in range(ncomp):
             lo, hi = bounds[k], bounds[k + 1]
             inside = (arc > lo) & (arc < hi)
