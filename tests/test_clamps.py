@@ -278,3 +278,21 @@ def test_clamp_current_of_a_point_neuron_is_refused():
     comp.record("i_clamp")
     with pytest.raises(ValueError, match="LIF is a point neuron"):
         dx.integrate(comp, t_max=10.0)
+
+
+def test_one_point_is_clamped_once_whatever_it_is_called():
+    # Bug: a point named twice in one call (two locs in one compartment), or as a branch's
+    # 1 end and its child's 0 end, was accepted by clamp() and refused only by integrate
+    # (or, for a state, held twice), and stayed in the model.
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=3)] * 2, parents=[-1, 0])
+    cell.insert(HH())
+    values = np.full(41, -50.0)  # mV
+    with pytest.raises(ValueError, match="names one point twice"):
+        cell.branch(0).loc([0.4, 0.6]).clamp("v", values)
+    with pytest.raises(ValueError, match="names one point twice"):
+        cell.branch(0).loc([0.4, 0.6]).clamp("HH_m", np.full(41, 0.1))
+    assert cell.clamps == []
+    cell.branch(0).loc(1.0).clamp("v", values)
+    with pytest.raises(ValueError, match=r"already clamped at branch 1 at x=0.0 \(as branch 0 at x=1.0\)"):
+        cell.branch(1).loc(0.0).clamp("v", values)
+    assert len(cell.clamps) == 1

@@ -53,6 +53,13 @@ def test_unknown_names():
         c.set("Kv_gbar", 0.1)
     with pytest.raises(KeyError, match="unknown parameter 'gnabar'"):
         dx.integrate(c, t_max=1.0, params={"gnabar": 0.1})
+    # A mechanism's own short name, and NEURON's <name>_<suffix> in another case, name the
+    # dendrax name (they gave no hint).
+    with pytest.raises(KeyError, match="prefix: 'HH_m'"):
+        c.branch(0).loc(0.5).record("m")
+    with pytest.raises(KeyError, match="In dendrax: 'HH_m'"):
+        c.branch(0).loc(0.5).record("m_hh")
+    assert len(c.recordings) == 1
 
 
 def test_parameter_where_mechanism_is_absent():
@@ -125,6 +132,11 @@ def test_bad_stimulus():
         dx.integrate(c, t_max=1.0, delta_t=0.025, stimuli=np.zeros((1, 40)))
     with pytest.raises(ValueError, match="1-D array"):
         c.branch(0).stimulate(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="the stimulus is nan at index 3"):
+        c.branch(0).stimulate(np.array([0.0, 0.0, 0.0, np.nan]))
+    with pytest.raises(TypeError, match="stimuli must be real numbers; got an array of <U1"):
+        dx.integrate(c, t_max=0.25, delta_t=0.025, stimuli=np.full((1, 11), "a"))
+    assert len(c.stimuli) == 1
 
 
 @pytest.mark.parametrize("x", [-0.1, 1.5, float("nan")])

@@ -104,7 +104,11 @@ def test_values_of_another_type_do_not_recompile():
     size = _run._cache_size()
     for value in (1, np.float32(0.04), jnp.asarray(0.05), np.full(12, 0.04, np.float32)):
         dx.integrate(cell, t_max=T_MAX, delta_t=DT, params={"HH_gK": value}, stimuli=stimulus)
-    for waveform in (stimulus.astype(np.float32), stimulus.astype(np.int64)):
+    # JAX arrays too: float32, integer and weakly typed ones (jnp.full(shape, 0.1)) compiled
+    # the run again (a review of stimuli); only NumPy arrays were cast.
+    waveforms = (stimulus.astype(np.float32), stimulus.astype(np.int64), jnp.asarray(stimulus, jnp.float32),
+                 jnp.zeros(stimulus.shape, jnp.int32), jnp.full(stimulus.shape, 0.0), jnp.asarray(stimulus))
+    for waveform in waveforms:
         dx.integrate(cell, t_max=T_MAX, delta_t=DT, params={"HH_gK": 0.03}, stimuli=waveform)
     assert _run._cache_size() == size
     cell.branch("all").make_trainable("HH_gNa")

@@ -170,8 +170,14 @@ def checked_waveforms(
         return on_device(np.stack([np.asarray(w) for w in distinct])), index  # nothing to compile
     if isinstance(given, jax.Array):
         arr = given
+        if not isinstance(arr, jax.core.Tracer) and arr.dtype.kind in "biuf":
+            # The model's dtype, strongly typed: float32, integer and weakly typed arrays
+            # (jnp.full(shape, 0.1)) each compiled the run again.
+            arr = arr.astype(jnp.result_type(float))
     else:  # in the simulation's dtype: float32 or integer stimuli compiled the run again
         arr = np.asarray(given)
+        if arr.dtype.kind not in "biufc":
+            raise TypeError(f"{many} must be real numbers; got an array of {arr.dtype}")
         arr = on_device(arr.astype(jnp.result_type(float)) if arr.dtype.kind in "iuf" else arr)
     if arr.shape != (n, n_points):
         raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")

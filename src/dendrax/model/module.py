@@ -425,11 +425,18 @@ class Module(NoNewAttributes):
         close = difflib.get_close_matches(name, self.parameter_names, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         param, _, suffix = name.rpartition("_")
-        loaded = f"{suffix}_{param}"  # NEURON's gnabar_hh is hh_gnabar of a loaded hh.mod
-        if param and suffix in self._mechanisms and loaded in self._data.columns:
-            hint = f" In dendrax: {loaded!r} (NEURON's <name>_<suffix> is <suffix>_<name>)."
+        # NEURON's gnabar_hh is hh_gnabar of a loaded hh.mod; m_hh is HH_m of the built-in HH.
+        loaded = [
+            f"{m}_{param}" for m, (mech, _) in self._mechanisms.items()
+            if param and m.lower() == suffix.lower() and (param in mech.params or param in mech.states)
+        ]
+        bare = [f"{m}_{name}" for m, (mech, _) in self._mechanisms.items() if name in mech.params or name in mech.states]
+        if loaded:
+            hint = f" In dendrax: {loaded[0]!r} (NEURON's <name>_<suffix> is <suffix>_<name>)."
         elif name in NEURON_NAMES:
             hint = f" In dendrax: {NEURON_NAMES[name]}."
+        elif bare:
+            hint = f" Names carry their mechanism's prefix: {', '.join(repr(b) for b in bare)}."
         if "_" in name and not any(name.startswith(m + "_") for m in self._mechanisms):
             hint += f" Inserted mechanisms: {sorted(self._mechanisms) or 'none'}."
         raise KeyError(f"unknown parameter or state {name!r}.{hint}")

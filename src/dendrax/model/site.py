@@ -35,3 +35,19 @@ class Site(NamedTuple):
         if self.kind == "synapse":
             return f"synapse {self.index}"
         return f"branch {self.index} at x={0.0 if self.kind == 'start' else 1.0}"
+
+
+def node_key(data, site: Site) -> tuple[str, int]:
+    """The node of the voltage equation ``site`` is, as a key: sites with equal keys are one
+    point (a child's 0 end is its parent's node there: the parent's 1 end, 0 end, or the
+    compartment containing the connection). ``data``: the cell's `TreeData`."""
+    kind, b = site.kind, int(site.index)
+    while kind == "start" and data.parent[b] != -1:
+        p, x = int(data.parent[b]), float(data.parent_x[b])
+        if x == 1.0:
+            return ("end", p)
+        if x != 0.0:
+            n = int(data.ncomp[p])
+            return ("comp", int(data.comp_start[p]) + min(int(x * n), n - 1))
+        b = p
+    return (kind, b)

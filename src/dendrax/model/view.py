@@ -11,7 +11,7 @@ import numpy as np
 
 from ..mechanisms.ions import ION_DEFAULTS, reversal_ion, uses_concentrations
 from .recordable import CLAMP_CURRENT, NO_MEMBRANE, check_recordable, state_hint
-from .site import Site
+from .site import Site, node_key
 from .tree import GEOMETRY
 
 if TYPE_CHECKING:
@@ -437,8 +437,9 @@ class View(NoNewAttributes):
 
         ``values[n]`` is the value at ``t_n = n dt``. NEURON's ``SEClamp`` sets each step's
         end voltage from its level at the step's start, so its change at ``dur1`` shows one
-        time point later: to reproduce ``SEClamp(dur1=10)``, switch after 10 ms,
-        ``np.where(t <= 10.0, -65.0, 0.0)`` (with ``t < 10.0`` the clamp leads by a step).
+        time point later: to reproduce ``SEClamp(dur1=10)``, switch half a step after 10 ms,
+        ``np.where(t - dt / 2 < 10.0, -65.0, 0.0)`` (``t <= 10.0`` is the same only where
+        ``t`` holds ``dur1`` exactly: ``3 * 0.025 > 0.075`` in floating point).
         """
         module = self._module
         wave = _shared(_waveform(values, "clamp"))
@@ -457,10 +458,23 @@ class View(NoNewAttributes):
                 if not mask[site.index]:
                     raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {owner[0]} is not there")
             _check_values(module, name, module._resolve_name(name), wave, f"clamp({name!r}, ...)")
-        taken = {(s, var) for s, var, _ in module._clamps}
+        # One clamp per point and variable: a point named twice (loc(0.4) and loc(0.6) of one
+        # compartment, or a branch's 1 end and its child's 0 end) was refused only by
+        # integrate, or, for a state, held twice.
+        data = module._data
+        taken = {(node_key(data, s), var): s for s, var, _ in module._clamps}
+        chosen: dict[tuple[str, int], Site] = {}
         for site in self.sites:
-            if (site, name) in taken:
-                raise ValueError(f"{name!r} is already clamped at {site.describe()}; delete_clamps() first")
+            key = node_key(data, site)
+            if (key, name) in taken:
+                also = "" if taken[(key, name)] == site else f" (as {taken[(key, name)].describe()})"
+                raise ValueError(f"{name!r} is already clamped at {site.describe()}{also}; delete_clamps() first")
+            if key in chosen:
+                raise ValueError(
+                    f"the selection names one point twice ({chosen[key].describe()} and {site.describe()}): "
+                    f"clamp {name!r} there once"
+                )
+            chosen[key] = site
         for site in self.sites:
             module._clamps.append((site, name, wave))
         module._touch()
@@ -488,8 +502,11 @@ def _waveform(values: Any, what: str) -> np.ndarray:
     wave = np.asarray(values, dtype=np.float64)
     if wave.ndim != 1 or len(wave) == 0:
         raise ValueError(f"a {what} is a 1-D array with one value per time point; got shape {wave.shape}")
-    if not np.all(np.isfinite(wave)):
-        raise ValueError(f"the {what} contains a non-finite value")
+    bad = np.flatnonzero(~np.isfinite(wave))
+    if len(bad):
+        raise ValueError(
+            f"the {what} is {wave[bad[0]]} at index {bad[0]} (time point {bad[0]}); every value must be finite"
+        )
     return wave
 
 
