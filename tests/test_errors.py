@@ -364,3 +364,14 @@ def test_more_inputs_found_by_a_review():
 
         with pytest.raises(TypeError, match=f"Odd: the default of 'g' must be one number; got {re.escape(repr(default))}"):
             Odd()
+
+
+def test_one_value_per_compartment_of_a_selection_that_repeats_one():
+    # Found by review: branch([1, 1]) lists branch 1 twice; per-compartment values were
+    # accepted and the last ones kept.
+    c = cell()
+    with pytest.raises(ValueError, match="lists compartment 2 more than once"):
+        c.branch([1, 1]).set("radius", [1.0, 1.5, 2.0, 2.5])
+    assert c.get("radius").tolist() == [1.0] * 6
+    c.branch([1, 1]).set("radius", 2.0)  # one value: unambiguous
+    assert c.get("radius").tolist() == [1.0, 1.0, 2.0, 2.0, 1.0, 1.0]

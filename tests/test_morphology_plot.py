@@ -90,3 +90,24 @@ def test_traces_in_ms():
     np.testing.assert_array_equal(line.get_ydata(), np.asarray(v)[0])
     assert ax.get_xlabel() == "time (ms)" and ax.get_ylabel() == "v (mV)"
     assert ax.get_legend() is not None
+
+
+def test_a_selection_colours_and_bad_input():
+    # Found by review: a selection raised a bare AttributeError; an RGB tuple was refused
+    # although the docs accept "one matplotlib colour"; labels="soma" labelled four rows
+    # "s", "o", "m", "a"; a negative line width and all-NaN colours passed silently.
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+    cell.add_group("apical", cell.branch([1, 2]))
+    distance = dx.path_distance(cell, origin=(0, 0.0))  # µm: [25, 75, 125, 175, 125, 175]
+    ax = dx.plot.morphology(cell.apical, color=distance)
+    assert len(ax.collections[0].get_segments()) == 4
+    np.testing.assert_array_equal(ax.collections[0].get_array(), distance[2:])
+    ax = dx.plot.morphology(cell, color=(1.0, 0.0, 0.0))
+    np.testing.assert_array_equal(ax.collections[0].get_colors(), np.tile([1.0, 0.0, 0.0, 1.0], (6, 1)))
+    with pytest.raises(ValueError, match="linewidth must be > 0"):
+        dx.plot.morphology(cell, linewidth=-1)
+    with pytest.raises(ValueError, match="no finite value"):
+        dx.plot.morphology(cell, color=np.full(6, np.nan))
+    with pytest.raises(ValueError, match="one string per recording"):
+        dx.plot.traces(np.zeros((4, 10)), 0.025, labels="soma")
+    assert dx.plot.traces(np.zeros(10), 0.025, labels="soma").lines[0].get_label() == "soma"

@@ -278,6 +278,13 @@ class View(NoNewAttributes):
             raise TypeError(f"set({name!r}, ...) takes a number or an array of numbers; got {value!r}")
         if values.ndim == 0:
             values = np.full(len(comps), float(values))
+        elif values.shape == (len(comps),) and len(np.unique(comps)) < len(comps):
+            # branch([1, 1]) lists branch 1's compartments twice: which value would it keep?
+            twice = int(np.flatnonzero(np.bincount(comps) > 1)[0])
+            raise ValueError(
+                f"set({name!r}, ...): the selection lists compartment {twice} more than once, so one value "
+                "per selected compartment is ambiguous; select each compartment once"
+            )
         elif values.shape != (len(comps),):
             raise ValueError(
                 f"set({name!r}, ...) got {values.shape[0] if values.ndim == 1 else values.shape} values "

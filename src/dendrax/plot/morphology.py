@@ -51,10 +51,12 @@ def morphology(
     """Plot ``module``'s compartments as lines, in the projection on ``dims``.
 
     Args:
-        module: a cell (branches built by hand are laid out as in `dx.compute_xyz`).
-        color: one value per compartment (e.g. voltages, `dx.path_distance(cell)`) mapped
-            through ``cmap``; or one matplotlib colour; or (n_comps, 3 or 4) RGB(A) rows.
-            Default black.
+        module: a cell (branches built by hand are laid out as in `dx.compute_xyz`), or a
+            selection of one (``cell.apical``): only its compartments are drawn.
+        color: one value per compartment drawn (e.g. voltages, `dx.path_distance(cell)`;
+            for a selection, also one per compartment of the cell) mapped through ``cmap``;
+            or one matplotlib colour (a name, or an RGB(A) tuple); or (n, 3 or 4) RGB(A)
+            rows. Default black.
         ax: the matplotlib Axes to draw in (a 3-D Axes when ``dims`` has three entries);
             default a new figure.
         dims: which coordinates to show: ``(0, 1)`` is x-y, ``(0, 2)`` x-z, ``(1, 2)`` y-z,
@@ -77,12 +79,26 @@ def morphology(
         >>> len(ax.collections[0].get_segments())
         12
     """
+    from ..model.module import Module
+    from ..model.view import View
+
     plt = _mpl.pyplot()
+    if isinstance(module, View):
+        module, drawn = module._module, np.unique(module.comps)
+    elif isinstance(module, Module):
+        drawn = None
+    else:
+        raise TypeError(f"morphology() takes a cell, network or selection of one; got {type(module).__name__}")
     dims = tuple(int(d) for d in dims)
     if len(dims) not in (2, 3) or any(d not in (0, 1, 2) for d in dims) or len(set(dims)) != len(dims):
         raise ValueError(f"dims must be two or three different axes among 0 (x), 1 (y), 2 (z); got {dims}")
     lines, diameter = compartment_polylines(module)
+    n_all = len(lines)
+    if drawn is not None:
+        lines, diameter = [lines[k] for k in drawn], diameter[drawn]
     n = len(lines)
+    if linewidth is not None and not (np.isfinite(float(linewidth)) and float(linewidth) > 0.0):
+        raise ValueError(f"linewidth must be > 0 points; got {linewidth!r}")
     segments = [line[:, dims] for line in lines]
     widths = np.clip(diameter, 0.5, 8.0) if linewidth is None else np.full(n, float(linewidth))
     three_d = len(dims) == 3
@@ -103,12 +119,16 @@ def morphology(
     numeric = None
     if color is None:
         coll = Collection(segments, colors="k", linewidths=widths)
-    elif isinstance(color, str):
-        coll = Collection(segments, colors=color, linewidths=widths)
+    elif isinstance(color, (str, tuple)):  # one colour: a name, or an RGB(A) tuple
+        coll = Collection(segments, colors=[color] * n, linewidths=widths)
     else:
         values = np.asarray(color)
+        if drawn is not None and values.shape[:1] == (n_all,) and n_all != n:
+            values = values[drawn]  # values for the whole cell: those of the selection
         if values.shape == (n,) and values.dtype.kind in "biuf":
             numeric = values.astype(np.float64)
+            if n and not np.isfinite(numeric).any():
+                raise ValueError("color has no finite value to map through the colour map")
             coll = Collection(segments, cmap=cmap, linewidths=widths)
             coll.set_array(numeric)
             coll.set_clim(

@@ -56,6 +56,10 @@ def traces(
     dt = float(delta_t)
     if not np.isfinite(dt) or dt <= 0:
         raise ValueError(f"delta_t must be > 0 ms; got {delta_t!r}")
+    if isinstance(labels, str):  # a string is a sequence of letters: "soma" labelled four rows
+        if data.shape[0] != 1:
+            raise ValueError(f"labels takes one string per recording ({data.shape[0]}); got the string {labels!r}")
+        labels = [labels]
     if labels is not None and len(labels) != data.shape[0]:
         raise ValueError(f"labels has {len(labels)} entries for {data.shape[0]} recordings")
     if ax is None:
