@@ -24,10 +24,42 @@ def test_bad_branch_geometry(kwargs):
 
 
 def test_bad_points():
-    with pytest.raises(ValueError, match="radius must be > 0"):
+    with pytest.raises(ValueError, match="radius must be >= 0"):
         dx.Branch(points=[[0, 0, 0, 1.0], [10, 0, 0, -1.0]])
     with pytest.raises(ValueError, match=r"shape \(P, 4\)"):
         dx.Branch(points=[[0, 0, 0]])
+    # Found by review: each of these was accepted and ran to NaN, or failed inside NumPy.
+    with pytest.raises(ValueError, match=r"points\[1, 0\] is 1e\+200: coordinates and radii must lie within"):
+        dx.Branch(points=[[0, 0, 0, 1.0], [1e200, 1e200, 0, 1.0]])
+    with pytest.raises(ValueError, match=r"points\[1, 1\] \(y\) is nan"):
+        dx.Branch(points=[[0, 0, 0, 1.0], [1, np.nan, 0, 1.0]])
+    with pytest.raises(TypeError, match="complex128"):
+        dx.Branch(points=np.array([[0, 0, 0, 1 + 1j], [1, 0, 0, 1]]))
+    with pytest.raises(ValueError, match="points must be a \\(P, 4\\) array of numbers"):
+        dx.Branch(points=[[0, 0, 0, 1.0], [1, 0, 0]])
+    with pytest.raises(ValueError, match="compartment 0 has radius 0"):
+        dx.Branch(points=[[0, 0, 0, 0.0], [10, 0, 0, 0.0], [20, 0, 0, 1.0]], ncomp=2)
+    with pytest.raises(ValueError, match="length must lie between 1e-09 and 1e\\+09"):
+        dx.Branch(length=1e308)
+    c = dx.Compartment()
+    with pytest.raises(ValueError, match="radius must lie between"):
+        c.set("radius", 1e-320)  # 1/r² overflows: NaN currents
+    with pytest.raises(TypeError, match="takes µm as numbers; got True"):
+        c.set("radius", True)
+    assert c.get("radius").tolist() == [250.0]
+
+
+def test_a_zero_radius_point_is_neurons(neuron_h):
+    # Radii of 0 are valid in NEURON (and read_swc); Branch(points=...) refused them.
+    points = np.array([(0.0, 0.0, 0.0, 1.0), (30.0, 0.0, 0.0, 0.5), (60.0, 0.0, 0.0, 0.0)])  # µm
+    branch = dx.Branch(points=points, ncomp=3)
+    sec = neuron_h.Section(name="zero_end")
+    for x, y, z, r in points:
+        sec.pt3dadd(x, y, z, 2.0 * r)
+    sec.nseg = 3
+    area = 2.0 * np.pi * branch.get("radius") * branch.get("length") * branch._data.shape["area_factor"]
+    # The same frusta, NEURON's 1e15 µm⁻¹ floor on 1/d² at the zero end: round-off only.
+    np.testing.assert_allclose(area, [seg.area() for seg in sec], rtol=1e-12)
 
 
 @pytest.mark.parametrize("name, value", [("radius", -1.0), ("length", 0.0), ("capacitance", 0.0), ("axial_resistivity", -3.0)])

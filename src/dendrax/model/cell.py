@@ -9,7 +9,7 @@ import numpy as np
 
 from ..morphology.frustum import branch_geometry
 from .module import Module, joined_model_wide, warn_dropped_attachments
-from .tree import CABLE_DEFAULTS, TreeData
+from .tree import CABLE_DEFAULTS, GEOMETRY_RANGE, TreeData, geometry_error
 from .view import View
 
 __all__ = ["Branch", "Cell", "Compartment"]
@@ -98,7 +98,9 @@ class Cell(Module):
             (exactly one).
         parent_locs: for each branch, where on its parent it connects (fraction of the
             parent's length, NEURON's ``child.connect(parent(x))``); default 1.0, the
-            parent's end.
+            parent's end. At 0 or 1 the branch joins the parent's end node; in between, as
+            in NEURON, the centre of the parent's compartment containing x, through the
+            branch's own first half-compartment only. A root's value is not used.
 
     Example:
         >>> import dendrax as dx
@@ -193,6 +195,9 @@ def _cylinder(length, radius, ncomp) -> TreeData:
         number = float(arr)
         if not (np.isfinite(number) and number > 0):
             raise ValueError(f"{name} must be a finite number > 0 µm; got {value!r}")
+        error = geometry_error(name, number)
+        if error:
+            raise ValueError(error)
         numbers.append(number)
     return TreeData.cylinder(numbers[0], numbers[1], ncomp)
 
@@ -208,17 +213,36 @@ def _refuse_unknown(what: str, unknown: dict[str, Any]) -> None:
 
 
 def _from_points(points, ncomp) -> TreeData:
-    pts = np.asarray(points, dtype=np.float64)
+    try:
+        raw = np.asarray(points)
+    except ValueError as error:  # ragged rows
+        raise ValueError(f"points must be a (P, 4) array of numbers (x, y, z, radius in µm): {error}") from None
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"points must be real numbers (x, y, z, radius in µm); got an array of {raw.dtype}")
+    pts = raw.astype(np.float64)
     if pts.ndim != 2 or pts.shape[1] != 4 or len(pts) < 2:
         raise ValueError(f"points must have shape (P, 4) with P >= 2 (x, y, z, radius in µm); got {pts.shape}")
     if not np.all(np.isfinite(pts)):
-        raise ValueError("points contain a non-finite value")
-    if np.any(pts[:, 3] <= 0):
-        i = int(np.flatnonzero(pts[:, 3] <= 0)[0])
-        raise ValueError(f"radius must be > 0 µm; point {i} has radius {pts[i, 3]}")
+        i, j = np.argwhere(~np.isfinite(pts))[0]
+        raise ValueError(f"points[{i}, {j}] ({'x, y, z, radius'.split(', ')[j]}) is {pts[i, j]}; every value must be finite")
+    if np.any(np.abs(pts) > GEOMETRY_RANGE[1]):
+        i, j = np.argwhere(np.abs(pts) > GEOMETRY_RANGE[1])[0]
+        raise ValueError(f"points[{i}, {j}] is {pts[i, j]:g}: coordinates and radii must lie within ±{GEOMETRY_RANGE[1]:g} µm")
+    if np.any(pts[:, 3] < 0):
+        i = int(np.flatnonzero(pts[:, 3] < 0)[0])
+        raise ValueError(f"radius must be >= 0 µm; point {i} has radius {pts[i, 3]}")
+    if not np.any(pts[:, 3] > 0):
+        raise ValueError("every point has radius 0: a branch needs a membrane (radius > 0 µm somewhere)")
     geo = branch_geometry(pts[:, :3], 2.0 * pts[:, 3], ncomp)
     if geo.length[0] <= 0:
         raise ValueError("the points of a branch must not all coincide (its length would be 0)")
+    if not np.all(geo.radius > 0):
+        k = int(np.flatnonzero(geo.radius <= 0)[0])
+        raise ValueError(f"every point of compartment {k} has radius 0: it has no membrane (radius > 0 µm)")
+    for name, values in (("length", geo.length), ("radius", geo.radius)):
+        error = geometry_error(f"the compartments' {name}", values)
+        if error:
+            raise ValueError(f"points give {error}")
     r, length = geo.radius, geo.length
     columns = {"length": length.copy(), "radius": r.copy()}
     columns.update({k: np.full(ncomp, v) for k, v in CABLE_DEFAULTS.items()})

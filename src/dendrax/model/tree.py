@@ -18,11 +18,24 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["CABLE_DEFAULTS", "TreeData"]
+__all__ = ["CABLE_DEFAULTS", "GEOMETRY_RANGE", "TreeData", "geometry_error"]
 
 # NEURON's defaults: cm 1 µF/cm², Ra 35.4 Ω·cm, v_init -65 mV.
 CABLE_DEFAULTS = {"capacitance": 1.0, "axial_resistivity": 35.4, "v": -65.0}
 GEOMETRY = ("length", "radius")
+# µm: lengths and radii outside this range overflow (1/r², 2 pi r L) into inf or NaN
+# currents; no cell comes near either end.
+GEOMETRY_RANGE = (1e-9, 1e9)
+
+
+def geometry_error(name: str, values) -> str | None:
+    """Why ``values`` (µm) of ``name`` (length or radius) are out of `GEOMETRY_RANGE`, or None."""
+    values = np.asarray(values, dtype=np.float64)
+    lo, hi = GEOMETRY_RANGE
+    bad = values[(values < lo) | (values > hi)]
+    if len(bad):
+        return f"{name} must lie between {lo:g} and {hi:g} µm; got {bad[0]:g}"
+    return None
 SHAPE = ("area_factor", "resistance_factor_left", "resistance_factor_right", "volume_factor")
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from ..mechanisms.ions import ION_DEFAULTS, reversal_ion, uses_concentrations
 from .recordable import CLAMP_CURRENT, NO_MEMBRANE, check_recordable, state_hint
 from .site import Site, node_key
-from .tree import GEOMETRY
+from .tree import GEOMETRY, geometry_error
 
 if TYPE_CHECKING:
     from ..mechanisms.channel import Mechanism
@@ -251,8 +251,11 @@ class View(NoNewAttributes):
         volume scale in proportion to the new value, which is what a ``radius`` or
         ``length`` passed at call time (``params=``) or trained does: use it to write fitted
         geometry back into the description so that it simulates as the fit did). NEURON's
-        ``sec.L = ...`` rescales the 3-D points instead, so the annuli at steps of radius keep
-        their area. `dx.write_swc` writes the compartments as set.
+        ``sec.L = ...`` rescales the 3-D points' coordinates instead: axial resistance and
+        volume as with ``keep_shape=True``, but the area differs, since the annuli at steps of
+        radius keep their area and the sloped sides of tapered pieces do not scale in
+        proportion (7 % on a radius falling from 5 to 0.5 µm over 10 µm, doubled in length).
+        `dx.write_swc` writes the compartments as set.
 
         Example:
             >>> import dendrax as dx
@@ -273,6 +276,8 @@ class View(NoNewAttributes):
         if keep_shape and key not in GEOMETRY:
             raise ValueError(f"keep_shape=True is for 'length' and 'radius' (a compartment's shape); got {name!r}")
         comps = self._comps
+        if key in GEOMETRY and (isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype.kind == "b"):
+            raise TypeError(f"set({name!r}, ...) takes µm as numbers; got {value!r}")
         values = np.asarray(value, dtype=np.float64) if _is_numeric(value) else None
         if values is None:
             raise TypeError(f"set({name!r}, ...) takes a number or an array of numbers; got {value!r}")
@@ -621,6 +626,8 @@ def _check_values(module: Any, name: str, key: str, values: np.ndarray, where: s
         raise ValueError(f"{where} got a non-finite value: {values[~np.isfinite(values)][0]}")
     if name in POSITIVE and np.any(values <= 0.0):
         raise ValueError(f"{name} must be > 0 {POSITIVE[name]}; got {values[values <= 0.0][0]}")
+    if key in GEOMETRY and geometry_error(name, values):
+        raise ValueError(geometry_error(name, values))
     owner = module._owner(key)
     if owner is not None:
         mech_name, short, _ = owner
