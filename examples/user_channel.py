@@ -56,18 +56,16 @@ class KA(dx.Channel):
 # activates within a millisecond and inactivates over a few: a transient outward current.
 dt, t_max = 0.025, 20.0
 t = np.arange(int(round(t_max / dt)) + 1) * dt
-command = np.where(t <= 5.0, -90.0, -30.0)  # mV, one value per time point
+command = np.where(t - dt / 2 < 5.0, -90.0, -30.0)  # mV, one value per time point
 
 comp = dx.Compartment(length=20.0, radius=10.0)  # µm
 comp.insert(KA())
 comp.insert(Leak())
 comp.set("ek", -75.0)  # the A-current's reversal potential in the Connor-Stevens model
 comp.clamp("v", command)
-comp.record("KA_a")
-comp.record("KA_b")
-a, b = np.asarray(dx.integrate(comp, t_max=t_max, delta_t=dt))
-
-i_a = 4.77e-3 * a**3 * b * (command - (-75.0))  # mA/cm², the channel's current
+comp.record("i_KA")  # the channel's current, mA/cm² (outward positive); as NEURON records it,
+# each time point holds the current of the step leading to it
+i_a = np.asarray(dx.integrate(comp, t_max=t_max, delta_t=dt))[0]
 peak = float(i_a.max())
 print(f"peak A-current after the step: {peak * 1e3:.3f} µA/cm² at t = {t[i_a.argmax()]:.3f} ms")
 

@@ -91,6 +91,8 @@ def test_unknown_names():
         c.branch(0).loc(0.5).record("m")
     with pytest.raises(KeyError, match="In dendrax: 'HH_m'"):
         c.branch(0).loc(0.5).record("m_hh")
+    with pytest.raises(KeyError, match="Did you mean 'HH_m'\\?"):
+        c.branch(0).loc(0.5).record("hh_m")  # only the case differs
     assert len(c.recordings) == 1
 
 

@@ -109,12 +109,11 @@ print(f"without stimuli the soma stays at {float(quiet[0, -1]):.2f} mV")
 # --8<-- [start:plot_cell]
 fig = plt.figure(figsize=(10, 4))
 ax_m = fig.add_subplot(1, 2, 1)
-peak = np.zeros(cell.n_comps)
 cell.delete_recordings()
 cell.record("v")  # every compartment: one row each
 everywhere = np.asarray(dx.integrate(cell, t_max=t_max, delta_t=DT))
 dx.plot.morphology(cell, color=everywhere.max(axis=1), ax=ax_m, label="peak v (mV)", cmap="plasma")
-ax_m.set_title("peak voltage (laid out as NEURON's define_shape)")
+ax_m.set_title("peak voltage\n(laid out as NEURON's define_shape)", fontsize=10)
 ax_t = fig.add_subplot(1, 2, 2)
 dx.plot.traces(recordings[:3], DT, ax=ax_t, labels=["soma", "branch point", "tip"])
 fig.tight_layout()

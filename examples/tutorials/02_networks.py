@@ -145,6 +145,8 @@ print(f"without input trains: {exc_inh(out)}; with {inputs.n} input trains: {exc
 raster = dx.spike_raster(poisson + [[]], t_max, DT)  # (trains, time points)
 out4 = np.asarray(dx.integrate(net, t_max=t_max, delta_t=DT, spike_trains=raster))
 print(f"without the regular train: {exc_inh(out4)}")
+# Fewer excitatory spikes than with no input at all: the Poisson trains drive the inhibitory
+# cells, whose inhibition now meets no extra excitation.
 # --8<-- [end:spike_trains]
 
 # --8<-- [start:lif]

@@ -112,17 +112,18 @@ class CaPump(dx.Mechanism):
 
 # --8<-- [start:pump_use]
 # A spiking compartment with calcium channels, the pump, and a calcium-activated potassium
-# current (SK, from the library) that reads cai: the spikes slow down as calcium builds up.
+# current (SK, from the library) that reads cai: SK opens with the calcium each spike lets in
+# and slows the firing (16 spikes instead of 18 in 250 ms here).
 def bursting(with_sk: bool):
     c = dx.Compartment(length=20.0, radius=10.0)
     c.insert(CaPump())  # writes cai: the mechanisms that read it see this step's calcium
     c.insert(HH())
     c.insert(Ca_HVA())
     c.set("Ca_HVA_gbar", 5e-4)  # S/cm²
+    c.set("ek", -85.0)  # mV, in both cells: only SK differs
     if with_sk:
         c.insert(SK_E2())
         c.set("SK_E2_gbar", 2e-4)
-        c.set("ek", -85.0)
     c.stimulate(dx.step_current(i_delay=5.0, i_dur=200.0, i_amp=0.3, delta_t=DT, t_max=t_pump))
     c.record("v")
     c.record("CaPump_cai")
@@ -191,12 +192,13 @@ print(
 
 # --8<-- [start:plot]
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
-for row, vc in zip(i_k, np.asarray(commands)):
-    axes[0].plot(t, row * 1e3, label=f"{vc:.0f} mV")
+colours = plt.get_cmap("viridis")(np.linspace(0.0, 1.0, len(commands)))  # one per command
+for row, vc, colour in zip(i_k, np.asarray(commands), colours):
+    axes[0].plot(t, row * 1e3, color=colour, label=f"{vc:.0f} mV")
 axes[0].set_xlabel("time (ms)")
 axes[0].set_ylabel("I_K (µA/cm²)")
 axes[0].set_title("Kdr under voltage clamp")
-axes[0].legend(fontsize=7)
+axes[0].legend(fontsize=7, ncol=2)
 tp = np.arange(len(v_plain)) * DT
 axes[1].plot(tp, v_plain, lw=0.8, label="HH + Ca_HVA + CaPump")
 axes[1].plot(tp, v_sk, lw=0.8, label="... + SK_E2")
@@ -205,7 +207,8 @@ axes[1].set_ylabel("v (mV)")
 ax_ca = axes[1].twinx()
 ax_ca.plot(tp, ca_sk * 1e3, color="k", lw=1.5, label="cai (with SK)")
 ax_ca.set_ylabel("cai (µM)")
-axes[1].legend(fontsize=7, loc="upper right")
+lines = axes[1].get_lines() + ax_ca.get_lines()
+axes[1].legend(lines, [line.get_label() for line in lines], fontsize=7, loc="upper right")
 axes[1].set_title("a pump that writes cai")
 ts = np.arange(len(v_mg)) * DT
 axes[2].plot(ts, v_mg, label="1 mM Mg²⁺")

@@ -132,8 +132,10 @@ def run_demo(out: Path, iterations: int = 500, seed: int = 0) -> dict[str, float
     )
     fit_traces = run(fitted, stimuli)
     first_traces = run(start_values, stimuli)
+    names = [f"{r} {c.split('_')[1]}" for r in REGIONS for c in CONDUCTANCES]  # as the fit lists them
     print(f"loss on the raw traces {loss_start:.4g} -> {history[-1]:.4g} mV²; conductance error (relative): "
-          f"start median {np.median(start_errors):.2f}, fitted median {np.median(errors):.3f}, max {errors.max():.3f}")
+          f"start median {np.median(start_errors):.2f}, fitted median {np.median(errors):.3f}, "
+          f"largest {errors.max():.3f} ({names[int(errors.argmax())]})")
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))
     for col, (row, label) in enumerate(zip((1, 2), ("0.2 nA", "0.6 nA"))):
@@ -154,11 +156,10 @@ def run_demo(out: Path, iterations: int = 500, seed: int = 0) -> dict[str, float
     ax.set_ylabel("loss (mV²)")
     ax.set_title("Adam on log-conductances")
     ax = axes[1, 1]
-    names = [f"{r}\n{c.split('_')[1]}" for r in REGIONS for c in CONDUCTANCES]
     x = np.arange(len(names))
     ax.bar(x - 0.2, 100 * start_errors, 0.4, color="tab:gray", label="start")
     ax.bar(x + 0.2, 100 * errors, 0.4, color="tab:red", label="fitted")
-    ax.set_xticks(x, names, fontsize=7)
+    ax.set_xticks(x, [name.replace(" ", "\n") for name in names], fontsize=7)
     ax.set_ylabel("|error| (%)")
     ax.set_title("12 conductances")
     ax.legend(frameon=False, fontsize=8)

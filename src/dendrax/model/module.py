@@ -422,7 +422,8 @@ class Module(NoNewAttributes):
                 "module, e.g. cell.set('celsius', 37.0), and read it with cell.get('celsius'); it "
                 "cannot be recorded or clamped"
             )
-        close = difflib.get_close_matches(name, self.parameter_names, n=3)
+        same_letters = [p for p in self.parameter_names if p.lower() == name.lower()]  # hh_m: HH_m
+        close = same_letters or difflib.get_close_matches(name, self.parameter_names, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         param, _, suffix = name.rpartition("_")
         # NEURON's gnabar_hh is hh_gnabar of a loaded hh.mod; m_hh is HH_m of the built-in HH.
