@@ -117,3 +117,32 @@ def test_origin_takes_a_whole_branch_number():
             dx.path_distance(cell, origin=bad)
     with pytest.raises(ValueError, match="point must be None, a point of the cell, or finite"):
         dx.euclidean_distance(cell, "soma")
+
+
+def test_branches_meeting_at_one_node_have_one_order():
+    # Found by review of the change: d2 at d(1) and d3 at d2(0) all meet at d's end, but d3
+    # was counted from d2 ([0, 1, 1, 2]); siblings at one node have one order.
+    cell = dx.Cell([dx.Branch(length=50.0, radius=1.0)] * 4, parents=[-1, 0, 1, 2], parent_locs=[1.0, 1.0, 1.0, 0.0])
+    cell.add_group("soma", cell.branch(0))
+    assert dx.branch_order(cell).tolist() == [0, 1, 2, 2]
+
+
+def test_a_network_cell_without_soma_has_no_default_distances():
+    cell, _ = two_cells()
+    bare = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+    net = dx.Network([cell, bare])
+    d = dx.path_distance(net)
+    np.testing.assert_allclose(d[:6], dx.path_distance(cell), atol=ATOL)
+    assert np.isnan(d[6:]).all() and np.isnan(dx.euclidean_distance(net)[6:]).all()
+    with pytest.raises(ValueError, match="no cell of this network has a 'soma' group"):
+        dx.path_distance(dx.Network([bare, bare]))
+
+
+def test_distances_in_a_large_network():
+    # One pass over the network (one per cell made 400 cells take 93 s; now ~0.5 s).
+    cell, _ = two_cells()
+    net = dx.Network([cell] * 300)
+    d = dx.path_distance(net)
+    e = dx.euclidean_distance(net)
+    np.testing.assert_allclose(d, np.tile(dx.path_distance(cell), 300), atol=ATOL)
+    np.testing.assert_allclose(e, np.tile(dx.euclidean_distance(cell), 300), atol=ATOL)

@@ -3,6 +3,7 @@ failed call leaves the description as it was."""
 
 import re
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -47,6 +48,9 @@ def test_bad_points():
     with pytest.raises(TypeError, match="takes µm as numbers; got True"):
         c.set("radius", True)
     assert c.get("radius").tolist() == [250.0]
+    c.record("v")
+    with pytest.raises(ValueError, match=r"params\['radius'\]: radius must lie between"):
+        dx.integrate(c, t_max=0.1, params={"radius": 1e-320})  # as set(): NaN before
 
 
 def test_a_zero_radius_point_is_neurons(neuron_h):
@@ -170,6 +174,9 @@ def test_bad_stimulus():
         c.branch(0).stimulate(np.array([0.0, 0.0, 0.0, np.nan]))
     with pytest.raises(TypeError, match="stimuli must be real numbers; got an array of <U1"):
         dx.integrate(c, t_max=0.25, delta_t=0.025, stimuli=np.full((1, 11), "a"))
+    for flags in (np.ones((1, 11), bool), jnp.ones((1, 11), bool)):  # NumPy and JAX alike
+        with pytest.raises(TypeError, match="stimuli must be real numbers; got an array of bool"):
+            dx.integrate(c, t_max=0.25, delta_t=0.025, stimuli=flags)
     assert len(c.stimuli) == 1
 
 

@@ -102,6 +102,8 @@ def test_a_selection_colours_and_bad_input():
     ax = dx.plot.morphology(cell.apical, color=distance)
     assert len(ax.collections[0].get_segments()) == 4
     np.testing.assert_array_equal(ax.collections[0].get_array(), distance[2:])
+    ax = dx.plot.morphology(cell, color=tuple(distance))  # a tuple of n values: one per compartment
+    np.testing.assert_array_equal(ax.collections[0].get_array(), distance)
     ax = dx.plot.morphology(cell, color=(1.0, 0.0, 0.0))
     np.testing.assert_array_equal(ax.collections[0].get_colors(), np.tile([1.0, 0.0, 0.0, 1.0], (6, 1)))
     with pytest.raises(ValueError, match="linewidth must be > 0"):

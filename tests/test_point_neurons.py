@@ -162,3 +162,19 @@ def test_a_negative_refractory_period_is_refused():
     with pytest.raises(ValueError, match="must be >= 0 ms"):
         dx.integrate(cell, t_max=1.0, params=[{"LIF_tRef": jnp.array([-1.0])}])
     cell.set("LIF_tRef", 0.0)  # no refractory period: allowed
+
+
+@pytest.mark.parametrize("steps", [0.5, 1.5, 2.5, 3.5, 1.4, 1.6])
+def test_lif_refractory_half_steps_round_down(steps):
+    # Found by review: counting the hold with round-half-to-even held tRef = 1.5 dt for two
+    # steps (and 2.5 dt for two as well); the hold test (> dt / 2) holds round-half-down.
+    dt = 1.0  # ms
+    cell = dx.Compartment()
+    cell.insert(LIF())
+    cell.set("LIF_tRef", steps * dt)
+    cell.set("v", -49.0)  # above threshold: a spike in the first step
+    cell.stimulate(np.full(21, 0.3))  # nA: v rises again once released
+    cell.record("v")
+    v = np.asarray(dx.integrate(cell, t_max=20.0, delta_t=dt))[0]
+    held = np.flatnonzero(v[2:] != -70.0)[0]  # steps at vReset after the spike step
+    assert held == int(np.ceil(steps - 0.5)), held

@@ -26,7 +26,8 @@ from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES
 from .model.network import delay_error, synapse_type_of
 from .model.trainable import check_values
-from .model.view import ION_CONCENTRATIONS, POSITIVE, global_range_error, require_real_dtype
+from .model.tree import GEOMETRY, geometry_error
+from .model.values import ION_CONCENTRATIONS, POSITIVE, global_range_error, require_real_dtype
 from .spike_trains import event_table, time_points
 from .synapses import GapJunction
 from .synaptic import TRAIN_EVENTS_PER_STEP, per_event_trains
@@ -118,6 +119,9 @@ def check_range(system: System, name: str, value: Array) -> None:
     if name in POSITIVE or name in ION_CONCENTRATIONS:
         if np.any(arr <= 0):
             raise ValueError(f"params[{name!r}] must be > 0 {POSITIVE.get(name, 'mM')}; got {arr[arr <= 0].ravel()[0]}")
+        error = geometry_error(name, arr) if name in GEOMETRY else None
+        if error:  # 1/r² or 2 pi r L overflowed: NaN voltages
+            raise ValueError(f"params[{name!r}]: {error}")
         return
     network = system.layout.network
     owners = [pl.mechanism for pl in system.layout.placements] + [g.mechanism for g in network.groups]
@@ -168,21 +172,17 @@ def checked_waveforms(
         if any(isinstance(w, jax.core.Tracer) for w in distinct):
             return jnp.stack(distinct), index
         return on_device(np.stack([np.asarray(w) for w in distinct])), index  # nothing to compile
-    if isinstance(given, jax.Array):
-        arr = given
-        if not isinstance(arr, jax.core.Tracer) and arr.dtype.kind in "biuf":
-            # The model's dtype, strongly typed: float32, integer and weakly typed arrays
-            # (jnp.full(shape, 0.1)) each compiled the run again.
-            arr = arr.astype(jnp.result_type(float))
-    else:  # in the simulation's dtype: float32 or integer stimuli compiled the run again
-        arr = np.asarray(given)
-        if arr.dtype.kind not in "biufc":
-            raise TypeError(f"{many} must be real numbers; got an array of {arr.dtype}")
-        arr = on_device(arr.astype(jnp.result_type(float)) if arr.dtype.kind in "iuf" else arr)
+    arr = given if isinstance(given, jax.Array) else np.asarray(given)
+    if arr.dtype.kind not in "iuf":  # booleans, complex numbers and strings, NumPy or JAX
+        raise TypeError(f"{many} must be real numbers; got an array of {arr.dtype}")
     if arr.shape != (n, n_points):
         raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
-    if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)):
-        raise TypeError(f"{many} must be real numbers; got an array of {arr.dtype}")
+    if isinstance(arr, np.ndarray):
+        arr = on_device(arr.astype(jnp.result_type(float)))
+    elif not isinstance(arr, jax.core.Tracer):
+        # In the model's dtype, strongly typed: float32, integer and weakly typed arrays
+        # (jnp.full(shape, 0.1)) each compiled the run again.
+        arr = arr.astype(jnp.result_type(float))
     if not isinstance(arr, jax.core.Tracer):
         bad = np.argwhere(~np.isfinite(np.asarray(arr)))
         if len(bad):

@@ -62,7 +62,8 @@ class LIF(PointNeuron):
         # The time left is counted down in whole steps recomputed from the count, not by
         # subtracting dt each step: in float32, 50,000 subtractions of 0.001 ms from 50 ms
         # accumulated 16 steps of round-off (the hold ended 0.016 ms late).
-        steps_left = jnp.maximum(jnp.round(s["refractory"] / dt) - 1.0, 0.0)
+        # Whole steps left: ceil(r / dt - 1/2), the count the hold test (> dt / 2) gives.
+        steps_left = jnp.maximum(jnp.ceil(s["refractory"] / dt - 0.5) - 1.0, 0.0)
         left = jnp.where(spike, p["tRef"], steps_left * dt)
         return v_next, {"refractory": left, "spike": spike.astype(v.dtype)}
 

@@ -21,7 +21,8 @@ from ..mechanisms.point_neuron import PointNeuron
 from ..mechanisms.synapse import Synapse
 from .site import Site
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
-from .view import NoNewAttributes, View, global_range_error
+from .values import global_range_error
+from .view import NoNewAttributes, View
 
 if TYPE_CHECKING:
     from ..compile.system import System

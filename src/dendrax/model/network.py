@@ -18,7 +18,8 @@ from ..mechanisms.synapse import Synapse
 from .module import Module, joined_model_wide, warn_dropped_attachments
 from .site import Site
 from .tree import TreeData
-from .view import View, _pick, real_values
+from .values import real_values
+from .view import View, _pick
 
 __all__ = ["Network", "SpikeTrainView", "SynapseView"]
 

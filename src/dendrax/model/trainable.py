@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .view import require_real_dtype
+from .values import require_real_dtype
 
 __all__ = ["Trainable", "apply_trainables"]
 

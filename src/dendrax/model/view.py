@@ -9,27 +9,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..mechanisms.ions import ION_DEFAULTS, reversal_ion, uses_concentrations
 from .recordable import CLAMP_CURRENT, NO_MEMBRANE, check_recordable, state_hint
 from .site import Site, node_key
-from .tree import GEOMETRY, geometry_error
+from .tree import GEOMETRY
+from .values import (
+    check_not_nernst,
+    check_values,
+    global_range_error,
+    is_numeric,
+    real_values,
+    shared_waveform,
+    waveform,
+)
 
 if TYPE_CHECKING:
     from ..mechanisms.channel import Mechanism
     from .module import Module
 
 __all__ = ["View"]
-
-# Ion concentrations (mM) that `set` accepts: "nai", "nao", "ki", ..., "cao".
-ION_CONCENTRATIONS = {var for ion in ION_DEFAULTS.values() for var in ion if not var.startswith("e")}
-
-POSITIVE = {
-    "length": "µm",
-    "radius": "µm",
-    "capacitance": "µF/cm²",
-    "axial_resistivity": "Ω·cm",
-}
-
 
 class NoNewAttributes:
     """Refuses new public attributes: NEURON habits on a description (``sec.nseg = 9``,
@@ -278,7 +275,7 @@ class View(NoNewAttributes):
         comps = self._comps
         if key in GEOMETRY and (isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype.kind == "b"):
             raise TypeError(f"set({name!r}, ...) takes µm as numbers; got {value!r}")
-        values = np.asarray(value, dtype=np.float64) if _is_numeric(value) else None
+        values = np.asarray(value, dtype=np.float64) if is_numeric(value) else None
         if values is None:
             raise TypeError(f"set({name!r}, ...) takes a number or an array of numbers; got {value!r}")
         if values.ndim == 0:
@@ -304,8 +301,8 @@ class View(NoNewAttributes):
                     f"{mech_name} is not inserted in compartment {missing[0]} (and {len(missing) - 1} "
                     f"more of the selection); insert it there before setting {key!r}"
                 )
-        _check_values(module, name, key, values, f"set({name!r}, ...)")
-        _check_not_nernst(module, key, comps)
+        check_values(module, name, key, values, f"set({name!r}, ...)")
+        check_not_nernst(module, key, comps)
         module._data.columns[key][comps] = values
         if key in GEOMETRY and not keep_shape:
             for k in module._data.shape:
@@ -398,7 +395,7 @@ class View(NoNewAttributes):
             groups = [np.asarray(g, dtype=np.int64) for g in self._groups if len(g)]
             if not groups:
                 raise ValueError("make_trainable on an empty selection")
-            _check_not_nernst(module, key, np.concatenate(groups), "make_trainable")
+            check_not_nernst(module, key, np.concatenate(groups), "make_trainable")
             column = module._data.columns[key]
             if init_value is None:
                 held = [column[g] for g in groups]
@@ -423,7 +420,7 @@ class View(NoNewAttributes):
                     raise ValueError(
                         f"init_value must be a number or one value per group ({len(groups)}); got shape {initial.shape}"
                     )
-                _check_values(module, name, key, initial, f"make_trainable({name!r}, init_value=...)")
+                check_values(module, name, key, initial, f"make_trainable({name!r}, init_value=...)")
             groups = [np.unique(g) for g in groups]
             comps = np.concatenate(groups)
             values, counts = np.unique(comps, return_counts=True)
@@ -454,7 +451,7 @@ class View(NoNewAttributes):
         ``t`` holds ``dur1`` exactly: ``3 * 0.025 > 0.075`` in floating point).
         """
         module = self._module
-        wave = _shared(_waveform(values, "clamp"))
+        wave = shared_waveform(waveform(values, "clamp"))
         self._nonempty("clamp")
         if name != "v":
             owner = module._owner(module._resolve_name(name))
@@ -469,7 +466,7 @@ class View(NoNewAttributes):
                     raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {NO_MEMBRANE}")
                 if not mask[site.index]:
                     raise ValueError(f"cannot clamp {name!r} at {site.describe()}: {owner[0]} is not there")
-            _check_values(module, name, module._resolve_name(name), wave, f"clamp({name!r}, ...)")
+            check_values(module, name, module._resolve_name(name), wave, f"clamp({name!r}, ...)")
         # One clamp per point and variable: a point named twice (loc(0.4) and loc(0.6) of one
         # compartment, or a branch's 1 end and its child's 0 end) was refused only by
         # integrate, or, for a state, held twice.
@@ -496,7 +493,7 @@ class View(NoNewAttributes):
 
         The value at index ``n`` drives the step from ``t_n`` to ``t_n + dt``.
         """
-        wave = _shared(_waveform(current, "stimulus"))
+        wave = shared_waveform(waveform(current, "stimulus"))
         self._nonempty("stimulate")
         for site in self.sites:
             self._module._stimuli.append((site, wave))
@@ -505,53 +502,6 @@ class View(NoNewAttributes):
     def __repr__(self) -> str:
         what = f"{len(self._sites)} points" if self._sites is not None else f"{len(self._comps)} compartments"
         return f"View({what} of {type(self._module).__name__})"
-
-
-def _waveform(values: Any, what: str) -> np.ndarray:
-    if not _is_numeric(values):  # a complex waveform lost its imaginary part with a NumPy warning
-        shown = f"an array of dtype {np.asarray(values).dtype}" if hasattr(values, "dtype") else repr(values)[:80]
-        raise TypeError(f"a {what} takes real numbers, one per time point; got {shown}")
-    wave = np.asarray(values, dtype=np.float64)
-    if wave.ndim != 1 or len(wave) == 0:
-        raise ValueError(f"a {what} is a 1-D array with one value per time point; got shape {wave.shape}")
-    bad = np.flatnonzero(~np.isfinite(wave))
-    if len(bad):
-        raise ValueError(
-            f"the {what} is {wave[bad[0]]} at index {bad[0]} (time point {bad[0]}); every value must be finite"
-        )
-    return wave
-
-
-def _shared(wave: np.ndarray) -> np.ndarray:
-    """A read-only copy of ``wave``, stored once for all the points one call selects: one
-    waveform on 2,000 sites was stored 2,000 times (and compiled and simulated as 2,000
-    rows). Nothing writes to a stored waveform, so descriptions and their copies share it."""
-    wave = np.array(wave, dtype=np.float64)
-    wave.flags.writeable = False
-    return wave
-
-
-def _is_numeric(value: Any) -> bool:
-    try:
-        arr = np.asarray(value)
-    except Exception:
-        return False
-    return arr.dtype.kind in "biuf"
-
-
-def real_values(value: Any, what: str) -> np.ndarray:
-    """``value`` as float64 values, a copy (the caller's array may change later); a
-    TypeError naming ``what`` for anything but real numbers (a complex value would otherwise
-    lose its imaginary part without a word)."""
-    if not _is_numeric(value):
-        raise TypeError(f"{what} takes a number or an array of real numbers; got {value!r}")
-    return np.array(value, dtype=np.float64)
-
-
-def require_real_dtype(dtype: Any, what: str) -> None:
-    """A TypeError naming ``what`` unless ``dtype`` holds real numbers (works on traced arrays)."""
-    if np.dtype(dtype).kind not in "biuf":
-        raise TypeError(f"{what} takes real numbers; got an array of dtype {np.dtype(dtype)}")
 
 
 def _pick(available: np.ndarray, index: Any, what: str) -> np.ndarray:
@@ -581,20 +531,6 @@ def _pick(available: np.ndarray, index: Any, what: str) -> np.ndarray:
     return available[flat]
 
 
-def global_range_error(name: str, values: Any) -> str | None:
-    """What is wrong with values of a model-wide quantity (``celsius``, ``<ion>_diffusion``;
-    any other name: only that they are finite), or None. The one rule for `set`,
-    `make_trainable`, `diffuse` and ``params=``."""
-    values = np.asarray(values, dtype=np.float64)
-    if not np.all(np.isfinite(values)):
-        return f"{name} must be finite; got {values[~np.isfinite(values)].ravel()[0]}"
-    if name == "celsius" and np.any(values < -273.15):
-        return f"celsius must be a temperature above -273.15 °C; got {values[values < -273.15].ravel()[0]}"
-    if name.endswith("_diffusion") and np.any(values < 0):
-        return f"{name} is a diffusion coefficient and must be >= 0 µm²/ms; got {values[values < 0].ravel()[0]}"
-    return None
-
-
 def user_stacklevel() -> int:
     """The ``stacklevel`` of a warning issued by the caller that names the first frame
     outside dendrax (the user's line, whether it called a selection's method or a module's)."""
@@ -602,39 +538,3 @@ def user_stacklevel() -> int:
     while frame is not None and frame.f_globals.get("__name__", "").startswith("dendrax."):
         frame, level = frame.f_back, level + 1
     return level
-
-
-def _check_not_nernst(module: Any, key: str, comps: np.ndarray, where: str = "set") -> None:
-    """Refuse a reversal potential where a mechanism uses the ion's concentrations: there it
-    follows the Nernst equation, and a value set would be ignored."""
-    ion = reversal_ion(key)
-    if ion is None:
-        return
-    for mech_name, (mech, mask) in module._mechanisms.items():
-        if uses_concentrations(mech, ion) and mask[comps].any():
-            comp = int(comps[mask[comps]][0])
-            raise ValueError(
-                f"{where}({key!r}, ...): {key} is computed from the concentrations (Nernst) in compartment {comp}, "
-                f"where {mech_name} uses them, so a value there would be ignored; {where} the concentrations "
-                f"('{ion}i', '{ion}o') instead"
-            )
-
-
-def _check_values(module: Any, name: str, key: str, values: np.ndarray, where: str) -> None:
-    """Values for ``key`` (``name`` as the user wrote it) in their physical range."""
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"{where} got a non-finite value: {values[~np.isfinite(values)][0]}")
-    if name in POSITIVE and np.any(values <= 0.0):
-        raise ValueError(f"{name} must be > 0 {POSITIVE[name]}; got {values[values <= 0.0][0]}")
-    if key in GEOMETRY and geometry_error(name, values):
-        raise ValueError(geometry_error(name, values))
-    owner = module._owner(key)
-    if owner is not None:
-        mech_name, short, _ = owner
-        mech = module._mechanisms[mech_name][0]
-        error = mech.range_error(short, values)
-        if error:
-            conductance = mech.units.get(short, "").replace(" ", "") in ("S/cm2", "S/cm²")
-            raise ValueError(f"{key}{' is a conductance and' if conductance else ''} {error}")
-    elif key in ION_CONCENTRATIONS and np.any(values <= 0.0):
-        raise ValueError(f"{key} is a concentration and must be > 0 mM; got {values[values <= 0][0]}")

@@ -47,19 +47,34 @@ def soma_point(module: Module, root: int | None = None) -> tuple[int, float]:
     data = module._data
     roots = np.flatnonzero(data.parent == -1)
     root = int(roots[0]) if root is None else int(root)
-    soma = data.groups.get("soma")
-    in_tree = _tree_of(data.parent)[data.comp_branch] == root
-    if soma is None or not (soma & in_tree).any():
+    point = _soma_points(module).get(root)
+    if point is None:
         which = "this cell" if len(roots) == 1 else f"cell {int(np.flatnonzero(roots == root)[0])} (root branch {root})"
-        raise ValueError(
-            f"{which} has no 'soma' group, so distances have no default origin; name one with "
-            "cell.add_group('soma', cell.branch(0)) or give origin=cell.branch(0).loc(0.0)"
-        )
-    branches = np.unique(data.comp_branch[soma & in_tree])
-    b = root if root in branches else int(branches[0])
-    n = int(data.ncomp[b])
-    k = int(data.comp_start[b]) + min(int(0.5 * n), n - 1)
-    return b, float(_comp_x(module)[k])
+        raise ValueError(f"{which} has no {_NO_SOMA}")
+    return point
+
+
+_NO_SOMA = (
+    "'soma' group, so distances have no default origin; name one with "
+    "cell.add_group('soma', cell.branch(0)) or give origin=cell.branch(0).loc(0.0)"
+)
+
+
+def _soma_points(module: Module) -> dict[int, tuple[int, float]]:
+    """`soma_point` of every cell that has a soma, by root branch (one pass over the cell)."""
+    data = module._data
+    soma = data.groups.get("soma")
+    if soma is None:
+        return {}
+    tree = _tree_of(data.parent)
+    x = _comp_x(module)
+    out = {}
+    for b in np.unique(data.comp_branch[soma]):  # in branch order: the first soma branch
+        root = int(tree[b])
+        if root not in out or b == root:  # the root itself, if it is in the soma group
+            n = int(data.ncomp[b])
+            out[root] = (int(b), float(x[int(data.comp_start[b]) + min(int(0.5 * n), n - 1)]))
+    return out
 
 
 def _tree_of(parent: np.ndarray) -> np.ndarray:
@@ -110,19 +125,20 @@ def _branch_lengths(module: Module) -> np.ndarray:
 
 def _comp_x(module: Module) -> np.ndarray:
     """Where each compartment's centre lies along its branch (fraction of the branch's
-    length): ``(k + 0.5) / n`` for equal compartments, from the lengths otherwise (after
-    ``set("length", [...])`` with different values)."""
+    length): ``(k + 0.5) / n`` for a branch of equal compartments (NEURON's segment
+    centres), from the lengths otherwise (after ``set("length", [...])`` with different
+    values)."""
     data = module._data
     length = data.columns["length"]
     start = np.repeat(data.comp_start, data.ncomp)
-    before = np.cumsum(length) - length  # from the cell's first compartment
-    from_start = before - before[start] + 0.5 * length
-    x = from_start / _branch_lengths(module)[data.comp_branch]
     k = np.arange(data.n_comps) - start
     equal = (k + 0.5) / np.repeat(data.ncomp, data.ncomp)
-    # Equal compartments keep the exact fractions (NEURON's segment centres).
-    same = np.abs(x - equal) <= 1e-12
-    return np.where(same, equal, x)
+    uneven = np.maximum.reduceat(length, data.comp_start) != np.minimum.reduceat(length, data.comp_start)
+    if not uneven.any():
+        return equal
+    before = np.cumsum(length) - length  # from the cell's first compartment
+    x = (before - before[start] + 0.5 * length) / _branch_lengths(module)[data.comp_branch]
+    return np.where(uneven[data.comp_branch], x, equal)
 
 
 def path_distance(module: Module, origin: Any = None) -> Float[np.ndarray, " comps"]:
@@ -152,22 +168,25 @@ def path_distance(module: Module, origin: Any = None) -> Float[np.ndarray, " com
         [175.0, 125.0, 75.0, 25.0, 125.0, 175.0]
     """
     data = module._data
-    tree = _tree_of(data.parent)[data.comp_branch]
     if origin is None:  # each cell from its own soma
-        out = np.full(data.n_comps, np.nan)
-        for root in np.flatnonzero(data.parent == -1):
-            mine = tree == root
-            out[mine] = _path_distance(module, soma_point(module, root))[mine]
-        return out
+        return _path_distance(module, _default_origins(module))
     bo, xo = _as_point(module, origin)
-    out = _path_distance(module, (bo, xo))
-    return np.where(tree == _tree_of(data.parent)[bo], out, np.nan)
+    return _path_distance(module, {int(_tree_of(data.parent)[bo]): (bo, xo)})
 
 
-def _path_distance(module: Module, origin: tuple[int, float]) -> np.ndarray:
-    """`path_distance` from ``(branch, x)``, valid on the origin's own tree."""
+def _default_origins(module: Module) -> dict[int, tuple[int, float]]:
+    """Each cell's soma point, by root branch; an error if no cell (or the only one) has one."""
+    origins = _soma_points(module)
+    if not origins:
+        roots = np.flatnonzero(module._data.parent == -1)
+        raise ValueError(f"{'this cell has no' if len(roots) == 1 else 'no cell of this network has a'} {_NO_SOMA}")
+    return origins
+
+
+def _path_distance(module: Module, origins: dict[int, tuple[int, float]]) -> np.ndarray:
+    """`path_distance` in each cell from its origin ``(branch, x)`` (keyed by root branch);
+    NaN in cells without one. One pass over the cell, whatever the number of cells."""
     data = module._data
-    bo, xo = origin
     length = _branch_lengths(module)
     parent = data.parent
     # A branch hanging strictly inside its parent hangs on the centre of the compartment
@@ -186,11 +205,13 @@ def _path_distance(module: Module, origin: tuple[int, float]) -> np.ndarray:
             dist0[b] = dist0[p] + px[b] * length[p]
     on_chain = np.zeros(data.n_branches, dtype=bool)
     exit_x = np.zeros(data.n_branches)  # where the path to the origin leaves a chain branch
-    b, x = bo, xo
-    while b >= 0:
-        on_chain[b] = True
-        exit_x[b] = x
-        b, x = int(parent[b]), float(px[b])
+    d_origin = np.full(data.n_branches, np.nan)  # by root: the origin's distance from it
+    for root, (b, x) in origins.items():
+        d_origin[root] = dist0[b] + x * length[b]
+        while b >= 0:
+            on_chain[b] = True
+            exit_x[b] = x
+            b, x = int(parent[b]), float(px[b])
     meet_branch = np.arange(data.n_branches)
     meet_x = np.full(data.n_branches, np.nan)  # NaN: the compartment's own x (chain branches)
     for b in order:
@@ -206,9 +227,8 @@ def _path_distance(module: Module, origin: tuple[int, float]) -> np.ndarray:
     a = meet_branch[cb]
     ax = np.where(np.isnan(meet_x[cb]), cx, meet_x[cb])
     meet = dist0[a] + np.minimum(ax, exit_x[a]) * length[a]
-    d_origin = dist0[bo] + xo * length[bo]
     d_comp = dist0[cb] + cx * length[cb]
-    return d_origin + d_comp - 2.0 * meet
+    return d_origin[_tree_of(parent)[cb]] + d_comp - 2.0 * meet
 
 
 def compartment_centers(module: Module) -> Float[np.ndarray, "comps 3"]:
@@ -252,12 +272,12 @@ def euclidean_distance(module: Module, point: Any = None) -> Float[np.ndarray, "
 
     centres = compartment_centers(module)
     data = module._data
-    if point is None:  # in a network, each cell from its own soma
-        tree = _tree_of(data.parent)
-        xyz = np.empty((data.n_comps, 3))
-        for root in np.flatnonzero(data.parent == -1):
-            b, x = soma_point(module, root)
-            xyz[tree[data.comp_branch] == root] = point_at(branch_points(module)[b], x)
+    if point is None:  # in a network, each cell from its own soma (NaN without one)
+        tree = _tree_of(data.parent)[data.comp_branch]
+        points = branch_points(module)
+        xyz = np.full((data.n_comps, 3), np.nan)
+        for root, (b, x) in _default_origins(module).items():
+            xyz[tree == root] = point_at(points[b], x)
     elif isinstance(point, View) or (isinstance(point, tuple) and len(point) == 2):
         b, x = _as_point(module, point)
         xyz = point_at(branch_points(module)[b], x)
@@ -292,19 +312,22 @@ def branch_order(module: Module) -> Int[np.ndarray, " comps"]:
     soma_branch = np.zeros(data.n_branches, dtype=bool)
     if soma is not None:
         soma_branch[np.unique(data.comp_branch[soma])] = True
-    child = data.parent >= 0
-    x = data.parent_x
-    # Branches meeting at each end of each branch besides itself: children there, and at
-    # the 0 end of a branch that has a parent, that parent.
-    at_end = np.bincount(data.parent[child & (x == 1.0)], minlength=data.n_branches)
-    at_start = np.bincount(data.parent[child & (x == 0.0)], minlength=data.n_branches) + (data.parent >= 0)
+    from ..model.site import Site, node_key
+
+    # The node each branch starts at (its parent's end, or compartment, or a root's 0 end;
+    # a branch at 0 of a sibling starts at that sibling's start), and how many start there.
+    keys = {b: node_key(data, Site("start", b)) for b in range(data.n_branches) if data.parent[b] >= 0}
+    starting = {}
+    for key in keys.values():
+        starting[key] = starting.get(key, 0) + 1
     order = np.zeros(data.n_branches, dtype=np.int64)
     for b in _topological(data.parent):
-        p = data.parent[b]
-        if p < 0 or soma_branch[b]:
+        if data.parent[b] < 0 or soma_branch[b]:
             continue
-        alone = (x[b] == 1.0 and at_end[p] == 1) or (x[b] == 0.0 and at_start[p] == 1)
-        order[b] = order[p] + (0 if alone and not soma_branch[p] else 1)
+        kind, index = keys[b]
+        base = int(data.comp_branch[index]) if kind == "comp" else index  # whose node it is
+        alone = kind != "comp" and starting[keys[b]] == 1 and not soma_branch[base]
+        order[b] = order[base] + (0 if alone else 1)
     return order[data.comp_branch]
 
 

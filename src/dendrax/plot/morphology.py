@@ -119,7 +119,10 @@ def morphology(
     numeric = None
     if color is None:
         coll = Collection(segments, colors="k", linewidths=widths)
-    elif isinstance(color, (str, tuple)):  # one colour: a name, or an RGB(A) tuple
+    elif isinstance(color, str) or (
+        isinstance(color, tuple) and len(color) in (3, 4) and len(color) != n
+        and _mpl.module("matplotlib.colors").is_color_like(color)
+    ):  # one colour: a name, or an RGB(A) tuple (a tuple of n values is one per compartment)
         coll = Collection(segments, colors=[color] * n, linewidths=widths)
     else:
         values = np.asarray(color)
