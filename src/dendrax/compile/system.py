@@ -26,6 +26,7 @@ from ..mechanisms.ions import ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from ..model.network import synapse_type_of
 from ..model.recordable import CLAMP_CURRENT, is_current
+from ..model.site import Site, node_key
 from ..model.trainable import Trainable
 from ..solve.contraction import as_int32
 from ..solve.layout import SolverLayout, plan_solver
@@ -42,7 +43,6 @@ from .staging import on_device
 
 if TYPE_CHECKING:
     from ..model.module import Module
-    from ..model.site import Site
 
 __all__ = ["Layout", "Placement", "System", "compile_module"]
 
@@ -210,8 +210,7 @@ def compile_module(module: Module) -> System:
     starts = data.comp_start
     ncomp = data.ncomp
     parent = data.parent
-    parent_x = data.parent_x
-    children_at = _children_by_attachment(parent, parent_x)
+    children_at = _children_by_attachment(data)
 
     sites_used = [s for s, _ in module._stimuli] + [s for s, _ in module._recordings]
     sites_used += [s for s, _, _ in module._clamps] + network_sites(module)
@@ -219,10 +218,7 @@ def compile_module(module: Module) -> System:
     need_end |= {s.index for s in sites_used if s.kind == "end"}
     roots = np.flatnonzero(parent == -1)
     need_start = {int(r) for r in roots if children_at.get((int(r), "start"))}
-    need_start |= {
-        owner[1] for owner in (_start_node_owner(s.index, parent, parent_x) for s in sites_used if s.kind == "start")
-        if owner[0] == "root"
-    }
+    need_start |= {key[1] for key in (node_key(data, s) for s in sites_used if s.kind == "start") if key[0] == "start"}
     junction_id: dict[tuple[str, int], int] = {}
     next_id = n_comps
     for r in sorted(need_start):
@@ -233,20 +229,10 @@ def compile_module(module: Module) -> System:
         next_id += 1
     n_nodes = next_id
 
-    def attach(b: int, x: float) -> int:
-        """Node at fraction x of branch b."""
-        if x == 1.0:
-            return junction_id[("end", b)]
-        if x == 0.0:
-            if parent[b] == -1:
-                return junction_id[("start", b)]
-            return attach(int(parent[b]), float(parent_x[b]))
-        return int(starts[b] + min(int(x * ncomp[b]), ncomp[b] - 1))
-
     def site_node(site: Site) -> int:
-        if site.kind == "comp":
-            return int(site.index)
-        return attach(site.index, 0.0 if site.kind == "start" else 1.0)
+        """The node (caller numbering) of a point: a compartment, or a junction."""
+        kind, index = node_key(data, site)
+        return int(index) if kind == "comp" else junction_id[(kind, index)]
 
     # Axial edges (caller numbering: compartments then junctions).
     none = 2 * n_comps
@@ -257,7 +243,7 @@ def compile_module(module: Module) -> System:
             edges.append((k, k + 1))
             halves.append((2 * k + 1, 2 * (k + 1)))
         if parent[b] != -1 or ("start", b) in junction_id:
-            up = attach(b, 0.0)
+            up = site_node(Site("start", b))
             edges.append((up, first))
             halves.append((none, 2 * first))  # NEURON: only the child's half
         if ("end", b) in junction_id:
@@ -524,34 +510,14 @@ def compile_module(module: Module) -> System:
     )
 
 
-def _children_by_attachment(parent: np.ndarray, parent_x: np.ndarray) -> dict[tuple[int, str], list[int]]:
-    """Children of each branch attached at its 1 end ("end") or 0 end ("start")."""
+def _children_by_attachment(data) -> dict[tuple[int, str], list[int]]:
+    """Children of each branch attached at its 1 end ("end") or at a root's 0 end ("start")."""
     out: dict[tuple[int, str], list[int]] = {}
-    for b, (p, x) in enumerate(zip(parent, parent_x)):
-        if p == -1:
-            continue
-        where = _start_node_owner(b, parent, parent_x)
-        if where[0] == "root":
-            out.setdefault((where[1], "start"), []).append(b)
-        elif where[0] == "end":
-            out.setdefault((where[1], "end"), []).append(b)
+    for b in np.flatnonzero(data.parent != -1):
+        kind, index = node_key(data, Site("start", int(b)))
+        if kind != "comp":
+            out.setdefault((index, kind), []).append(int(b))
     return out
-
-
-def _start_node_owner(b: int, parent: np.ndarray, parent_x: np.ndarray) -> tuple[str, int]:
-    """Which node the 0 end of branch b is: ("root", r) root start, ("end", p) the 1 end of
-    branch p, or ("comp", p) a compartment of branch p."""
-    while True:
-        p = int(parent[b])
-        if p == -1:
-            return ("root", b)
-        x = float(parent_x[b])
-        if x == 1.0:
-            return ("end", p)
-        if x == 0.0:
-            b = p
-            continue
-        return ("comp", p)
 
 
 def _check_mechanism_values(columns: dict[str, np.ndarray], placements: tuple[Placement, ...]) -> None:
