@@ -49,12 +49,11 @@ class Rest(eqx.Module):
     steady state (`rest_iteration`; clamps held at their first value), from the
     description's initial voltages. Differentiable (through the iterations), so gradients
     see how the resting state depends on the parameters. Synapses take part (graded ones at
-    their steady state, event-driven ones with no spikes in flight). Graded synapses and
-    mechanisms that write a concentration (a calcium pool) make convergence linear rather
-    than quadratic: the concentration's steady state follows the voltage one iteration
-    behind. Raise ``steps`` if a trace is not flat from t = 0 (Hay et al.'s channels with
-    ``CaDynamics_E2``: 1e-11 mV after 12 iterations at ``gamma`` 0.05; at ``gamma`` 1, 2e-3
-    mV after 20 and 1e-6 mV after 40).
+    their steady state, event-driven ones with no spikes in flight); graded synapses make
+    convergence linear rather than quadratic (raise ``steps`` if a trace is not flat from
+    t = 0). Concentrations written by a mechanism (a calcium pool) settle with the voltage
+    (`rest_iteration`): Hay et al.'s channels with ``CaDynamics_E2`` at ``gamma`` 1 are at
+    rest to 1e-12 mV after 7 iterations.
 
     Example:
         >>> import dendrax as dx
