@@ -136,7 +136,7 @@ def test_a_calcium_pool_rests_within_the_default_iterations(gamma):
     # Found by review: with a mechanism writing cai, the Newton slope left out the pool's
     # response (its steady state lagged an iteration): linear convergence, and at gamma = 1
     # the default 20 iterations stopped 2.4e-3 mV from rest, so the trace drifted.
-    from dendrax.channels import CaDynamics_E2, Ca_HVA, Ca_LVAst, Ih, Im, NaTs2_t, SK_E2, SKv3_1
+    from dendrax.channels import SK_E2, Ca_HVA, Ca_LVAst, CaDynamics_E2, Ih, Im, NaTs2_t, SKv3_1
 
     comp = dx.Compartment(length=20.0, radius=10.0)
     comp.set("celsius", 34.0)
