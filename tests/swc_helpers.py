@@ -42,6 +42,12 @@ def load_neuron(h, path: Path) -> dict:
     return {sec.name(): sec for sec in h.allsec()}
 
 
+def neuron_centre(sec, x: float) -> list[float]:
+    """The 3-D point (µm) at fraction ``x`` of NEURON section ``sec``'s arc length."""
+    arc = [sec.arc3d(i) for i in range(sec.n3d())]
+    return [float(np.interp(x * sec.L, arc, [getattr(sec, f"{a}3d")(i) for i in range(sec.n3d())])) for a in "xyz"]
+
+
 def neuron_names(cell) -> list[str]:
     """NEURON's name for each branch (the public `dx.neuron_section_names`)."""
     import dendrax as dx

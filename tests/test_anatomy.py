@@ -11,6 +11,7 @@ from .swc_helpers import (
     compartment_area,
     hand_file,
     load_neuron,
+    neuron_centre,
     neuron_names,
     real_file,
 )
@@ -92,13 +93,7 @@ def test_centres_euclidean_area_length_are_neurons(neuron_h, name):
     cell = dx.read_swc(path, ncomp=3)
     secs = load_neuron(neuron_h, path)
     segs = neuron_segments(cell, secs)
-    centres = []
-    for seg in segs:
-        sec = seg.sec
-        arc = np.array([sec.arc3d(i) for i in range(sec.n3d())])
-        xyz = np.array([[sec.x3d(i), sec.y3d(i), sec.z3d(i)] for i in range(sec.n3d())])
-        centres.append([np.interp(seg.x * sec.L, arc, xyz[:, k]) for k in range(3)])
-    centres = np.array(centres)
+    centres = np.array([neuron_centre(seg.sec, seg.x) for seg in segs])
     np.testing.assert_allclose(dx.compartment_centers(cell), centres, atol=CENTRE_ATOL)
     soma = centres[0] if name != "ca1_n120.swc" else None
     if soma is not None:

@@ -7,6 +7,8 @@ import pytest
 import dendrax as dx
 from dendrax.plot.morphology import compartment_polylines
 
+from .swc_helpers import load_neuron, neuron_centre
+
 # Sums and interpolations of a few lengths in float64: round-off only.
 ATOL = 1e-9  # µm
 
@@ -20,22 +22,10 @@ def test_set_length_moves_the_points_and_what_hangs_on_them(neuron_h, tmp_path):
     assert dx.neuron_section_names(cell) == ["soma[0]", "dend[0]", "dend[1]", "dend[2]"]
     cell.branch(1).set("length", 200.0)  # µm: dend[0] from 100 to 200
     h = neuron_h
-    h.load_file("import3d.hoc")
-    for sec in list(h.allsec()):
-        h.delete_section(sec=sec)
-    reader = h.Import3d_SWC_read()
-    reader.quiet = 1
-    reader.input(str(path))
-    h.Import3d_GUI(reader, False).instantiate(None)
-    secs = {sec.name(): sec for sec in h.allsec()}
+    secs = load_neuron(h, path)
     secs["dend[0]"].L = 200.0
     h.define_shape()
-    expected = []
-    for name in ("soma[0]", "dend[0]", "dend[1]", "dend[2]"):
-        sec = secs[name]
-        arc = [sec.arc3d(i) for i in range(sec.n3d())]
-        expected.append([np.interp(0.5 * sec.L, arc, [getattr(sec, f"{a}3d")(i) for i in range(sec.n3d())])
-                         for a in "xyz"])
+    expected = [neuron_centre(secs[name], 0.5) for name in ("soma[0]", "dend[0]", "dend[1]", "dend[2]")]
     np.testing.assert_allclose(dx.compartment_centers(cell), expected, atol=1e-4)  # NEURON's float32 points
     soma = secs["soma[0]"]
     np.testing.assert_allclose(dx.euclidean_distance(cell)[2], np.linalg.norm(np.array(expected[2])), atol=1e-4)

@@ -164,11 +164,9 @@ def checked_waveforms(
                 )
         if not n:
             return on_device(np.zeros((0, n_points), jnp.result_type(float))), None
-        rows: dict[int, int] = {}
-        for w in registered:
-            rows.setdefault(id(w), len(rows))
-        distinct = list({id(w): w for w in registered}.values())  # in the order of `rows`
-        index = None if len(rows) == n else on_device(np.array([rows[id(w)] for w in registered], np.int32))
+        distinct = list({id(w): w for w in registered}.values())  # first appearance order
+        row = {id(w): k for k, w in enumerate(distinct)}
+        index = None if len(distinct) == n else on_device(np.array([row[id(w)] for w in registered], np.int32))
         if any(isinstance(w, jax.core.Tracer) for w in distinct):
             return jnp.stack(distinct), index
         return on_device(np.stack([np.asarray(w) for w in distinct])), index  # nothing to compile

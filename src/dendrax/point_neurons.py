@@ -59,10 +59,9 @@ class LIF(PointNeuron):
         v_next = jnp.where(refractory, p["vReset"], v_free)
         spike = (~refractory) & (v_next >= p["vTh"])
         v_next = jnp.where(spike, p["vReset"], v_next)
-        # The time left is counted down in whole steps recomputed from the count, not by
-        # subtracting dt each step: in float32, 50,000 subtractions of 0.001 ms from 50 ms
-        # accumulated 16 steps of round-off (the hold ended 0.016 ms late).
-        # Whole steps left: ceil(r / dt - 1/2), the count the hold test (> dt / 2) gives.
+        # The time left is recomputed from its count of whole steps, ceil(r / dt - 1/2) (the
+        # count the hold test above gives), not by subtracting dt each step: in float32,
+        # 50,000 subtractions of 0.001 ms from 50 ms accumulated 16 steps of round-off.
         steps_left = jnp.maximum(jnp.ceil(s["refractory"] / dt - 0.5) - 1.0, 0.0)
         left = jnp.where(spike, p["tRef"], steps_left * dt)
         return v_next, {"refractory": left, "spike": spike.astype(v.dtype)}

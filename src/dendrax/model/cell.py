@@ -10,6 +10,7 @@ import numpy as np
 from ..morphology.frustum import branch_geometry
 from .module import Module, joined_model_wide, warn_dropped_attachments
 from .tree import CABLE_DEFAULTS, GEOMETRY_RANGE, TreeData, geometry_error
+from .values import real_values
 from .view import View
 
 __all__ = ["Branch", "Cell", "Compartment"]
@@ -213,13 +214,7 @@ def _refuse_unknown(what: str, unknown: dict[str, Any]) -> None:
 
 
 def _from_points(points, ncomp) -> TreeData:
-    try:
-        raw = np.asarray(points)
-    except ValueError as error:  # ragged rows
-        raise ValueError(f"points must be a (P, 4) array of numbers (x, y, z, radius in µm): {error}") from None
-    if raw.dtype.kind not in "biuf":
-        raise TypeError(f"points must be real numbers (x, y, z, radius in µm); got an array of {raw.dtype}")
-    pts = raw.astype(np.float64)
+    pts = real_values(points, "points (x, y, z, radius in µm)")  # ragged, complex, strings: TypeError
     if pts.ndim != 2 or pts.shape[1] != 4 or len(pts) < 2:
         raise ValueError(f"points must have shape (P, 4) with P >= 2 (x, y, z, radius in µm); got {pts.shape}")
     if not np.all(np.isfinite(pts)):

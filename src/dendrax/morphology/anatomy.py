@@ -167,11 +167,10 @@ def path_distance(module: Module, origin: Any = None) -> Float[np.ndarray, " com
         >>> dx.path_distance(cell, origin=(1, 1.0)).tolist()                  # from the tip of branch 1
         [175.0, 125.0, 75.0, 25.0, 125.0, 175.0]
     """
-    data = module._data
     if origin is None:  # each cell from its own soma
         return _path_distance(module, _default_origins(module))
     bo, xo = _as_point(module, origin)
-    return _path_distance(module, {int(_tree_of(data.parent)[bo]): (bo, xo)})
+    return _path_distance(module, {int(_tree_of(module._data.parent)[bo]): (bo, xo)})
 
 
 def _default_origins(module: Module) -> dict[int, tuple[int, float]]:
@@ -196,7 +195,8 @@ def _path_distance(module: Module, origins: dict[int, tuple[int, float]]) -> np.
     n_parent = data.ncomp[safe_parent]
     inner = (raw_x > 0.0) & (raw_x < 1.0)
     at_comp = data.comp_start[safe_parent] + np.minimum(np.floor(raw_x * n_parent), n_parent - 1).astype(np.int64)
-    px = np.where(inner, _comp_x(module)[at_comp], raw_x)
+    cx = _comp_x(module)
+    px = np.where(inner, cx[at_comp], raw_x)
     order = _topological(parent)
     dist0 = np.zeros(data.n_branches)  # from the root's 0 end to each branch's 0 end
     for b in order:
@@ -223,7 +223,6 @@ def _path_distance(module: Module, origins: dict[int, tuple[int, float]]) -> np.
         else:
             meet_branch[b], meet_x[b] = meet_branch[p], meet_x[p]
     cb = data.comp_branch
-    cx = _comp_x(module)
     a = meet_branch[cb]
     ax = np.where(np.isnan(meet_x[cb]), cx, meet_x[cb])
     meet = dist0[a] + np.minimum(ax, exit_x[a]) * length[a]
@@ -242,8 +241,12 @@ def compartment_centers(module: Module) -> Float[np.ndarray, "comps 3"]:
         >>> xyz.shape, xyz[:2].tolist()                   # the root lies along x
         ((6, 3), [[25.0, 0.0, 0.0], [75.0, 0.0, 0.0]])
     """
+    return _centres(module, branch_points(module))
+
+
+def _centres(module: Module, points: list[np.ndarray]) -> np.ndarray:
+    """`compartment_centers` on the branches' ``points`` (`branch_points`)."""
     data = module._data
-    points = branch_points(module)
     x = _comp_x(module)
     out = np.empty((data.n_comps, 3))
     for b, pts in enumerate(points):
@@ -270,17 +273,17 @@ def euclidean_distance(module: Module, point: Any = None) -> Float[np.ndarray, "
     """
     from ..model.view import View
 
-    centres = compartment_centers(module)
     data = module._data
+    points = branch_points(module)  # rebuilt after edits: once for the centres and the point
+    centres = _centres(module, points)
     if point is None:  # in a network, each cell from its own soma (NaN without one)
         tree = _tree_of(data.parent)[data.comp_branch]
-        points = branch_points(module)
         xyz = np.full((data.n_comps, 3), np.nan)
         for root, (b, x) in _default_origins(module).items():
             xyz[tree == root] = point_at(points[b], x)
     elif isinstance(point, View) or (isinstance(point, tuple) and len(point) == 2):
         b, x = _as_point(module, point)
-        xyz = point_at(branch_points(module)[b], x)
+        xyz = point_at(points[b], x)
     else:
         try:
             xyz = np.asarray(point, dtype=np.float64)
