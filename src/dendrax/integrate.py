@@ -108,7 +108,7 @@ def _run(
         return row if clamp_index is None else row[clamp_index]
 
     state = init_state(system, prepared, each_clamp(clamps[:, 0]), history_rows)
-    state = varying_like(state, (prepared, stimuli, clamps))
+    state = varying_like(state, (prepared, stimuli, clamps, spike_input))
     if initial is not None:
         at_start = each_clamp(clamps[:, 0])
         state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, at_start), state)
