@@ -43,14 +43,24 @@ def checked_trainables(system: System, params: Sequence[Mapping[str, Any]]) -> l
     for tr, entry in zip(system.layout.trainables, params):
         check_range(system, tr.name, entry[tr.name])
     return [
-        {
-            k: v if isinstance(v, jax.Array) else on_device(
-                np.broadcast_to(np.asarray(v, jnp.result_type(float)), (tr.n_values,)).copy()
-            )
-            for k, v in entry.items()
-        }
+        {k: _trainable_column(v, tr.n_values) for k, v in entry.items()}
         for tr, entry in zip(system.layout.trainables, params)
     ]
+
+
+def _trainable_column(value: Any, n_values: int) -> Array:
+    """One trainable entry as an array of shape ``(n_values,)`` in the model's dtype, never
+    weakly typed. A concrete JAX array of another dtype or shape (``jnp.asarray(0.14)``:
+    weak, shape ()) compiled the whole run again (0.45 s on a 7-branch cell); traced ones
+    are the caller's program and stay as they are."""
+    dtype = jnp.result_type(float)
+    if isinstance(value, jax.core.Tracer):
+        return value
+    if isinstance(value, jax.Array):
+        if value.shape == (n_values,) and value.dtype == dtype and not value.weak_type:
+            return value  # placed (and perhaps sharded) by the caller: keep it there
+        return jnp.broadcast_to(value.astype(dtype), (n_values,))
+    return on_device(np.broadcast_to(np.asarray(value, dtype), (n_values,)).copy())
 
 
 def checked_params(system: System, params: Mapping[str, Any] | None) -> dict[str, Array]:
