@@ -543,3 +543,29 @@ def test_delays_below_one_step_are_delivered_as_neurons(neuron_h):
     assert first[1] * DT == pytest.approx(1.025) and first[5] * DT == pytest.approx(1.05), first
     np.testing.assert_allclose(ours[:-1], ref[:-1], rtol=0, atol=1e-12)  # µS: round-off
     assert np.max(np.abs(ours[-1] - ref[-1])) < V_TOL
+
+
+def test_delays_passed_as_params_equal_the_description_and_rarely_recompile():
+    # The spike buffer's row count is static: every new longest delay passed as params
+    # compiled the run again, a shorter one too (0.5 s each; review of batching). Now a
+    # delay that fits the description's buffer reuses it and a longer one gets a power of two.
+    from dendrax.integrate import _run
+
+    def network(delay):
+        net = dx.Network([hh_cell(), hh_cell()])
+        net.cell(0).stimulate(dx.step_current(1.0, 3.0, 0.3, 0.025, 20.0))
+        dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.05, delay=delay)
+        net.cell(1).record("v")
+        return net
+
+    delays = (4.0, 1.0, 5.0, 7.0, 8.0, 9.0)  # the last three: 280, 320, 360 steps
+    references = [np.asarray(dx.integrate(network(delay), t_max=20.0)) for delay in delays]
+    assert np.abs(references[0] - references[1]).max() > 10.0  # the delay shows (mV)
+    sim = dx.simulator(network(5.0), t_max=20.0)
+    sim({"ExpSyn_delay": np.array([5.0])})  # a new set of names in params compiles once
+    size = _run._cache_size()
+    for delay, reference in zip(delays, references):
+        # float64, the same arithmetic in a longer buffer: equal to round-off (mV)
+        np.testing.assert_allclose(sim({"ExpSyn_delay": np.array([delay])}), reference, rtol=0, atol=1e-12)
+        # 1, 4 and 5 ms fit the description's 201 rows; 7 to 9 ms share one of 512
+        assert _run._cache_size() == size + (delay > 5.0)

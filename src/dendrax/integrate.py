@@ -36,7 +36,7 @@ from .simulate import (
 )
 from .solve.steppers import BackwardEuler, Stepper
 from .static_values import python_number
-from .synaptic import Surrogate, delay_steps
+from .synaptic import Surrogate, nearest_step
 from .time_grid import checked_times, n_steps_of
 
 __all__ = ["Rest", "Simulator", "integrate", "simulator"]
@@ -251,7 +251,21 @@ def integrate(
 def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float, n_steps: int) -> int:
     """Rows of the spike ring buffer: one more than the longest delay in steps, at most one
     more than the run (a spike delayed longer never arrives: `synaptic.deliver` receives
-    nothing through a lag of ``rows`` or more, which would alias another step's row)."""
+    nothing through a lag of ``rows`` or more, which would alias another step's row).
+
+    The row count is static (a new one compiles the run again), so delays passed as
+    ``params`` reuse the description's buffer when they fit in it, and a longer one gets
+    the next power of two: a sweep over delays compiles a handful of times, not once per
+    value, for at most twice the buffer it needs."""
+    own = _longest_lag(system, {}, delta_t)
+    need = _longest_lag(system, overrides, delta_t)
+    if need <= own:
+        return min(own, n_steps) + 1
+    return min(1 << need.bit_length(), n_steps + 1)  # at least need + 1 rows
+
+
+def _longest_lag(system: System, overrides: Mapping[str, Array], delta_t: float) -> int:
+    """The longest delivery lag (steps) of the event-driven synapses."""
     longest = 0
     for group in system.layout.network.groups:
         if not group.mechanism.event_driven:
@@ -261,12 +275,12 @@ def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float
         if isinstance(delays, jax.core.Tracer):
             raise TypeError(f"{key} fixes the event schedule: pass delays as concrete numbers, not traced values")
         delays = np.asarray(delays)
-        if len(delays):  # the lags `prepare` computes, in the same precision
+        if len(delays):  # the lags `prepare` computes (`delay_steps`), in the same precision;
+            # in NumPy: jnp here compiled a small program per new number of synapses.
             dtype = jnp.result_type(float)
-            with jax.ensure_compile_time_eval():  # concrete even when integrate is traced
-                lags = delay_steps(jnp.asarray(delays, dtype), jnp.asarray(delta_t, dtype))
-            longest = max(longest, int(np.max(np.asarray(lags))))
-    return min(longest, n_steps) + 1
+            lags = nearest_step(np.asarray(delays, dtype) / np.asarray(delta_t, dtype), xp=np)
+            longest = max(longest, int(np.max(lags)))
+    return longest
 
 
 def _check_precision(system: System) -> None:
