@@ -457,3 +457,21 @@ def test_a_compiled_system_is_a_snapshot_that_later_edits_do_not_reach():
         weights = np.array(system.params["ExpSyn_weight"])
         cell.synapses.ExpSyn.set("weight", 0.5)
         np.testing.assert_array_equal(np.asarray(system.params["ExpSyn_weight"]), weights)
+
+
+def test_hay_l5pc_refuses_a_cell_with_its_channels_before_changing_anything():
+    # It inserted and set half its biophysics before an insert failed, so that a retry
+    # failed at its first step (review of error handling).
+    from dendrax.channels import Ih
+    from dendrax.models import hay_l5pc
+
+    cell = dx.Cell([dx.Branch(length=20.0, radius=10.0), dx.Branch(length=900.0, radius=1.5, ncomp=9),
+                    dx.Branch(length=200.0, radius=0.8, ncomp=5)], parents=[-1, 0, 0])
+    for name, branch in (("soma", 0), ("apical", 1), ("basal", 2)):
+        cell.add_group(name, cell.branch(branch))
+    cell.basal.insert(Ih())
+    before = cell.copy()
+    with pytest.raises(ValueError, match="already has Ih"):
+        hay_l5pc(cell)
+    assert sorted(cell.mechanisms) == ["Ih"] and cell.celsius == before.celsius
+    np.testing.assert_array_equal(cell.get("axial_resistivity"), before.get("axial_resistivity"))

@@ -95,6 +95,14 @@ def hay_l5pc(cell):
     for name in ("soma", "apical", "basal"):
         if name not in cell.groups:
             raise ValueError(f"hay_l5pc needs a {name!r} group (read the cell with dx.read_swc); groups: {cell.groups}")
+    mechanisms = (Leak(), CaDynamics_E2(), Ca_HVA(), Ca_LVAst(), SKv3_1(), SK_E2(), NaTa_t(), K_Tst(), K_Pst(),
+                  Nap_Et2(), Im(), Ih())
+    present = sorted({m.name for m in mechanisms} & set(cell.mechanisms))
+    if present:  # checked first: a failed insert half-way left the cell half-built
+        raise ValueError(
+            f"hay_l5pc inserts its own channels, but the cell already has {', '.join(present)}; start from a "
+            "cell without them (read the morphology again, or keep a cell.copy() from before)"
+        )
     soma, apical, basal = cell.soma, cell.apical, cell.basal
     cell.insert(Leak())
     cell.set("Leak_eLeak", -90.0)
