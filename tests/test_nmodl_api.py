@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+import warnings
 from pathlib import Path
 
 import jax
@@ -412,3 +413,66 @@ def test_a_state_set_to_a_constant_by_a_solved_procedure():
     branch.loc(0.5).record("pc_x")
     x = np.asarray(dx.integrate(branch, t_max=0.1))[0]
     np.testing.assert_array_equal(x, [0.2, 0.3, 0.3, 0.3, 0.3])
+
+
+GLOBAL_GATE = """
+NEURON {
+    SUFFIX gglob
+    USEION na READ ena WRITE ina
+    RANGE gbar
+    GLOBAL minf, hinf, htau, q10, tadj
+}
+PARAMETER { gbar = 0.1 (S/cm2)  q10 = 3 }
+ASSIGNED { v (mV) ena (mV) ina (mA/cm2) celsius (degC) minf hinf htau (ms) tadj }
+STATE { h }
+BREAKPOINT {
+    SOLVE states METHOD cnexp
+    ina = gbar * minf * h * (v - ena)
+}
+INITIAL { rates(v) h = hinf }
+DERIVATIVE states {
+    rates(v)
+    h' = (hinf - h) / htau
+}
+PROCEDURE rates(v (mV)) {
+    tadj = q10^((celsius - 6.3)/10)
+    minf = 1 / (1 + exp(-(v + 35) / 7))
+    hinf = 1 / (1 + exp((v + 58) / 7))
+    htau = (0.5 + 8 * exp(-((v + 60) / 20)^2)) / tadj
+}
+"""
+
+
+def test_a_global_computed_per_compartment_and_read_in_another_block_warns():
+    # NEURON keeps one minf for all compartments: BREAKPOINT reads the value the last
+    # compartment's update left, 89 mV from dendrax's per-compartment value on a 5-compartment
+    # cable (review of .mod files); tadj, from the temperature and a GLOBAL parameter only, is
+    # the same everywhere and says nothing.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dx.nmodl.load_source(GLOBAL_GATE, "gglob.mod")
+    messages = [str(w.message) for w in caught]
+    assert any("GLOBAL minf is written in INITIAL and SOLVE and read in BREAKPOINT" in m for m in messages)
+    assert not any("GLOBAL tadj" in m or "GLOBAL hinf" in m or "GLOBAL htau" in m for m in messages), messages
+    as_range = GLOBAL_GATE.replace("GLOBAL minf, hinf", "RANGE minf\n    GLOBAL hinf").replace("gglob", "grange")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dx.nmodl.load_source(as_range, "grange.mod")
+    assert not any("GLOBAL" in str(w.message) for w in caught)
+
+
+def test_a_derivimplicit_steady_state_warns_that_it_is_one_tiny_step():
+    source = """
+    NEURON { SUFFIX ssdi }
+    STATE { w }
+    INITIAL { SOLVE s STEADYSTATE derivimplicit }
+    BREAKPOINT { SOLVE s METHOD derivimplicit }
+    DERIVATIVE s { w' = (1 / (1 + exp(-(v + 35) / 10)) - w) / 5 }
+    """
+    with pytest.warns(UserWarning, match="ssdi.mod:4: SOLVE s STEADYSTATE derivimplicit takes one implicit step"):
+        mech = dx.nmodl.load_source(source, "ssdi.mod")()
+    comp = dx.Compartment()
+    comp.insert(mech)
+    comp.record("ssdi_w")
+    w0 = float(dx.integrate(comp, t_max=0.025)[0, 0])
+    assert w0 < 1e-9  # 0 + 1e-9 ms of growth: NEURON's meaning, far from winf(-65 mV) = 0.047

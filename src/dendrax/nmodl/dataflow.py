@@ -9,11 +9,12 @@ NET_RECEIVE) are compared, as NEURON keeps ASSIGNED variables between them and d
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 from ..mechanisms.ions import VALENCE
-from .effects import effects_of, expressions, mentions, walk
-from .tree import Call, If, Name, Solve
+from .effects import effects_of, expressions, flat, mentions, walk
+from .tree import Assign, Call, If, Name, Solve
 
 if TYPE_CHECKING:
     from .semantics import Mechanism
@@ -23,6 +24,31 @@ __all__ = ["Dataflow"]
 
 class Dataflow:
     """The data-flow checks of the .mod analysis (see the module docstring)."""
+
+    def same_everywhere(self, name: str, mech: Mechanism) -> bool:
+        """Whether every assignment of ``name`` computes it from the temperature, constants
+        and GLOBAL parameters only (a Q10 factor ``tadj``), so that NEURON's one shared
+        value and dendrax's one per compartment are equal. Anything else (an argument such
+        as ``v``, a LOCAL, a RANGE value, a FUNCTION call) counts as varying."""
+        m = self.m
+        uniform = {"celsius"} | {
+            n for n, k in self.kind.items() if k == "const" or (k == "param" and n not in m.neuron.range)
+        }
+
+        def varies(expr) -> bool:
+            return any(
+                (isinstance(node, Call) and node.func in mech.effects) or (isinstance(node, Name) and node.id not in uniform)
+                for node in walk(expr)
+            )
+
+        for proc in (*m.blocks.values(), *m.derivatives.values(), *m.procedures.values()):
+            for st in flat(proc.body):
+                if isinstance(st, Assign) and st.target == name and varies(st.value):
+                    return False
+                if isinstance(st, If) and varies(st.condition):  # which assignment runs may vary
+                    if any(isinstance(s, Assign) and s.target == name for s in flat((*st.then, *st.orelse))):
+                        return False
+        return True
 
     def first_use(self, body, name: str, mech: Mechanism, default: int) -> tuple[int, str | None]:
         """Line of the first statement of ``body`` that uses ``name`` (else ``default``), and
@@ -122,6 +148,15 @@ class Dataflow:
                         f"{name} must be carried as the state {state!r}, a name already in use",
                         self.line_of.get(name, 0),
                         name,
+                    )
+                if name in self.m.neuron.globals and not self.same_everywhere(name, mech):
+                    warnings.warn(
+                        f"{self.m.file}:{self.line_of.get(name, 0)}: GLOBAL {name} is written in {' and '.join(written_in)} and "
+                        f"read in {' and '.join(read_in)}: NEURON keeps one {name} for all compartments (each reads what the "
+                        f"last one to write it left), dendrax one per compartment, as if it were RANGE; the two "
+                        f"differ on cells of more than one compartment. Declare {name} RANGE to say per compartment",
+                        UserWarning,
+                        stacklevel=2,
                     )
                 mech.carried[name] = state
                 mech.states[state] = (0.0, mech.unit_of.get(name, ""))

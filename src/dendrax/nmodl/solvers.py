@@ -71,6 +71,14 @@ def emit_solve(em: Emitter, solve: Solve, block: Procedure, scope: Scope, dt: st
             )
     method = solve.method
     if solve.steadystate:
+        warnings.warn(
+            f"{em.mech.file}:{solve.line}: SOLVE {solve.block} STEADYSTATE derivimplicit takes one implicit step "
+            "of 1e-9 ms, as NEURON 9 does: the states stay (almost) where INITIAL's earlier statements left "
+            "them, not at steady state. For a steady start set each state to its steady value in INITIAL "
+            f"(x = xinf), or start the cell with initial=dx.Rest()",
+            UserWarning,
+            stacklevel=2,
+        )
         em.emit(f"# {line}: as NEURON, one implicit step of 1e-9 ms")
         _implicit(em, block, scope, "1e-9", keep)
     elif method == "cnexp" and is_linear(block):
