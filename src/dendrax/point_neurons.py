@@ -24,7 +24,9 @@ class LIF(PointNeuron):
 
     Parameters: ``C`` capacitance (nF, 0.2), ``gLeak`` (µS, 0.01), ``eLeak`` (mV, -70),
     ``vTh`` (mV, -50), ``vReset`` (mV, -70), ``tRef`` (ms, 2, >= 0).
-    States: ``refractory`` (ms left), ``spike`` (1 in the step of a spike).
+    States: ``refractory`` (ms left), ``spike`` (1 in the step of a spike), ``drive`` (mV:
+    the voltage before any reset minus ``vTh``, ``vReset - vTh`` while refractory; the
+    spike is ``drive >= 0``, and `dx.Surrogate` differentiates spikes through it).
 
     Example:
         >>> import dendrax as dx
@@ -39,7 +41,7 @@ class LIF(PointNeuron):
 
     params = {"C": 0.2, "gLeak": 0.01, "eLeak": -70.0, "vTh": -50.0, "vReset": -70.0, "tRef": 2.0}
     units = {"C": "nF", "gLeak": "uS", "eLeak": "mV", "vTh": "mV", "vReset": "mV", "tRef": "ms"}
-    states = {"refractory": 0.0, "spike": 0.0}
+    states = {"refractory": 0.0, "spike": 0.0, "drive": -20.0}
 
     @property
     def positive(self):
@@ -64,10 +66,11 @@ class LIF(PointNeuron):
         # 50,000 subtractions of 0.001 ms from 50 ms accumulated 16 steps of round-off.
         steps_left = jnp.maximum(jnp.ceil(s["refractory"] / dt - 0.5) - 1.0, 0.0)
         left = jnp.where(spike, p["tRef"], steps_left * dt)
-        return v_next, {"refractory": left, "spike": spike.astype(v.dtype)}
+        drive = jnp.where(refractory, p["vReset"], v_free) - p["vTh"]
+        return v_next, {"refractory": left, "spike": spike.astype(v.dtype), "drive": drive}
 
     def init_states(self, v, p):
-        return {"refractory": jnp.zeros_like(v), "spike": jnp.zeros_like(v)}
+        return {"refractory": jnp.zeros_like(v), "spike": jnp.zeros_like(v), "drive": v - p["vTh"]}
 
 
 class Izhikevich(PointNeuron):
@@ -79,7 +82,8 @@ class Izhikevich(PointNeuron):
     current to the paper's units (mV/ms): with the default, 10 nA is the paper's ``I = 10``.
 
     Parameters: ``a`` (1/ms, 0.02), ``b`` (1/ms, 0.2), ``c`` (mV, -65), ``d`` (mV/ms, 8),
-    ``C`` (nF, 1). States: ``u`` (mV/ms), ``spike``. Defaults: regular spiking.
+    ``C`` (nF, 1). States: ``u`` (mV/ms), ``spike``, ``drive`` (mV: ``v`` before the reset
+    minus 30, through which `dx.Surrogate` differentiates spikes). Defaults: regular spiking.
 
     Example:
         >>> import numpy as np
@@ -96,7 +100,7 @@ class Izhikevich(PointNeuron):
 
     params = {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "C": 1.0}
     units = {"a": "1/ms", "b": "1/ms", "c": "mV", "d": "mV/ms", "C": "nF"}
-    states = {"u": -13.0, "spike": 0.0}
+    states = {"u": -13.0, "spike": 0.0, "drive": -95.0}
 
     @property
     def positive(self):
@@ -107,12 +111,12 @@ class Izhikevich(PointNeuron):
         v_next = v + dt * (0.04 * v * v + 5.0 * v + 140.0 - u + i_in / p["C"])
         u_next = u + dt * p["a"] * (p["b"] * v - u)
         spike = v_next >= 30.0
-        v_next = jnp.where(spike, p["c"], v_next)
         u_next = jnp.where(spike, u_next + p["d"], u_next)
-        return v_next, {"u": u_next, "spike": spike.astype(v.dtype)}
+        states = {"u": u_next, "spike": spike.astype(v.dtype), "drive": v_next - 30.0}
+        return jnp.where(spike, p["c"], v_next), states
 
     def init_states(self, v, p):
-        return {"u": p["b"] * v, "spike": jnp.zeros_like(v)}
+        return {"u": p["b"] * v, "spike": jnp.zeros_like(v), "drive": v - 30.0}
 
 
 class AdEx(PointNeuron):
@@ -126,7 +130,8 @@ class AdEx(PointNeuron):
     Parameters (the paper's, converted to nF, µS, nA): ``C`` 0.281, ``gLeak`` 0.030,
     ``eLeak`` -70.6, ``vT`` -50.4, ``deltaT`` 2, ``tauW`` 144, ``a`` 0.004, ``b`` 0.0805,
     ``vReset`` -70.6, ``vPeak`` -40.4 (= vT + 5 deltaT, as in the paper's simulations).
-    States: ``w`` (nA), ``spike``.
+    States: ``w`` (nA), ``spike``, ``drive`` (mV: ``v`` before the reset minus ``vPeak``,
+    through which `dx.Surrogate` differentiates spikes).
 
     Example:
         >>> import numpy as np
@@ -153,7 +158,7 @@ class AdEx(PointNeuron):
         "C": "nF", "gLeak": "uS", "eLeak": "mV", "vT": "mV", "deltaT": "mV", "tauW": "ms",
         "a": "uS", "b": "nA", "vReset": "mV", "vPeak": "mV",
     }
-    states = {"w": 0.0, "spike": 0.0}
+    states = {"w": 0.0, "spike": 0.0, "drive": -30.2}
 
     @property
     def positive(self):
@@ -166,12 +171,12 @@ class AdEx(PointNeuron):
         v_next = v + dt * dv
         w_next = w + dt * (p["a"] * (v - p["eLeak"]) - w) / p["tauW"]
         spike = v_next >= p["vPeak"]
-        v_next = jnp.where(spike, p["vReset"], v_next)
         w_next = jnp.where(spike, w_next + p["b"], w_next)
-        return v_next, {"w": w_next, "spike": spike.astype(v.dtype)}
+        states = {"w": w_next, "spike": spike.astype(v.dtype), "drive": v_next - p["vPeak"]}
+        return jnp.where(spike, p["vReset"], v_next), states
 
     def init_states(self, v, p):
-        return {"w": jnp.zeros_like(v), "spike": jnp.zeros_like(v)}
+        return {"w": jnp.zeros_like(v), "spike": jnp.zeros_like(v), "drive": v - p["vPeak"]}
 
 
 class RateNeuron(PointNeuron):

@@ -32,7 +32,15 @@ __all__ = ["Surrogate", "delay_steps", "deliver", "detect_spikes", "spikes_at_st
 
 class Surrogate(eqx.Module):
     """A surrogate gradient for threshold crossings: forward a step, backward the derivative
-    of ``sigmoid(beta (v - threshold))`` (``beta`` in 1/mV).
+    of ``sigmoid(beta (v - threshold))`` (``beta`` in 1/mV). A threshold source's crossing
+    (``v_old <= threshold < v_new``) is smoothed as ``sigmoid(beta (v_new - threshold))
+    (1 - sigmoid(beta (v_old - threshold)))``; a point neuron's spike through its ``drive``
+    state (``LIF``, ``Izhikevich``, ``AdEx``).
+
+    The surrogate is a heuristic, not the derivative of anything the model computes: a
+    broad one (``beta`` well below 1/mV) also weighs voltages far from threshold and can
+    give a gradient of the wrong sign; keep ``beta`` near the scale of the voltage's
+    approach to threshold (the default, 1/mV, for HH-like spikes).
 
     Example:
         >>> import dendrax as dx
@@ -211,10 +219,19 @@ def detect_spikes(
     point_states: tuple[Mapping[str, Array], ...],
     surrogate: Surrogate | None,
 ) -> Array:
-    """1.0 for each source that spiked in this step, else 0.0."""
+    """1.0 for each source that spiked in this step, else 0.0.
+
+    A point neuron reports its own spike (its ``spike`` state). Under a surrogate its
+    derivative is that of ``sigmoid(beta drive)``, where the neuron declares the state
+    ``drive`` (mV above its threshold before the reset, as the built-in ones do); without
+    one its spikes pass no gradient."""
     nodes = network.source_nodes
     spikes = _crossing(v_old[nodes], v_new[nodes], jnp.asarray(network.source_thresholds, v_new.dtype), surrogate)
     for i, (k, pos) in enumerate(network.source_point):
         if k >= 0:
-            spikes = spikes.at[i].set(point_states[k]["spike"][pos])
+            step = jax.lax.stop_gradient(point_states[k]["spike"][pos])
+            if surrogate is not None and "drive" in point_states[k]:
+                smooth = jax.nn.sigmoid(surrogate.beta * point_states[k]["drive"][pos])
+                step = smooth + jax.lax.stop_gradient(step - smooth)
+            spikes = spikes.at[i].set(step)
     return spikes

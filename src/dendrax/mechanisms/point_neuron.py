@@ -22,7 +22,10 @@ class PointNeuron(Mechanism):
     """Dynamics of a whole (single-compartment) neuron.
 
     Implement `update_voltage`; declare a state ``"spike"`` (1.0 in a step where the
-    neuron fired, else 0.0) so that spikes can be recorded and sent over synapses.
+    neuron fired, else 0.0) so that spikes can be recorded and sent over synapses, and a
+    state ``"drive"`` (mV: the voltage before any reset minus the threshold, so that the
+    spike is ``drive >= 0``) through which `dx.Surrogate` gives the spikes a gradient;
+    without ``drive`` the spikes pass none.
     Built-in ones: `dendrax.point_neurons` (``LIF``, ``Izhikevich``, ``AdEx``, ``RateNeuron``).
 
     Example:
