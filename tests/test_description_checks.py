@@ -475,3 +475,28 @@ def test_hay_l5pc_refuses_a_cell_with_its_channels_before_changing_anything():
         hay_l5pc(cell)
     assert sorted(cell.mechanisms) == ["Ih"] and cell.celsius == before.celsius
     np.testing.assert_array_equal(cell.get("axial_resistivity"), before.get("axial_resistivity"))
+
+
+def test_call_time_clamps_of_states_are_range_checked_like_clamp():
+    # clamps= was checked only for finite values: a negative or zero calcium ran into NaN,
+    # a gate held at 5 ran (review of error handling); clamp() refused them on the description.
+    from dendrax.channels import CaDynamics_E2, Ca_HVA
+
+    cell = dx.Compartment()
+    cell.insert(Ca_HVA())
+    cell.insert(CaDynamics_E2())
+    cell.record("v")
+    cell.clamp("CaDynamics_E2_cai", np.full(41, 1e-4))
+    for bad in (-1.0, 0.0):
+        with pytest.raises(ValueError, match=r"clamps\[0\] holds CaDynamics_E2_cai, which must be > 0 mM"):
+            dx.integrate(cell, t_max=1.0, clamps=np.full((1, 41), bad))
+    v = np.asarray(dx.integrate(cell, t_max=1.0, clamps=np.full((1, 41), 2e-4)))
+    assert np.all(np.isfinite(v))
+    gate = soma()
+    gate.record("HH_m")
+    gate.clamp("v", np.full(41, -65.0))
+    gate.clamp("HH_m", np.full(41, 0.5))
+    sim = dx.simulator(gate, t_max=1.0)
+    with pytest.raises(ValueError, match=r"clamps\[1\] holds HH_m, which is a gating variable"):
+        sim(clamps=np.stack([np.full(41, -65.0), np.full(41, 5.0)]))
+    np.testing.assert_array_equal(np.asarray(sim(clamps=np.stack([np.full(41, 20.0), np.full(41, 0.25)])))[0], 0.25)

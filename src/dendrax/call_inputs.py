@@ -32,7 +32,7 @@ from .spike_trains import event_table, time_points
 from .synapses import GapJunction
 from .synaptic import TRAIN_EVENTS_PER_STEP, per_event_trains
 
-__all__ = ["check_range", "checked_params", "checked_spike_input", "checked_trainables", "checked_waveforms"]
+__all__ = ["check_clamp_ranges", "check_range", "checked_params", "checked_spike_input", "checked_trainables", "checked_waveforms"]
 
 
 def checked_trainables(system: System, params: Sequence[Mapping[str, Any]]) -> list[dict[str, Array]]:
@@ -197,6 +197,20 @@ def checked_waveforms(
             row, col = bad[0]
             raise ValueError(f"{many}[{row}, {col}] is {np.asarray(arr)[row, col]}; every value must be finite")
     return arr, None
+
+
+def check_clamp_ranges(system: System, clamps: Array) -> None:
+    """Call-time values of clamped states (``clamps=``, one row per clamp) in their range, as
+    ``clamp()`` checks the description's: a negative concentration ran into NaN, a gate of
+    5 ran. Traced values are the caller's business."""
+    if isinstance(clamps, jax.core.Tracer) or not system.layout.state_clamps:
+        return
+    values = np.asarray(clamps)
+    for k, m, state, _ in system.layout.state_clamps:
+        mech = system.layout.placements[m].mechanism
+        error = mech.range_error(state, values[k])
+        if error:
+            raise ValueError(f"clamps[{k}] holds {mech.name}_{state}, which {error}")
 
 
 def checked_spike_input(system: System, given: Any, delta_t: float, n_steps: int) -> Array:

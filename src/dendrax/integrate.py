@@ -19,7 +19,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .adjoint import reversible_step
-from .call_inputs import checked_params, checked_spike_input, checked_trainables, checked_waveforms
+from .call_inputs import check_clamp_ranges, checked_params, checked_spike_input, checked_trainables, checked_waveforms
 from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.staging import on_device
 from .compile.system import System
@@ -227,6 +227,8 @@ def integrate(
         overrides, trainable_values = checked_params(system, params), None
     stim, stim_index = checked_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
     clamp_values, clamp_index = checked_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
+    if clamps is not None:
+        check_clamp_ranges(system, clamp_values)
     spike_input = checked_spike_input(system, spike_trains, delta_t, n_steps)
     dt = on_device(np.asarray(delta_t, jnp.result_type(float)))
     rows = _history_rows(system, overrides, delta_t, n_steps)
