@@ -569,3 +569,17 @@ def test_delays_passed_as_params_equal_the_description_and_rarely_recompile():
         np.testing.assert_allclose(sim({"ExpSyn_delay": np.array([delay])}), reference, rtol=0, atol=1e-12)
         # 1, 4 and 5 ms fit the description's 201 rows; 7 to 9 ms share one of 512
         assert _run._cache_size() == size + (delay > 5.0)
+
+
+def test_loc_on_a_cell_of_a_network_is_refused_where_the_cell_has_many_branches():
+    # net.cell(0).loc(0.5) chose the middle of every branch of cell 0 (three stimuli for
+    # one call) where cell.loc(0.5) refuses as ambiguous (review of error handling).
+    net = dx.Network([hh_cell(), hh_cell()])
+    with pytest.raises(ValueError, match=r"ambiguous on cell 1, which has 3 branches.*net.cell\(1\).branch\(0\)"):
+        net.cell(1).loc(0.5)
+    assert len(net.stimuli) == 0
+    net.cell([0, 1]).branch(0).loc(0.5).stimulate(np.zeros(11))
+    assert len(net.stimuli) == 2  # one point per cell
+    points = dx.Network([dx.Compartment(), dx.Compartment()])  # one branch per cell: one point each
+    points.cell("all").loc(0.5).stimulate(np.zeros(11))
+    assert len(points.stimuli) == 2

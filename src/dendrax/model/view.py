@@ -197,6 +197,15 @@ class View(NoNewAttributes):
                 ".comp(...)): pick a branch within it first, e.g. cell.soma.branch(0).loc(0.5) for "
                 "the middle of the soma's first branch, or cell.branch(0).loc(0.5)"
             )
+        if self._cells is not None:  # net.cell(...): as Cell.loc, one branch per cell
+            starts = self._module._cell_branch_start
+            many = [int(c) for c in self._cells if starts[c + 1] - starts[c] != 1]
+            if many:
+                c = many[0]
+                raise ValueError(
+                    f"loc(x) is ambiguous on cell {c}, which has {starts[c + 1] - starts[c]} branches; select a "
+                    f"branch first, e.g. net.cell({c}).branch(0).loc(0.5) (branch 0 of each selected cell)"
+                )
         raw = np.atleast_1d(np.asarray(x, dtype=object))
         if not all(isinstance(xi, (int, float, np.integer, np.floating)) and not isinstance(xi, (bool, np.bool_))
                    for xi in raw.ravel()):
