@@ -139,7 +139,9 @@ class Exp2Syn(Synapse):
     ``tau1 == tau2 == 10`` ms). Keeping ``g`` itself and advancing it exactly,
     ``g(t + dt) = g e1 + B (e2 - e1)`` with ``e1, e2 = exp(-dt / tau1), exp(-dt / tau2)``
     and ``e2 - e1`` computed without cancellation, gives NEURON's numbers in float64 and
-    float32 round-off in float32.
+    float32 round-off in float32. NEURON computes its ``g`` in BREAKPOINT, from the states
+    of the step's start, so a record of ``syn._ref_g`` is one step behind this ``g``
+    (``B - A`` recorded at the same time points agrees with it).
 
     Example:
         >>> import numpy as np

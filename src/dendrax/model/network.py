@@ -342,6 +342,11 @@ class SynapseView:
         ``syn._ref_i``, the current that drove the step leading to each time point): one row
         per synapse, after the recordings made before.
 
+        A state is its value at each time point. Where NEURON computes the recorded value in
+        BREAKPOINT rather than keeping it as a state (``Exp2Syn``'s ``g = B - A``), its
+        record lags one step: NEURON's ``syn._ref_g`` at ``t_n`` is dendrax's ``"g"`` at
+        ``t_n - dt`` (``B - A`` recorded in NEURON equals dendrax's ``"g"`` to round-off).
+
         Example:
             >>> import dendrax as dx
             >>> from dendrax.channels import HH
