@@ -500,3 +500,33 @@ def test_call_time_clamps_of_states_are_range_checked_like_clamp():
     with pytest.raises(ValueError, match=r"clamps\[1\] holds HH_m, which is a gating variable"):
         sim(clamps=np.stack([np.full(41, -65.0), np.full(41, 5.0)]))
     np.testing.assert_array_equal(np.asarray(sim(clamps=np.stack([np.full(41, 20.0), np.full(41, 0.25)])))[0], 0.25)
+
+
+def test_booleans_and_numeric_strings_are_refused_where_numbers_or_flags_belong():
+    # Each was accepted (True as 1.0, "0.6" as 0.6, "no" as true) where the same value
+    # was refused elsewhere (review of error handling); the description stays as it was.
+    cell = soma()
+    before = cell.get("HH_gNa").copy()
+    refused = [
+        (lambda: cell.set("HH_gNa", True), "takes a number"),
+        (lambda: cell.make_trainable("HH_gK", True), "init_value"),
+        (lambda: cell.diffuse("cai", "0.6"), "takes one real number"),
+        (lambda: cell.diffuse("cai", True), "takes one real number"),
+        (lambda: setattr(cell, "celsius", np.bool_(True)), "one temperature"),
+        (lambda: cell.stimulate(np.ones(41, bool)), "real numbers"),
+        (lambda: dx.rotate(dx.Cell([dx.Branch()], parents=[-1]), "30"), "takes one real number"),
+        (lambda: dx.read_swc("/nonexistent.swc", require_soma="no"), "True or False"),
+    ]
+    net = dx.Network([soma(), soma()])
+    refused += [
+        (lambda: dx.connect(net.cell(0), net.cell(1), ExpSyn(), weight="0.5"), "weight takes numbers"),
+        (lambda: dx.connect(net.cell(0), net.cell(1), ExpSyn(), delay=True), "delay takes numbers"),
+        (lambda: dx.fully_connect(net.cell("all"), net.cell("all"), ExpSyn(), allow_self="no"), "True or False"),
+    ]
+    for call, message in refused:
+        with pytest.raises((TypeError, ValueError), match=message):
+            call()
+    np.testing.assert_array_equal(cell.get("HH_gNa"), before)
+    assert cell.get_parameters() == [] and cell.stimuli == [] and cell.celsius == 6.3
+    assert not hasattr(net.synapses, "ExpSyn")
+    cell.diffuse("cai", 1)  # an int is a number

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..mechanisms.synapse import Synapse
 from .network import KIND, Network, SpikeTrainView, _check_delays
+from .values import flag, is_numeric
 from .view import View, user_stacklevel
 
 __all__ = ["connect", "connectivity_matrix_connect", "fully_connect", "sparse_connect"]
@@ -114,10 +115,9 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
 
 def _per_connection(value, name: str, n: int) -> np.ndarray:
     """One value, or one per connection, as a float64 array of ``n``."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} takes numbers (one, or one per connection); got {value!r}") from None
+    if not is_numeric(value):  # "0.5", True: refused, not converted
+        raise TypeError(f"{name} takes numbers (one, or one per connection); got {value!r}")
+    arr = np.asarray(value, dtype=np.float64)
     if arr.ndim > 1 or (arr.ndim == 1 and len(arr) != n):
         raise ValueError(f"{name} takes one value or one per connection ({n}); got an array of shape {arr.shape}")
     return np.broadcast_to(arr, (n,)).copy()
@@ -229,7 +229,7 @@ def fully_connect(pre: View, post: View, synapse: Synapse, *, allow_self: bool =
     """
     n_pre, n_post = len(_units(pre)), len(_post_units(post))
     mask = np.ones((n_pre, n_post), dtype=bool)
-    if not allow_self:
+    if not flag(allow_self, "allow_self"):
         mask &= ~_same_cell(pre, post)
     _pairs(pre, post, mask, synapse, weight, delay, threshold)
 
@@ -265,7 +265,7 @@ def sparse_connect(
     n_pre, n_post = len(pre_sites), len(post_sites)
     flat = _bernoulli_positions(rng, n_pre * n_post, p)
     i, j = flat // n_post, flat % n_post
-    if not allow_self:
+    if not flag(allow_self, "allow_self"):
         net = pre._module
         keep = net.cell_of(pre_sites[i]) != net.cell_of(post_sites[j])
         i, j = i[keep], j[keep]

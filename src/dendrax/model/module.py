@@ -21,7 +21,7 @@ from ..mechanisms.point_neuron import PointNeuron
 from ..mechanisms.synapse import Synapse
 from .site import Site
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
-from .values import global_range_error
+from .values import global_range_error, is_numeric, real_number
 from .view import NoNewAttributes, View
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class Module(NoNewAttributes):
 
     @celsius.setter
     def celsius(self, value: float) -> None:
-        if isinstance(value, (bool, str)) or np.ndim(value) != 0:
+        if not is_numeric(value) or np.ndim(value) != 0:
             raise ValueError(
                 f"celsius is one temperature for the whole model (°C), as NEURON's h.celsius; got {value!r}"
             )
@@ -258,7 +258,7 @@ class Module(NoNewAttributes):
         """
         if not isinstance(concentration, str) or not concentration.endswith("i") or concentration[:-1] not in ION_DEFAULTS:
             raise ValueError(f"diffuse() takes an intracellular concentration ('cai', 'nai', 'ki'); got {concentration!r}")
-        value = float(coefficient)
+        value = real_number(coefficient, f"diffuse({concentration!r}, coefficient) (µm²/ms)")
         error = global_range_error(f"{concentration}_diffusion", value)
         if error:
             raise ValueError(error)

@@ -16,8 +16,10 @@ __all__ = [
     "POSITIVE",
     "check_not_nernst",
     "check_values",
+    "flag",
     "global_range_error",
     "is_numeric",
+    "real_number",
     "real_values",
     "require_real_dtype",
     "shared_waveform",
@@ -61,11 +63,27 @@ def shared_waveform(wave: np.ndarray) -> np.ndarray:
 
 
 def is_numeric(value: Any) -> bool:
+    """Whether ``value`` is real numbers: not booleans (``set("HH_gNa", True)`` meant
+    nothing a user would write on purpose), strings or complex numbers."""
     try:
         arr = np.asarray(value)
     except Exception:
         return False
-    return arr.dtype.kind in "biuf"
+    return arr.dtype.kind in "iuf"
+
+
+def flag(value: Any, what: str) -> bool:
+    """``value`` as a bool: True or False only (``allow_self="no"`` is a truthy string)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} takes True or False; got {value!r}")
+    return bool(value)
+
+
+def real_number(value: Any, what: str) -> float:
+    """``value`` as one float: a real number, not a boolean or a string (``"0.6"``)."""
+    if not is_numeric(value) or np.ndim(value) != 0:
+        raise TypeError(f"{what} takes one real number; got {value!r}")
+    return float(value)
 
 
 def real_values(value: Any, what: str) -> np.ndarray:

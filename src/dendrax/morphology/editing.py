@@ -27,6 +27,7 @@ import numpy as np
 from ..model.module import Module
 from ..model.site import Site
 from ..model.tree import TreeData
+from ..model.values import real_number
 from .layout import _topological, branch_points, compute_xyz, point_at
 
 __all__ = ["delete_subtree", "move", "rotate"]
@@ -73,7 +74,7 @@ def rotate(module: M, degrees: float, axis: Any = (0.0, 0.0, 1.0), center: Any =
         >>> dx.compartment_centers(turned)[:2].round(9).tolist()      # µm
         [[0.0, 25.0, 0.0], [0.0, 75.0, 0.0]]
     """
-    angle = float(degrees)
+    angle = real_number(degrees, "rotate(module, degrees)")
     if not np.isfinite(angle):
         raise ValueError(f"degrees must be finite; got {degrees!r}")
     u = _vector(axis, "axis")

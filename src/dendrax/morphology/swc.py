@@ -27,6 +27,7 @@ import numpy as np
 
 from ..model.cell import Cell
 from ..model.tree import CABLE_DEFAULTS, TreeData
+from ..model.values import flag
 from .discretization import BranchShapes, Discretization, as_discretization
 from .import3d import Sections, import3d_sections
 from .neuron_geometry import neuron_round, section_arcs, segment_geometry
@@ -94,6 +95,7 @@ def read_swc(
         >>> cell.apical.insert(HH())
     """
     policy = as_discretization(ncomp, discretization)
+    require_soma = flag(require_soma, "read_swc(require_soma=...)")
     samples = parse_swc(path, as_float32=neuron_precision)
     if require_soma and not np.any(samples.type == 1):
         raise SwcError(
