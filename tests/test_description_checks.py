@@ -432,9 +432,11 @@ def test_a_shared_trainable_over_different_values_warns():
     cell.branch(1).set("HH_gNa", 0.3)
     with pytest.warns(UserWarning, match=r"make_trainable\('HH_gNa'\): .* \(0\.12 to 0\.3\); it starts at their mean, 0\.21"):
         cell.make_trainable("HH_gNa")
+    cell.delete_trainables()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cell.branch("all").make_trainable("HH_gNa")  # one per branch: each uniform
+        cell.delete_trainables()
         cell.make_trainable("HH_gNa", 0.2)
 
 
@@ -530,3 +532,58 @@ def test_booleans_and_numeric_strings_are_refused_where_numbers_or_flags_belong(
     assert cell.get_parameters() == [] and cell.stimuli == [] and cell.celsius == 6.3
     assert not hasattr(net.synapses, "ExpSyn")
     cell.diffuse("cai", 1)  # an int is a number
+
+
+def test_a_trainable_made_twice_warns_and_a_model_wide_one_needs_the_whole_module():
+    # make_trainable run twice left an entry whose gradient is always 0, without a word;
+    # branch(0).make_trainable("celsius") was accepted where branch(0).set("celsius") is
+    # refused (review of error handling).
+    cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+    cell.insert(HH())
+    cell.make_trainable("HH_gNa")
+    cell.branch(0).make_trainable("HH_gNa")  # overrides part of it: no warning
+    with pytest.warns(UserWarning, match=r"entry 0 of get_parameters\(\) makes HH_gNa trainable over the same"):
+        cell.branch([1, 2]).make_trainable("HH_gNa")  # now entry 0 drives nothing
+    with pytest.raises(ValueError, match="celsius is model-wide"):
+        cell.branch(0).make_trainable("celsius")
+    assert len(cell.get_parameters()) == 3
+    cell.make_trainable("celsius")
+    net = dx.Network([soma(), soma()])
+    dx.connect(net.cell(0), net.cell(1), ExpSyn(), weight=0.01)
+    net.synapses.ExpSyn.make_trainable("tau")
+    with pytest.warns(UserWarning, match="makes ExpSyn_tau trainable over the same"):
+        net.synapses.ExpSyn.make_trainable("tau")
+    with pytest.warns(UserWarning, match="above boiling.*37 °C, not 310 K"):
+        cell.celsius = 310.0
+
+
+def test_bad_inputs_found_by_review_name_the_argument_and_the_fix():
+    # Each surfaced as a raw Python or NumPy error ("could not convert string to float",
+    # "'slice' object is not iterable", "must not be NaN; got None") or a hint-less KeyError.
+    cell = dx.Cell([dx.Branch()] * 2, parents=[-1, 0])
+    cell.branch(0).loc(0.5).record("v")
+    net = dx.Network([soma(), soma(), soma()])
+    dx.connect(net.cell(0), net.cell(1), ExpSyn(), weight=0.01)
+    cases = [
+        (lambda: dx.regular_spikes("0", 3, 1.0), TypeError, r"regular_spikes\(start=...\)"),
+        (lambda: dx.poisson_spikes("10", 100.0), TypeError, r"poisson_spikes\(rate=...\)"),
+        (lambda: dx.sparse_connect(net.cell("all"), net.cell("all"), ExpSyn(), p="0.5"), TypeError, r"p=...\)"),
+        (lambda: dx.move(cell, "abc"), ValueError, "offset must be three finite numbers"),
+        (lambda: dx.move("cell", (1, 1, 1)), TypeError, r"move\(\) takes a dx.Cell"),
+        (lambda: dx.write_swc("cell", "x.swc"), TypeError, "write_swc writes one cell"),
+        (lambda: dx.write_swc(net, "x.swc"), TypeError, "write each cell before building the network"),
+        (lambda: dx.Network(cell), TypeError, r"a list of cells, e.g. dx.Network\(\[cell\]\)"),
+        (lambda: dx.Cell([dx.Branch()] * 2, parents=[-1, 0], parent_locs=["a", "b"]), TypeError, "parent_locs"),
+        (lambda: dx.integrate(cell, t_max=1.0, params={"radius": [1.0, [2.0]]}), TypeError, r"params\['radius'\]"),
+        (lambda: net.synapses.ExpSyn[0:0].make_trainable("tau"), ValueError, "holds no ExpSyn synapse"),
+        (lambda: net.record_spikes(threshold="abc"), TypeError, r"record_spikes\(threshold=...\)"),
+        (lambda: net.cell(1).record("ExpSyn_g"), KeyError, r"net.synapses.ExpSyn.record\('g'\)"),
+        (lambda: net.set("ExpSyn_tau", 3.0), KeyError, r"net.synapses.ExpSyn.set\('tau', ...\)"),
+        (lambda: net.cell(0).record("spikes"), KeyError, r"net.record_spikes\(\)"),
+    ]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
+            call()
+    net.record_spikes(cells="all")  # "all" and slices select cells as net.cell(...) does
+    net.record_spikes(cells=slice(0, 2))
+    assert [name for _, name in net.recordings] == ["spikes"] * 5

@@ -27,7 +27,7 @@ from .model.module import NEURON_NAMES
 from .model.network import delay_error, synapse_type_of
 from .model.trainable import check_values
 from .model.tree import GEOMETRY, geometry_error
-from .model.values import ION_CONCENTRATIONS, POSITIVE, global_range_error, require_real_dtype
+from .model.values import ION_CONCENTRATIONS, POSITIVE, global_range_error, is_numeric, require_real_dtype
 from .spike_trains import event_table, time_points
 from .synapses import GapJunction
 from .synaptic import TRAIN_EVENTS_PER_STEP, per_event_trains
@@ -93,6 +93,8 @@ def checked_params(system: System, params: Mapping[str, Any] | None) -> dict[str
         # small program per shape here (slow on a GPU). JAX arrays (traced, or placed and
         # sharded by the caller) stay JAX arrays.
         xp = jnp if isinstance(value, jax.Array) else np
+        if xp is np and not is_numeric(value):  # strings, ragged lists, booleans, complex numbers
+            raise TypeError(f"params[{name!r}] takes real numbers (a number or an array); got {value!r}")
         arr = xp.asarray(value)
         require_real_dtype(arr.dtype, f"params[{name!r}]")
         if not isinstance(arr, jax.core.Tracer):

@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 from jaxtyping import Float
 
+from .model.values import real_number
+
 __all__ = ["checked_trains", "event_table", "poisson_spikes", "regular_spikes", "spike_raster"]
 
 
@@ -93,6 +95,8 @@ def regular_spikes(start: float, number: float, interval: float, *, stop: float 
         count = np.nan
     if isinstance(number, bool) or not (count >= 0 and count == np.floor(count)):
         raise ValueError(f"regular_spikes(number=...) takes a whole number of spikes >= 0; got {number!r}")
+    start, interval = (real_number(x, f"regular_spikes({k}=...) (ms)") for k, x in (("start", start), ("interval", interval)))
+    stop = None if stop is None else real_number(stop, "regular_spikes(stop=...) (ms)")
     if not (np.isfinite(start) and start >= 0):
         raise ValueError(f"regular_spikes(start=...) takes a time >= 0 ms; got {start!r}")
     if not (np.isfinite(interval) and interval > 0):
@@ -119,6 +123,8 @@ def poisson_spikes(rate: float, t_max: float, *, start: float = 0.0, seed: int |
         >>> 30 < len(times) < 70, bool((times >= 0).all() and (times < 1000.0).all())
         (True, True)
     """
+    rate = real_number(rate, "poisson_spikes(rate=...) (Hz)")
+    start, t_max = real_number(start, "poisson_spikes(start=...) (ms)"), real_number(t_max, "poisson_spikes(t_max) (ms)")
     if not (np.isfinite(rate) and rate >= 0):
         raise ValueError(f"poisson_spikes(rate=...) takes a rate >= 0 Hz; got {rate!r}")
     if not (np.isfinite(start) and np.isfinite(t_max) and 0 <= start <= t_max):

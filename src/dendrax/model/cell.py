@@ -127,7 +127,7 @@ class Cell(Module):
         if parent_locs is None:
             locs = np.ones(len(branches))
         else:
-            locs = np.asarray(parent_locs, dtype=np.float64)
+            locs = real_values(parent_locs, "parent_locs (fractions of the parent branch)")
             if locs.shape != (len(branches),):
                 raise ValueError(f"parent_locs needs one value per branch ({len(branches)}); got shape {locs.shape}")
             if not np.all(np.isfinite(locs)) or np.any((locs < 0) | (locs > 1)):

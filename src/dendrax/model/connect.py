@@ -21,7 +21,7 @@ import numpy as np
 
 from ..mechanisms.synapse import Synapse
 from .network import KIND, Network, SpikeTrainView, _check_delays
-from .values import flag, is_numeric
+from .values import flag, is_numeric, real_number
 from .view import View, user_stacklevel
 
 __all__ = ["connect", "connectivity_matrix_connect", "fully_connect", "sparse_connect"]
@@ -253,6 +253,7 @@ def sparse_connect(
         >>> 0 < n < 90, random_network(seed=0).synapses.ExpSyn.n == n   # of 90 pairs; same seed, same draw
         (True, True)
     """
+    p = real_number(p, "sparse_connect(p=...) (a probability)")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be a probability in [0, 1]; got {p}")
     try:  # whatever NumPy takes: an integer, a Generator, a SeedSequence, None for a fresh draw

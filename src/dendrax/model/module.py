@@ -441,7 +441,11 @@ class Module(NoNewAttributes):
             hint = f" Names carry their mechanism's prefix: {', '.join(repr(b) for b in bare)}."
         if "_" in name and not any(name.startswith(m + "_") for m in self._mechanisms):
             hint += f" Inserted mechanisms: {sorted(self._mechanisms) or 'none'}."
-        raise KeyError(f"unknown parameter or state {name!r}.{hint}")
+        raise KeyError(f"unknown parameter or state {name!r}.{hint}{self._network_hint(name)}")
+
+    def _network_hint(self, name: str) -> str:
+        """More help for a name that belongs to a network's synapses (see `Network`)."""
+        return ""
 
     def _insert(self, mechanism: Mechanism, comps: np.ndarray) -> None:
         if isinstance(mechanism, type) and issubclass(mechanism, Mechanism):

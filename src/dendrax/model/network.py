@@ -18,8 +18,8 @@ from ..mechanisms.synapse import Synapse
 from .module import Module, joined_model_wide, warn_dropped_attachments
 from .site import Site
 from .tree import TreeData
-from .values import real_values
-from .view import View, _pick
+from .values import real_number, real_values
+from .view import View, _pick, warn_shadowed
 
 __all__ = ["Network", "SpikeTrainView", "SynapseView"]
 
@@ -90,6 +90,8 @@ class Network(Module):
     """
 
     def __init__(self, cells: Sequence[Module]):
+        if isinstance(cells, Module):
+            raise TypeError(f"Network takes a list of cells, e.g. dx.Network([cell]); got one {type(cells).__name__}")
         cells = list(cells)
         if not cells:
             raise ValueError("a Network needs at least one cell")
@@ -196,17 +198,33 @@ class Network(Module):
             index = list(index)
         return SpikeTrainView(self, _pick(np.arange(len(self._spike_trains)), index, "spike train"))
 
+    def _network_hint(self, name: str) -> str:
+        if name == "spikes":
+            return " Spikes are recorded with net.record_spikes() (cells=[...] for some cells)."
+        for table in self._synapse_tables:
+            if name.startswith(table + "_"):
+                short = name[len(table) + 1 :]
+                use = (
+                    f".record({short!r})" if short in self._synapse_tables[table].mechanism.states
+                    else f".set({short!r}, ...) or .make_trainable({short!r}), or params={{{name!r}: ...}} at call time"
+                )
+                return f" {table} is a synapse type, with values per synapse: net.synapses.{table}{use}."
+        return ""
+
     def record_spikes(self, threshold: float = -20.0, cells: Sequence[int] | None = None) -> None:
         """Record each cell's spikes (one row per cell: 1.0 at the time point after each upward
         crossing of ``threshold`` (mV) at the cell's own point, else 0; point neurons report
         their own spikes). As in NEURON (which tests thresholds at the start of each step), a
         crossing during the last step of a run is not reported. The default threshold is
         NEURON's ``APCount``'s; connections (`dx.connect`) default to ``NetCon``'s, 10 mV."""
-        if not np.isfinite(float(threshold)):
+        threshold = real_number(threshold, "record_spikes(threshold=...) (mV)")
+        if not np.isfinite(threshold):
             raise ValueError(f"the spike threshold must be a finite voltage (mV); got {threshold!r}")
+        if isinstance(cells, range):
+            cells = list(cells)
         if cells is not None and np.ndim(cells) == 0 and not isinstance(cells, (str, slice)):
             cells = [cells]  # one cell, as in net.cell(1)
-        which = np.arange(self.n_cells) if cells is None else _pick(np.arange(self.n_cells), list(cells), "cell")
+        which = np.arange(self.n_cells) if cells is None else _pick(np.arange(self.n_cells), cells, "cell")
         sites = [Site("comp", int(c)) for c in self.cell_sites(which)]
         self._spike_recordings.extend((site, float(threshold)) for site in sites)
         self._recordings.extend((site, "spikes") for site in sites)
@@ -388,6 +406,8 @@ class SynapseView:
                 f"trained. Set it with .set({name!r}, ...)"
                 + (f" or pass params={{'{self._name}_delay': ...}} to integrate" if key == "delay" else "")
             )
+        if not len(self._index):
+            raise ValueError(f"make_trainable({name!r}): the selection holds no {self._name} synapse; select some first")
         groups = [self._index] if shared else [np.array([i]) for i in self._index]
         column = self._table().columns[key]
         if init_value is None:
@@ -405,9 +425,9 @@ class SynapseView:
         self._check(name, initial, f"make_trainable({name!r}, init_value=...)")
         comps = np.concatenate(groups)
         index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
-        self._network._trainables.append(
-            Trainable(f"{self._name}_{key}", comps, index, initial, "param", over="synapses")
-        )
+        tr = Trainable(f"{self._name}_{key}", comps, index, initial, "param", over="synapses")
+        warn_shadowed(self._network._trainables, tr, f"make_trainable({name!r})")
+        self._network._trainables.append(tr)
         self._network._touch()
 
 

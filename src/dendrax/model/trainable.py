@@ -20,7 +20,7 @@ from jaxtyping import Array
 
 from .values import require_real_dtype
 
-__all__ = ["Trainable", "apply_trainables"]
+__all__ = ["Trainable", "apply_trainables", "shadowed_by"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -142,3 +142,19 @@ def apply_trainables(
         # truncate the untrained compartments' values, a float32 one lower their precision).
         target[name] = base.at[comps[last]].set(driven.astype(base.dtype))
     return params, initial_states
+
+
+def shadowed_by(earlier: Sequence[Trainable], new: Trainable) -> list[int]:
+    """Positions of the ``earlier`` trainables of ``new``'s name that ``new`` (with those
+    after them) leaves driving nothing: where two drive one compartment the later wins, so
+    a `make_trainable` run twice (a notebook cell run again) left an entry whose gradient
+    is always 0."""
+    hidden = []
+    for i, tr in enumerate(earlier):
+        if tr.name != new.name or tr.over != new.over:
+            continue
+        later = [t for t in (*earlier[i + 1 :], new) if t.name == tr.name and t.over == tr.over]
+        covered = np.concatenate([t.comps for t in later]) if later else np.zeros(0, np.int64)
+        if tr.kind == "global" or np.all(np.isin(tr.comps, covered)):
+            hidden.append(i)
+    return hidden

@@ -110,6 +110,17 @@ def global_range_error(name: str, values: Any) -> str | None:
         return f"{name} must be finite; got {values[~np.isfinite(values)].ravel()[0]}"
     if name == "celsius" and np.any(values < -273.15):
         return f"celsius must be a temperature above -273.15 °C; got {values[values < -273.15].ravel()[0]}"
+    if name == "celsius" and np.any(values > 100.0):
+        import warnings
+
+        from .view import user_stacklevel
+
+        warnings.warn(
+            f"celsius = {values[values > 100.0].ravel()[0]:g} °C is above boiling; dendrax's temperature is in "
+            "degrees Celsius (NEURON's h.celsius): 37 °C, not 310 K",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     if name.endswith("_diffusion") and np.any(values < 0):
         return f"{name} is a diffusion coefficient and must be >= 0 µm²/ms; got {values[values < 0].ravel()[0]}"
     return None

@@ -384,6 +384,11 @@ class View(NoNewAttributes):
 
         module = self._module
         if name in module._globals():
+            if len(np.unique(self._comps)) != module.n_comps:
+                raise ValueError(
+                    f"make_trainable({name!r}): {name} is model-wide, one value for the whole model, so a part "
+                    f"of it cannot have its own; make it trainable on the module: cell.make_trainable({name!r})"
+                )
             value = module._globals()[name] if init_value is None else init_value
             arr = np.atleast_1d(real_values(value, f"make_trainable({name!r}, init_value=...)"))
             if arr.shape != (1,):
@@ -442,6 +447,7 @@ class View(NoNewAttributes):
                 )
             index = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
             tr = Trainable(key, comps, index, initial, kind)
+        warn_shadowed(module._trainables, tr, f"make_trainable({name!r})")
         module._trainables.append(tr)
         module._touch()
 
@@ -538,6 +544,20 @@ def _pick(available: np.ndarray, index: Any, what: str) -> np.ndarray:
     if len(bad):
         raise IndexError(f"{what} index {bad[0]} is out of range: there are {n}")
     return available[flat]
+
+
+def warn_shadowed(trainables: list, new: Any, where: str) -> None:
+    """Warn where ``new`` leaves an earlier trainable of its name driving nothing."""
+    from .trainable import shadowed_by
+
+    hidden = shadowed_by(trainables, new)
+    if hidden:
+        warnings.warn(
+            f"{where}: entry {hidden[0]} of get_parameters() makes {new.name} trainable over the same values, which "
+            "this one now drives (the later wins), so that entry's gradient is always 0 (a make_trainable run "
+            "twice?); delete_trainables() and make them again to keep one",
+            stacklevel=user_stacklevel(),
+        )
 
 
 def user_stacklevel() -> int:

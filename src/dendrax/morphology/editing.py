@@ -27,7 +27,7 @@ import numpy as np
 from ..model.module import Module
 from ..model.site import Site
 from ..model.tree import TreeData
-from ..model.values import real_number
+from ..model.values import is_numeric, real_number
 from .layout import _topological, branch_points, compute_xyz, point_at
 
 __all__ = ["delete_subtree", "move", "rotate"]
@@ -36,10 +36,15 @@ M = TypeVar("M", bound=Module)
 
 
 def _vector(value: Any, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.shape != (3,) or not np.all(np.isfinite(arr)):
+    arr = np.asarray(value, dtype=np.float64) if is_numeric(value) else None
+    if arr is None or arr.shape != (3,) or not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be three finite numbers (x, y, z) in µm; got {value!r}")
     return arr
+
+
+def _check_module(module: Any, what: str) -> None:
+    if not isinstance(module, Module):
+        raise TypeError(f"{what}() takes a dx.Cell (or another module) as its first argument; got {type(module).__name__}")
 
 
 def move(module: M, offset: Any) -> M:
@@ -54,6 +59,7 @@ def move(module: M, offset: Any) -> M:
         >>> dx.compartment_centers(cell)[:2].tolist()                 # the original is unchanged
         [[25.0, 0.0, 0.0], [75.0, 0.0, 0.0]]
     """
+    _check_module(module, "move")
     shift = _vector(offset, "offset")
     new = module.copy()
     compute_xyz(new)
@@ -74,6 +80,7 @@ def rotate(module: M, degrees: float, axis: Any = (0.0, 0.0, 1.0), center: Any =
         >>> dx.compartment_centers(turned)[:2].round(9).tolist()      # µm
         [[0.0, 25.0, 0.0], [0.0, 75.0, 0.0]]
     """
+    _check_module(module, "rotate")
     angle = real_number(degrees, "rotate(module, degrees)")
     if not np.isfinite(angle):
         raise ValueError(f"degrees must be finite; got {degrees!r}")
@@ -127,6 +134,7 @@ def delete_subtree(module: M, branch: int) -> M:
     """
     from ..model.network import Network
 
+    _check_module(module, "delete_subtree")
     if isinstance(module, Network):
         raise TypeError(
             "delete_subtree edits one cell, not a network (its cells, synapses and spike sources would be "

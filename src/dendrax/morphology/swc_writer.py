@@ -103,6 +103,13 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
         >>> again.n_branches, round(dx.total_area(again), 3), round(dx.total_area(cell), 3)
         (3, 1884.956, 1884.956)
     """
+    from ..model.network import Network
+
+    if not isinstance(module, Module) or isinstance(module, Network):
+        raise TypeError(
+            "write_swc writes one cell (a dx.Cell, Branch or Compartment); got "
+            f"{type(module).__name__}" + (": write each cell before building the network" if isinstance(module, Network) else "")
+        )
     data = module._data
     points, approximate = points_now(data)
     if approximate:
