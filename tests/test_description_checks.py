@@ -5,6 +5,7 @@ leaves the description as it was."""
 import warnings
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -580,6 +581,8 @@ def test_bad_inputs_found_by_review_name_the_argument_and_the_fix():
         (lambda: net.cell(1).record("ExpSyn_g"), KeyError, r"net.synapses.ExpSyn.record\('g'\)"),
         (lambda: net.set("ExpSyn_tau", 3.0), KeyError, r"net.synapses.ExpSyn.set\('tau', ...\)"),
         (lambda: net.cell(0).record("spikes"), KeyError, r"net.record_spikes\(\)"),
+        (lambda: jax.jit(lambda w: cell.stimulate(w))(jnp.zeros(41)), TypeError, r"stimuli=...\) or sim\(stimuli"),
+        (lambda: jax.jit(lambda w: cell.clamp("v", w))(jnp.zeros(41)), TypeError, r"clamps=...\) or sim\(clamps"),
     ]
     for call, error, message in cases:
         with pytest.raises(error, match=message):
@@ -587,3 +590,25 @@ def test_bad_inputs_found_by_review_name_the_argument_and_the_fix():
     net.record_spikes(cells="all")  # "all" and slices select cells as net.cell(...) does
     net.record_spikes(cells=slice(0, 2))
     assert [name for _, name in net.recordings] == ["spikes"] * 5
+
+
+def test_axial_resistivity_has_a_floor_where_the_cell_is_isopotential():
+    # Ra of 1e-9 ohm cm ran, 0.02 mV off the isopotential cell it stands for (round-off of
+    # couplings 1e10 times the capacitive term), 1e-50 to NaN (review of error handling).
+    wave = dx.step_current(0.1, 0.5, 0.05, DT, 1.0)
+    one = dx.Compartment(length=300.0, radius=1.0)  # the isopotential cell: the tree's area
+    one.insert(HH())
+    one.stimulate(wave)
+    one.record("v")
+    tree = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+    tree.insert(HH())
+    tree.branch(0).loc(0.5).stimulate(wave)
+    tree.branch(0).loc(0.5).record("v")
+    for call in (lambda: tree.set("axial_resistivity", 1e-9),
+                 lambda: tree.make_trainable("axial_resistivity", 1e-9),
+                 lambda: dx.integrate(tree, t_max=1.0, params={"axial_resistivity": 1e-9})):
+        with pytest.raises(ValueError, match=r"axial_resistivity must be >= 0.001"):
+            call()
+    tree.set("axial_resistivity", 1e-3)
+    # the floor: within 1e-5 mV of isopotential (3.3e-6 measured; 0.0033 mV at 1 ohm cm, O(Ra))
+    np.testing.assert_allclose(dx.integrate(tree, t_max=1.0), dx.integrate(one, t_max=1.0), rtol=0, atol=1e-5)

@@ -27,7 +27,7 @@ from .model.module import NEURON_NAMES
 from .model.network import delay_error, synapse_type_of
 from .model.trainable import check_values
 from .model.tree import GEOMETRY, geometry_error
-from .model.values import ION_CONCENTRATIONS, POSITIVE, global_range_error, is_numeric, require_real_dtype
+from .model.values import ION_CONCENTRATIONS, POSITIVE, cable_error, global_range_error, is_numeric, require_real_dtype
 from .spike_trains import event_table, time_points
 from .synapses import GapJunction
 from .synaptic import TRAIN_EVENTS_PER_STEP, per_event_trains
@@ -131,7 +131,7 @@ def check_range(system: System, name: str, value: Array) -> None:
     if name in POSITIVE or name in ION_CONCENTRATIONS:
         if np.any(arr <= 0):
             raise ValueError(f"params[{name!r}] must be > 0 {POSITIVE.get(name, 'mM')}; got {arr[arr <= 0].ravel()[0]}")
-        error = geometry_error(name, arr) if name in GEOMETRY else None
+        error = geometry_error(name, arr) if name in GEOMETRY else cable_error(name, arr)
         if error:  # 1/r² or 2 pi r L overflowed: NaN voltages
             raise ValueError(f"params[{name!r}]: {error}")
         return

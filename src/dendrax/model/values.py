@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import numpy as np
 
 from ..mechanisms.ions import ION_DEFAULTS, reversal_ion, uses_concentrations
@@ -14,6 +15,7 @@ from .tree import GEOMETRY, geometry_error
 __all__ = [
     "ION_CONCENTRATIONS",
     "POSITIVE",
+    "cable_error",
     "check_not_nernst",
     "check_values",
     "flag",
@@ -37,8 +39,31 @@ POSITIVE = {
 }
 
 
+# Ω·cm. Below it the cell is isopotential to 3e-6 mV (HH tree, against one compartment)
+# and a smaller value only adds round-off to the voltage solve: 0.02 mV at 1e-9, NaN at 1e-50.
+MIN_AXIAL_RESISTIVITY = 1e-3
+
+
+def cable_error(name: str, values: Any) -> str | None:
+    """Why values of a cable property are out of range (beyond > 0), or None."""
+    values = np.asarray(values, dtype=np.float64)
+    if name == "axial_resistivity" and np.any(values < MIN_AXIAL_RESISTIVITY):
+        return (
+            f"axial_resistivity must be >= {MIN_AXIAL_RESISTIVITY:g} Ω·cm (below it the cell is isopotential and "
+            f"the solve only gathers round-off; for an isopotential cell use one compartment); got "
+            f"{values[values < MIN_AXIAL_RESISTIVITY].ravel()[0]:g}"
+        )
+    return None
+
 
 def waveform(values: Any, what: str) -> np.ndarray:
+    if isinstance(values, jax.core.Tracer):
+        many = "stimuli" if what == "stimulus" else "clamps"
+        raise TypeError(
+            f"a {what} stored in the description is a fixed array, and this one is a traced value (inside jit, "
+            f"vmap or grad): register a placeholder outside (e.g. np.zeros(n_time_points)) and pass the traced "
+            f"values at call time, integrate(..., {many}=...) or sim({many}=...)"
+        )
     if not is_numeric(values):  # a complex waveform lost its imaginary part with a NumPy warning
         shown = f"an array of dtype {np.asarray(values).dtype}" if hasattr(values, "dtype") else repr(values)[:80]
         raise TypeError(f"a {what} takes real numbers, one per time point; got {shown}")
@@ -148,7 +173,7 @@ def check_values(module: Any, name: str, key: str, values: np.ndarray, where: st
         raise ValueError(f"{where} got a non-finite value: {values[~np.isfinite(values)][0]}")
     if name in POSITIVE and np.any(values <= 0.0):
         raise ValueError(f"{name} must be > 0 {POSITIVE[name]}; got {values[values <= 0.0][0]}")
-    error = geometry_error(name, values) if key in GEOMETRY else None
+    error = geometry_error(name, values) if key in GEOMETRY else cable_error(key, values)
     if error:
         raise ValueError(error)
     owner = module._owner(key)
