@@ -169,3 +169,14 @@ def test_removed_zero_length_section_is_announced(tmp_path, neuron_h):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dx.read_swc(write(tmp_path, SOMA + "2 3 5 0 0 1 1\n3 3 40 0 0 1 2\n", "fine.swc"))
+
+
+def test_a_discretization_of_billions_of_compartments_is_refused_before_it_allocates():
+    # read_swc(ncomp=1e7) on a 324-branch cell tried to build 3.2e9 compartments and
+    # exhausted the machine's memory (review of error handling); a Branch likewise.
+    from .swc_helpers import real_file
+
+    with pytest.raises(ValueError, match="3,240,000,000 compartments, more than dendrax builds"):
+        dx.read_swc(real_file("l5pc_with_axon.swc"), ncomp=10_000_000)
+    with pytest.raises(ValueError, match="more compartments than dendrax builds in one branch"):
+        dx.Branch(ncomp=10**9)

@@ -178,6 +178,8 @@ class Cell(Module):
 def _check_ncomp(ncomp) -> int:
     if isinstance(ncomp, bool) or not isinstance(ncomp, (int, np.integer)) or ncomp < 1:
         raise ValueError(f"ncomp must be a positive integer; got {ncomp!r}")
+    if ncomp > 20_000_000:  # as read_swc: several GB of columns before any simulation
+        raise ValueError(f"ncomp = {ncomp:,} is more compartments than dendrax builds in one branch (20,000,000)")
     return int(ncomp)
 
 
