@@ -158,3 +158,23 @@ def test_a_calcium_pool_rests_within_the_default_iterations(gamma):
     # At rest nothing moves: what is left is round-off (~1e-12 mV; the lag left 2.4e-3).
     assert np.max(np.abs(v - v[0])) < 1e-8
     assert np.max(np.abs(cai / cai[0] - 1.0)) < 1e-8
+
+
+def test_rest_warns_that_it_replaces_trainable_initial_values():
+    # Trainable initial values under initial=dx.Rest() were silently replaced: their gradient
+    # is exactly 0 (review of fitting); now a warning says so when the simulator is made.
+    import jax.numpy as jnp
+
+    cell = dx.Compartment(length=20.0, radius=10.0)
+    cell.insert(HH())
+    cell.record("v")
+    cell.stimulate(dx.step_current(1.0, 3.0, 0.3, 0.025, 5.0))
+    cell.make_trainable("HH_m", 0.1)
+    cell.make_trainable("HH_gNa")
+    params = cell.get_parameters()
+    free = jax.grad(lambda p: jnp.sum(dx.simulator(cell, t_max=5.0)(p)))(params)
+    assert abs(float(free[0]["HH_m"][0])) > 1.0  # without Rest the initial gate matters
+    with pytest.warns(UserWarning, match=r"replace the trainable initial value\(s\) HH_m: their gradient is 0"):
+        sim = dx.simulator(cell, t_max=5.0, initial=dx.Rest())
+    grads = jax.grad(lambda p: jnp.sum(sim(p)))(params)
+    assert float(grads[0]["HH_m"][0]) == 0.0 and abs(float(grads[1]["HH_gNa"][0])) > 1.0

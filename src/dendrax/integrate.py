@@ -8,6 +8,7 @@ call time are checked in `dendrax.call_inputs`).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -25,6 +26,7 @@ from .compile.staging import on_device
 from .compile.system import System
 from .manual_axes import varying_like
 from .model.trainable import apply_trainables
+from .model.view import user_stacklevel
 from .rest import rest_iteration
 from .simulate import (
     init_state,
@@ -217,6 +219,8 @@ def integrate(
     """
     system = module if isinstance(module, System) else _compile(module)
     _check_settings(solver, checkpoint, initial, surrogate)
+    if not isinstance(module, System):  # a Simulator (which passes its System) said so when made
+        _warn_rest_replaces_trainables(system, initial)
     _check_precision(system)
     t_max, delta_t, n_steps = checked_times(t_max, delta_t)
     if not system.layout.recordings:
@@ -307,6 +311,22 @@ def _compile(module: Any) -> System:
             f"integrate() takes a dx.Network, dx.Cell, dx.Branch, dx.Compartment or System; got {type(module).__name__}"
         )
     return module.compile()
+
+
+def _warn_rest_replaces_trainables(system: System, initial: Rest | None) -> None:
+    """``initial=dx.Rest()`` computes the voltage and states at t = 0, so trainable initial
+    values (``make_trainable("HH_m")``, ``"v"``) are replaced and get a gradient of 0."""
+    if initial is None:
+        return
+    names = sorted({tr.name for tr in system.layout.trainables if tr.kind == "state" or tr.name == "v"})
+    if names:
+        warnings.warn(
+            f"initial=dx.Rest() starts from the resting voltage and states, which replace the trainable initial "
+            f"value(s) {', '.join(names)}: their gradient is 0. Drop those make_trainable calls, or start "
+            "without Rest",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
 
 
 def _check_settings(solver: Any, checkpoint: Any, initial: Any, surrogate: Any) -> None:
@@ -427,5 +447,6 @@ def simulator(
     """
     system = module if isinstance(module, System) else _compile(module)
     _check_settings(solver, checkpoint, initial, surrogate)
+    _warn_rest_replaces_trainables(system, initial)
     t_max, delta_t, _ = checked_times(t_max, delta_t)
     return Simulator(system, t_max, delta_t, solver, checkpoint, initial, surrogate)
