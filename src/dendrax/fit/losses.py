@@ -171,11 +171,15 @@ def soft_spike_count(
     ``sharpness`` until the count of a known trace is right.
 
     The gradient with respect to a model parameter ripples with where each upstroke falls on
-    the time grid, most at low ``k``: on an HH cell firing twice, ``k = 1`` gave gradients
-    from -78 to +26 over gK steps of 1e-4 S/cm² around a trend of -4, ``k = 5`` a steady
-    -0.07 to -0.19 (trend -0.14). For gradient descent on counts, ``k`` of 5 or more is the
-    better choice. A trace resting at the threshold counts ``1/4`` per step (both sigmoids
-    are 1/2): keep the threshold away from resting and plateau voltages.
+    the time grid, and which ``k`` ripples less depends on the cell: over gK steps of 1e-4
+    S/cm² on one HH cell firing twice, ``k = 1`` gave gradients from -78 to +26 around a
+    trend of -4 and ``k = 5`` a steady -0.07 to -0.19; on another (20 µm soma, 0.3 nA for
+    15 ms), ``k = 1`` a steady -16 to -3 (trend -10) while ``k = 5`` had the wrong sign at
+    21 of 121 values and ``k = 20`` at 31. The count's gradient is a weak, grid-dependent
+    signal: check it over a sweep of the parameter before relying on it, and prefer losses
+    on the voltage traces (`smoothed_mse`) where they fit the problem. A trace resting at
+    the threshold counts ``1/4`` per step (both sigmoids are 1/2): keep the threshold away
+    from resting and plateau voltages.
 
     Example:
         >>> import jax.numpy as jnp
