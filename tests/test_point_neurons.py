@@ -215,3 +215,31 @@ def test_surrogate_gradients_reach_point_neuron_spikes(mechanism, v0, amp, name,
     reference = np.sum((beta * sigma * (1 - sigma) * (up[1] - down[1]) / (2 * h))[:-1])
     assert abs(reference) > 1.0  # the surrogate passes a gradient
     assert grad == pytest.approx(reference, rel=1e-6)  # central differences of O(h²) ~ 1e-8 relative
+
+
+def test_lif_integrates_a_large_synaptic_conductance_without_overshoot():
+    # The synaptic input was held as a current over each step: an inhibitory 30 µS ExpSyn
+    # (reversal -90 mV) drove the LIF to -145 mV at dt = 0.025 ms (review of point neurons).
+    # Now its conductance joins the leak in the exact relaxation. Reference: the ODE
+    # C v' = -gLeak (v - eLeak) - w exp(-(t - t_on)/tau) (v - E), solved by scipy to 1e-11.
+    from scipy.integrate import solve_ivp
+
+    w, e_syn, tau, c, g_leak, e_leak = 30.0, -90.0, 2.0, 0.2, 0.01, -70.0  # µS, mV, ms, nF, µS, mV
+    cell = dx.Compartment()
+    cell.insert(LIF())
+    cell.set("v", e_leak)
+    net = dx.Network([cell])
+    train = net.add_spike_trains([[1.0]])
+    dx.connect(train, net.cell(0), dx.synapses.ExpSyn(), weight=w, delay=0.0)
+    net.synapses.ExpSyn.set("e", e_syn)
+    net.synapses.ExpSyn.set("tau", tau)
+    net.cell(0).record("v")
+    v = np.asarray(dx.integrate(net, t_max=6.0, delta_t=DT))[0]
+    t = np.arange(len(v)) * DT
+    after = t >= 1.0  # the spike's conductance acts from the step that starts at 1 ms
+    rhs = lambda s, y: [(-g_leak * (y[0] - e_leak) - w * np.exp(-(s - 1.0) / tau) * (y[0] - e_syn)) / c]  # noqa: E731
+    ref = solve_ivp(rhs, (1.0, 6.0), [e_leak], t_eval=t[after], rtol=1e-11, atol=1e-11, method="LSODA").y[0]
+    assert v.min() >= e_syn - 1e-9  # never beyond the reversal
+    # First order in dt: the conductance's decay within the first step (2 % of it) moves
+    # that step's 20 mV fall by 0.011 mV; 0.05 mV leaves a margin (the held current: 55 mV).
+    np.testing.assert_allclose(v[after], ref, rtol=0, atol=0.05)

@@ -263,19 +263,23 @@ def point_neuron_voltages(
     layout: Layout,
     states: States,
     v: Array,
-    node_input: Array,
+    node_input: tuple[Array, Array],
     dt: Array,
     env: Env,
     mech_params: tuple[dict[str, Array], ...],
 ) -> tuple[list[tuple[Placement, Array]], States]:
-    """New voltages and states of the point neurons, from ``node_input`` (nA per compartment)."""
+    """New voltages and states of the point neurons, from ``node_input``: the input current
+    (nA per compartment) at the present voltage and its slope (µS: minus its derivative in
+    the voltage), given as ``g_in`` to point neurons that take it (`PointNeuron.input_conductance`)."""
     c = layout.n_comps
+    node_input, node_slope = node_input
     held, out = [], list(states)
     for k, (pl, own) in enumerate(zip(layout.placements, mech_params)):
         if not isinstance(pl.mechanism, PointNeuron):
             continue
         p = _inputs(pl, own, env, c)
-        v_new, s_new = pl.mechanism.update_voltage(at(pl, v, c), states[k], at(pl, node_input, c), dt, p)
+        slope = {"g_in": at(pl, node_slope, c)} if pl.mechanism.input_conductance else {}
+        v_new, s_new = pl.mechanism.update_voltage(at(pl, v, c), states[k], at(pl, node_input, c), dt, p, **slope)
         held.append((pl, v_new))
         out[k] = s_new
     return held, tuple(out)

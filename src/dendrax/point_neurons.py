@@ -19,8 +19,11 @@ class LIF(PointNeuron):
     """Leaky integrate-and-fire neuron (Lapicque 1907; e.g. Gerstner et al. 2014, ch. 1).
 
     ``C dv/dt = -gLeak (v - eLeak) + I``; when ``v`` reaches ``vTh`` it is reset to
-    ``vReset`` and held there for ``tRef`` ms (rounded to whole steps). Between spikes the input is held constant over
-    each step and the voltage is integrated exactly (exponential relaxation).
+    ``vReset`` and held there for ``tRef`` ms (rounded to whole steps). Between spikes the
+    input is taken as linear in the voltage over each step (its current and conductance at
+    the step's start: synapses and channels in the compartment) and the voltage is
+    integrated exactly (exponential relaxation), so a large synaptic conductance does not
+    overshoot its reversal potential.
 
     Parameters: ``C`` capacitance (nF, 0.2), ``gLeak`` (µS, 0.01), ``eLeak`` (mV, -70),
     ``vTh`` (mV, -50), ``vReset`` (mV, -70), ``tRef`` (ms, 2, >= 0).
@@ -51,9 +54,15 @@ class LIF(PointNeuron):
     def nonnegative(self):
         return ("tRef", "refractory")
 
-    def update_voltage(self, v, s, i_in, dt, p):
-        v_inf = p["eLeak"] + i_in / p["gLeak"]
-        v_free = relax_linear(v, v_inf, dt * p["gLeak"] / p["C"])  # exact in float32 too
+    input_conductance = True  # synaptic conductances are integrated with the leak
+
+    def update_voltage(self, v, s, i_in, dt, p, g_in=0.0):
+        # The input over the step is i_in - g_in (v' - v) (nA): a conductance held as a
+        # current overshot its reversal (an inhibitory 30 µS synapse at -90 mV drove v to
+        # -145 mV at dt = 0.025 ms); with it, the relaxation is exact for linear input.
+        g = p["gLeak"] + g_in
+        v_inf = p["eLeak"] + (i_in + g_in * (v - p["eLeak"])) / g
+        v_free = relax_linear(v, v_inf, dt * g / p["C"])  # exact in float32 too
         # Held while more than half a step is left: tRef rounded to whole steps. (A test of
         # > 0 counted one step too many whenever the repeated subtraction of dt left a
         # round-off remainder, e.g. tRef = 2 ms at dt = 0.025 ms.)

@@ -108,7 +108,7 @@ def rest_iteration(
     else:
         rhs = jnp.concatenate([a * (held_slope * v[:c] - current), pad])
     if network.groups:
-        diag, rhs, _ = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs, correction)
+        diag, rhs, _, _ = synaptic.synaptic_terms(network, synapses, prepared.syn_params, v, diag, rhs, correction)
     base = v if correction else jnp.zeros_like(v)  # what the unknown is measured from
     # Point neurons keep their voltage; clamped nodes go to the clamp value.
     held = [(pl.nodes, v[pl.nodes] - base[pl.nodes]) for pl in (layout.placements[k] for k in layout.point_neurons)]

@@ -394,19 +394,19 @@ def assemble(
         rhs = rhs.at[layout.stimulus_nodes].add(i_ext)
     synaptic_input = None
     if network.groups:
-        diag, rhs, synaptic_input = synaptic.synaptic_terms(
+        diag, rhs, synaptic_input, synaptic_slope = synaptic.synaptic_terms(
             network, synapses, prepared.syn_params, v, diag, rhs, correction
         )
     point_states = state.states
     if layout.point_neurons:
         # Point neurons compute their own voltage from their input, then hold it (like a clamp).
-        node_input = -a * current
+        node_input, node_slope = -a * current, a * conductance  # nA, and µS: minus d(input)/dv
         if len(layout.stimulus_nodes):
             node_input = node_input.at[layout.stimulus_nodes].add(i_ext, mode="drop")
         if synaptic_input is not None:
-            node_input = node_input + synaptic_input[:c]
+            node_input, node_slope = node_input + synaptic_input[:c], node_slope + synaptic_slope[:c]
         held, point_states = membrane.point_neuron_voltages(
-            layout, state.states, v, node_input, prepared.dt, env, prepared.mech_params
+            layout, state.states, v, (node_input, node_slope), prepared.dt, env, prepared.mech_params
         )
         for pl, v_pn in held:
             diag = diag.at[pl.nodes].set(1.0)

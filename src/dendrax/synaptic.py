@@ -158,15 +158,16 @@ def synaptic_terms(
     diag: Array,
     rhs: Array,
     correction: bool = False,
-) -> tuple[Array, Array, Array]:
+) -> tuple[Array, Array, Array, Array]:
     """Add the synapses' linearised currents (nA, µS) to the voltage equation: ``diag`` gets
     each synapse's slope, ``rhs`` its current into the node, plus slope times voltage unless
     the equation is for the change of voltage (``correction``, `simulate.correction_form`).
 
-    Returns the new ``diag`` and ``rhs`` and the synaptic current flowing into each node
-    at the present voltages (nA; the input of point neurons).
+    Returns the new ``diag`` and ``rhs``, and the synaptic current flowing into each node
+    at the present voltages (nA) with its slope (µS, minus its derivative in the node's
+    voltage): the input of point neurons.
     """
-    inward = jnp.zeros_like(v)
+    inward, slope = jnp.zeros_like(v), jnp.zeros_like(v)
     for group, s, p in zip(network.groups, syn_states, syn_params):
         v_pre = v[group.pre]
 
@@ -178,7 +179,8 @@ def synaptic_terms(
         diag = diag.at[group.post].add(g)
         rhs = rhs.at[group.post].add(-i if correction else g * v_post - i)
         inward = inward.at[group.post].add(-i)
-    return diag, rhs, inward
+        slope = slope.at[group.post].add(g)
+    return diag, rhs, inward, slope
 
 
 def update_synapses(

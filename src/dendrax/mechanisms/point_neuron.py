@@ -10,6 +10,7 @@ for the rest of the step, like an ideal clamp.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from jaxtyping import Array, Float
 
@@ -49,6 +50,12 @@ class PointNeuron(Mechanism):
         >>> int(dx.integrate(cell, t_max=25.0).sum())                   # one spike per 20 ms
         1
     """
+
+    #: True: `update_voltage` also gets ``g_in`` (µS), minus the input's derivative in the
+    #: voltage (its synapses' and channels' conductances), so that the input over a step is
+    #: ``i_in - g_in (v_next - v)``: a large conductance is then integrated without
+    #: overshooting its reversal potential (as `LIF` does).
+    input_conductance: ClassVar[bool] = False
 
     def update_voltage(
         self,
