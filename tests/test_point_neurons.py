@@ -243,3 +243,14 @@ def test_lif_integrates_a_large_synaptic_conductance_without_overshoot():
     # First order in dt: the conductance's decay within the first step (2 % of it) moves
     # that step's 20 mV fall by 0.011 mV; 0.05 mV leaves a margin (the held current: 55 mV).
     np.testing.assert_allclose(v[after], ref, rtol=0, atol=0.05)
+
+
+def test_an_event_synapse_from_a_rate_unit_is_refused():
+    # A RateNeuron never spikes: an ExpSyn from it received nothing, silently (review).
+    unit = dx.Compartment()
+    unit.insert(RateNeuron())
+    net = dx.Network([unit, dx.Compartment()])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.01)
+    net.cell(1).record("v")
+    with pytest.raises(ValueError, match=r"comes from a RateNeuron, which never spikes.*TanhRate"):
+        dx.integrate(net, t_max=1.0)

@@ -210,6 +210,7 @@ class RateNeuron(PointNeuron):
         ((1, 401), 0.4814)
     """
 
+    spikes = False
     params = {"tau": 10.0, "gain": 1.0, "scale": 1.0}
     units = {"tau": "ms", "scale": "nA"}
     states = {"spike": 0.0}

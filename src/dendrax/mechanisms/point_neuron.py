@@ -56,6 +56,8 @@ class PointNeuron(Mechanism):
     #: ``i_in - g_in (v_next - v)``: a large conductance is then integrated without
     #: overshooting its reversal potential (as `LIF` does).
     input_conductance: ClassVar[bool] = False
+    #: False for a unit that never spikes (`RateNeuron`): event-driven synapses from it are refused.
+    spikes: ClassVar[bool] = True
 
     def update_voltage(
         self,
