@@ -581,6 +581,7 @@ def test_bad_inputs_found_by_review_name_the_argument_and_the_fix():
         (lambda: net.cell(1).record("ExpSyn_g"), KeyError, r"net.synapses.ExpSyn.record\('g'\)"),
         (lambda: net.set("ExpSyn_tau", 3.0), KeyError, r"net.synapses.ExpSyn.set\('tau', ...\)"),
         (lambda: net.cell(0).record("spikes"), KeyError, r"net.record_spikes\(\)"),
+        (lambda: soma().record("ena"), ValueError, r"reversal potentials are not recorded.*nernst\(nai, nao"),
         (lambda: jax.jit(lambda w: cell.stimulate(w))(jnp.zeros(41)), TypeError, r"stimuli=...\) or sim\(stimuli"),
         (lambda: jax.jit(lambda w: cell.clamp("v", w))(jnp.zeros(41)), TypeError, r"clamps=...\) or sim\(clamps"),
     ]

@@ -34,6 +34,15 @@ def check_recordable(module: Any, sites: Sequence[Site], name: str) -> None:
                 f"'i' (all), {', '.join(repr('i' + ion) for ion in ions) or 'no ion currents'}, and "
                 f"{', '.join(repr('i_' + m) for m in module._mechanisms) or 'no mechanism'} (one mechanism)"
             )
+        if name in {f"e{ion}" for ion in ION_DEFAULTS}:
+            ion = name[1:]
+            writers = [f"{m}_{ion}i" for m, (mech, _) in module._mechanisms.items() if f"{ion}i" in mech.states]
+            raise ValueError(
+                f"cannot record {name!r}: reversal potentials are not recorded. A fixed one is a parameter "
+                f"(module.get({name!r})); where a mechanism writes the concentration, it follows Nernst: record that "
+                f"state ({' or '.join(repr(w) for w in writers) or f'the {ion}i of the mechanism that writes it'}) "
+                f"and compute dendrax.mechanisms.ions.nernst({ion}i, {ion}o, valence, celsius)"
+            )
         key = module._resolve_name(name)
         owner = module._owner(key)
         if owner is None or owner[2] != "state":
