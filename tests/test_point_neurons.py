@@ -254,3 +254,16 @@ def test_an_event_synapse_from_a_rate_unit_is_refused():
     net.cell(1).record("v")
     with pytest.raises(ValueError, match=r"comes from a RateNeuron, which never spikes.*TanhRate"):
         dx.integrate(net, t_max=1.0)
+
+
+def test_a_lif_subclass_with_the_documented_signature_still_runs():
+    # LIF takes the input conductance as g_in; a subclass overriding update_voltage with
+    # PointNeuron's documented signature (no g_in) failed with an unexpected keyword
+    # (review of the change). It gets the current alone, as before: the same voltages as
+    # LIF without a synapse, where the conductance input is 0.
+    class MyLIF(LIF):
+        def update_voltage(self, v, s, i_in, dt, p):
+            return super().update_voltage(v, s, i_in, dt, p)
+
+    ours = run(MyLIF(), 0.5, 20.0, v0=-70.0)
+    np.testing.assert_array_equal(ours, run(LIF(), 0.5, 20.0, v0=-70.0))

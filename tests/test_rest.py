@@ -178,3 +178,25 @@ def test_rest_warns_that_it_replaces_trainable_initial_values():
         sim = dx.simulator(cell, t_max=5.0, initial=dx.Rest())
     grads = jax.grad(lambda p: jnp.sum(sim(p)))(params)
     assert float(grads[0]["HH_m"][0]) == 0.0 and abs(float(grads[1]["HH_gNa"][0])) > 1.0
+
+
+def test_rest_does_not_warn_for_point_neurons_whose_initial_values_it_keeps():
+    # Rest keeps a point neuron's voltage and states: their trainable initial values keep
+    # their gradient (77 for a LIF's v here), so the warning above must not tell users to
+    # drop them (review of the change).
+    import warnings
+
+    import jax.numpy as jnp
+    from dendrax.point_neurons import LIF
+
+    cell = dx.Compartment()
+    cell.insert(LIF())
+    cell.stimulate(np.full(201, 0.1))
+    cell.record("v")
+    cell.make_trainable("v", -60.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sim = dx.simulator(cell, t_max=5.0, initial=dx.Rest())
+        dx.integrate(cell, t_max=5.0, initial=dx.Rest())  # nothing trained here either
+    grad = jax.grad(lambda p: jnp.sum(sim(p)))(cell.get_parameters())
+    assert abs(float(grad[0]["v"][0])) > 1.0

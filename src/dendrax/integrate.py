@@ -25,6 +25,7 @@ from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.staging import on_device
 from .compile.system import System
 from .manual_axes import varying_like
+from .mechanisms.point_neuron import PointNeuron
 from .model.trainable import apply_trainables
 from .model.view import user_stacklevel
 from .rest import rest_iteration
@@ -219,7 +220,7 @@ def integrate(
     """
     system = module if isinstance(module, System) else _compile(module)
     _check_settings(solver, checkpoint, initial, surrogate)
-    if not isinstance(module, System):  # a Simulator (which passes its System) said so when made
+    if not isinstance(module, System) and isinstance(params, (list, tuple)):  # a Simulator said so when made
         _warn_rest_replaces_trainables(system, initial)
     _check_precision(system)
     t_max, delta_t, n_steps = checked_times(t_max, delta_t)
@@ -315,10 +316,16 @@ def _compile(module: Any) -> System:
 
 def _warn_rest_replaces_trainables(system: System, initial: Rest | None) -> None:
     """``initial=dx.Rest()`` computes the voltage and states at t = 0, so trainable initial
-    values (``make_trainable("HH_m")``, ``"v"``) are replaced and get a gradient of 0."""
+    values (``make_trainable("HH_m")``, ``"v"``) are replaced and get a gradient of 0. Not
+    those of point neurons: Rest keeps their voltage and states."""
     if initial is None:
         return
-    names = sorted({tr.name for tr in system.layout.trainables if tr.kind == "state" or tr.name == "v"})
+    point = [pl.comps for pl in system.layout.placements if isinstance(pl.mechanism, PointNeuron)]
+    point = np.concatenate(point) if point else np.zeros(0, np.int64)
+    names = sorted({
+        tr.name for tr in system.layout.trainables
+        if (tr.kind == "state" or tr.name == "v") and tr.over == "compartments" and not np.all(np.isin(tr.comps, point))
+    })
     if names:
         warnings.warn(
             f"initial=dx.Rest() starts from the resting voltage and states, which replace the trainable initial "

@@ -7,6 +7,7 @@ gather otherwise.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from functools import partial
 
@@ -278,11 +279,20 @@ def point_neuron_voltages(
         if not isinstance(pl.mechanism, PointNeuron):
             continue
         p = _inputs(pl, own, env, c)
-        slope = {"g_in": at(pl, node_slope, c)} if pl.mechanism.input_conductance else {}
+        slope = {"g_in": at(pl, node_slope, c)} if _takes_input_conductance(pl.mechanism) else {}
         v_new, s_new = pl.mechanism.update_voltage(at(pl, v, c), states[k], at(pl, node_input, c), dt, p, **slope)
         held.append((pl, v_new))
         out[k] = s_new
     return held, tuple(out)
+
+
+def _takes_input_conductance(mechanism: PointNeuron) -> bool:
+    """``input_conductance`` set and ``update_voltage`` taking ``g_in``: a subclass of `LIF`
+    that overrides it with the documented signature (without ``g_in``) gets the current only."""
+    if not mechanism.input_conductance:
+        return False
+    parameters = inspect.signature(mechanism.update_voltage).parameters
+    return "g_in" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 def initial_states(

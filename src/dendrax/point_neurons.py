@@ -7,6 +7,7 @@ channels' currents, in nA. Units follow dendrax: mV, ms, nA, nF, µS.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from .mechanisms.gating import relax_linear
@@ -75,7 +76,8 @@ class LIF(PointNeuron):
         # 50,000 subtractions of 0.001 ms from 50 ms accumulated 16 steps of round-off.
         steps_left = jnp.maximum(jnp.ceil(s["refractory"] / dt - 0.5) - 1.0, 0.0)
         left = jnp.where(spike, p["tRef"], steps_left * dt)
-        drive = jnp.where(refractory, p["vReset"], v_free) - p["vTh"]
+        # No spike can happen while refractory: no surrogate gradient either.
+        drive = jnp.where(refractory, jax.lax.stop_gradient(p["vReset"] - p["vTh"]), v_free - p["vTh"])
         return v_next, {"refractory": left, "spike": spike.astype(v.dtype), "drive": drive}
 
     def init_states(self, v, p):

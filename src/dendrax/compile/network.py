@@ -236,14 +236,16 @@ def compile_network(
         if t.mechanism.event_driven:
             thresholds = np.asarray(t.columns["threshold"], np.float64)
             _check_point_neuron_thresholds(t.mechanism.name, pre, thresholds, from_train, point_nodes)
-            for j in np.flatnonzero(~from_train):
-                mech = placements[point_nodes[int(pre[j])][0]].mechanism if int(pre[j]) in point_nodes else None
-                if mech is not None and not mech.spikes:
-                    raise ValueError(
-                        f"{t.mechanism.name} {int(j)} (net.synapses.{t.mechanism.name}[{int(j)}]) comes from a "
-                        f"{mech.name}, which never spikes (its output is a rate, read as its voltage): an event-driven "
-                        "synapse would receive nothing. Connect it with a graded synapse, e.g. dx.synapses.TanhRate()"
-                    )
+            silent = [n for n, (k, _) in point_nodes.items() if not placements[k].mechanism.spikes]
+            bad = np.flatnonzero(~from_train & np.isin(pre, np.asarray(silent, np.int64)))
+            if len(bad):
+                j = int(bad[0])
+                mech = placements[point_nodes[int(pre[j])][0]].mechanism
+                raise ValueError(
+                    f"{t.mechanism.name} {j} (net.synapses.{t.mechanism.name}[{j}]) comes from a {mech.name}, which "
+                    "never spikes (its output is a rate, read as its voltage): an event-driven synapse would receive "
+                    "nothing. Connect it with a graded synapse, e.g. dx.synapses.TanhRate()"
+                )
             requests_node.append(pre[~from_train])
             requests_threshold.append(thresholds[~from_train])
             owners.append(len(groups_raw) - 1)

@@ -8,7 +8,9 @@ where building a cell compiled three of them and calling it compiled three more.
 On a CPU ``jax.device_put`` may hand back a buffer that *shares memory* with the NumPy
 array it was given (zero-copy when the array happens to be suitably aligned), so a later
 in-place edit of the description's arrays would reach a compiled, supposedly immutable
-System. NumPy arrays are therefore copied first: the device array owns its memory.
+System. Where the device array shares the NumPy array's memory, a private copy is put
+instead. (Copying every array first cost 1.9 s instead of 0.4 s for 2,000 call-time
+stimuli of 40,001 points, which are never aliased; ``may_alias=False`` still aliased.)
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def on_device(value: Any) -> Array:
         >>> on_device(np.arange(3.0)).shape, on_device(6.3).weak_type
         ((3,), True)
     """
-    if isinstance(value, np.ndarray):
-        value = np.array(value, copy=True)  # never alias the caller's (mutable) memory
-    return jax.device_put(value)
+    on_dev = jax.device_put(value)
+    on_cpu = isinstance(value, np.ndarray) and all(d.platform == "cpu" for d in on_dev.devices())
+    if on_cpu and np.shares_memory(np.asarray(on_dev), value):  # (a GPU's copy is never shared)
+        on_dev = jax.device_put(value.copy())  # a private copy: the caller may change theirs
+    return on_dev

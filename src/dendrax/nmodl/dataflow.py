@@ -26,29 +26,42 @@ class Dataflow:
     """The data-flow checks of the .mod analysis (see the module docstring)."""
 
     def same_everywhere(self, name: str, mech: Mechanism) -> bool:
-        """Whether every assignment of ``name`` computes it from the temperature, constants
-        and GLOBAL parameters only (a Q10 factor ``tadj``), so that NEURON's one shared
-        value and dendrax's one per compartment are equal. Anything else (an argument such
-        as ``v``, a LOCAL, a RANGE value, a FUNCTION call) counts as varying."""
+        """Whether every assignment of ``name`` computes it from the temperature, constants,
+        GLOBAL parameters and other such values, directly or through FUNCTIONs of them (a
+        Q10 factor ``tadj``, ``tq = 2 * tadj``), so that NEURON's one shared value and
+        dendrax's one per compartment are equal. Anything else (an argument such as ``v``,
+        a LOCAL, a RANGE value) counts as varying."""
         m = self.m
         uniform = {"celsius"} | {
             n for n, k in self.kind.items() if k == "const" or (k == "param" and n not in m.neuron.range)
         }
+        procs = (*m.blocks.values(), *m.derivatives.values(), *m.procedures.values())
 
         def varies(expr) -> bool:
-            return any(
-                (isinstance(node, Call) and node.func in mech.effects) or (isinstance(node, Name) and node.id not in uniform)
-                for node in walk(expr)
-            )
+            for node in walk(expr):
+                if isinstance(node, Call) and node.func in mech.effects and not mech.effects[node.func].reads <= uniform:
+                    return True  # (its arguments are walked too)
+                if isinstance(node, Name) and node.id not in uniform:
+                    return True
+            return False
 
-        for proc in (*m.blocks.values(), *m.derivatives.values(), *m.procedures.values()):
-            for st in flat(proc.body):
-                if isinstance(st, Assign) and st.target == name and varies(st.value):
-                    return False
-                if isinstance(st, If) and varies(st.condition):  # which assignment runs may vary
-                    if any(isinstance(s, Assign) and s.target == name for s in flat((*st.then, *st.orelse))):
+        def computed_alike(target: str) -> bool:
+            for proc in procs:
+                for st in flat(proc.body):
+                    if isinstance(st, Assign) and st.target == target and varies(st.value):
                         return False
-        return True
+                    if isinstance(st, If) and varies(st.condition):  # which assignment runs may vary
+                        if any(isinstance(s, Assign) and s.target == target for s in flat((*st.then, *st.orelse))):
+                            return False
+            return True
+
+        candidates = [n for n in m.neuron.globals if self.kind.get(n) == "assigned"]
+        grown = True
+        while grown:  # values computed from values computed alike (tq = 2 * tadj)
+            new = {n for n in candidates if n not in uniform and computed_alike(n)}
+            uniform |= new
+            grown = bool(new)
+        return name in uniform or computed_alike(name)
 
     def first_use(self, body, name: str, mech: Mechanism, default: int) -> tuple[int, str | None]:
         """Line of the first statement of ``body`` that uses ``name`` (else ``default``), and
