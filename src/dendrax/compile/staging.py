@@ -34,7 +34,9 @@ def on_device(value: Any) -> Array:
         ((3,), True)
     """
     on_dev = jax.device_put(value)
-    on_cpu = isinstance(value, np.ndarray) and all(d.platform == "cpu" for d in on_dev.devices())
+    if not isinstance(value, np.ndarray) or isinstance(on_dev, jax.core.Tracer):
+        return on_dev  # a number, or a constant of a program being traced (jit): nothing shared
+    on_cpu = all(d.platform == "cpu" for d in on_dev.devices())
     if on_cpu and np.shares_memory(np.asarray(on_dev), value):  # (a GPU's copy is never shared)
         on_dev = jax.device_put(value.copy())  # a private copy: the caller may change theirs
     return on_dev
