@@ -187,6 +187,7 @@ def test_rest_does_not_warn_for_point_neurons_whose_initial_values_it_keeps():
     import warnings
 
     import jax.numpy as jnp
+
     from dendrax.point_neurons import LIF
 
     cell = dx.Compartment()

@@ -27,7 +27,14 @@ from .model.module import NEURON_NAMES
 from .model.network import delay_error, synapse_type_of
 from .model.trainable import check_values
 from .model.tree import GEOMETRY, geometry_error
-from .model.values import ION_CONCENTRATIONS, POSITIVE, cable_error, global_range_error, is_numeric, require_real_dtype
+from .model.values import (
+    ION_CONCENTRATIONS,
+    POSITIVE,
+    cable_error,
+    global_range_error,
+    is_numeric,
+    require_real_dtype,
+)
 from .spike_trains import event_table, time_points
 from .synapses import GapJunction
 from .synaptic import TRAIN_EVENTS_PER_STEP, per_event_trains

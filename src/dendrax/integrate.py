@@ -20,7 +20,13 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .adjoint import reversible_step
-from .call_inputs import check_clamp_ranges, checked_params, checked_spike_input, checked_trainables, checked_waveforms
+from .call_inputs import (
+    check_clamp_ranges,
+    checked_params,
+    checked_spike_input,
+    checked_trainables,
+    checked_waveforms,
+)
 from .checkpointing import Checkpoint, checkpointed_scan
 from .compile.staging import on_device
 from .compile.system import System
