@@ -194,7 +194,7 @@ def test_connection_values_of_the_wrong_shape_or_kind_say_what_they_take():
         dx.connect(net.cell(0), net.cell([1, 2]), exp, delay=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"matrix of weights must be \(pre points, post points\) = \(3, 3\); got \(2, 2\)"):
         dx.fully_connect(net.cell("all"), net.cell("all"), exp, weight=np.full((2, 2), 0.01))
-    with pytest.raises(TypeError, match="threshold takes one voltage"):
+    with pytest.raises(TypeError, match=r"threshold \(mV, e.g. threshold=10.0; .*\) takes one real number"):
         dx.connect(net.cell(0), net.cell(1), exp, threshold=None)
     with pytest.raises(ValueError, match="takes no spike threshold"):
         dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic(), threshold=-20.0)

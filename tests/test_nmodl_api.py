@@ -461,6 +461,18 @@ def test_a_global_computed_per_compartment_and_read_in_another_block_warns():
         warnings.simplefilter("always")
         dx.nmodl.load_source(as_range, "grange.mod")
     assert not any("GLOBAL" in str(w.message) for w in caught)
+    # A GLOBAL PARAMETER the file assigns from v is not uniform either.
+    written_param = """
+    NEURON { SUFFIX gp  NONSPECIFIC_CURRENT i  GLOBAL k }
+    PARAMETER { k = 1  g = 0.001 (S/cm2) }
+    ASSIGNED { v (mV) i (mA/cm2) }
+    STATE { h }
+    BREAKPOINT { SOLVE states METHOD cnexp  i = g * h * k * (v + 70) }
+    INITIAL { h = 0.5 }
+    DERIVATIVE states { k = 1 + v / 100  h' = (0.5 - h) }
+    """
+    with pytest.warns(UserWarning, match="GLOBAL k is written in SOLVE and read in BREAKPOINT"):
+        dx.nmodl.load_source(written_param, "gp.mod")
 
 
 def test_a_derivimplicit_steady_state_warns_that_it_is_one_tiny_step():

@@ -271,7 +271,8 @@ def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float
     the next power of two: a sweep over delays compiles a handful of times, not once per
     value, for at most twice the buffer it needs."""
     own = _longest_lag(system, {}, delta_t)
-    need = _longest_lag(system, overrides, delta_t)
+    moved = any(key.endswith("_delay") for key in overrides)
+    need = _longest_lag(system, overrides, delta_t) if moved else own
     if need <= own:
         return min(own, n_steps) + 1
     return min(1 << need.bit_length(), n_steps + 1)  # at least need + 1 rows

@@ -95,7 +95,8 @@ def regular_spikes(start: float, number: float, interval: float, *, stop: float 
         count = np.nan
     if isinstance(number, bool) or not (count >= 0 and count == np.floor(count)):
         raise ValueError(f"regular_spikes(number=...) takes a whole number of spikes >= 0; got {number!r}")
-    start, interval = (real_number(x, f"regular_spikes({k}=...) (ms)") for k, x in (("start", start), ("interval", interval)))
+    start = real_number(start, "regular_spikes(start=...) (ms)")
+    interval = real_number(interval, "regular_spikes(interval=...) (ms)")
     stop = None if stop is None else real_number(stop, "regular_spikes(stop=...) (ms)")
     if not (np.isfinite(start) and start >= 0):
         raise ValueError(f"regular_spikes(start=...) takes a time >= 0 ms; got {start!r}")

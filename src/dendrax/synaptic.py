@@ -229,11 +229,13 @@ def detect_spikes(
     one its spikes pass no gradient."""
     nodes = network.source_nodes
     spikes = _crossing(v_old[nodes], v_new[nodes], jnp.asarray(network.source_thresholds, v_new.dtype), surrogate)
-    for i, (k, pos) in enumerate(network.source_point):
-        if k >= 0:
-            step = jax.lax.stop_gradient(point_states[k]["spike"][pos])
-            if surrogate is not None and "drive" in point_states[k]:
-                smooth = jax.nn.sigmoid(surrogate.beta * point_states[k]["drive"][pos])
-                step = smooth + jax.lax.stop_gradient(step - smooth)
-            spikes = spikes.at[i].set(step)
+    placement, position = np.asarray(network.source_point).reshape(-1, 2).T
+    for k in np.unique(placement[placement >= 0]):  # one gather per point-neuron type, not per neuron
+        which = np.flatnonzero(placement == k)
+        pos = position[which]
+        step = jax.lax.stop_gradient(point_states[k]["spike"][pos])
+        if surrogate is not None and "drive" in point_states[k]:
+            smooth = jax.nn.sigmoid(surrogate.beta * point_states[k]["drive"][pos])
+            step = smooth + jax.lax.stop_gradient(step - smooth)
+        spikes = spikes.at[which].set(step)
     return spikes

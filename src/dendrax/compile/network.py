@@ -220,6 +220,7 @@ def compile_network(
         if isinstance(pl.mechanism, PointNeuron):
             for pos, node in enumerate(pl.nodes):
                 point_nodes[int(node)] = (k, pos)
+    silent = np.array([n for n, (k, _) in point_nodes.items() if not placements[k].mechanism.spikes], np.int64)
     # Spike sources: unique (node, threshold); a point neuron's node is one source whatever
     # the threshold (it reports its own spikes).
     requests_node, requests_threshold, owners = [], [], []
@@ -236,8 +237,7 @@ def compile_network(
         if t.mechanism.event_driven:
             thresholds = np.asarray(t.columns["threshold"], np.float64)
             _check_point_neuron_thresholds(t.mechanism.name, pre, thresholds, from_train, point_nodes)
-            silent = [n for n, (k, _) in point_nodes.items() if not placements[k].mechanism.spikes]
-            bad = np.flatnonzero(~from_train & np.isin(pre, np.asarray(silent, np.int64)))
+            bad = np.flatnonzero(~from_train & np.isin(pre, silent))
             if len(bad):
                 j = int(bad[0])
                 mech = placements[point_nodes[int(pre[j])][0]].mechanism

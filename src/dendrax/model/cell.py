@@ -175,11 +175,16 @@ class Cell(Module):
         return self.group("apical")
 
 
+#: The most compartments dendrax builds in one cell: ~10 float64 columns each while building,
+#: several GB beyond this before any simulation (read_swc(ncomp=1e7) asked for 3.2e9).
+MAX_COMPARTMENTS = 20_000_000
+
+
 def _check_ncomp(ncomp) -> int:
     if isinstance(ncomp, bool) or not isinstance(ncomp, (int, np.integer)) or ncomp < 1:
         raise ValueError(f"ncomp must be a positive integer; got {ncomp!r}")
-    if ncomp > 20_000_000:  # as read_swc: several GB of columns before any simulation
-        raise ValueError(f"ncomp = {ncomp:,} is more compartments than dendrax builds in one branch (20,000,000)")
+    if ncomp > MAX_COMPARTMENTS:
+        raise ValueError(f"ncomp = {ncomp:,} is more compartments than dendrax builds ({MAX_COMPARTMENTS:,})")
     return int(ncomp)
 
 

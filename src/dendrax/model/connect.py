@@ -58,17 +58,6 @@ def _check_synapse(synapse: Synapse) -> None:
         raise TypeError(f"expected a dx synapse (e.g. dx.synapses.ExpSyn()); got {synapse!r}")
 
 
-def _one_voltage(threshold) -> float:
-    """``threshold`` as a float (mV): a number or a 0-d NumPy/JAX array, not a traced value."""
-    try:
-        arr = np.asarray(threshold)
-    except Exception:  # a traced value: thresholds are part of the description
-        arr = None
-    if isinstance(threshold, bool) or arr is None or arr.shape != () or arr.dtype.kind not in "iuf":
-        raise TypeError(f"threshold takes one voltage (mV), e.g. threshold=10.0; got {threshold!r}")
-    return float(arr)
-
-
 def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, post: np.ndarray, weight, delay, threshold):
     _check_synapse(synapse)
     net = pre_view._module
@@ -76,7 +65,7 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
         raise ValueError("pre and post selections must come from the same network")
     n = len(pre)
     columns: dict[str, np.ndarray] = {}
-    threshold = _one_voltage(threshold)
+    threshold = real_number(threshold, "threshold (mV, e.g. threshold=10.0; a number, not a traced value)")
     if np.any(post[:, 0] == KIND["train"]):
         raise ValueError("a spike train only sends spikes: connect from it (pre), not to it (post)")
     from_trains = pre[:, 0] == KIND["train"]

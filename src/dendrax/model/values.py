@@ -129,7 +129,8 @@ def require_real_dtype(dtype: Any, what: str) -> None:
 def global_range_error(name: str, values: Any) -> str | None:
     """What is wrong with values of a model-wide quantity (``celsius``, ``<ion>_diffusion``;
     any other name: only that they are finite), or None. The one rule for `set`,
-    `make_trainable`, `diffuse` and ``params=``."""
+    `make_trainable`, `diffuse` and ``params=``; it also warns of a celsius above 100 °C
+    (a temperature in kelvin?), which is allowed."""
     values = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(values)):
         return f"{name} must be finite; got {values[~np.isfinite(values)].ravel()[0]}"

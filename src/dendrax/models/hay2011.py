@@ -95,28 +95,29 @@ def hay_l5pc(cell):
     for name in ("soma", "apical", "basal"):
         if name not in cell.groups:
             raise ValueError(f"hay_l5pc needs a {name!r} group (read the cell with dx.read_swc); groups: {cell.groups}")
-    mechanisms = (Leak(), CaDynamics_E2(), Ca_HVA(), Ca_LVAst(), SKv3_1(), SK_E2(), NaTa_t(), K_Tst(), K_Pst(),
-                  Nap_Et2(), Im(), Ih())
-    present = sorted({m.name for m in mechanisms} & set(cell.mechanisms))
+    soma, apical, basal = cell.soma, cell.apical, cell.basal
+    # Where each channel goes, in insertion order: the buffer writes cai, so it comes before
+    # the mechanisms that read it (it updates first, as in NEURON).
+    soma_apical = cell.select(_mask(cell, soma) | _mask(cell, apical))
+    placed = (
+        (cell, (Leak,)),
+        (soma_apical, (CaDynamics_E2, Ca_HVA, Ca_LVAst, SKv3_1, SK_E2, NaTa_t)),
+        (soma, (K_Tst, K_Pst, Nap_Et2)),
+        (apical, (Im,)),
+        (cell.select(_mask(cell, soma) | _mask(cell, apical) | _mask(cell, basal)), (Ih,)),
+    )
+    present = sorted({kind().name for _, kinds in placed for kind in kinds} & set(cell.mechanisms))
     if present:  # checked first: a failed insert half-way left the cell half-built
         raise ValueError(
             f"hay_l5pc inserts its own channels, but the cell already has {', '.join(present)}; start from a "
             "cell without them (read the morphology again, or keep a cell.copy() from before)"
         )
-    soma, apical, basal = cell.soma, cell.apical, cell.basal
-    cell.insert(Leak())
+    for view, kinds in placed:
+        for kind in kinds:
+            view.insert(kind())
     cell.set("Leak_eLeak", -90.0)
     cell.set("axial_resistivity", 100.0)
     cell.set("capacitance", 1.0)
-    # The buffer writes cai (it updates before the mechanisms that read it, as in NEURON).
-    soma_apical = cell.select(_mask(cell, soma) | _mask(cell, apical))
-    soma_apical.insert(CaDynamics_E2())
-    for mech in (Ca_HVA(), Ca_LVAst(), SKv3_1(), SK_E2(), NaTa_t()):
-        soma_apical.insert(mech)
-    for mech in (K_Tst(), K_Pst(), Nap_Et2()):
-        soma.insert(mech)
-    apical.insert(Im())
-    cell.select(_mask(cell, soma) | _mask(cell, apical) | _mask(cell, basal)).insert(Ih())
     for view, values in ((soma, SOMA), (apical, APICAL), (basal, BASAL)):
         for key, value in values.items():
             view.set(key, value)

@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from ..model.cell import Cell
+from ..model.cell import MAX_COMPARTMENTS, Cell
 from ..model.tree import CABLE_DEFAULTS, TreeData
 from ..model.values import flag
 from .discretization import BranchShapes, Discretization, as_discretization
@@ -35,8 +35,6 @@ from .swc_parse import SwcError, SwcSamples, listed, parse_swc
 
 #: More compartments than this in one cell read from a file draws a warning.
 MANY_COMPARTMENTS = 1_000_000
-# Refused: ~10 arrays of float64 per compartment while reading, several GB beyond this.
-TOO_MANY_COMPARTMENTS = 20_000_000
 #: A file whose every radius is below this (µm) draws a warning: no neurite is that thin,
 #: while a file written in millimetres (a 10 µm soma as 0.01) gives such radii.
 THINNEST_RADIUS = 0.05
@@ -134,10 +132,10 @@ def _build_cell(
     if ncomp.shape != (sections.n_sections,) or ncomp.dtype.kind not in "iu" or np.any(ncomp < 1):
         raise ValueError(f"{policy!r} gave an invalid number of compartments per branch: {ncomp!r}")
     ncomp = ncomp.astype(np.int64)
-    if ncomp.sum() > TOO_MANY_COMPARTMENTS:
+    if ncomp.sum() > MAX_COMPARTMENTS:
         raise ValueError(
             f"{policy!r} would cut this cell into {int(ncomp.sum()):,} compartments, more than dendrax builds "
-            f"({TOO_MANY_COMPARTMENTS:,}; they would take several GB before any simulation): use fewer, e.g. "
+            f"({MAX_COMPARTMENTS:,}; they would take several GB before any simulation): use fewer, e.g. "
             "discretization=dx.DLambda() (NEURON's usual count) or a small ncomp"
         )
     if ncomp.sum() > MANY_COMPARTMENTS:

@@ -25,17 +25,21 @@ __all__ = ["Dataflow"]
 class Dataflow:
     """The data-flow checks of the .mod analysis (see the module docstring)."""
 
-    def same_everywhere(self, name: str, mech: Mechanism) -> bool:
-        """Whether every assignment of ``name`` computes it from the temperature, constants,
-        GLOBAL parameters and other such values, directly or through FUNCTIONs of them (a
-        Q10 factor ``tadj``, ``tq = 2 * tadj``), so that NEURON's one shared value and
-        dendrax's one per compartment are equal. Anything else (an argument such as ``v``,
-        a LOCAL, a RANGE value) counts as varying."""
+    def uniform_values(self, mech: Mechanism) -> set[str]:
+        """Names whose value is the same in every compartment: the temperature, constants,
+        GLOBAL parameters the file never assigns, and GLOBALs every assignment of which
+        computes them from such values, directly or through FUNCTIONs of them (a Q10 factor
+        ``tadj``, ``tq = 2 * tadj``). For those, NEURON's one shared value and dendrax's one
+        per compartment are equal. Anything else (an argument such as ``v``, a LOCAL, a
+        RANGE value) counts as varying."""
         m = self.m
-        uniform = {"celsius"} | {
-            n for n, k in self.kind.items() if k == "const" or (k == "param" and n not in m.neuron.range)
-        }
         procs = (*m.blocks.values(), *m.derivatives.values(), *m.procedures.values())
+        assigns = [st for proc in procs for st in flat(proc.body) if isinstance(st, (Assign, If))]
+        written = {st.target for st in assigns if isinstance(st, Assign)}
+        uniform = {"celsius"} | {
+            n for n, k in self.kind.items()
+            if k == "const" or (k == "param" and n not in m.neuron.range and n not in written)
+        }
 
         def varies(expr) -> bool:
             for node in walk(expr):
@@ -46,22 +50,21 @@ class Dataflow:
             return False
 
         def computed_alike(target: str) -> bool:
-            for proc in procs:
-                for st in flat(proc.body):
-                    if isinstance(st, Assign) and st.target == target and varies(st.value):
+            for st in assigns:
+                if isinstance(st, Assign) and st.target == target and varies(st.value):
+                    return False
+                if isinstance(st, If) and varies(st.condition):  # which assignment runs may vary
+                    if any(isinstance(s, Assign) and s.target == target for s in flat((*st.then, *st.orelse))):
                         return False
-                    if isinstance(st, If) and varies(st.condition):  # which assignment runs may vary
-                        if any(isinstance(s, Assign) and s.target == target for s in flat((*st.then, *st.orelse))):
-                            return False
             return True
 
-        candidates = [n for n in m.neuron.globals if self.kind.get(n) == "assigned"]
+        candidates = [n for n in m.neuron.globals if n in written]
         grown = True
         while grown:  # values computed from values computed alike (tq = 2 * tadj)
             new = {n for n in candidates if n not in uniform and computed_alike(n)}
             uniform |= new
             grown = bool(new)
-        return name in uniform or computed_alike(name)
+        return uniform
 
     def first_use(self, body, name: str, mech: Mechanism, default: int) -> tuple[int, str | None]:
         """Line of the first statement of ``body`` that uses ``name`` (else ``default``), and
@@ -123,6 +126,7 @@ class Dataflow:
         }
         writers = ("INITIAL", "SOLVE", "NET_RECEIVE")
         readers = ("BREAKPOINT", "SOLVE", "NET_RECEIVE")
+        uniform = None  # `uniform_values`, computed where a carried GLOBAL needs it
         for name, kind in list(self.kind.items()):
             if kind == "state" and name in phases["BREAKPOINT"].writes and name not in mech.writes:
                 self.state_set_in_breakpoint(mech, name, phases, phases_bodies, bp)
@@ -162,7 +166,9 @@ class Dataflow:
                         self.line_of.get(name, 0),
                         name,
                     )
-                if name in self.m.neuron.globals and not self.same_everywhere(name, mech):
+                if uniform is None and name in self.m.neuron.globals:
+                    uniform = self.uniform_values(mech)
+                if name in self.m.neuron.globals and name not in uniform:
                     warnings.warn(
                         f"{self.m.file}:{self.line_of.get(name, 0)}: GLOBAL {name} is written in {' and '.join(written_in)} and "
                         f"read in {' and '.join(read_in)}: NEURON keeps one {name} for all compartments (each reads what the "
