@@ -62,7 +62,7 @@ def build(h, module):
         else:
             sec.L = float(lengths.sum())
         sec.Ra = float(ra[0])
-        for name, (mech, mapping) in MECHANISMS.items():
+        for name, (mech, _) in MECHANISMS.items():
             if name not in module._mechanisms:
                 continue
             mask = module._mechanisms[name][1]
@@ -72,7 +72,7 @@ def build(h, module):
             if data.points[b] is None or data.shape["area_factor"][c] == 1.0:
                 seg.diam = 2.0 * float(cols["radius"][c])
             seg.cm = float(cols["capacitance"][c])
-            for name, (mech, mapping) in MECHANISMS.items():
+            for name, (_, mapping) in MECHANISMS.items():
                 if name in module._mechanisms and module._mechanisms[name][1][c]:
                     for ours, theirs in mapping.items():
                         setattr(seg, theirs, float(cols[f"{name}_{ours}"][c]))

@@ -55,7 +55,7 @@ def branched_tree(stimulate_leaf=False):
     ncomps = [5, 3, 8, 1, 4, 7, 2]
     parents = [-1, 0, 0, 1, 1, 2, 2]
     parent_locs = [1.0, 1.0, 1.0, 0.5, 1.0, 1.0, 0.0]  # mid-branch and 0-end attachments too
-    branches = [dx.Branch(length=l, radius=r, ncomp=n) for l, r, n in zip(lengths, radii, ncomps)]
+    branches = [dx.Branch(length=length, radius=r, ncomp=n) for length, r, n in zip(lengths, radii, ncomps)]
     cell = dx.Cell(branches, parents, parent_locs)
     cell.insert(HH())
     cell.branch(2).set("HH_gNa", 0.25)

@@ -44,12 +44,12 @@ def neuron_model(h, cell):
         sec.nseg = int(data.ncomp[b])
         comps = np.arange(data.comp_start[b], data.comp_start[b] + data.ncomp[b])
         sec.Ra = float(cols["axial_resistivity"][comps[0]])
-        for mech_name, (mech, mask) in cell._mechanisms.items():
+        for mech_name, (_, mask) in cell._mechanisms.items():
             if mask[comps].any():
                 sec.insert(MECHANISMS[mech_name][0])
         for seg, c in zip(sec, comps):
             seg.cm = float(cols["capacitance"][c])
-            for mech_name, (mech, mask) in cell._mechanisms.items():
+            for mech_name, (_, mask) in cell._mechanisms.items():
                 if mask[c]:
                     for ours, theirs in MECHANISMS[mech_name][1].items():
                         setattr(seg, theirs, float(cols[f"{mech_name}_{ours}"][c]))

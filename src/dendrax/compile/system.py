@@ -272,7 +272,7 @@ def compile_module(module: Module) -> System:
                 junction_source[j - n_comps] = rank[other]
 
     placements = []
-    for name, (mech, mask) in module._mechanisms.items():
+    for mech, mask in module._mechanisms.values():
         comps = np.flatnonzero(mask)
         nodes = np.sort(rank[comps]).astype(np.int32)
         everywhere = len(nodes) == n_comps
