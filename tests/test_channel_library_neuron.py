@@ -179,6 +179,32 @@ def test_a_read_concentration_makes_the_reversal_potential_nernst_as_in_neuron(n
     assert loaded.reads == ("cai",) and SK_E2.reads == ("cai",)
 
 
+def test_a_pool_driven_below_zero_takes_neurons_nernst_convention(neuron_h):
+    """A compartment held near +190 mV by a leak: Ca_HVA's outward calcium current drains
+    CaDynamics_E2's pool below zero (cai -2.5e-5 mM at step 9). NEURON's nernst then gives
+    eca = +1e6 mV and the run goes on (the pool refills); dendrax took the log of a negative
+    number and every value was NaN from the next step (a review's finding)."""
+    from dendrax.channels import CaDynamics_E2, Ca_HVA, Leak
+
+    comp = dx.Compartment(length=20.0, radius=10.0)
+    for mechanism in (Leak(), Ca_HVA(), CaDynamics_E2()):
+        comp.insert(mechanism)
+    comp.set("Leak_gLeak", 0.01)  # S/cm²
+    comp.set("Leak_eLeak", 200.0)  # mV
+    comp.set("Ca_HVA_gbar", 1e-3)  # S/cm²
+    comp.set("CaDynamics_E2_gamma", 1.0)  # every ion stays in the shell
+    comp.record("v")
+    comp.record("CaDynamics_E2_cai")
+    ours = np.asarray(dx.integrate(comp, t_max=20.0, delta_t=DT))
+    ref = simulate(neuron_h, comp, 20.0, DT)
+    assert ref[1].min() < 0.0  # NEURON's pool does go below zero
+    assert not np.isnan(ours).any()
+    # Round-off, scaled up by the driving force of 1e6 mV in the steps where cai < 0:
+    # measured 3.6e-6 mV and 1.3e-10 mM.
+    assert np.max(np.abs(ours[0] - ref[0])) < 1e-4
+    assert np.max(np.abs(ours[1] - ref[1])) < 1e-8
+
+
 def test_a_computed_reversal_potential_cannot_be_set_trained_or_passed():
     # Bug: set("eca"), make_trainable("eca") and params={"eca": ...} where a buffer writes
     # cai ran with the value ignored (gradient 0, no warning).

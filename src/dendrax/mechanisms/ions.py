@@ -73,10 +73,21 @@ def uses_concentrations(mechanism, ion: str) -> bool:
 def nernst(inside: ArrayLike, outside: ArrayLike, valence: int, celsius: ArrayLike) -> Array:
     """Nernst potential (mV) of concentrations ``inside`` and ``outside`` (mM) at ``celsius`` (°C).
 
+    A concentration that is not positive (a pool driven below zero by a large outward
+    current) gets NEURON's values: +1e6 mV when ``inside <= 0``, else -1e6 mV when
+    ``outside <= 0``, whatever the valence (NEURON's ``nernst``); the run goes on as NEURON's
+    does, instead of turning to NaN, and the gradient there is 0.
+
     Example:
         >>> from dendrax.mechanisms.ions import nernst
         >>> round(float(nernst(5e-5, 2.0, 2, 6.3)), 6)   # NEURON: nernst(5e-5, 2, 2)
         127.589511
+        >>> float(nernst(-1e-5, 2.0, 2, 6.3)), float(nernst(1e-5, 0.0, 2, 6.3))
+        (1000000.0, -1000000.0)
     """
+    inside, outside = jnp.asarray(inside), jnp.asarray(outside)
     factor = 1000.0 * GAS_CONSTANT * (jnp.asarray(celsius) + 273.15) / (valence * FARADAY)
-    return factor * jnp.log(jnp.asarray(outside) / jnp.asarray(inside))
+    positive = (inside > 0) & (outside > 0)
+    # The log of a safe ratio where either is not positive: no NaN in the value or gradient.
+    ratio = jnp.where(positive, outside, 1.0) / jnp.where(positive, inside, 1.0)
+    return jnp.where(positive, factor * jnp.log(ratio), jnp.where(inside <= 0, 1e6, -1e6))
