@@ -184,7 +184,7 @@ def test_a_pool_driven_below_zero_takes_neurons_nernst_convention(neuron_h):
     CaDynamics_E2's pool below zero (cai -2.5e-5 mM at step 9). NEURON's nernst then gives
     eca = +1e6 mV and the run goes on (the pool refills); dendrax took the log of a negative
     number and every value was NaN from the next step (a review's finding)."""
-    from dendrax.channels import CaDynamics_E2, Ca_HVA, Leak
+    from dendrax.channels import Ca_HVA, CaDynamics_E2, Leak
 
     comp = dx.Compartment(length=20.0, radius=10.0)
     for mechanism in (Leak(), Ca_HVA(), CaDynamics_E2()):

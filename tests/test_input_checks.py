@@ -187,3 +187,28 @@ def test_axial_resistivity_has_a_floor_where_the_cell_is_isopotential():
     tree.set("axial_resistivity", 1e-3)
     # the floor: within 1e-5 mV of isopotential (3.3e-6 measured; 0.0033 mV at 1 ohm cm, O(Ra))
     np.testing.assert_allclose(dx.integrate(tree, t_max=1.0), dx.integrate(one, t_max=1.0), rtol=0, atol=1e-5)
+
+
+def test_a_written_concentration_set_twice_differently_warns_and_the_state_wins():
+    """NEURON has one cai; dendrax has the ion's start value and the writer's state. Set
+    both, differently, the state was used and the other silently ignored (a review)."""
+    import warnings
+
+    from dendrax.channels import Ca_HVA, CaDynamics_E2
+
+    def run(**values):
+        comp = dx.Compartment(length=20.0, radius=10.0)
+        comp.insert(CaDynamics_E2())
+        comp.insert(Ca_HVA())
+        for name, value in values.items():
+            comp.set(name, value)
+        comp.record("CaDynamics_E2_cai")
+        return float(dx.integrate(comp, t_max=DT, delta_t=DT)[0, 0])
+
+    with pytest.warns(UserWarning, match=r"cai is set twice .*cai = 0.0002 and CaDynamics_E2_cai = 0.0004"):
+        assert run(cai=2e-4, CaDynamics_E2_cai=4e-4) == 4e-4  # mM: the state's value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert run(cai=2e-4) == 2e-4  # the ion's value starts the state
+        assert run(CaDynamics_E2_cai=4e-4) == 4e-4
+        assert run(cai=3e-4, CaDynamics_E2_cai=3e-4) == 3e-4  # equal: no conflict

@@ -22,12 +22,13 @@ import numpy as np
 from jaxtyping import Array
 
 from ..mechanisms.channel import Mechanism
-from ..mechanisms.ions import ion_variables
+from ..mechanisms.ions import ion_of, ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from ..model.network import synapse_type_of
 from ..model.recordable import CLAMP_CURRENT, is_current
 from ..model.site import Site, node_key
 from ..model.trainable import Trainable
+from ..model.view import user_stacklevel
 from ..solve.contraction import as_int32
 from ..solve.layout import SolverLayout, plan_solver
 from .network import (
@@ -436,6 +437,7 @@ def compile_module(module: Module) -> System:
             given[tr.name] = given[tr.name].copy()
             given[tr.name][tr.comps] = True
     initial_set = tuple((k, m) for k, m in sorted(given.items()) if m.any())
+    _warn_two_initial_concentrations(data.columns, given, placements_t, writers)
 
     h = hashlib.sha1()
     h.update(solver.digest.encode())
@@ -547,3 +549,27 @@ def _on_device_once(waveforms: list[np.ndarray]) -> list[Array]:
         if id(w) not in done:
             done[id(w)] = on_device(w)
     return [done[id(w)] for w in waveforms]
+
+
+def _warn_two_initial_concentrations(columns, given, placements, writers) -> None:
+    """Warn where a written concentration's start is set twice, differently: as the ion's
+    (``set("cai", ...)``) and as the writer's state (``set("CaDynamics_E2_cai", ...)``).
+    The state's value is used (NEURON has one variable for both); the other was silently
+    ignored. An ion value left at NEURON's default is not a conflict."""
+    for var, i in writers:
+        key = f"{placements[i].name}_{var}"
+        if key not in given or var not in columns or key not in columns:
+            continue
+        ion_value, state_value = columns[var], columns[key]
+        default = ion_variables(ion_of(var))[var]
+        clash = given[key] & (ion_value != default) & (ion_value != state_value)
+        if clash.any():
+            c = int(np.flatnonzero(clash)[0])
+            warnings.warn(
+                f"{var} is set twice in {int(clash.sum())} compartment(s) where {placements[i].name} writes it: "
+                f"{var} = {ion_value[c]:g} and {key} = {state_value[c]:g} mM (compartment {c}); the run starts "
+                f"from {key}, the mechanism's state. Set one of them.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+
