@@ -8,6 +8,8 @@ import scipy.optimize
 import dendrax as dx
 from dendrax.channels import HH, Leak
 
+DT = 0.025  # ms
+
 
 def hh_steady_current(v, g_na=0.12, g_k=0.036, g_l=0.0003, e_l=-54.3):
     """HH's membrane current with every gate at steady state (NumPy, from the paper's rates)."""
@@ -158,6 +160,60 @@ def test_a_calcium_pool_rests_within_the_default_iterations(gamma):
     # At rest nothing moves: what is left is round-off (~1e-12 mV; the lag left 2.4e-3).
     assert np.max(np.abs(v - v[0])) < 1e-8
     assert np.max(np.abs(cai / cai[0] - 1.0)) < 1e-8
+
+
+@pytest.mark.parametrize("coefficient", [0.6, 50.0])  # µm²/ms: calcium's; a fast one
+def test_a_diffusing_pool_rests_at_the_runs_fixed_point(coefficient):
+    # Found by review: Rest relaxed each compartment's pool on its own, ignoring diffusion,
+    # so calcium entering one end of a cable rested there (0.10 mM against 1e-4 elsewhere):
+    # over 2 s from "rest" it moved 0.018 mM (D = 0.6) and 0.074 mM (D = 50), the voltage
+    # 0.05 and 0.3 mV. Now each diffusing concentration is at the fixed point of the run's
+    # step (pool update, then diffusion): what remains is round-off.
+    from dendrax.channels import CaDynamics_E2
+
+    class CalciumLeak(dx.Channel):
+        """A constant calcium conductance: calcium enters where it is inserted."""
+
+        params = {"g": 1e-5}  # S/cm²
+        ions = ("ca",)
+
+        def current(self, s, v, p):
+            return {"ca": p["g"] * (v - p["eca"])}
+
+    cable = dx.Cell([dx.Branch(length=100.0, radius=0.5, ncomp=5)], parents=[-1])
+    cable.insert(Leak())
+    cable.set("Leak_gLeak", 1e-4)
+    cable.set("Leak_eLeak", -65.0)
+    cable.insert(CaDynamics_E2())
+    cable.set("CaDynamics_E2_gamma", 1.0)
+    cable.set("CaDynamics_E2_decay", 200.0)  # ms
+    cable.branch(0).comp(0).insert(CalciumLeak())
+    cable.diffuse("cai", coefficient)
+    for k in range(5):
+        cable.branch(0).comp(k).record("CaDynamics_E2_cai")
+    cable.branch(0).comp(0).record("v")
+    x = np.asarray(dx.integrate(cable, t_max=500.0, delta_t=DT, initial=dx.Rest()))
+    cai, v = x[:5], x[5]
+    assert cai[4, 0] > 2.0 * CaDynamics_E2().params["minCai"]  # mM: calcium reached the far end
+    # round-off: measured 1.8e-13 relative and 7e-15 mV (the drift was 1e-2 mM and 5e-2 mV)
+    assert np.max(np.abs(cai - cai[:, :1]) / cai[:, :1]) < 1e-10
+    assert np.max(np.abs(v - v[0])) < 1e-9
+    if coefficient != 0.6:
+        return
+    # Differentiable through the Newton iterations: the far end's resting calcium with
+    # respect to the pool's decay time, against central differences (step 1e-3 ms of 200:
+    # truncation ~1e-9 relative; 1e-6 leaves room for the iterations' round-off).
+    cable.make_trainable("CaDynamics_E2_decay")
+    params = cable.get_parameters()
+
+    def far_end(p):  # µM
+        return dx.integrate(cable, t_max=DT, params=p, initial=dx.Rest())[4, 0] * 1e3
+
+    grad = float(jax.grad(far_end)(params)[0]["CaDynamics_E2_decay"][0])
+    h = 1e-3  # ms
+    decay = params[0]["CaDynamics_E2_decay"]
+    fd = (far_end([{"CaDynamics_E2_decay": decay + h}]) - far_end([{"CaDynamics_E2_decay": decay - h}])) / (2 * h)
+    assert abs(grad - float(fd)) < 1e-6 * abs(float(fd))
 
 
 def test_rest_warns_that_it_replaces_trainable_initial_values():

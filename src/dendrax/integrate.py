@@ -62,7 +62,8 @@ class Rest(eqx.Module):
     convergence linear rather than quadratic (raise ``steps`` if a trace is not flat from
     t = 0). Concentrations written by a mechanism (a calcium pool) settle with the voltage
     (`rest_iteration`): Hay et al.'s channels with ``CaDynamics_E2`` at ``gamma`` 1 are at
-    rest to 1e-12 mV after 7 iterations.
+    rest to 1e-12 mV after 7 iterations. A diffusing concentration (``cell.diffuse``) rests
+    where the run's step (its mechanism's update, then diffusion) leaves it unchanged.
 
     Example:
         >>> import dendrax as dx
