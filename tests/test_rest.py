@@ -216,6 +216,47 @@ def test_a_diffusing_pool_rests_at_the_runs_fixed_point(coefficient):
     assert abs(grad - float(fd)) < 1e-6 * abs(float(fd))
 
 
+NA_ACCUMULATOR = """
+NEURON {
+    SUFFIX accumulate
+    USEION na READ ina WRITE nai
+}
+UNITS { (mA) = (milliamp) (mM) = (milli/liter) (um) = (micron) FARADAY = (faraday) (coulomb) }
+PARAMETER { depth = 0.1 (um) }
+ASSIGNED { ina (mA/cm2) }
+STATE { nai (mM) }
+BREAKPOINT { SOLVE s METHOD cnexp }
+DERIVATIVE s { nai' = -(10000) * ina / (FARADAY * depth) }
+"""
+
+
+def test_rest_warns_where_the_model_has_no_resting_state():
+    # Found by review: sodium that only accumulates (no decay, no pump) has no resting
+    # state a run reaches; Rest's long relaxation step returned nai = 1e9 mM (NaN before
+    # the Nernst convention), silently. Its last iteration still moves it, and that is
+    # what the warning reports.
+    import warnings
+
+    from dendrax.channels import NaTs2_t
+
+    comp = dx.Compartment(length=20.0, radius=10.0)
+    comp.insert(Leak())
+    comp.insert(NaTs2_t())
+    comp.set("NaTs2_t_gbar", 1e-6)  # S/cm²: a trickle of sodium
+    comp.insert(dx.nmodl.load_source(NA_ACCUMULATOR)())
+    comp.record("v")
+    with pytest.warns(UserWarning, match=r"Rest\(steps=20\) did not settle: .* a state by"):
+        dx.integrate(comp, t_max=1.0, delta_t=DT, initial=dx.Rest())
+    with warnings.catch_warnings():  # without it, the model does rest
+        warnings.simplefilter("error")
+        rested = dx.Compartment(length=20.0, radius=10.0)
+        rested.insert(Leak())
+        rested.insert(NaTs2_t())
+        rested.record("v")
+        dx.integrate(rested, t_max=1.0, delta_t=DT, initial=dx.Rest())
+        jax.jit(lambda: dx.integrate(comp, t_max=1.0, delta_t=DT, initial=dx.Rest()))()  # traced: no check
+
+
 def test_rest_warns_that_it_replaces_trainable_initial_values():
     # Trainable initial values under initial=dx.Rest() were silently replaced: their gradient
     # is exactly 0 (review of fitting); now a warning says so when the simulator is made.

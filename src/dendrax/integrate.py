@@ -36,6 +36,7 @@ from .model.trainable import apply_trainables
 from .model.view import user_stacklevel
 from .rest import rest_iteration
 from .simulate import (
+    State,
     init_state,
     observe,
     prepare,
@@ -64,6 +65,10 @@ class Rest(eqx.Module):
     (`rest_iteration`): Hay et al.'s channels with ``CaDynamics_E2`` at ``gamma`` 1 are at
     rest to 1e-12 mV after 7 iterations. A diffusing concentration (``cell.diffuse``) rests
     where the run's step (its mechanism's update, then diffusion) leaves it unchanged.
+    Called with concrete values (not under ``jit``, ``vmap`` or ``grad``), `integrate` warns
+    when the last iteration still moved a voltage by more than 1e-6 mV or a state by more
+    than 1e-6 of its value (float32: 1e-3 mV, 1e-4): the model has no resting state (a
+    concentration that only accumulates) or needs more ``steps``.
 
     Example:
         >>> import dendrax as dx
@@ -119,9 +124,16 @@ def _run(
 
     state = init_state(system, prepared, each_clamp(clamps[:, 0]), history_rows)
     state = varying_like(state, (prepared, stimuli, clamps, spike_input))
+    unsettled = None
     if initial is not None:
         at_start = each_clamp(clamps[:, 0])
-        state = jax.lax.fori_loop(0, initial.steps, lambda _, s: rest_iteration(system, prepared, s, at_start), state)
+
+        def newton(s):
+            return rest_iteration(system, prepared, s, at_start)
+
+        before = jax.lax.fori_loop(0, initial.steps - 1, lambda _, s: newton(s), state)
+        state = newton(before)
+        unsettled = _last_change(before, state)
         state = with_spikes_at_start(system, state)  # at the voltages found
     n_trains = system.layout.network.n_trains
 
@@ -160,7 +172,45 @@ def _run(
     spike_rows = [row for row, (kind, _) in enumerate(system.layout.recordings) if kind == -2]
     if spike_rows:
         out = out.at[np.asarray(spike_rows), -1].set(0.0)
-    return out
+    return out if unsettled is None else (out, unsettled)
+
+
+def _last_change(before: State, after: State) -> Array:
+    """How far the last Newton iteration of `Rest` moved: the largest change of a voltage
+    (mV) and the largest relative change of a state (mechanisms' and synapses'); NaN where
+    a value is not finite (see `_warn_unsettled`)."""
+    states_before = jax.tree.leaves((before.states, before.synapses))
+    states_after = jax.tree.leaves((after.states, after.synapses))
+    changes = [jnp.max(jnp.abs(after.v - before.v), initial=0.0), jnp.zeros((), after.v.dtype)]
+    for a, b in zip(states_before, states_after):
+        changes[1] = jnp.maximum(changes[1], jnp.max(jnp.abs(b - a) / (jnp.abs(b) + 1e-12), initial=0.0))
+    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in (after.v, *states_after)]))
+    return jnp.where(finite, jnp.stack(changes), jnp.nan)
+
+
+def _warn_unsettled(change: Array, initial: Rest) -> None:
+    """Warn when `Rest`'s last iteration still moved the voltage or a state: the model has
+    no resting state (a concentration that only accumulates, with nothing to restore it), or
+    it needs more iterations. Checked only for concrete results (not inside jit, vmap, grad)."""
+    if isinstance(change, jax.core.Tracer):
+        return
+    change = np.asarray(change)
+    float64 = change.dtype == np.float64
+    mv, relative = (1e-6, 1e-6) if float64 else (1e-3, 1e-4)  # round-off: ~1e-12 mV, ~1e-5 mV
+    if np.all(np.isfinite(change)) and change[0] <= mv and change[1] <= relative:
+        return
+    moved = (
+        "it reached values that are not finite"
+        if not np.all(np.isfinite(change))
+        else f"its last iteration still moved a voltage by {change[0]:.3g} mV and a state by {change[1]:.3g} (relative)"
+    )
+    warnings.warn(
+        f"initial=dx.Rest(steps={initial.steps}) did not settle: {moved}. Either the model has no resting state "
+        "(e.g. a concentration that only accumulates, with no decay or pump to restore it; start from the "
+        "description's values instead, initial=None) or it needs more iterations (dx.Rest(steps=...))",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def integrate(
@@ -248,7 +298,7 @@ def integrate(
         system = dataclasses.replace(system, spike_times=[])
     events = spike_trains is None and system.layout.network.n_trains > 0
     try:
-        return _run(
+        out = _run(
             system, overrides, trainable_values, stim, clamp_values, spike_input, dt, n_steps, stim_index,
             clamp_index, solver, checkpoint, initial, rows, surrogate, events,
         )
@@ -260,6 +310,11 @@ def integrate(
                 "(jax.grad, jax.vjp, jax.jacrev; and jax.hessian, forward over reverse)"
             ) from error
         raise
+    if initial is None:
+        return out
+    out, change = out
+    _warn_unsettled(change, initial)
+    return out
 
 
 def _history_rows(system: System, overrides: Mapping[str, Array], delta_t: float, n_steps: int) -> int:
