@@ -28,11 +28,15 @@ available (a `jax.custom_vjp`); `simulate.step` itself has none of this and supp
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
+from jaxtyping import Array
 
+from . import synaptic
 from .simulate import Prepared, State, advance, assemble, voltage_solve
 from .solve.hines import matvec
 from .solve.steppers import Stepper
@@ -52,8 +56,12 @@ def reversible_step(layout: Any, solver: Stepper, surrogate: Surrogate | None):
     def post(prepared, state, aux, x, clamps):
         return advance(layout, prepared, state, aux, x, solver, clamps, surrogate)
 
-    def pre(prepared, state, i_ext, clamps):
-        return assemble(layout, prepared, state, i_ext, solver, clamps)
+    def pre(prepared, state, i_ext, clamps, arrivals=None):
+        return assemble(layout, prepared, state, i_ext, solver, clamps, arrivals)
+
+    network = layout.network
+    events = any(group.mechanism.event_driven for group in network.groups)
+    buffer: dict = {}  # the spike ring buffer's shape and dtype, seen by `forward`
 
     @jax.custom_vjp
     def step(prepared: Prepared, state: State, i_ext, clamps) -> State:
@@ -65,19 +73,37 @@ def reversible_step(layout: Any, solver: Stepper, surrogate: Surrogate | None):
         diag, rhs, aux = pre(prepared, state, i_ext, clamps)
         x = voltage_solve(layout, prepared, diag, rhs, plain=True)
         out, post_vjp = jax.vjp(lambda s, a, x: post(prepared, s, a, x, clamps), state, aux, x)
-        return out, (prepared, state, i_ext, clamps, x, post_vjp)
+        arrivals = None
+        if events and state.history is not None:
+            # Keep the spikes the synapses receive, not the ring buffer they come from: the
+            # buffer (sources x longest delay) stored at every step made a 200 ms delay cost
+            # 640 MiB and 25 times the time of the run's own derivative (a review).
+            arrivals = synaptic.arrivals(network, prepared.syn_lags, state.history, state.t_index)
+            buffer["shape"], buffer["dtype"] = state.history.shape, state.history.dtype
+            state = dataclasses.replace(state, history=None)
+        return out, (prepared, state, arrivals, i_ext, clamps, x, post_vjp)
 
     def backward(residuals, ct):
-        prepared, state, i_ext, clamps, x, post_vjp = residuals
-        (diag, _, aux), pre_vjp = jax.vjp(pre, prepared, state, i_ext, clamps)
+        prepared, state, arrivals, i_ext, clamps, x, post_vjp = residuals
+        if arrivals is None:
+            (diag, _, aux), pre_vjp = jax.vjp(pre, prepared, state, i_ext, clamps)
+            full_state = state
+        else:
+            (diag, _, aux), pre_vjp = jax.vjp(pre, prepared, state, i_ext, clamps, arrivals)
+            # `advance` writes this step's spikes into the buffer; the cotangents of the
+            # parameters do not depend on its other rows.
+            full_state = dataclasses.replace(state, history=jnp.zeros(buffer["shape"], buffer["dtype"]))
         ct_state, ct_aux, ct_x = post_vjp(ct)
-        _, params_vjp = jax.vjp(lambda p, c: post(p, state, aux, x, c), prepared, clamps)
+        _, params_vjp = jax.vjp(lambda p, c: post(p, full_state, aux, x, c), prepared, clamps)
         ct_prepared, ct_clamps = params_vjp(ct)
         # The adjoint solve (A is symmetric), then A's own cotangents: those of -lam . A x.
         lam = voltage_solve(layout, prepared, diag, ct_x, plain=True)
         _, matvec_vjp = jax.vjp(lambda w, d: matvec(layout.solver, w, d, x), prepared.coupling, diag)
         ct_coupling, ct_diag = matvec_vjp(-lam)
-        ct_prepared_pre, ct_state_pre, ct_i_ext, ct_clamps_pre = pre_vjp((ct_diag, lam, ct_aux))
+        ct_prepared_pre, ct_state_pre, ct_i_ext, ct_clamps_pre, *ct_arrivals = pre_vjp((ct_diag, lam, ct_aux))
+        if arrivals is not None:
+            ct_history = _gathered_cotangent(network, prepared.syn_lags, state.t_index, ct_arrivals[0], buffer)
+            ct_state_pre = dataclasses.replace(ct_state_pre, history=ct_history)
         ct_prepared = _add(ct_prepared, ct_prepared_pre)
         ct_prepared = eqx.tree_at(lambda p: p.coupling, ct_prepared, _add(ct_prepared.coupling, ct_coupling))
         loops = layout.loop_gaps
@@ -90,6 +116,17 @@ def reversible_step(layout: Any, solver: Stepper, surrogate: Surrogate | None):
 
     step.defvjp(forward, backward)
     return step
+
+
+def _gathered_cotangent(network, lags, t_index, ct_arrivals, buffer) -> Array:
+    """The ring buffer's cotangent from that of the spikes `synaptic.arrivals` read from it."""
+    shape = buffer["shape"]
+    ct = jnp.zeros(shape, buffer["dtype"])
+    rows = synaptic.arrival_rows(network, lags, shape[0], t_index)
+    for k, (group, row) in enumerate(zip(network.groups, rows)):
+        if row is not None:
+            ct = ct.at[row, group.source].add(jnp.where(lags[k] < shape[0], ct_arrivals[k], 0.0))
+    return ct
 
 
 def _add(a, b):

@@ -353,8 +353,11 @@ def assemble(
     i_ext: Float[Array, " stimuli"],
     solver: Stepper = BackwardEuler(),
     clamps: Float[Array, " clamps"] | None = None,
+    arrivals: tuple[Array | None, ...] | None = None,
 ) -> tuple[Float[Array, " nodes"], Float[Array, " nodes"], Assembled]:
     """The first half of `step`: the voltage equation ``diag``/``rhs`` (µS, nA) for this step.
+    (``arrivals``: the spikes reaching the synapses now, `synaptic.arrivals`, when already
+    gathered from ``state.history``; `dendrax.adjoint` keeps those instead of the buffer.)
 
     In float32, NEURON's correction form (`correction_form`): the unknown is the change of
     voltage ``dv`` (mV; to the half step with Crank–Nicolson), and ``rhs`` the net current
@@ -372,7 +375,8 @@ def assemble(
     synapses = state.synapses
     if network.groups:
         synapses = synaptic.deliver(
-            network, synapses, prepared.syn_params, prepared.syn_weights, prepared.syn_lags, state.history, state.t_index
+            network, synapses, prepared.syn_params, prepared.syn_weights, prepared.syn_lags, state.history, state.t_index,
+            arrivals,
         )
     env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
     current, conductance, ion_currents, ion_slopes = membrane.membrane_currents(

@@ -94,25 +94,45 @@ def nearest_step(steps, xp=jnp):
     return xp.floor(steps + 0.5 + tolerance)
 
 
+def arrival_rows(network: NetworkLayout, lags: tuple[Array, ...], rows: int, t_index: Array) -> tuple[Array | None, ...]:
+    """For each event-driven synapse group, the ring-buffer row its synapses read at the
+    start of step ``t_index`` (None for graded groups)."""
+    return tuple(
+        jnp.mod(t_index - 1 - lags[k], rows) if group.mechanism.event_driven else None
+        for k, group in enumerate(network.groups)
+    )
+
+
+def arrivals(network: NetworkLayout, lags: tuple[Array, ...], history: Array, t_index: Array) -> tuple[Array | None, ...]:
+    """The spikes arriving at each synapse at the start of step ``t_index``, per group (None
+    for graded groups); none where the delay exceeds the run (its row would alias another
+    step's)."""
+    rows = history.shape[0]
+    return tuple(
+        None if row is None else jnp.where(lags[k] < rows, history[row, group.source], 0.0)
+        for k, (group, row) in enumerate(zip(network.groups, arrival_rows(network, lags, rows, t_index)))
+    )
+
+
 def deliver(
     network: NetworkLayout,
     syn_states: tuple[dict[str, Array], ...],
     syn_params: tuple[dict[str, Array], ...],
     weights: tuple[Array, ...],
     lags: tuple[Array, ...],
-    history: Array,
+    history: Array | None,
     t_index: Array,
+    counts: tuple[Array | None, ...] | None = None,
 ) -> tuple[dict[str, Array], ...]:
-    """Synapse states after receiving the spikes that arrive at the start of step ``t_index``."""
+    """Synapse states after receiving the spikes that arrive at the start of step ``t_index``
+    (``counts``: those spikes, `arrivals`, when already gathered from ``history``)."""
     out = list(syn_states)
-    rows = history.shape[0]
+    if counts is None:
+        counts = arrivals(network, lags, history, t_index)
     for k, group in enumerate(network.groups):
         if not group.mechanism.event_driven:
             continue
-        row = jnp.mod(t_index - 1 - lags[k], rows)
-        # Spikes arriving at each synapse now; none where the delay exceeds the run (its row
-        # would alias another step's).
-        count = jnp.where(lags[k] < rows, history[row, group.source], 0.0)
+        count = counts[k]
         if getattr(group.mechanism, "per_event", False):
             # One receive per spike: a detected source spikes at most once per step, a spike
             # train up to TRAIN_EVENTS_PER_STEP times (checked where its times are known).
