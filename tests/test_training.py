@@ -94,6 +94,42 @@ def test_checkpointed_gradients_equal_unchecked_ones():
             np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-10, atol=0)
 
 
+def test_checkpoint_segments_pad_the_run_by_fewer_steps_than_segments():
+    """Found by review: segments of exactly ``every`` steps padded the last one up to
+    ``every - 1`` steps (computed and dropped, forward runs too): every=399,999 on 400,000
+    steps ran 799,998 steps, twice the time. Segments are now evened out (at most ``every``
+    long): the steps a run computes, read from its scans' lengths, exceed its own by fewer
+    than the number of segments."""
+    comp = dx.Compartment(length=20.0, radius=10.0)
+    comp.insert(HH())
+    comp.record("v")
+    system = comp.compile()
+
+    def computed_steps(n_steps, every):
+        jaxpr = jax.make_jaxpr(
+            lambda: dx.integrate(system, t_max=n_steps * DT, delta_t=DT, checkpoint=dx.Checkpoint(every=every))
+        )()
+        lengths = []
+
+        def walk(jaxpr):
+            for eqn in jaxpr.eqns:
+                if eqn.primitive.name == "scan":
+                    lengths.append(eqn.params["length"])
+                for value in eqn.params.values():
+                    for sub in value if isinstance(value, (tuple, list)) else (value,):
+                        sub = getattr(sub, "jaxpr", sub)  # a ClosedJaxpr's jaxpr
+                        if hasattr(sub, "eqns"):
+                            walk(sub)
+
+        walk(jaxpr.jaxpr)
+        return int(np.prod(lengths))  # one scan over segments, one inside each
+
+    for n_steps, every in ((4000, 3999), (4000, 3000), (4000, 7), (4000, None), (4001, None), (4000, 4000)):
+        segments = -(-n_steps // dx.Checkpoint(every=every).segment_length(n_steps))
+        assert dx.Checkpoint(every=every).segment_length(n_steps) <= (every or n_steps)
+        assert n_steps <= computed_steps(n_steps, every) < n_steps + max(segments, 1), (n_steps, every)
+
+
 def test_transforms_round_trip_and_bounds():
     x = jnp.linspace(-20.0, 20.0, 101)
     for t, lower, upper in [

@@ -2,11 +2,12 @@
 
 Reverse mode through ``lax.scan`` keeps every intermediate value of every step: for a
 long simulation of a large cell that is gigabytes, and writing it is slow. `Checkpoint`
-splits the loop into segments of ``every`` steps: the forward pass keeps only the state at
-segment boundaries; the backward pass recomputes one segment at a time, keeping that
-segment's intermediates (a few MB). Memory then grows as ``n_steps / every + every``
-instead of ``n_steps``; the price is one more forward pass. Without gradients it changes
-nothing.
+splits the loop into segments of at most ``every`` steps: the forward pass keeps only the
+state at segment boundaries; the backward pass recomputes one segment at a time, keeping
+that segment's intermediates (a few MB). Memory then grows as ``n_steps / every + every``
+instead of ``n_steps``; the price is one more forward pass. Without gradients the results
+are the same; the last segment is padded by fewer steps than there are segments (computed,
+then dropped).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Checkpoint(eqx.Module):
         >>> import dendrax as dx
         >>> dx.Checkpoint(every=100).segment_length(4000)
         100
+        >>> dx.Checkpoint(every=3000).segment_length(4000)       # two segments of 2000
+        2000
         >>> dx.Checkpoint().segment_length(4000)
         64
         >>> dx.Checkpoint(adjoint=False).adjoint       # for jax.jvp / jax.jacfwd
@@ -63,9 +66,16 @@ class Checkpoint(eqx.Module):
             raise TypeError(f"Checkpoint(adjoint=...) takes True or False; got {self.adjoint!r}")
 
     def segment_length(self, n_steps: int) -> int:
-        if self.every is not None:
-            return min(self.every, max(n_steps, 1))
-        return max(1, min(n_steps, 2 ** round(math.log2(math.sqrt(max(n_steps, 1))))))
+        """Steps per segment for a run of ``n_steps``: at most ``every`` (or the default's
+        power of two near ``sqrt(n_steps)``), evened out over as many segments as that
+        needs, so that the last one is padded by fewer steps than there are segments (with
+        the longest allowed length instead, ``every=399_999`` on 400,000 steps ran 399,998
+        extra steps, forward runs too)."""
+        n_steps = max(n_steps, 1)
+        longest = self.every if self.every is not None else 2 ** round(math.log2(math.sqrt(n_steps)))
+        longest = max(1, min(longest, n_steps))
+        n_segments = -(-n_steps // longest)
+        return -(-n_steps // n_segments)
 
 
 def checkpointed_scan(
