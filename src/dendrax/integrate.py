@@ -35,6 +35,7 @@ from .mechanisms.point_neuron import PointNeuron
 from .model.trainable import apply_trainables
 from .model.view import user_stacklevel
 from .rest import rest_iteration
+from .sampling import sampled_scan
 from .simulate import (
     State,
     init_state,
@@ -47,7 +48,7 @@ from .simulate import (
 from .solve.steppers import BackwardEuler, Stepper
 from .static_values import python_number
 from .synaptic import Surrogate, nearest_step
-from .time_grid import checked_times, n_steps_of
+from .time_grid import checked_record_interval, checked_times, n_steps_of
 
 __all__ = ["Rest", "Simulator", "integrate", "simulator"]
 
@@ -88,7 +89,8 @@ class Rest(eqx.Module):
 
 
 @partial(
-    jax.jit, static_argnames=("n_steps", "solver", "checkpoint", "initial", "history_rows", "surrogate", "events")
+    jax.jit,
+    static_argnames=("n_steps", "solver", "checkpoint", "initial", "history_rows", "surrogate", "events", "record_every"),
 )
 def _run(
     system: System,
@@ -107,6 +109,7 @@ def _run(
     history_rows: int = 1,
     surrogate: Surrogate | None = None,
     events: bool = False,
+    record_every: int = 1,
 ):
     full, states0 = dict(system.params), dict(system.initial_states)
     full.update(params)
@@ -157,21 +160,29 @@ def _run(
         def one_step(prepared, state, i_ext, clamp_values):
             return step(system, prepared, state, i_ext, solver, clamp_values, surrogate, local_slopes=False)
 
-    def body(state, inputs):
+    def advance(state, inputs):
         i_ext, clamp_values, train_spikes = inputs
         state = one_step(prepared, state, each_stimulus(i_ext), each_clamp(clamp_values))
-        state = with_train_spikes(system, state, train_counts(train_spikes))  # at the step's end
+        return with_train_spikes(system, state, train_counts(train_spikes))  # at the step's end
+
+    def body(state, inputs):
+        state = advance(state, inputs)
         return state, observe(system, state)
 
     first = observe(system, state)
     xs = (jnp.asarray(stimuli, dtype)[:, :n_steps].T, clamps[:, 1:].T, step_trains)
-    _, trace = checkpointed_scan(body, state, xs, n_steps, checkpoint)
-    out = jnp.concatenate([first[None], trace], axis=0).T
     # As NEURON, which tests thresholds at the start of a step: a crossing during the last
     # step is not reported (it would be, at t_max, by a run one step longer).
-    spike_rows = [row for row, (kind, _) in enumerate(system.layout.recordings) if kind == -2]
-    if spike_rows:
-        out = out.at[np.asarray(spike_rows), -1].set(0.0)
+    spike_rows = np.asarray([row for row, (kind, _) in enumerate(system.layout.recordings) if kind == -2], int)
+    if record_every == 1:
+        _, trace = checkpointed_scan(body, state, xs, n_steps, checkpoint)
+        if len(spike_rows):
+            trace = trace.at[-1, spike_rows].set(0.0)
+    else:
+        trace = sampled_scan(
+            advance, lambda s: observe(system, s), state, xs, n_steps, record_every, checkpoint, spike_rows
+        )
+    out = jnp.concatenate([first[None], trace], axis=0).T
     return out if unsettled is None else (out, unsettled)
 
 
@@ -226,6 +237,7 @@ def integrate(
     initial: Rest | None = None,
     surrogate: Surrogate | None = None,
     spike_trains: Any = None,
+    record_interval: float | None = None,
 ) -> Float[Array, "recordings time"]:
     """Simulate a neuron (or a network) and return its recordings.
 
@@ -258,10 +270,17 @@ def integrate(
             spikes of each train at each time point (`dx.spike_raster` makes one from
             spike times). An array, so ``jax.vmap`` runs a batch of input patterns (traced
             counts are not checked: negative ones would subtract weight).
+        record_interval: keep the recordings every ``record_interval`` ms only (NEURON's
+            ``Vector.record(ref, Dt)``): a whole number of steps, and ``t_max`` a whole
+            number of intervals. The run's steps are unchanged; its recordings, and their
+            share of a gradient's memory, shrink by the factor. Values are those at the
+            sampled time points; spike recordings count the spikes of each interval.
+            ``None`` (default): every time point.
 
     Returns:
         One row per recording (insertion order), one column per time point ``0, delta_t,
-        ..., t_max``: mV for voltages, the state's unit for states.
+        ..., t_max`` (or ``0, record_interval, ..., t_max``): mV for voltages, the state's
+        unit for states.
 
     Example:
         >>> import jax
@@ -281,6 +300,7 @@ def integrate(
         _warn_rest_replaces_trainables(system, initial)
     _check_precision(system)
     t_max, delta_t, n_steps = checked_times(t_max, delta_t)
+    record_every = checked_record_interval(record_interval, t_max, delta_t)
     if not system.layout.recordings:
         raise ValueError("nothing is recorded: call e.g. cell.branch(0).loc(0.5).record('v') before integrate")
     if isinstance(params, (list, tuple)):
@@ -300,7 +320,7 @@ def integrate(
     try:
         out = _run(
             system, overrides, trainable_values, stim, clamp_values, spike_input, dt, n_steps, stim_index,
-            clamp_index, solver, checkpoint, initial, rows, surrogate, events,
+            clamp_index, solver, checkpoint, initial, rows, surrogate, events, record_every,
         )
     except TypeError as error:
         if "forward-mode" in str(error) and "custom_vjp" in str(error) and checkpoint.adjoint:
@@ -445,6 +465,7 @@ class Simulator(eqx.Module):
     checkpoint: Checkpoint = eqx.field(static=True)
     initial: Rest | None = eqx.field(static=True)
     surrogate: Surrogate | None = eqx.field(static=True, default=None)
+    record_interval: float | None = eqx.field(static=True, default=None)
 
     # `jax.jit(sim)` keys its cache on the function it compiles, so a simulator must be
     # hashable: by identity (its System holds dicts of arrays; two simulators are the same
@@ -477,12 +498,14 @@ class Simulator(eqx.Module):
             initial=self.initial,
             surrogate=self.surrogate,
             spike_trains=spike_trains,
+            record_interval=self.record_interval,
         )
 
     @property
     def times(self) -> np.ndarray:
         """The time points of the recordings, ms."""
-        return np.arange(n_steps_of(self.t_max, self.delta_t) + 1) * self.delta_t
+        every = checked_record_interval(self.record_interval, self.t_max, self.delta_t)
+        return np.arange(0, n_steps_of(self.t_max, self.delta_t) + 1, every) * self.delta_t
 
 
 def simulator(
@@ -494,6 +517,7 @@ def simulator(
     checkpoint: Checkpoint = Checkpoint(),
     initial: Rest | None = None,
     surrogate: Surrogate | None = None,
+    record_interval: float | None = None,
 ) -> Simulator:
     """Compile ``module`` once into a `Simulator` (see `integrate` for the arguments).
 
@@ -519,4 +543,5 @@ def simulator(
     _check_settings(solver, checkpoint, initial, surrogate)
     _warn_rest_replaces_trainables(system, initial)
     t_max, delta_t, _ = checked_times(t_max, delta_t)
-    return Simulator(system, t_max, delta_t, solver, checkpoint, initial, surrogate)
+    checked_record_interval(record_interval, t_max, delta_t)
+    return Simulator(system, t_max, delta_t, solver, checkpoint, initial, surrogate, record_interval)

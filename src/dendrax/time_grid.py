@@ -8,7 +8,7 @@ from typing import Any
 import jax
 import numpy as np
 
-__all__ = ["checked_times", "n_steps_of"]
+__all__ = ["checked_record_interval", "checked_times", "n_steps_of"]
 
 
 #: Steps in one run at most: the step counter is a 32-bit integer.
@@ -69,3 +69,39 @@ def checked_times(t_max: Any, delta_t: Any) -> tuple[float, float, int]:
             "delta_t or a shorter t_max"
         )
     return t_max, delta_t, int(n)
+
+
+def checked_record_interval(interval: Any, t_max: float, delta_t: float) -> int:
+    """Steps between kept recordings for ``integrate(..., record_interval=interval)`` (ms):
+    1 for ``None``. Raises a ValueError naming the value unless it is a number > 0 that is a
+    whole number of steps and divides ``t_max`` (both to 1e-9 relative).
+
+    Example:
+        >>> from dendrax.time_grid import checked_record_interval
+        >>> checked_record_interval(0.1, 20.0, 0.025), checked_record_interval(None, 20.0, 0.025)
+        (4, 1)
+    """
+    if interval is None:
+        return 1
+    if isinstance(interval, jax.core.Tracer):
+        raise TypeError("record_interval must be a Python number (it fixes the recordings' shape), not a traced value")
+    value = np.asarray(interval)[()] if isinstance(interval, (np.ndarray, np.generic)) and np.ndim(interval) == 0 else interval
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"record_interval must be a number > 0 ms (or None: every time point); got {interval!r}")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"record_interval must be a number > 0 ms (or None: every time point); got {interval!r}")
+    every = round(value / delta_t)
+    if every < 1 or abs(every * delta_t - value) > 1e-9 * max(1.0, value):
+        raise ValueError(
+            f"record_interval = {value} ms is not a whole number of steps of delta_t = {delta_t} ms; "
+            f"use e.g. {max(every, 1) * delta_t:g}"
+        )
+    n_steps = round(t_max / delta_t)
+    if n_steps % every:
+        raise ValueError(
+            f"t_max = {t_max} ms is not a whole number of record_interval = {value} ms; "
+            f"use e.g. t_max = {max(n_steps // every, 1) * every * delta_t:g}"
+        )
+    return int(every)
+
