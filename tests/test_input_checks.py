@@ -212,3 +212,10 @@ def test_a_written_concentration_set_twice_differently_warns_and_the_state_wins(
         assert run(cai=2e-4) == 2e-4  # the ion's value starts the state
         assert run(CaDynamics_E2_cai=4e-4) == 4e-4
         assert run(cai=3e-4, CaDynamics_E2_cai=3e-4) == 3e-4  # equal: no conflict
+        # a trainable state is compared with nothing (its column is NaN: it warned "= nan")
+        comp = dx.Compartment(length=20.0, radius=10.0)
+        comp.insert(CaDynamics_E2())
+        comp.set("cai", 2e-4)
+        comp.make_trainable("CaDynamics_E2_cai", 2e-4)
+        comp.record("v")
+        dx.integrate(comp, t_max=DT, delta_t=DT, params=comp.get_parameters())

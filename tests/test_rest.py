@@ -298,3 +298,39 @@ def test_rest_does_not_warn_for_point_neurons_whose_initial_values_it_keeps():
         dx.integrate(cell, t_max=5.0, initial=dx.Rest())  # nothing trained here either
     grad = jax.grad(lambda p: jnp.sum(sim(p)))(cell.get_parameters())
     assert abs(float(grad[0]["v"][0])) > 1.0
+
+
+def test_a_diffusing_pool_with_a_buffer_rests_as_without_diffusion():
+    # Found by review: the diffusion Newton step held a buffer's other states (B, CaB of a
+    # KINETIC pool) fixed, and Rest reached -20 mM and +19,609 mV even at D = 0. Pools with
+    # several states rest compartment by compartment, as without diffusion (a limitation:
+    # their diffusion is not in Rest).
+    from pathlib import Path
+
+    from dendrax.channels import Leak as LeakChannel
+
+    pool = dx.nmodl.load(Path(__file__).parent / "nmodl" / "nx_cabuf.mod")
+
+    class CalciumLeak(dx.Channel):
+        params = {"g": 1e-5}  # S/cm²
+        ions = ("ca",)
+
+        def current(self, s, v, p):
+            return {"ca": p["g"] * (v - p["eca"])}
+
+    def rest(coefficient):
+        cable = dx.Cell([dx.Branch(length=100.0, radius=0.5, ncomp=5)], parents=[-1])
+        cable.insert(LeakChannel())
+        cable.set("Leak_gLeak", 1e-4)
+        cable.insert(pool())
+        cable.set("nx_cabuf_taur", 200.0)
+        cable.branch(0).comp(0).insert(CalciumLeak())
+        if coefficient is not None:
+            cable.diffuse("cai", coefficient)
+        cable.branch(0).comp(0).record("v")
+        cable.branch(0).comp(0).record("nx_cabuf_cai")
+        return np.asarray(dx.integrate(cable, t_max=DT, delta_t=DT, initial=dx.Rest()))[:, 0]
+
+    plain = rest(None)
+    assert -70.0 < plain[0] < -60.0 and 0.0 < plain[1] < 1.0  # mV, mM
+    np.testing.assert_allclose(rest(0.0), plain, rtol=1e-12)  # was -20 mM, +19,609 mV

@@ -65,7 +65,9 @@ class Rest(eqx.Module):
     t = 0). Concentrations written by a mechanism (a calcium pool) settle with the voltage
     (`rest_iteration`): Hay et al.'s channels with ``CaDynamics_E2`` at ``gamma`` 1 are at
     rest to 1e-12 mV after 7 iterations. A diffusing concentration (``cell.diffuse``) rests
-    where the run's step (its mechanism's update, then diffusion) leaves it unchanged.
+    where the run's step (its mechanism's update, then diffusion) leaves it unchanged, when
+    its mechanism has no other state; a pool with a buffer (several states) rests
+    compartment by compartment, as without diffusion (its run then drifts).
     Called with concrete values (not under ``jit``, ``vmap`` or ``grad``), `integrate` warns
     when the last iteration still moved a voltage by more than 1e-6 mV or a state by more
     than 1e-6 of its value (float32: 1e-3 mV, 1e-4): the model has no resting state (a

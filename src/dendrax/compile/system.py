@@ -562,7 +562,9 @@ def _warn_two_initial_concentrations(columns, given, placements, writers) -> Non
             continue
         ion_value, state_value = columns[var], columns[key]
         default = ion_variables(ion_of(var))[var]
-        clash = given[key] & (ion_value != default) & (ion_value != state_value)
+        # The state's column holds what `set` gave (NaN elsewhere: a trainable state's value
+        # is in the trainable, and compared with nothing here).
+        clash = ~np.isnan(state_value) & (ion_value != default) & (ion_value != state_value)
         if clash.any():
             c = int(np.flatnonzero(clash)[0])
             warnings.warn(
