@@ -437,7 +437,7 @@ def compile_module(module: Module) -> System:
             given[tr.name] = given[tr.name].copy()
             given[tr.name][tr.comps] = True
     initial_set = tuple((k, m) for k, m in sorted(given.items()) if m.any())
-    _warn_two_initial_concentrations(data.columns, given, placements_t, writers)
+    _warn_two_initial_concentrations(data.columns, placements_t, writers)
 
     h = hashlib.sha1()
     h.update(solver.digest.encode())
@@ -551,14 +551,14 @@ def _on_device_once(waveforms: list[np.ndarray]) -> list[Array]:
     return [done[id(w)] for w in waveforms]
 
 
-def _warn_two_initial_concentrations(columns, given, placements, writers) -> None:
+def _warn_two_initial_concentrations(columns, placements, writers) -> None:
     """Warn where a written concentration's start is set twice, differently: as the ion's
     (``set("cai", ...)``) and as the writer's state (``set("CaDynamics_E2_cai", ...)``).
     The state's value is used (NEURON has one variable for both); the other was silently
     ignored. An ion value left at NEURON's default is not a conflict."""
     for var, i in writers:
         key = f"{placements[i].name}_{var}"
-        if key not in given or var not in columns or key not in columns:
+        if var not in columns or key not in columns:
             continue
         ion_value, state_value = columns[var], columns[key]
         default = ion_variables(ion_of(var))[var]
