@@ -315,3 +315,28 @@ def test_set_parameters_writes_fitted_values_so_the_description_simulates_as_par
     for got, want in zip(net.get_parameters(), fitted):
         np.testing.assert_allclose(np.asarray(next(iter(got.values()))), next(iter(want.values())), rtol=1e-15)
     assert net.get("celsius") == pytest.approx(1.5 * 6.3)
+
+
+def test_a_trainable_initial_state_without_params_starts_where_the_description_says():
+    """A review: `make_trainable("CaDynamics_E2_cai", 2e-4)` on a pool with no value set, run
+    without ``params``, started at 0 mM (the unset column's filler) instead of the mechanism's
+    own start (cai0 = 5e-5 mM), and a graded synapse's activation likewise. Without params, trainables
+    act nowhere (as for parameters); with them, exactly where they are."""
+    from dendrax.channels import Ca_HVA, CaDynamics_E2
+
+    comp = dx.Compartment(length=10.0, radius=5.0)
+    comp.insert(HH())
+    comp.insert(Ca_HVA())
+    comp.insert(CaDynamics_E2())
+    net = dx.Network([comp, comp])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic())
+    net.record("CaDynamics_E2_cai")
+    net.synapses.Ionotropic.record("s")
+    plain = np.asarray(dx.integrate(net, t_max=0.5))
+    net.cell(0).make_trainable("CaDynamics_E2_cai", 2e-4)  # mM; cell 1 keeps the default
+    net.synapses.Ionotropic.make_trainable("s", 0.5)  # its initial activation
+    without = np.asarray(dx.integrate(net, t_max=0.5))
+    np.testing.assert_array_equal(without, plain)  # the description's starts, bit for bit
+    assert plain[0, 0] == plain[1, 0] == 5e-5 and 0.01 < plain[2, 0] < 0.1  # mM; s_inf at -65 mV
+    trained = np.asarray(dx.integrate(net, t_max=0.5, params=net.get_parameters()))
+    assert trained[0, 0] == 2e-4 and trained[1, 0] == 5e-5 and trained[2, 0] == 0.5

@@ -117,7 +117,7 @@ def _run(
     full.update(params)
     if trainable_values is not None:
         full, states0 = apply_trainables(system.layout.trainables, trainable_values, full, states0)
-    prepared = prepare(system, full, delta_t, solver, states0)
+    prepared = prepare(system, full, delta_t, solver, states0, trained_states=trainable_values is not None)
     dtype = prepared.dt.dtype
     clamps = jnp.asarray(clamps, dtype)
 

@@ -302,8 +302,10 @@ def initial_states(
     mech_params: tuple[dict[str, Array], ...],
     explicit: tuple[dict[str, Array], ...],
     celsius: Array,
+    trained: bool = False,
 ) -> States:
-    """States at t = 0: concentration writers first, then the others (steady state unless set)."""
+    """States at t = 0: concentration writers first, then the others (steady state unless set;
+    ``trained``: set by trainables too, see `Layout.is_set`)."""
     c = layout.n_comps
     states: list[dict[str, Array]] = [dict() for _ in layout.placements]
     writers = sorted({k for _, k in layout.writers})
@@ -317,7 +319,7 @@ def initial_states(
         v_m = at(pl, v, c)
         s = checked_states(pl.mechanism, "init_states", pl.mechanism.init_states(v_m, p), v_m)
         for name in s:
-            mask = layout.is_set(f"{pl.name}_{name}")
+            mask = layout.is_set(f"{pl.name}_{name}", trained)
             if mask is not None and name in explicit[k]:
                 s[name] = jnp.where(mask[pl.comps], explicit[k][name], s[name])
         states[k] = s

@@ -48,6 +48,8 @@ class Prepared(eqx.Module):
             ``celsius``).
         ion_params: reversal potentials and concentrations as parameters, per compartment.
         initial_states: explicitly set initial states per mechanism (see ``initial_set``).
+        trained_states: whether trainable initial states are written into ``initial_states``
+            (and ``syn_initial``) and apply where their trainables drive (`Layout.is_set`).
         celsius: temperature, °C.
         volume: compartment volume, µm³.
         diffusion: for each diffusing concentration, its coupling in the solver's form
@@ -79,6 +81,7 @@ class Prepared(eqx.Module):
     celsius: Array
     volume: Array
     diffusion: tuple[tuple[CouplingWeights, Array], ...]
+    trained_states: bool = eqx.field(default=False, static=True)
 
 
 def _mechanism_params(placement: Placement, params: Mapping[str, Array]) -> dict[str, Array]:
@@ -95,6 +98,7 @@ def prepare(
     delta_t: float | Array = 0.025,
     solver: Stepper = BackwardEuler(),
     initial_states: Mapping[str, Array] | None = None,
+    trained_states: bool = False,
 ) -> Prepared:
     """Compute conductances, capacitances and per-mechanism parameters (differentiable).
 
@@ -105,6 +109,9 @@ def prepare(
         solver: the time stepper.
         initial_states: overrides for ``system.initial_states`` (used where
             ``system.layout.initial_set`` says a value is set).
+        trained_states: ``True`` where ``initial_states`` (and ``params``) hold the values of
+            trainable initial states (`apply_trainables`): they then apply where their
+            trainables drive, not only where the description sets a value.
 
     Example:
         Overrides are per compartment, already in the compiled model's shapes:
@@ -207,6 +214,7 @@ def prepare(
         mech_params=mech_params,
         ion_params=ion_params,
         initial_states=initial_states,
+        trained_states=trained_states,
         celsius=p["celsius"],
         volume=(jnp.pi * radius * radius * length * shape.get("volume_factor", 1.0))[nc],
         diffusion=diffusion,

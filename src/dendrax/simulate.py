@@ -109,6 +109,7 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         prepared.mech_params,
         prepared.initial_states,
         prepared.celsius,
+        prepared.trained_states,
     )
     if clamps is not None:
         states = _clamp_states(layout, states, clamps)
@@ -117,7 +118,7 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
     for group, p, explicit in zip(network.groups, prepared.syn_params, prepared.syn_initial):
         s = group.mechanism.init_states(v[group.post], v[group.pre], p)
         for k in s:
-            mask = layout.is_set(f"{group.name}_init_{k}")
+            mask = layout.is_set(f"{group.name}_init_{k}", prepared.trained_states)
             if mask is not None and k in explicit:
                 s[k] = jnp.where(mask, explicit[k], s[k])
         synapses.append(s)

@@ -113,8 +113,9 @@ class Layout:
         trainables: the trainable parameters (`make_trainable`), in call order.
         network: synapses, spike sources and gap junctions (`NetworkLayout`).
         initial_set: for each state (``"HH_m"``, ``"ExpSyn_init_g"``) with any explicitly set
-            or trainable initial value, the mask of those values; elsewhere states start at
-            their steady state (or default).
+            or trainable initial value, the mask of the values set in the description;
+            elsewhere states start at their steady state (or default). Trainable ones are
+            added by `is_set` where trainable values are passed.
     """
 
     n_comps: int
@@ -145,10 +146,16 @@ class Layout:
     initial_set: tuple[tuple[str, np.ndarray], ...]
     digest: str
 
-    def is_set(self, name: str) -> np.ndarray | None:
-        """Mask of the explicitly set initial values of a state (None: none are set)."""
+    def is_set(self, name: str, trained: bool = False) -> np.ndarray | None:
+        """Mask of the explicitly set initial values of a state (None: none are set); with
+        ``trained``, those a trainable drives too (where trainable values are passed)."""
         for key, mask in self.initial_set:
             if key == name:
+                if trained:
+                    mask = mask.copy()
+                    for tr in self.trainables:
+                        if tr.name == name:
+                            mask[tr.comps] = True
                 return mask
         return None
 
@@ -432,11 +439,10 @@ def compile_module(module: Module) -> System:
     state_names_all = {f"{p.name}_{s}" for p in placements_t for s in p.mechanism.states}
     given: dict[str, np.ndarray] = {k: ~np.isnan(v) for k, v in data.columns.items() if k in state_names_all}
     given.update(network_params(module)[1])
-    for tr in module._trainables:
-        if tr.kind == "state" or tr.name in given:
-            given[tr.name] = given[tr.name].copy()
-            given[tr.name][tr.comps] = True
-    initial_set = tuple((k, m) for k, m in sorted(given.items()) if m.any())
+    # Trainable states are not set here: without `params` the description's start applies
+    # (`Layout.is_set`); an all-False mask keeps their size for when `params` are passed.
+    trained = {tr.name for tr in module._trainables if tr.kind == "state" or tr.name in given}
+    initial_set = tuple((k, m) for k, m in sorted(given.items()) if m.any() or k in trained)
     _warn_two_initial_concentrations(data.columns, placements_t, writers)
 
     h = hashlib.sha1()
