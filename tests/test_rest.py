@@ -257,6 +257,36 @@ def test_rest_warns_where_the_model_has_no_resting_state():
         jax.jit(lambda: dx.integrate(comp, t_max=1.0, delta_t=DT, initial=dx.Rest()))()  # traced: no check
 
 
+CA_OVERPUMPED = """
+NEURON {
+    SUFFIX overpumped
+    USEION ca READ ica WRITE cai
+    RANGE pump, cainf, taur
+}
+UNITS { (mA) = (milliamp) (mM) = (milli/liter) }
+PARAMETER { pump = 1e-4 (mM/ms) cainf = 2.4e-4 (mM) taur = 5 (ms) }
+ASSIGNED { ica (mA/cm2) }
+STATE { cai (mM) }
+INITIAL { cai = cainf }
+BREAKPOINT { SOLVE s METHOD cnexp }
+DERIVATIVE s { cai' = -pump + (cainf - cai) / taur }
+"""
+
+
+def test_rest_warns_where_its_fixed_point_has_a_negative_concentration():
+    # A pump that keeps removing calcium at any concentration has its only fixed point at
+    # cainf - pump taur = -2.6e-4 mM: Newton reaches it exactly (so the last iteration moves
+    # nothing), and the run started there silently. A concentration below 0 is not a
+    # resting state; the warning names it.
+    comp = dx.Compartment(length=20.0, radius=10.0)
+    comp.insert(Leak())
+    comp.insert(dx.nmodl.load_source(CA_OVERPUMPED)())
+    comp.record("overpumped_cai")
+    with pytest.warns(UserWarning, match=r"Rest\(steps=20\) reached a concentration below 0: cai = -0.00026 mM"):
+        cai = dx.integrate(comp, t_max=1.0, delta_t=DT, initial=dx.Rest())
+    assert float(cai[0, 0]) == pytest.approx(2.4e-4 - 1e-4 * 5.0, rel=1e-9)  # mM: the equation's own root
+
+
 def test_rest_warns_that_it_replaces_trainable_initial_values():
     # Trainable initial values under initial=dx.Rest() were silently replaced: their gradient
     # is exactly 0 (review of fitting); now a warning says so when the simulator is made.
