@@ -340,3 +340,35 @@ def test_a_trainable_initial_state_without_params_starts_where_the_description_s
     assert plain[0, 0] == plain[1, 0] == 5e-5 and 0.01 < plain[2, 0] < 0.1  # mM; s_inf at -65 mV
     trained = np.asarray(dx.integrate(net, t_max=0.5, params=net.get_parameters()))
     assert trained[0, 0] == 2e-4 and trained[1, 0] == 5e-5 and trained[2, 0] == 0.5
+
+
+def test_synapse_state_trainables_behave_as_compartment_ones():
+    """A review of synapse trainables against the compartment ones: set_parameters failed on
+    an initial state ("ExpSyn has no parameter or state 'init_g'"); Rest replaced one with no
+    warning (gradient exactly 0); a synapse selected twice made a value that drives nothing;
+    a shared value replaced differing weights by their mean unannounced; an unset state
+    without init_value blamed an init_value never passed."""
+    import warnings
+
+    comp = dx.Compartment()
+    comp.insert(HH())
+    net = dx.Network([comp] * 3)
+    dx.connect(net.cell(0), net.cell([1, 2]), dx.synapses.ExpSyn(), weight=0.01, delay=1.0)
+    net.cell(1).record("v")
+    with pytest.raises(ValueError, match=r"ExpSyn_g starts at its default \(no value set\): give make_trainable"):
+        net.synapses.ExpSyn.make_trainable("g")
+    with pytest.raises(ValueError, match="synapse 0 is in this selection twice"):
+        net.synapses.ExpSyn[[0, 0]].make_trainable("weight", shared=False)
+    net.synapses.ExpSyn[1].set("weight", 0.03)
+    with pytest.warns(UserWarning, match=r"shared by synapses that hold different values \(0.01 to 0.03\)"):
+        net.synapses.ExpSyn.make_trainable("weight")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.synapses.ExpSyn.make_trainable("g", 0.002)  # µS
+    with pytest.warns(UserWarning, match=r"replace the trainable initial value\(s\) ExpSyn_init_g: their gradient is 0"):
+        dx.simulator(net, t_max=1.0, initial=dx.Rest())
+    fitted = [{"ExpSyn_weight": np.array([0.02])}, {"ExpSyn_init_g": np.array([0.004])}]
+    with_params = np.asarray(dx.integrate(net, t_max=2.0, params=fitted))
+    net.set_parameters(fitted)
+    np.testing.assert_array_equal(net.synapses.ExpSyn.get("g"), [0.004, 0.004])  # µS
+    np.testing.assert_array_equal(np.asarray(dx.integrate(net, t_max=2.0)), with_params)

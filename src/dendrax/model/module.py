@@ -328,7 +328,9 @@ class Module(NoNewAttributes):
                 from .network import SynapseView, synapse_type_of
 
                 table = synapse_type_of(staged._synapse_tables, t.name)
-                SynapseView(staged, table, t.comps).set(t.name[len(table) + 1 :], values[t.value_index])
+                column = t.name[len(table) + 1 :]  # "init_g" holds the state "g"
+                column = column[len("init_"):] if column.startswith("init_") else column
+                SynapseView(staged, table, t.comps).set(column, values[t.value_index])
             else:
                 View(staged, t.comps).set(t.name, values[t.value_index], keep_shape=t.name in GEOMETRY)
             trainables.append(dataclasses.replace(t, initial=values))

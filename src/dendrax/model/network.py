@@ -9,6 +9,7 @@ them in one vectorised step.
 from __future__ import annotations
 
 import types
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ from .module import Module, joined_model_wide, warn_dropped_attachments
 from .site import Site
 from .tree import TreeData
 from .values import real_number, real_values
-from .view import View, _pick, warn_shadowed
+from .view import View, _pick, user_stacklevel, warn_shadowed
 
 __all__ = ["Network", "SpikeTrainView", "SynapseView"]
 
@@ -408,10 +409,31 @@ class SynapseView:
             )
         if not len(self._index):
             raise ValueError(f"make_trainable({name!r}): the selection holds no {self._name} synapse; select some first")
+        picked, counts = np.unique(self._index, return_counts=True)
+        if np.any(counts > 1):
+            raise ValueError(
+                f"make_trainable({name!r}): {self._name} synapse {int(picked[counts > 1][0])} is in this selection "
+                "twice, so two values would drive it (the later winning, the other's gradient always 0); "
+                "select each synapse once"
+            )
         groups = [self._index] if shared else [np.array([i]) for i in self._index]
         column = self._table().columns[key]
         if init_value is None:
-            initial = np.array([np.mean(column[g]) for g in groups])
+            held = [column[g] for g in groups]
+            if key.startswith("init_") and any(np.isnan(x).any() for x in held):
+                raise ValueError(
+                    f"{self._name}_{name} starts at its default (no value set): give make_trainable an init_value"
+                )
+            initial = np.array([np.mean(x) for x in held])
+            values = next((x for x in held if len(x) > 1 and np.ptp(x) > 1e-12 * np.abs(x).max()), None)
+            if values is not None:
+                warnings.warn(
+                    f"make_trainable({name!r}): one value is shared by synapses that hold different values "
+                    f"({values.min():g} to {values.max():g}); it starts at their mean, {values.mean():g}, which "
+                    "replaces them all where it is passed. To keep them, make one per synapse (shared=False), "
+                    "or pass init_value to silence this",
+                    stacklevel=user_stacklevel(),
+                )
         else:
             arr = real_values(init_value, f"make_trainable({name!r}, init_value=...)")
             initial = np.full(len(groups), float(arr)) if arr.ndim == 0 else arr
