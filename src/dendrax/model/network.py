@@ -9,7 +9,6 @@ them in one vectorised step.
 from __future__ import annotations
 
 import types
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ from .module import Module, joined_model_wide, warn_dropped_attachments
 from .site import Site
 from .tree import TreeData
 from .values import real_number, real_values
-from .view import View, _pick, user_stacklevel, warn_shadowed
+from .view import View, _pick, warn_mean_replaces, warn_shadowed
 
 __all__ = ["Network", "SpikeTrainView", "SynapseView"]
 
@@ -425,15 +424,7 @@ class SynapseView:
                     f"{self._name}_{name} starts at its default (no value set): give make_trainable an init_value"
                 )
             initial = np.array([np.mean(x) for x in held])
-            values = next((x for x in held if len(x) > 1 and np.ptp(x) > 1e-12 * np.abs(x).max()), None)
-            if values is not None:
-                warnings.warn(
-                    f"make_trainable({name!r}): one value is shared by synapses that hold different values "
-                    f"({values.min():g} to {values.max():g}); it starts at their mean, {values.mean():g}, which "
-                    "replaces them all where it is passed. To keep them, make one per synapse (shared=False), "
-                    "or pass init_value to silence this",
-                    stacklevel=user_stacklevel(),
-                )
+            warn_mean_replaces(name, held, "synapses", "make one per synapse (shared=False)")
         else:
             arr = real_values(init_value, f"make_trainable({name!r}, init_value=...)")
             initial = np.full(len(groups), float(arr)) if arr.ndim == 0 else arr

@@ -418,15 +418,11 @@ class View(NoNewAttributes):
                     raise ValueError(
                         f"{key} starts at steady state (no value set): give make_trainable an init_value"
                     )
-                values = next((x for x in held if len(x) > 1 and np.ptp(x) > 1e-12 * np.abs(x).max()), None)
-                if values is not None:
-                    warnings.warn(
-                        f"make_trainable({name!r}): one value is shared by compartments that hold different values "
-                        f"({values.min():g} to {values.max():g}); it starts at their mean, {values.mean():g}, which "
-                        "replaces them all. To keep them, give those compartments values of their own (e.g. "
-                        ".comp('all').make_trainable(...), one per compartment), or pass init_value to silence this",
-                        stacklevel=user_stacklevel(),
-                    )
+                warn_mean_replaces(
+                    name, held, "compartments",
+                    "give those compartments values of their own (e.g. .comp('all').make_trainable(...), one per "
+                    "compartment)",
+                )
             else:
                 initial = real_values(init_value, f"make_trainable({name!r}, init_value=...)")
                 initial = np.full(len(groups), float(initial)) if initial.ndim == 0 else initial
@@ -556,6 +552,18 @@ def warn_shadowed(trainables: list, new: Any, where: str) -> None:
             f"{where}: entry {hidden[0]} of get_parameters() makes {new.name} trainable over the same values, which "
             "this one now drives (the later wins), so that entry's gradient is always 0 (a make_trainable run "
             "twice?); delete_trainables() and make them again to keep one",
+            stacklevel=user_stacklevel(),
+        )
+
+
+def warn_mean_replaces(name: str, held: list[np.ndarray], what: str, keep: str) -> None:
+    """Warn where one shared trainable value starts at the mean of differing held values."""
+    values = next((x for x in held if len(x) > 1 and np.ptp(x) > 1e-12 * np.abs(x).max()), None)
+    if values is not None:
+        warnings.warn(
+            f"make_trainable({name!r}): one value is shared by {what} that hold different values "
+            f"({values.min():g} to {values.max():g}); it starts at their mean, {values.mean():g}, which "
+            f"replaces them all. To keep them, {keep}, or pass init_value to silence this",
             stacklevel=user_stacklevel(),
         )
 
