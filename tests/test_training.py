@@ -337,7 +337,8 @@ def test_a_trainable_initial_state_without_params_starts_where_the_description_s
     net.synapses.Ionotropic.make_trainable("s", 0.5)  # its initial activation
     without = np.asarray(dx.integrate(net, t_max=0.5))
     np.testing.assert_array_equal(without, plain)  # the description's starts, bit for bit
-    assert plain[0, 0] == plain[1, 0] == 5e-5 and 0.01 < plain[2, 0] < 0.1  # mM; s_inf at -65 mV
+    assert plain[0, 0] == plain[1, 0] == 5e-5  # mM: CaDynamics_E2's start (NEURON's cai0_ca_ion)
+    assert plain[2, 0] == pytest.approx(1.0 / (1.0 + np.exp(3.0)), rel=1e-12)  # s_inf((-65 - vTh) / delta)
     trained = np.asarray(dx.integrate(net, t_max=0.5, params=net.get_parameters()))
     assert trained[0, 0] == 2e-4 and trained[1, 0] == 5e-5 and trained[2, 0] == 0.5
 

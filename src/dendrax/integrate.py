@@ -430,7 +430,8 @@ def _warn_rest_replaces_trainables(system: System, initial: Rest | None) -> None
         tr.name for tr in system.layout.trainables
         if (tr.kind == "state" or tr.name == "v") and tr.over == "compartments" and not np.all(np.isin(tr.comps, point))
     } | {  # synapse states relax too (a review: ExpSyn's initial g got a gradient of 0, unwarned)
-        tr.name for tr in system.layout.trainables if tr.over == "synapses" and "_init_" in tr.name
+        tr.name for tr in system.layout.trainables
+        if tr.over == "synapses" and system.layout.is_set(tr.name) is not None
     })
     if names:
         warnings.warn(
