@@ -128,3 +128,11 @@ def test_summary_statistics_of_a_flat_trace_have_a_finite_gradient():
     v = jnp.asarray(np.random.default_rng(0).normal(-60.0, 3.0, 50))
     g = jax.grad(lambda v: dx.fit.summary_statistics(v, delta_t=0.025)[1])(v)
     np.testing.assert_allclose(g, (v - v.mean()) / (50 * v.std()), rtol=1e-10)
+
+
+def test_summary_statistics_of_a_nan_trace_are_nan():
+    # Bug: the zero-variance guard (var > 0) also turned a NaN variance into a standard
+    # deviation of 0, so a loss on that feature hid a diverged simulation.
+    v = jnp.asarray(trace()).at[..., 10].set(jnp.nan)
+    mean, std = np.asarray(dx.fit.summary_statistics(v, DT))[..., :2].T
+    assert np.all(np.isnan(mean)) and np.all(np.isnan(std))

@@ -27,6 +27,10 @@ EXPECTED = {
     "artificial_cell.mod": (1, "ARTIFICIAL_CELL", "dendrax.PointNeuron"),
     "at_time.mod": (4, "at_time", "at_time is not supported"),
     "bad_character.mod": (4, "$", "unexpected character"),
+    # A FUNCTION named like a builtin ran the builtin instead (exp(0.5) gave 1.65, not 0.25);
+    # one named like a two-argument builtin crashed code generation with an IndexError.
+    "function_named_exp.mod": (4, "exp", "has the name of NMODL's built-in exp()"),
+    "procedure_named_pow.mod": (4, "pow", "has the name of NMODL's built-in pow()"),
     "bbcorepointer.mod": (3, "BBCOREPOINTER", "BBCOREPOINTER variables are not supported"),
     "before_block.mod": (4, "BEFORE", "BEFORE blocks are not supported"),
     "breakpoint_value_in_state.mod": (7, "gate", "computed in BREAKPOINT"),

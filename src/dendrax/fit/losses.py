@@ -222,7 +222,8 @@ def summary_statistics(
     t = (jnp.arange(v.shape[-1] - 1, dtype=v.dtype) + 1.0) * delta_t
     latency = jnp.sum(first * t, axis=-1) + (1.0 - reached[..., -1]) * t[-1]
     # The standard deviation's derivative is infinite at zero variance (a flat trace: a cell
-    # at rest); there its gradient is taken as 0 instead of NaN.
+    # at rest); there its gradient is taken as 0 instead of NaN. A NaN variance stays NaN (it
+    # became 0, hiding a NaN trace from a loss on the standard deviation).
     var = jnp.var(v, -1)
-    std = jnp.where(var > 0, jnp.sqrt(jnp.where(var > 0, var, 1.0)), 0.0)
+    std = jnp.where(var == 0, 0.0, jnp.sqrt(jnp.where(var == 0, 1.0, var)))
     return jnp.stack([jnp.mean(v, -1), std, jnp.sum(crossing, -1), latency], axis=-1)

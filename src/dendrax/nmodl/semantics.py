@@ -279,6 +279,14 @@ class _Analysis(Dataflow):
                     "NET_RECEIVE with more than the weight argument (per-connection state) is not supported",
                     recv.line, "NET_RECEIVE",
                 )  # fmt: skip
+        for proc in m.procedures.values():
+            if proc.name in BUILTINS:
+                # A call to it is ambiguous; code generation took the builtin (a silently
+                # wrong model) or crashed on a two-argument name.
+                raise self.error(
+                    f"{proc.kind} {proc.name} has the name of NMODL's built-in {proc.name}(); rename it "
+                    "(and its calls)", proc.line, proc.name,
+                )  # fmt: skip
         for proc in (*m.blocks.values(), *m.derivatives.values(), *m.procedures.values()):
             self.check_body(
                 proc, proc.body, set(proc.args) | ({proc.name} if proc.kind == "FUNCTION" else set())
