@@ -364,3 +364,27 @@ def test_a_diffusing_pool_with_a_buffer_rests_as_without_diffusion():
     plain = rest(None)
     assert -70.0 < plain[0] < -60.0 and 0.0 < plain[1] < 1.0  # mV, mM
     np.testing.assert_allclose(rest(0.0), plain, rtol=1e-12)  # was -20 mM, +19,609 mV
+
+
+@pytest.mark.parametrize("solver", [dx.BackwardEuler(), dx.CrankNicolson()], ids=["BE", "CN"])
+def test_rest_holds_clamped_states_at_their_clamp_values(solver):
+    """Bug: Rest relaxed a clamped gate to its unclamped steady state (n = 0.318 against a
+    clamp of 0.35) and rested v at the unclamped cell's -64.97 mV; the run then drifted 3.4 mV.
+    Reference: the clamped cell's own rest, where a 300 ms run from the default start ends."""
+
+    def run(t_max, initial):
+        comp = dx.Compartment(length=20.0, radius=10.0)
+        comp.insert(HH())
+        comp.clamp("HH_n", np.full(round(t_max / DT) + 1, 0.35))
+        comp.record("v")
+        comp.record("HH_n")
+        return np.asarray(dx.integrate(comp, t_max=t_max, delta_t=DT, solver=solver, initial=initial))
+
+    v, n = run(10.0, dx.Rest())
+    long_v = run(300.0, None)[0]
+    assert np.ptp(long_v[-2000:]) < 1e-9  # the long run has settled (its last 50 ms are flat)
+    assert n[0] == 0.35
+    # Newton's fixed point equals the run's to round-off (measured 8e-13 mV), and the run
+    # from it stays there (flat to 0 mV measured; the unclamped rest drifted 3.4 mV).
+    assert abs(v[0] - long_v[-1]) < 1e-8
+    assert np.ptp(v) < 1e-8

@@ -11,7 +11,7 @@ from jaxtyping import Array, Float
 from . import membrane, synaptic
 from .compile.system import System
 from .prepared import DENSITY_TO_NODE, Prepared
-from .simulate import State, axial_currents, correction_form, voltage_solve
+from .simulate import State, _clamp_states, axial_currents, correction_form, voltage_solve
 from .solve.hines import edge_currents, solve_voltage_system
 
 __all__ = ["rest_iteration"]
@@ -92,15 +92,20 @@ def rest_iteration(
                 layout, start, v_full, dt, env, prepared.mech_params, ion_currents, prepared.celsius
             )
 
-        return (
+        return clamped(
             _with_diffusion(layout, prepared, states, update, lambda s: update(s, prepared.dt))
             if layout.diffusions
             else update(states)
         )
 
+    def clamped(states):
+        # Clamped states stay at their clamp values, as after every step of the run (they
+        # relaxed to the unclamped rest, and the run then drifted away from it: a review).
+        return states if clamps is None else _clamp_states(layout, states, clamps)
+
     def steady(v_c):
         v_full = jnp.concatenate([v_c, v[c:]])
-        states = jax.lax.fori_loop(0, passes, lambda _, s: relaxed(v_full, s), state.states)
+        states = jax.lax.fori_loop(0, passes, lambda _, s: relaxed(v_full, s), clamped(state.states))
         env = membrane.ion_environment(layout, prepared.ion_params, states, prepared.celsius)
         current, _, _, _ = membrane.membrane_currents(layout, states, v_full, env, prepared.mech_params)
         return current, states
