@@ -31,6 +31,9 @@ EXPECTED = {
     # one named like a two-argument builtin crashed code generation with an IndexError.
     "function_named_exp.mod": (4, "exp", "has the name of NMODL's built-in exp()"),
     "procedure_named_pow.mod": (4, "pow", "has the name of NMODL's built-in pow()"),
+    # One named like a call the translator skips returned 0: i = printf(0.001) mA/cm² left v at
+    # -65 mV after 1 ms instead of -66.
+    "function_named_printf.mod": (4, "printf", "has the name of NMODL's built-in printf()"),
     "bbcorepointer.mod": (3, "BBCOREPOINTER", "BBCOREPOINTER variables are not supported"),
     "before_block.mod": (4, "BEFORE", "BEFORE blocks are not supported"),
     "breakpoint_value_in_state.mod": (7, "gate", "computed in BREAKPOINT"),

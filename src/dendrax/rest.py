@@ -11,7 +11,7 @@ from jaxtyping import Array, Float
 from . import membrane, synaptic
 from .compile.system import System
 from .prepared import DENSITY_TO_NODE, Prepared
-from .simulate import State, _clamp_states, axial_currents, correction_form, voltage_solve
+from .simulate import State, axial_currents, clamp_states, correction_form, voltage_solve
 from .solve.hines import edge_currents, solve_voltage_system
 
 __all__ = ["rest_iteration"]
@@ -101,7 +101,7 @@ def rest_iteration(
     def clamped(states):
         # Clamped states stay at their clamp values, as after every step of the run (they
         # relaxed to the unclamped rest, and the run then drifted away from it: a review).
-        return states if clamps is None else _clamp_states(layout, states, clamps)
+        return states if clamps is None else clamp_states(layout, states, clamps)
 
     def steady(v_c):
         v_full = jnp.concatenate([v_c, v[c:]])

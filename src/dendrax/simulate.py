@@ -112,7 +112,7 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         prepared.trained_states,
     )
     if clamps is not None:
-        states = _clamp_states(layout, states, clamps)
+        states = clamp_states(layout, states, clamps)
     network = layout.network
     synapses = []
     for group, p, explicit in zip(network.groups, prepared.syn_params, prepared.syn_initial):
@@ -232,7 +232,9 @@ def _clamp_currents(layout, prepared: Prepared, rows, x: Float[Array, " nodes"])
     return out
 
 
-def _clamp_states(layout, states, clamps):
+def clamp_states(layout, states, clamps):
+    """``states`` with each clamped state set to its clamp value (``clamps``: this step's
+    values, one per clamp); used after every step and while Rest settles."""
     if not layout.state_clamps:
         return states
     out = [dict(s) for s in states]
@@ -483,7 +485,7 @@ def advance(
     )
     states = _diffuse(layout, prepared, states)
     if clamps is not None:
-        states = _clamp_states(layout, states, clamps)
+        states = clamp_states(layout, states, clamps)
     spikes, history = state.spikes, state.history
     if network.groups:
         synapses = synaptic.update_synapses(network, synapses, prepared.syn_params, v_new, prepared.dt, second_order)

@@ -280,9 +280,9 @@ class _Analysis(Dataflow):
                     recv.line, "NET_RECEIVE",
                 )  # fmt: skip
         for proc in m.procedures.values():
-            if proc.name in BUILTINS:
-                # A call to it is ambiguous; code generation took the builtin (a silently
-                # wrong model) or crashed on a two-argument name.
+            if proc.name in BUILTINS or proc.name in IGNORED_CALLS or proc.name in UNSUPPORTED_CALLS:
+                # Calls to it would be ambiguous: translation took the builtin (exp: a silently
+                # wrong model), skipped it (printf: returned 0) or refused it as unsupported.
                 raise self.error(
                     f"{proc.kind} {proc.name} has the name of NMODL's built-in {proc.name}(); rename it "
                     "(and its calls)", proc.line, proc.name,
