@@ -388,3 +388,28 @@ def test_rest_holds_clamped_states_at_their_clamp_values(solver):
     # from it stays there (flat to 0 mV measured; the unclamped rest drifted 3.4 mV).
     assert abs(v[0] - long_v[-1]) < 1e-8
     assert np.ptp(v) < 1e-8
+
+
+@pytest.mark.parametrize("solver", [dx.BackwardEuler(), dx.CrankNicolson()], ids=["BE", "CN"])
+def test_currents_recorded_at_t0_are_those_of_the_resting_state(solver):
+    # A review found the t = 0 column of recorded currents left at the description's initial
+    # state (v = -65 mV) while v itself was at rest. References: at rest the membrane current
+    # balances the synaptic one (charge conservation in one compartment), and every current
+    # is the same at t = 0 as after the first step (a resting state does not move).
+    comp = dx.Compartment(length=20.0, radius=10.0)  # µm
+    comp.insert(HH())
+    comp.set("HH_eLeak", -45.0)  # mV: rests near -63 mV, not at v_init
+    net = dx.Network([comp, comp])
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic())  # graded: a current at rest
+    net.synapses.Ionotropic.set("gS", 0.001)  # µS
+    net.cell(1).record("v")
+    net.cell(1).record("ina")
+    net.cell(1).record("i")
+    net.synapses.Ionotropic[0].record("i")
+    v, ina, i, syn_i = np.asarray(dx.integrate(net, t_max=1.0, solver=solver, initial=dx.Rest()))
+    assert abs(v[0] + 65.0) > 1.0  # mV: rest is away from v_init, so stale values would show
+    area = 2 * np.pi * 10.0 * 20.0 * 1e-8  # cm²: the cylinder's side
+    # 1e-12 nA: the Newton iteration converges to round-off; the currents are ~1e-2 nA.
+    np.testing.assert_allclose(i[0] * area * 1e6, -syn_i[0], rtol=0, atol=1e-12)
+    for row in (ina, i, syn_i):
+        np.testing.assert_allclose(row[0], row[1], rtol=1e-9, atol=0)

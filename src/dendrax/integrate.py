@@ -42,6 +42,7 @@ from .simulate import (
     observe,
     prepare,
     step,
+    with_currents_at_start,
     with_spikes_at_start,
     with_train_spikes,
 )
@@ -141,7 +142,7 @@ def _run(
         before = jax.lax.fori_loop(0, initial.steps - 1, lambda _, s: newton(s), state)
         state = newton(before)
         unsettled = _last_change(system.layout, before, state)
-        state = with_spikes_at_start(system, state)  # at the voltages found
+        state = with_spikes_at_start(system, with_currents_at_start(system, prepared, state))  # those found
     n_trains = system.layout.network.n_trains
 
     def train_counts(inputs):

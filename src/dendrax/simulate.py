@@ -123,17 +123,10 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
                 s[k] = jnp.where(mask, explicit[k], s[k])
         synapses.append(s)
     n_sources = network.n_sources
-    currents = None
-    if layout.recorded_currents:
-        env = membrane.ion_environment(layout, prepared.ion_params, states, prepared.celsius)
-        total, _, parts, _ = membrane.membrane_currents(layout, states, v, env, prepared.mech_params)
-        currents = _current_rows(layout, total, parts)
     clamp_currents = jnp.zeros((len(layout.voltage_clamps),), v.dtype) if _records_clamp_current(layout) else None
     state = State(
         v=v,
-        currents=currents,
         clamp_currents=clamp_currents,
-        synapse_currents=_synapse_currents(layout, tuple(synapses), prepared.syn_params, v),
         states=states,
         synapses=tuple(synapses),
         spikes=jnp.zeros((n_sources,), v.dtype),
@@ -141,7 +134,27 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         t_index=jnp.zeros((), jnp.int32),
         v_carry=jnp.zeros_like(v) if correction_form(v.dtype) else None,
     )
-    return with_spikes_at_start(system, state)
+    return with_spikes_at_start(system, with_currents_at_start(system, prepared, state))
+
+
+def with_currents_at_start(system: System, prepared: Prepared, state: State) -> State:
+    """``state`` with the recorded membrane currents (mA/cm²) and synapse currents (nA) of
+    its own voltages and states: the values recorded at t = 0. Call it again if the voltages
+    or states at t = 0 change (`Rest`; a review found t = 0 currents left at the
+    description's initial state)."""
+    layout = system.layout
+    currents = None
+    if layout.recorded_currents:
+        env = membrane.ion_environment(layout, prepared.ion_params, state.states, prepared.celsius)
+        total, _, parts, _ = membrane.membrane_currents(layout, state.states, state.v, env, prepared.mech_params)
+        currents = _current_rows(layout, total, parts)
+    synapse_currents = _synapse_currents(layout, tuple(state.synapses), prepared.syn_params, state.v)
+    return eqx.tree_at(
+        lambda s: (s.currents, s.synapse_currents),
+        state,
+        (currents, synapse_currents),
+        is_leaf=lambda x: x is None,
+    )
 
 
 def with_spikes_at_start(system: System, state: State) -> State:
