@@ -219,3 +219,35 @@ def test_a_written_concentration_set_twice_differently_warns_and_the_state_wins(
         comp.make_trainable("CaDynamics_E2_cai", 2e-4)
         comp.record("v")
         dx.integrate(comp, t_max=DT, delta_t=DT, params=comp.get_parameters())
+
+
+def test_concrete_call_time_inputs_are_checked_and_read_inside_a_callers_jit():
+    # Inside the caller's jax.jit, concrete NumPy inputs became traced constants before they
+    # were checked (review of combined features): a NaN stimulus and a negative clamped
+    # calcium ran (NaN voltages), and concrete delays were refused as traced.
+    from dendrax.channels import Ca_HVA, CaDynamics_E2
+
+    cell = dx.Compartment()
+    cell.insert(Ca_HVA())
+    cell.insert(CaDynamics_E2())
+    cell.record("v")
+    cell.stimulate(np.zeros(41))
+    cell.clamp("CaDynamics_E2_cai", np.full(41, 1e-4))
+    nan_stimulus = np.zeros((1, 41))
+    nan_stimulus[0, 10] = np.nan
+    with pytest.raises(ValueError, match=r"stimuli\[0, 10\] is nan"):
+        jax.jit(lambda g: dx.integrate(cell, t_max=1.0, params={"Ca_HVA_gbar": g}, stimuli=nan_stimulus))(1e-4)
+    with pytest.raises(ValueError, match=r"clamps\[0\] holds CaDynamics_E2_cai, which must be > 0 mM"):
+        jax.jit(lambda g: dx.integrate(cell, t_max=1.0, params={"Ca_HVA_gbar": g}, clamps=np.full((1, 41), -1e-3)))(1e-4)
+
+    net = dx.Network([soma(), soma()])
+    net.cell(0).stimulate(dx.step_current(1.0, 3.0, 0.5, DT, 10.0))
+    dx.connect(net.cell(0), net.cell(1), ExpSyn(), weight=0.05, delay=1.0)
+    net.cell(1).record("v")
+    for delay in (np.array([2.0]), 2.0):
+        eager = dx.integrate(net, t_max=10.0, params={"ExpSyn_delay": delay})
+        jitted = jax.jit(lambda w, d=delay: dx.integrate(net, t_max=10.0, params={"ExpSyn_delay": d, "ExpSyn_weight": w}))
+        # The same float64 program, traced or not: equal to round-off (mV).
+        np.testing.assert_allclose(jitted(0.05), eager, rtol=0, atol=1e-9)
+    later = np.asarray(dx.integrate(net, t_max=10.0))  # the description's 1 ms delay
+    assert np.abs(later - np.asarray(eager)).max() > 1.0  # mV: the passed delay took effect

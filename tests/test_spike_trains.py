@@ -274,3 +274,18 @@ def test_a_copied_network_keeps_its_own_trains():
     copy._spike_trains[0][0] = 9.0
     assert net.spike_trains(0).times[0][0] == 1.0
     assert net.spike_trains("all")[1:].times[0].tolist() == [2.0]
+
+
+def test_spike_counts_of_another_dtype_do_not_compile_again():
+    # Call-time counts were not cast to the model's dtype: an integer raster after
+    # dx.spike_raster's float one compiled the run again (review of combined features).
+    from dendrax.integrate import _run
+
+    net, t_max = _two_train_net(), 5.0
+    sim = dx.simulator(net, t_max=t_max, delta_t=DT)
+    raster = dx.spike_raster([[1.0, 3.0], [2.0]], t_max, DT)
+    reference = sim(spike_trains=raster)
+    before = _run._cache_size()
+    for counts in (raster.astype(np.int32), raster.astype(bool), jnp.asarray(raster, jnp.int32)):
+        np.testing.assert_array_equal(sim(spike_trains=counts), reference)  # the same program
+    assert _run._cache_size() == before

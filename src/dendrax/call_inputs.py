@@ -243,7 +243,7 @@ def checked_spike_input(system: System, given: Any, delta_t: float, n_steps: int
         return on_device(event_table(system.spike_times, delta_t, n_points))
     if not n:
         raise ValueError("spike_trains= replaces the spike trains' spikes, but the model has none (net.add_spike_trains)")
-    arr = given if isinstance(given, jax.Array) else on_device(np.asarray(given))
+    arr = given if isinstance(given, jax.Array) else np.asarray(given)
     if arr.shape != (n, n_points):
         raise ValueError(
             f"spike_trains must have shape (n_trains, n_time_points) = ({n}, {n_points}): spikes per time point "
@@ -251,6 +251,12 @@ def checked_spike_input(system: System, given: Any, delta_t: float, n_steps: int
         )
     if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer) or arr.dtype == bool):
         raise TypeError(f"spike_trains must hold spike counts (numbers); got an array of {arr.dtype}")
+    if isinstance(arr, np.ndarray):
+        arr = on_device(arr.astype(jnp.result_type(float)))
+    elif not isinstance(arr, jax.core.Tracer):
+        # In the model's dtype, strongly typed, as stimuli: an int32 raster after a float64
+        # one (dx.spike_raster's) compiled the run again (a review).
+        arr = arr.astype(jnp.result_type(float))
     if not isinstance(arr, jax.core.Tracer):
         values = np.asarray(arr)
         bad = np.argwhere(~(np.isfinite(values) & (values >= 0)))
