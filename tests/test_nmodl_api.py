@@ -490,3 +490,37 @@ def test_a_derivimplicit_steady_state_warns_that_it_is_one_tiny_step():
     comp.record("ssdi_w")
     w0 = float(dx.integrate(comp, t_max=0.025)[0, 0])
     assert w0 < 1e-9  # 0 + 1e-9 ms of growth: NEURON's meaning, far from winf(-65 mV) = 0.047
+
+
+def test_a_literal_beyond_float64_is_infinite_as_in_c():
+    # NEURON's C code reads 1e400 with strtod: +inf. The generated code wrote `inf`, an
+    # undefined name (NameError at load; review of combined features).
+    f = functions_of(
+        """
+        NEURON { SUFFIX big NONSPECIFIC_CURRENT i }
+        ASSIGNED { i (mA/cm2) v (mV) }
+        BREAKPOINT { i = 0 }
+        FUNCTION scaled(x) { scaled = x * 1e400 }
+        FUNCTION below(x) { if (x < 1e400) { below = x } else { below = -1 } }
+        """
+    )
+    assert float(f.scaled(2.0)) == math.inf and float(f.scaled(-2.0)) == -math.inf
+    assert float(f.below(3.0)) == 3.0  # every finite number is below +inf
+
+
+def test_a_long_expression_translates_and_a_too_deep_one_is_an_nmodl_error():
+    # A 500-term sum raised RecursionError (Python's default limit of 1,000 frames; review of
+    # NMODL edge cases). Reference: a sum of 600 equal terms is 600 times the term.
+    f = functions_of(
+        "NEURON { SUFFIX longsum NONSPECIFIC_CURRENT i }\nASSIGNED { i (mA/cm2) v (mV) }\n"
+        "BREAKPOINT { i = 0 }\nFUNCTION total(x) { total = x" + " + x" * 599 + " }\n"
+    )
+    assert float(f.total(0.5)) == 300.0  # exact: sums of halves are exact in binary
+    deep = (
+        "NEURON { SUFFIX deep NONSPECIFIC_CURRENT i }\nASSIGNED { i (mA/cm2) v (mV) }\n"
+        "BREAKPOINT { i = " + "(" * 20000 + "v" + ")" * 20000 + " * 0 }\n"
+    )
+    limit = sys.getrecursionlimit()
+    with pytest.raises(dx.nmodl.NmodlError, match="nested too deeply to translate"):
+        dx.nmodl.load_source(deep, "deep.mod")
+    assert sys.getrecursionlimit() == limit  # the translation's higher limit is undone

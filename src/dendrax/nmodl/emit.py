@@ -15,6 +15,7 @@ import builtins
 import contextlib
 import dataclasses
 import keyword
+import math
 from collections.abc import Iterable
 
 from .constructs import BUILTINS, IGNORED_CALLS
@@ -380,7 +381,12 @@ def _condition_text(em: Emitter, st: If) -> str:
 
 
 def _number(value: float) -> str:
-    return repr(float(value))
+    """A literal as Python source; one beyond float64's range (``1e400``) is infinite, as C's
+    ``strtod`` makes it in NEURON (its repr, ``inf``, was an undefined name: a review)."""
+    value = float(value)
+    if math.isinf(value):
+        return "jnp.inf" if value > 0 else "(-jnp.inf)"
+    return repr(value)
 
 
 def _wrap(code: Code, prec: int) -> str:

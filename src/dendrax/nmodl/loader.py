@@ -130,16 +130,35 @@ def load_source(text: str, filename: str = "<string>") -> type[Mechanism]:
     return _classes[key]
 
 
+#: Python frames allowed while a file is translated: the parser and the code generator walk
+#: an expression recursively, about three frames per term, so that a 500-term sum needed
+#: more than Python's default 1,000 (a review: RecursionError). From Python 3.11 these calls
+#: do not use the C stack.
+TRANSLATION_RECURSION_LIMIT = 30_000
+
+
 def _build(text: str, filename: str, key: str) -> type[Mechanism]:
-    mech = analyse(parse(text, _display(filename)))
-    source = generate(mech)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, TRANSLATION_RECURSION_LIMIT))
+    try:
+        mech = analyse(parse(text, _display(filename)))
+        source = generate(mech)
+        code = compile(source, f"<dendrax.nmodl {_display(filename)}>", "exec")
+    except RecursionError:
+        raise NmodlError(
+            "an expression is nested too deeply to translate (thousands of terms or parentheses in one "
+            "statement); split it into statements that sum partial results",
+            _display(filename),
+        ) from None
+    finally:
+        sys.setrecursionlimit(limit)
     module_name = f"dendrax.nmodl.generated.{mech.name}_{key}"
-    fake_file = f"<dendrax.nmodl {_display(filename)}>"
+    fake_file = code.co_filename
     linecache.cache[fake_file] = (len(source), None, source.splitlines(True), fake_file)
     module = types.ModuleType(module_name)
     module.__file__ = fake_file
     sys.modules[module_name] = module
-    exec(compile(source, fake_file, "exec"), module.__dict__)
+    exec(code, module.__dict__)
     cls = module.__dict__[mech.name]
     cls.__module__ = module_name
     return cls
