@@ -251,3 +251,49 @@ def test_concrete_call_time_inputs_are_checked_and_read_inside_a_callers_jit():
         np.testing.assert_allclose(jitted(0.05), eager, rtol=0, atol=1e-9)
     later = np.asarray(dx.integrate(net, t_max=10.0))  # the description's 1 ms delay
     assert np.abs(later - np.asarray(eager)).max() > 1.0  # mV: the passed delay took effect
+
+
+def test_boolean_trainable_values_are_refused_and_trainables_cannot_be_edited_in_place():
+    # Booleans were refused by set() and params={...} but taken as trainable values (True
+    # became 1 S/cm²), and cell.trainables handed out writable arrays: an edit in place
+    # changed the parameters past every check (review of mutation and input handling).
+    cell = soma()
+    cell.record("v")
+    cell.make_trainable("HH_gNa")
+    before = cell.get("HH_gNa").copy()
+    with pytest.raises(TypeError, match=r"parameters\[0\]\['HH_gNa'\] takes real numbers; got an array of dtype bool"):
+        cell.set_parameters([{"HH_gNa": np.array([True])}])
+    with pytest.raises(TypeError, match=r"parameters\[0\]\['HH_gNa'\] takes real numbers"):
+        dx.integrate(cell, t_max=1.0, params=[{"HH_gNa": np.array([True])}])
+    np.testing.assert_array_equal(cell.get("HH_gNa"), before)  # nothing changed
+    with pytest.raises(ValueError, match="read-only"):
+        cell.trainables[0].initial[:] = -5.0
+    np.testing.assert_array_equal(np.asarray(cell.get_parameters()[0]["HH_gNa"]), before)
+
+
+def test_loss_and_call_time_arguments_of_the_wrong_kind_are_named_in_the_error():
+    # These errors were NumPy's or JAX's and named no argument ("ufunc 'isfinite' not
+    # supported", "inhomogeneous shape after 1 dimensions"), or none at all: a complex trace
+    # gave the loss 0j (review of error messages).
+    v = jnp.ones(5)
+    cases = [
+        (lambda: dx.fit.smoothed_mse(v, v, "1", 0.025), TypeError, r"smoothed_mse: sigma must be a number \(in ms\); got '1'"),
+        (lambda: dx.fit.smoothed_mse(v, v, jnp.array([1.0, 2.0]), 0.025), TypeError, "smoothed_mse: sigma must be a number"),
+        (lambda: dx.fit.soft_spike_count(v, threshold="x"), TypeError, "soft_spike_count: threshold must be a number"),
+        (lambda: dx.fit.summary_statistics(jnp.ones((2, 5)), jnp.array([0.025, 0.05])), TypeError,
+         "summary_statistics: delta_t must be a number"),
+        (lambda: dx.fit.mse(jnp.ones(3, complex), jnp.ones(3)), TypeError, "mse: v must hold real numbers"),
+    ]
+    cell = soma()
+    cell.record("v")
+    cell.stimulate(np.zeros(41))
+    cases += [
+        (lambda: dx.integrate(cell, t_max=1.0, stimuli=[[0.0] * 41, [0.0]]), ValueError,
+         r"stimuli must be a rectangular array of shape \(n_stimuli, 41\)"),
+        (lambda: jax.jit(lambda g: cell.set("HH_gNa", g))(0.1), TypeError,
+         r"set\('HH_gNa', ...\) edits the description and takes concrete numbers; got a traced value"),
+    ]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
+            call()
+    np.testing.assert_array_equal(cell.get("HH_gNa"), [0.12])  # S/cm²: the failed set changed nothing

@@ -189,7 +189,7 @@ def checked_waveforms(
         if any(isinstance(w, jax.core.Tracer) for w in distinct):
             return jnp.stack(distinct), index
         return on_device(np.stack([np.asarray(w) for w in distinct])), index  # nothing to compile
-    arr = given if isinstance(given, jax.Array) else np.asarray(given)
+    arr = given if isinstance(given, jax.Array) else _rectangular(given, many, f"(n_{many}, {n_points})")
     if arr.dtype.kind not in "iuf":  # booleans, complex numbers and strings, NumPy or JAX
         raise TypeError(f"{many} must be real numbers; got an array of {arr.dtype}")
     if arr.shape != (n, n_points):
@@ -206,6 +206,18 @@ def checked_waveforms(
             row, col = bad[0]
             raise ValueError(f"{many}[{row}, {col}] is {np.asarray(arr)[row, col]}; every value must be finite")
     return arr, None
+
+
+def _rectangular(given: Any, what: str, shape: str) -> np.ndarray:
+    """``given`` as a NumPy array; a ragged list of rows gets an error naming ``what``
+    (NumPy's said "inhomogeneous shape after 1 dimensions": a review)."""
+    try:
+        return np.asarray(given)
+    except ValueError:
+        raise ValueError(
+            f"{what} must be a rectangular array of shape {shape}, one value per time point in every row; "
+            "got rows of different lengths"
+        ) from None
 
 
 def check_clamp_ranges(system: System, clamps: Array) -> None:
@@ -243,7 +255,7 @@ def checked_spike_input(system: System, given: Any, delta_t: float, n_steps: int
         return on_device(event_table(system.spike_times, delta_t, n_points))
     if not n:
         raise ValueError("spike_trains= replaces the spike trains' spikes, but the model has none (net.add_spike_trains)")
-    arr = given if isinstance(given, jax.Array) else np.asarray(given)
+    arr = given if isinstance(given, jax.Array) else _rectangular(given, "spike_trains", f"({n}, {n_points})")
     if arr.shape != (n, n_points):
         raise ValueError(
             f"spike_trains must have shape (n_trains, n_time_points) = ({n}, {n_points}): spikes per time point "

@@ -41,7 +41,15 @@ def _same_shape(loss: str, v: ArrayLike, target: ArrayLike) -> tuple[Array, Arra
         )
     if v.size == 0:
         raise ValueError(f"{loss} got empty traces (shape {v.shape}): there is nothing to compare")
+    _real_traces(loss, v, target)
     return v, target
+
+
+def _real_traces(loss: str, *traces: Array) -> None:
+    """Raise unless every trace holds real numbers (complex traces gave a complex loss, 0j)."""
+    for name, trace in zip(("v", "target"), traces):
+        if not (jnp.issubdtype(trace.dtype, jnp.floating) or jnp.issubdtype(trace.dtype, jnp.integer)):
+            raise TypeError(f"{loss}: {name} must hold real numbers (voltages, mV); got an array of {trace.dtype}")
 
 
 def _time_axis(loss: str, v: ArrayLike, samples: int = 1) -> Array:
@@ -52,14 +60,27 @@ def _time_axis(loss: str, v: ArrayLike, samples: int = 1) -> Array:
             f"{loss} needs traces with a time axis (the last) of at least {samples} samples; "
             f"got shape {v.shape}"
         )
+    _real_traces(loss, v)
     return v
 
 
-def _positive(loss: str, name: str, value: Any, unit: str) -> None:
-    """Raise unless ``value`` is > 0 and finite; a traced value is checked by nothing."""
+def _known(loss: str, name: str, value: Any, unit: str, scalar: bool) -> np.ndarray:
+    """``value`` as a NumPy array of real numbers, one number if ``scalar``; else a TypeError
+    naming the argument (NumPy's own said nothing of it, e.g. "ufunc 'isfinite' not
+    supported" for a string; a review)."""
+    known = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray(None)
+    if known.dtype.kind not in "iuf" or (scalar and known.ndim):
+        what = "a number" if scalar else "a number or an array of numbers"
+        raise TypeError(f"{loss}: {name} must be {what} (in{unit}); got {value!r}")
+    return known
+
+
+def _positive(loss: str, name: str, value: Any, unit: str, scalar: bool = False) -> None:
+    """Raise unless ``value`` is > 0 and finite (one number if ``scalar``); a traced value is
+    checked by nothing."""
     if isinstance(value, jax.core.Tracer):
         return
-    known = np.asarray(value)
+    known = _known(loss, name, value, unit, scalar)
     if not np.all(np.isfinite(known) & (known > 0)):
         shown = float(known) if known.ndim == 0 else value
         raise ValueError(f"{loss}: {name} must be a finite number > 0{unit}; got {shown!r}")
@@ -70,7 +91,7 @@ def _finite(loss: str, name: str, value: Any, unit: str) -> None:
     is checked by nothing."""
     if isinstance(value, jax.core.Tracer):
         return
-    known = np.asarray(value)
+    known = _known(loss, name, value, unit, scalar=False)
     if not np.all(np.isfinite(known)):
         raise ValueError(f"{loss}: {name} must be a finite number{unit}; got {value!r}")
 
@@ -82,7 +103,7 @@ def _static_positive(loss: str, name: str, value: Any, unit: str) -> float:
             f"{loss}: {name} must be a number in {unit.strip()}, known before tracing (it sets the "
             "kernel length); got a traced value. Pass it as a static argument of jax.jit."
         )
-    _positive(loss, name, value, unit)
+    _positive(loss, name, value, unit, scalar=True)
     return float(value)
 
 
@@ -212,7 +233,7 @@ def summary_statistics(
         ((4,), [-30.0, 42.762, 2.0, 0.05])
     """
     v = _time_axis("summary_statistics", v, samples=2)
-    _positive("summary_statistics", "delta_t", delta_t, " ms")
+    _positive("summary_statistics", "delta_t", delta_t, " ms", scalar=True)
     _positive("summary_statistics", "sharpness", sharpness, " 1/mV")
     _finite("summary_statistics", "threshold", threshold, " mV")
     above = jax.nn.sigmoid(sharpness * (v - threshold))

@@ -48,8 +48,12 @@ class Trainable:
     def __post_init__(self):
         # int32 indices, as the compiled layouts use: JAX caches NumPy index arrays by
         # identity, and an int64 one cached under float64 broke a later float32 run.
-        object.__setattr__(self, "comps", np.asarray(self.comps, dtype=np.int32))
-        object.__setattr__(self, "value_index", np.asarray(self.value_index, dtype=np.int32))
+        # Private read-only copies: `module.trainables` hands these objects out, and an edit
+        # of ``initial`` in place changed the parameters past every check (a review).
+        for field, dtype in (("comps", np.int32), ("value_index", np.int32), ("initial", None)):
+            arr = np.array(getattr(self, field), dtype=dtype)
+            arr.flags.writeable = False
+            object.__setattr__(self, field, arr)
 
     @property
     def n_values(self) -> int:

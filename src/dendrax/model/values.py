@@ -122,7 +122,7 @@ def real_values(value: Any, what: str) -> np.ndarray:
 
 def require_real_dtype(dtype: Any, what: str) -> None:
     """A TypeError naming ``what`` unless ``dtype`` holds real numbers (works on traced arrays)."""
-    if np.dtype(dtype).kind not in "biuf":
+    if np.dtype(dtype).kind not in "iuf":
         raise TypeError(f"{what} takes real numbers; got an array of dtype {np.dtype(dtype)}")
 
 

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import jax
 import numpy as np
 
 from .recordable import CLAMP_CURRENT, NO_MEMBRANE, check_recordable, state_hint
@@ -284,6 +285,12 @@ class View(NoNewAttributes):
         comps = self._comps
         if key in GEOMETRY and (isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype.kind == "b"):
             raise TypeError(f"set({name!r}, ...) takes µm as numbers; got {value!r}")
+        if isinstance(value, jax.core.Tracer):
+            raise TypeError(
+                f"set({name!r}, ...) edits the description and takes concrete numbers; got a traced value "
+                f"(inside jax.jit, vmap or grad). Pass values there as dx.integrate(..., params={{{name!r}: value}}) "
+                "or make the parameter trainable (make_trainable)"
+            )
         values = np.asarray(value, dtype=np.float64) if is_numeric(value) else None
         if values is None:
             raise TypeError(f"set({name!r}, ...) takes a number or an array of numbers; got {value!r}")
