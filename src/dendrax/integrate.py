@@ -137,7 +137,7 @@ def _run(
         at_start = each_clamp(clamps[:, 0])
 
         def newton(s):
-            return rest_iteration(system, prepared, s, at_start)
+            return rest_iteration(system, prepared, s, at_start, second_order=solver.extrapolation != 1.0)
 
         before = jax.lax.fori_loop(0, initial.steps - 1, lambda _, s: newton(s), state)
         state = newton(before)
