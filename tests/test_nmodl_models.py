@@ -581,3 +581,25 @@ def test_a_per_spike_synapse_receives_nothing_from_spikes_beyond_the_run():
     counts[0, 80] = 0.5
     with pytest.raises(ValueError, match=r"spike_trains\[0, 80\] is 0.5: .*whole spike counts"):
         dx.integrate(net, t_max=10.0, delta_t=DT, spike_trains=counts)
+
+
+def test_traced_spike_counts_are_checked_when_the_run_starts():
+    """A review: under jax.vmap (or the caller's jit) spike counts are traced and their
+    checks were skipped: 3 spikes of one train in one step reached nx_facsyn as 2 (F = 2.0
+    after them instead of 2.5). Now the run refuses them as concrete counts are refused;
+    valid traced counts run as concrete ones."""
+    cell = dx.Compartment(length=20.0, radius=10.0)
+    cell.insert(Leak())
+    net = dx.Network([cell])
+    trains = net.add_spike_trains([[]])
+    dx.connect(trains, net.cell(0), dx.nmodl.load(MOD_FILES["nx_facsyn"])(), weight=0.004, delay=0.0)
+    net.synapses.nx_facsyn.record("F")
+    sim = dx.simulator(net, t_max=2.0, delta_t=DT)
+    two, three, half = (np.zeros((1, 81)) for _ in range(3))
+    two[0, 40], three[0, 40], half[0, 40] = 2.0, 3.0, 0.5
+    batched = jax.vmap(lambda counts: sim(spike_trains=counts))
+    # Reference: the concrete counts' run (against NEURON in the test above); the same program.
+    np.testing.assert_allclose(batched(np.stack([two, two]))[1], sim(spike_trains=two), rtol=0, atol=1e-12)
+    for bad in (three, half):
+        with pytest.raises(Exception, match="more than 2 spikes in one time step"):
+            jax.block_until_ready(batched(np.stack([two, bad])))

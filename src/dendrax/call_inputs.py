@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -269,15 +270,36 @@ def checked_spike_input(system: System, given: Any, delta_t: float, n_steps: int
         # In the model's dtype, strongly typed, as stimuli: an int32 raster after a float64
         # one (dx.spike_raster's) compiled the run again (a review).
         arr = arr.astype(jnp.result_type(float))
-    if not isinstance(arr, jax.core.Tracer):
-        values = np.asarray(arr)
-        bad = np.argwhere(~(np.isfinite(values) & (values >= 0)))
-        if len(bad):
-            row, col = bad[0]
-            raise ValueError(f"spike_trains[{row}, {col}] is {values[row, col]}; spike counts must be finite and >= 0")
-        for train in per_event_trains(system.layout.network):
-            _check_events_per_step(system, int(train), values[train], delta_t)
+    if isinstance(arr, jax.core.Tracer):
+        return _checked_when_run(system, arr)
+    values = np.asarray(arr)
+    bad = np.argwhere(~(np.isfinite(values) & (values >= 0)))
+    if len(bad):
+        row, col = bad[0]
+        raise ValueError(f"spike_trains[{row}, {col}] is {values[row, col]}; spike counts must be finite and >= 0")
+    for train in per_event_trains(system.layout.network):
+        _check_events_per_step(system, int(train), values[train], delta_t)
     return arr
+
+
+def _checked_when_run(system: System, counts: Array) -> Array:
+    """Traced spike counts (under ``jax.vmap`` or the caller's ``jit``), checked when the run
+    starts (`equinox.error_if`): the checks of concrete counts, which a traced raster
+    skipped, so that 3 spikes of one train in a step reached a per-event synapse as 2 (a
+    review). One reduction over the raster per run."""
+    bad = ~(jnp.isfinite(counts) & (counts >= 0))
+    message = "spike_trains holds a negative or non-finite spike count; spike counts must be finite and >= 0"
+    trains = per_event_trains(system.layout.network)
+    if len(trains):
+        names = sorted({g.name for g in system.layout.network.groups if getattr(g.mechanism, "per_event", False)})
+        per_event = counts[trains]
+        bad = jnp.any(bad) | jnp.any((per_event > TRAIN_EVENTS_PER_STEP) | (per_event != jnp.round(per_event)))
+        message = (
+            f"spike_trains holds a negative or non-finite count, or, for a train driving {', '.join(names)} "
+            f"(NET_RECEIVE runs once per spike), a fraction of a spike or more than {TRAIN_EVENTS_PER_STEP} spikes "
+            "in one time step: use whole counts, a smaller delta_t, or spread those spikes"
+        )
+    return eqx.error_if(counts, jnp.any(bad), message)
 
 
 def _check_events_per_step(system: System, train: int, counts: np.ndarray, delta_t: float) -> None:
