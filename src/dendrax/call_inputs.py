@@ -23,6 +23,7 @@ from .compile.network import GAP
 from .compile.reversal import computed_reversal
 from .compile.staging import on_device
 from .compile.system import System
+from .manual_axes import varying_axes
 from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES
 from .model.network import delay_error, synapse_type_of
@@ -299,7 +300,13 @@ def _checked_when_run(system: System, counts: Array) -> Array:
             f"(NET_RECEIVE runs once per spike), a fraction of a spike or more than {TRAIN_EVENTS_PER_STEP} spikes "
             "in one time step: use whole counts, a smaller delta_t, or spread those spikes"
         )
-    return eqx.error_if(counts, jnp.any(bad), message)
+    bad = jnp.any(bad)
+    axes = tuple(sorted(varying_axes(bad)))
+    if axes:  # inside jax.shard_map: one verdict for all devices (error_if's branches must agree)
+        bad = jax.lax.pmax(bad.astype(jnp.int32), axes) > 0
+    # The check on a zero added to the counts: the run depends on it, and its type stays the
+    # counts' (varying across a shard_map's devices or not).
+    return counts + eqx.error_if(jnp.zeros((), counts.dtype), bad, message)
 
 
 def _check_events_per_step(system: System, train: int, counts: np.ndarray, delta_t: float) -> None:
