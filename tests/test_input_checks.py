@@ -239,12 +239,18 @@ def test_concrete_call_time_inputs_are_checked_and_read_inside_a_callers_jit():
         jax.jit(lambda g: dx.integrate(cell, t_max=1.0, params={"Ca_HVA_gbar": g}, stimuli=nan_stimulus))(1e-4)
     with pytest.raises(ValueError, match=r"clamps\[0\] holds CaDynamics_E2_cai, which must be > 0 mM"):
         jax.jit(lambda g: dx.integrate(cell, t_max=1.0, params={"Ca_HVA_gbar": g}, clamps=np.full((1, 41), -1e-3)))(1e-4)
+    # Concrete JAX arrays too (cast and broadcast before the checks, they became traced).
+    nan_jax, negative_jax = jnp.full((1, 41), jnp.nan), jnp.asarray(-1.0)  # made outside: concrete
+    with pytest.raises(ValueError, match=r"stimuli\[0, 0\] is nan"):
+        jax.jit(lambda g: dx.integrate(cell, t_max=1.0, params={"Ca_HVA_gbar": g}, stimuli=nan_jax))(1e-4)
+    with pytest.raises(ValueError, match=r"params\['CaDynamics_E2_gamma'\] must be"):
+        jax.jit(lambda g: dx.integrate(cell, t_max=1.0, params={"Ca_HVA_gbar": g, "CaDynamics_E2_gamma": negative_jax}))(1e-4)
 
     net = dx.Network([soma(), soma()])
     net.cell(0).stimulate(dx.step_current(1.0, 3.0, 0.5, DT, 10.0))
     dx.connect(net.cell(0), net.cell(1), ExpSyn(), weight=0.05, delay=1.0)
     net.cell(1).record("v")
-    for delay in (np.array([2.0]), 2.0):
+    for delay in (np.array([2.0]), 2.0, jnp.asarray(2.0)):
         eager = dx.integrate(net, t_max=10.0, params={"ExpSyn_delay": delay})
         jitted = jax.jit(lambda w, d=delay: dx.integrate(net, t_max=10.0, params={"ExpSyn_delay": d, "ExpSyn_weight": w}))
         # The same float64 program, traced or not: equal to round-off (mV).

@@ -506,6 +506,17 @@ def test_a_literal_beyond_float64_is_infinite_as_in_c():
     )
     assert float(f.scaled(2.0)) == math.inf and float(f.scaled(-2.0)) == -math.inf
     assert float(f.below(3.0)) == 3.0  # every finite number is below +inf
+    g = functions_of(  # in CONSTANT and DEFINE too (they were emitted as `inf`)
+        """
+        DEFINE BIG 1e400
+        NEURON { SUFFIX bigconst NONSPECIFIC_CURRENT i }
+        CONSTANT { huge = -1e400 }
+        ASSIGNED { i (mA/cm2) v (mV) }
+        BREAKPOINT { i = 0 }
+        FUNCTION span(x) { span = (x < BIG) - (x < huge) }
+        """
+    )
+    assert float(g.span(1e300)) == 1.0
 
 
 def test_a_long_expression_translates_and_a_too_deep_one_is_an_nmodl_error():
@@ -520,7 +531,12 @@ def test_a_long_expression_translates_and_a_too_deep_one_is_an_nmodl_error():
         "NEURON { SUFFIX deep NONSPECIFIC_CURRENT i }\nASSIGNED { i (mA/cm2) v (mV) }\n"
         "BREAKPOINT { i = " + "(" * 20000 + "v" + ")" * 20000 + " * 0 }\n"
     )
+    calls = (  # Python refuses code nested beyond ~200 levels: SyntaxError in our module
+        "NEURON { SUFFIX deepcalls NONSPECIFIC_CURRENT i }\nASSIGNED { i (mA/cm2) v (mV) }\n"
+        "BREAKPOINT { i = 0 * " + "exp(" * 250 + "0" + ")" * 250 + " }\n"
+    )
     limit = sys.getrecursionlimit()
-    with pytest.raises(dx.nmodl.NmodlError, match="nested too deeply to translate"):
-        dx.nmodl.load_source(deep, "deep.mod")
+    for text in (deep, calls):
+        with pytest.raises(dx.nmodl.NmodlError, match="nested too deeply to translate"):
+            dx.nmodl.load_source(text, "deep.mod")
     assert sys.getrecursionlimit() == limit  # the translation's higher limit is undone

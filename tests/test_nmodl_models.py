@@ -600,6 +600,9 @@ def test_traced_spike_counts_are_checked_when_the_run_starts():
     batched = jax.vmap(lambda counts: sim(spike_trains=counts))
     # Reference: the concrete counts' run (against NEURON in the test above); the same program.
     np.testing.assert_allclose(batched(np.stack([two, two]))[1], sim(spike_trains=two), rtol=0, atol=1e-12)
+    one = two > 0  # booleans and integers are counts too (jnp.round of a bool failed: a review)
+    np.testing.assert_allclose(batched(np.stack([one, one]))[0], sim(spike_trains=one), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(batched(np.stack([two, two]).astype(np.int32))[0], sim(spike_trains=two), rtol=0, atol=1e-12)
     for bad in (three, half):
         with pytest.raises(Exception, match="more than 2 spikes in one time step"):
             jax.block_until_ready(batched(np.stack([two, bad])))

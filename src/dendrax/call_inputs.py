@@ -269,9 +269,13 @@ def checked_spike_input(system: System, given: Any, delta_t: float, n_steps: int
         arr = on_device(arr.astype(jnp.result_type(float)))
     elif not isinstance(arr, jax.core.Tracer):
         # In the model's dtype, strongly typed, as stimuli: an int32 raster after a float64
-        # one (dx.spike_raster's) compiled the run again (a review).
-        arr = arr.astype(jnp.result_type(float))
+        # one (dx.spike_raster's) compiled the run again (a review). Concrete inside a
+        # caller's jit too, to be checked below.
+        with jax.ensure_compile_time_eval():
+            arr = arr.astype(jnp.result_type(float))
     if isinstance(arr, jax.core.Tracer):
+        if not jnp.issubdtype(arr.dtype, jnp.floating):  # booleans and integers: counts
+            arr = arr.astype(jnp.result_type(float))
         return _checked_when_run(system, arr)
     values = np.asarray(arr)
     bad = np.argwhere(~(np.isfinite(values) & (values >= 0)))

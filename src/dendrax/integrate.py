@@ -325,17 +325,24 @@ def integrate(
     record_every = checked_record_interval(record_interval, t_max, delta_t)
     if not system.layout.recordings:
         raise ValueError("nothing is recorded: call e.g. cell.branch(0).loc(0.5).record('v') before integrate")
-    if isinstance(params, (list, tuple)):
-        overrides, trainable_values = {}, checked_trainables(system, params)
-    else:
-        overrides, trainable_values = checked_params(system, params), None
-    stim, stim_index = checked_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
-    clamp_values, clamp_index = checked_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
-    if clamps is not None:
-        check_clamp_ranges(system, clamp_values)
+    # Concrete inputs stay concrete while the caller's jax.jit traces this call (their casts
+    # and broadcasts are evaluated now), so that they are checked and delays read as outside
+    # it: a negative conductance or a NaN stimulus given as a JAX array ran (a review).
+    # Traced inputs are traced as ever.
+    with jax.ensure_compile_time_eval():
+        if isinstance(params, (list, tuple)):
+            overrides, trainable_values = {}, checked_trainables(system, params)
+        else:
+            overrides, trainable_values = checked_params(system, params), None
+        stim, stim_index = checked_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
+        clamp_values, clamp_index = checked_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
+        if clamps is not None:
+            check_clamp_ranges(system, clamp_values)
+        dt = on_device(np.asarray(delta_t, jnp.result_type(float)))
+        rows = _history_rows(system, overrides, delta_t, n_steps)
+    # Outside: traced counts are checked by the run (error_if), which that context would
+    # evaluate now, raising for valid counts too.
     spike_input = checked_spike_input(system, spike_trains, delta_t, n_steps)
-    dt = on_device(np.asarray(delta_t, jnp.result_type(float)))
-    rows = _history_rows(system, overrides, delta_t, n_steps)
     if system.spike_times:  # read here; inside, new times would only force a new compile
         system = dataclasses.replace(system, spike_times=[])
     events = spike_trains is None and system.layout.network.n_trains > 0

@@ -22,7 +22,7 @@ from __future__ import annotations
 from ..mechanisms.ions import ION_DEFAULTS
 from ..mechanisms.ions import names as ion_names
 from .effects import effects_of
-from .emit import Emitter, Names, Scope
+from .emit import Emitter, Names, Scope, number_literal
 from .lexer import tokenize
 from .semantics import Mechanism
 from .solvers import emit_solve, solved_states
@@ -44,7 +44,8 @@ def generate(mech: Mechanism) -> str:
     if mech.constants:
         em.emit("")
         for name, value in mech.constants.items():
-            em.emit(f"{names[name]} = {value!r}{_constant_comment(mech, name)}")
+            shown = number_literal(value) if isinstance(value, float) else repr(value)
+            em.emit(f"{names[name]} = {shown}{_constant_comment(mech, name)}")
     for proc in m.procedures.values():
         em.emit("")
         em.emit("")
@@ -394,7 +395,7 @@ def _return_states(em: Emitter, scope: Scope) -> None:
 # ---------------------------------------------------------------------------- formatting
 def _dict(values: dict) -> str:
     def show(v) -> str:
-        return f'"{v}"' if isinstance(v, str) else repr(float(v))
+        return f'"{v}"' if isinstance(v, str) else number_literal(v)
 
     return "{" + ", ".join(f'"{k}": {show(v)}' for k, v in values.items()) + "}"
 

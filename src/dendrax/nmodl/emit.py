@@ -42,7 +42,7 @@ from .tree import (
     Unary,
 )
 
-__all__ = ["Code", "Emitter", "Names", "Scope"]
+__all__ = ["Code", "Emitter", "Names", "Scope", "number_literal"]
 
 # Names the generated module uses itself: NMODL names that clash get a trailing underscore.
 RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {
@@ -192,7 +192,7 @@ class Emitter:
     # ------------------------------------------------------------------ expressions
     def expr(self, e: Expr, scope: Scope) -> Code:
         if isinstance(e, Num):
-            return Code(_number(e.value))
+            return Code(number_literal(e.value))
         if isinstance(e, Name):
             return Code(self.read(e.id, scope))
         if isinstance(e, Unary):
@@ -380,7 +380,7 @@ def _condition_text(em: Emitter, st: If) -> str:
     return text[start + 1 : end] if 0 <= start < end else "..."
 
 
-def _number(value: float) -> str:
+def number_literal(value: float) -> str:
     """A literal as Python source; one beyond float64's range (``1e400``) is infinite, as C's
     ``strtod`` makes it in NEURON (its repr, ``inf``, was an undefined name: a review)."""
     value = float(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import linecache
 import sys
+import threading
 import types
 import warnings
 from pathlib import Path
@@ -120,11 +121,12 @@ def load_source(text: str, filename: str = "<string>") -> type[Mechanism]:
     if not isinstance(text, str):
         raise TypeError(f"load_source takes the file's text as a str; got {type(text).__name__} (for a path: dx.nmodl.load)")
     key = hashlib.sha256(f"{GENERATOR_VERSION}\0{_display(filename)}\0{text}".encode()).hexdigest()[:16]
-    if key not in _classes:
-        with warnings.catch_warnings(record=True) as caught:  # said again on every load, below
-            warnings.simplefilter("always")
-            _classes[key] = _build(text, filename, key)
-        _warnings[key] = [str(w.message) for w in caught]
+    with _TRANSLATING:  # one translation at a time: it raises the process's recursion limit
+        if key not in _classes:
+            with warnings.catch_warnings(record=True) as caught:  # said again on every load, below
+                warnings.simplefilter("always")
+                _classes[key] = _build(text, filename, key)
+            _warnings[key] = [str(w.message) for w in caught]
     for message in _warnings[key]:
         warnings.warn(message, UserWarning, stacklevel=2)
     return _classes[key]
@@ -136,6 +138,10 @@ def load_source(text: str, filename: str = "<string>") -> type[Mechanism]:
 #: do not use the C stack.
 TRANSLATION_RECURSION_LIMIT = 30_000
 
+#: Held while a file is translated: two threads that raised and restored the limit at once
+#: left it raised, or lowered it under the other's translation (a review).
+_TRANSLATING = threading.RLock()
+
 
 def _build(text: str, filename: str, key: str) -> type[Mechanism]:
     limit = sys.getrecursionlimit()
@@ -144,10 +150,13 @@ def _build(text: str, filename: str, key: str) -> type[Mechanism]:
         mech = analyse(parse(text, _display(filename)))
         source = generate(mech)
         code = compile(source, f"<dendrax.nmodl {_display(filename)}>", "exec")
-    except RecursionError:
+    except (RecursionError, SyntaxError) as error:
+        if isinstance(error, SyntaxError) and "nested" not in str(error):
+            raise  # not the nesting limit below: a fault of the translator, shown as it is
+        # Python itself refuses code nested more than about 200 levels (brackets, calls).
         raise NmodlError(
-            "an expression is nested too deeply to translate (thousands of terms or parentheses in one "
-            "statement); split it into statements that sum partial results",
+            "an expression is nested too deeply to translate (about 200 levels of parentheses or calls, or "
+            "thousands of terms in one statement); split it into statements that compute partial results",
             _display(filename),
         ) from None
     finally:
