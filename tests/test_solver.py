@@ -99,7 +99,8 @@ def test_gradient_matches_finite_differences():
         x = solve_voltage_system(layout, couple(layout, w_), d, r)
         return jnp.sum(jnp.sin(x))
 
-    grads = jax.grad(f, argnums=(0, 1, 2))(diag, w, rhs)
+    grads = jax.jit(jax.grad(f, argnums=(0, 1, 2)))(diag, w, rhs)
+    f = jax.jit(f)  # compiled once for the twelve evaluations (op by op: slow)
     eps = 1e-6  # central differences: truncation ~eps², round-off ~1e-16/eps; both << 1e-7
     for arg, i in [(0, 5), (0, 17), (1, 7), (1, 0), (2, 3), (2, 30)]:
         plus = [diag.copy(), w.copy(), rhs.copy()]
@@ -161,13 +162,24 @@ def dense_of(n, edges, w, diag):
 
 
 def solve_with(layout, w, diag, rhs, dtype=jnp.float64):
-    def solve(w_, d_, r_):
-        return solve_voltage_system(layout, couple(layout, w_), d_, r_)
-
-    x = jax.jit(solve)(
+    x = _jitted_solve(layout)(
         jnp.asarray(w, dtype), jnp.asarray(diag[layout.order], dtype), jnp.asarray(rhs[layout.order], dtype)
     )
     return np.asarray(x, dtype=np.float64)[layout.rank]
+
+
+_SOLVES = {}  # one jitted solve per layout: a new closure per call compiled it again (~3 s each)
+
+
+def _jitted_solve(layout):
+    if id(layout) not in _SOLVES:
+        _SOLVES.clear()  # layouts are made per test; keep the last one only
+
+        def solve(w_, d_, r_):
+            return solve_voltage_system(layout, couple(layout, w_), d_, r_)
+
+        _SOLVES[id(layout)] = (layout, jax.jit(solve))
+    return _SOLVES[id(layout)][1]
 
 
 @pytest.mark.parametrize(
@@ -268,6 +280,7 @@ def test_gradient_through_long_chains():
         return jnp.sum(jnp.sin(x))
 
     grads = jax.jit(jax.grad(f, argnums=(0, 1, 2)))(diag, w, rhs)
+    f = jax.jit(f)  # one compile for the ten evaluations (op by op they took ~40 s)
     eps = 1e-6
     for arg, i in [(0, 3), (0, n - 1), (1, 5), (1, len(w) - 1), (2, n // 2)]:
         plus = [diag.copy(), w.copy(), rhs.copy()]
