@@ -303,3 +303,23 @@ def test_loss_and_call_time_arguments_of_the_wrong_kind_are_named_in_the_error()
         with pytest.raises(error, match=message):
             call()
     np.testing.assert_array_equal(cell.get("HH_gNa"), [0.12])  # S/cm²: the failed set changed nothing
+
+
+def test_a_list_of_traced_waveforms_is_stacked_like_an_array():
+    # stimuli=[a * I] under grad, jit or vmap went through NumPy and failed with JAX's
+    # TracerArrayConversionError (review by a newcomer); (a * I)[None] worked. Reference: the
+    # stacked array's run, and the same gradient.
+    cell = soma()
+    cell.record("v")
+    pulse = np.asarray(dx.step_current(1.0, 2.0, 1.0, DT, 5.0))  # nA
+    cell.stimulate(pulse)
+
+    def peak(a, as_list):
+        rows = [a * pulse] if as_list else (a * pulse)[None]
+        return jnp.max(dx.integrate(cell, t_max=5.0, stimuli=rows))
+
+    for as_list in (True, False):
+        np.testing.assert_allclose(jax.jit(peak, static_argnums=1)(0.3, as_list), peak(0.3, False), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(jax.grad(peak)(0.3, True), jax.grad(peak)(0.3, False), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="stimuli must be a rectangular array"):
+        dx.integrate(cell, t_max=5.0, stimuli=[jnp.asarray(pulse), jnp.asarray(pulse[:-1])])

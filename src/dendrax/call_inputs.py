@@ -210,10 +210,14 @@ def checked_waveforms(
     return arr, None
 
 
-def _rectangular(given: Any, what: str, shape: str) -> np.ndarray:
-    """``given`` as a NumPy array; a ragged list of rows gets an error naming ``what``
-    (NumPy's said "inhomogeneous shape after 1 dimensions": a review)."""
+def _rectangular(given: Any, what: str, shape: str) -> np.ndarray | Array:
+    """``given`` as a NumPy array, or a JAX one where it is a list of rows with JAX arrays
+    among them (traced ones under jit, vmap or grad: NumPy could not take them, a review);
+    a ragged list of rows gets an error naming ``what`` (NumPy's said "inhomogeneous shape
+    after 1 dimensions": a review)."""
     try:
+        if isinstance(given, (list, tuple)) and any(isinstance(x, jax.Array) for x in jax.tree.leaves(given)):
+            return jnp.stack([jnp.asarray(row) for row in given])
         return np.asarray(given)
     except ValueError:
         raise ValueError(
