@@ -323,3 +323,25 @@ def test_a_list_of_traced_waveforms_is_stacked_like_an_array():
     np.testing.assert_allclose(jax.grad(peak)(0.3, True), jax.grad(peak)(0.3, False), rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="stimuli must be a rectangular array"):
         dx.integrate(cell, t_max=5.0, stimuli=[jnp.asarray(pulse), jnp.asarray(pulse[:-1])])
+
+
+def test_traced_clamped_states_are_range_checked_when_the_run_starts():
+    # Under vmap a negative clamped calcium ran silently wrong (review of this session's
+    # fixes); concrete values were refused. Valid traced values run as concrete ones.
+    from dendrax.channels import Ca_HVA, CaDynamics_E2
+
+    cell = dx.Compartment()
+    cell.insert(Ca_HVA())
+    cell.insert(CaDynamics_E2())
+    cell.record("v")
+    cell.clamp("CaDynamics_E2_cai", np.full(41, 1e-4))
+    batched = jax.vmap(lambda c: dx.integrate(cell, t_max=1.0, clamps=c))
+    good = np.stack([np.full((1, 41), 2e-4), np.full((1, 41), 5e-4)])  # mM
+    np.testing.assert_allclose(batched(good)[1], dx.integrate(cell, t_max=1.0, clamps=good[1]), rtol=0, atol=1e-12)
+    with pytest.raises(Exception, match=r"a clamped state is outside its range .* clamps\[0\] \(CaDynamics_E2_cai\)"):
+        jax.block_until_ready(batched(np.stack([good[0], np.full((1, 41), -1e-3)])))
+    gate = soma()
+    gate.record("v")
+    gate.clamp("HH_m", np.full(41, 0.5))
+    with pytest.raises(Exception, match=r"a clamped state is outside its range .* \(HH_m\)"):
+        jax.block_until_ready(jax.vmap(lambda c: dx.integrate(gate, t_max=1.0, clamps=c))(np.full((2, 1, 41), 1.5)))

@@ -24,6 +24,7 @@ from .compile.reversal import computed_reversal
 from .compile.staging import on_device
 from .compile.system import System
 from .manual_axes import varying_axes
+from .mechanisms.channel import Channel
 from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES
 from .model.network import delay_error, synapse_type_of
@@ -41,7 +42,7 @@ from .spike_trains import event_table, time_points
 from .synapses import GapJunction
 from .synaptic import TRAIN_EVENTS_PER_STEP, per_event_trains
 
-__all__ = ["check_clamp_ranges", "check_range", "checked_params", "checked_spike_input", "checked_trainables", "checked_waveforms"]
+__all__ = ["check_clamp_ranges", "check_range", "checked_clamps_when_run", "checked_params", "checked_spike_input", "checked_trainables", "checked_waveforms"]
 
 
 def checked_trainables(system: System, params: Sequence[Mapping[str, Any]]) -> list[dict[str, Array]]:
@@ -231,13 +232,53 @@ def check_clamp_ranges(system: System, clamps: Array) -> None:
     ``clamp()`` checks the description's: a negative concentration ran into NaN, a gate of
     5 ran. Traced values are the caller's business."""
     if isinstance(clamps, jax.core.Tracer) or not system.layout.state_clamps:
-        return
+        return  # traced: `checked_clamps_when_run`
     values = np.asarray(clamps)
     for k, m, state, _ in system.layout.state_clamps:
         mech = system.layout.placements[m].mechanism
         error = mech.range_error(state, values[k])
         if error:
             raise ValueError(f"clamps[{k}] holds {mech.name}_{state}, which {error}")
+
+
+def checked_clamps_when_run(system: System, clamps: Array) -> Array:
+    """Traced values of clamped states (under ``jax.vmap`` or the caller's ``jit``), checked
+    when the run starts (`equinox.error_if`) for the ranges `check_clamp_ranges` checks of
+    concrete ones: a negative clamped concentration ran silently wrong under vmap (a
+    review). Call it outside ``jax.ensure_compile_time_eval``, which would evaluate the check
+    at once."""
+    if not isinstance(clamps, jax.core.Tracer) or not system.layout.state_clamps:
+        return clamps
+    bad = jnp.zeros((), bool)
+    names = []
+    for k, m, state, _ in system.layout.state_clamps:
+        mech = system.layout.placements[m].mechanism
+        row = clamps[k]
+        wrong = ~jnp.isfinite(row)
+        if state in mech.nonnegative:
+            wrong |= row < 0.0
+        if state in mech.positive:
+            wrong |= row <= 0.0
+        if isinstance(mech, Channel) and state in mech.gate_names():
+            wrong |= (row < 0.0) | (row > 1.0)
+        bad |= jnp.any(wrong)
+        names.append(f"clamps[{k}] ({mech.name}_{state})")
+    message = (
+        f"a clamped state is outside its range (a concentration <= 0, a gate outside [0, 1], or not finite) "
+        f"in {', '.join(names)}; check the values passed as clamps="
+    )
+    return _error_if(clamps, bad, message)
+
+
+def _error_if(values: Array, bad: Array, message: str) -> Array:
+    """``values``, raising ``message`` when the run starts if ``bad`` (`equinox.error_if`);
+    inside ``jax.shard_map``, if ``bad`` on any device."""
+    axes = tuple(sorted(varying_axes(bad)))
+    if axes:  # one verdict for all devices (error_if's branches must agree)
+        bad = jax.lax.pmax(bad.astype(jnp.int32), axes) > 0
+    # The check on a zero added to the values: the run depends on it, and their type stays
+    # theirs (varying across a shard_map's devices or not).
+    return values + eqx.error_if(jnp.zeros((), values.dtype), bad, message)
 
 
 def checked_spike_input(system: System, given: Any, delta_t: float, n_steps: int) -> Array:
@@ -308,13 +349,7 @@ def _checked_when_run(system: System, counts: Array) -> Array:
             f"(NET_RECEIVE runs once per spike), a fraction of a spike or more than {TRAIN_EVENTS_PER_STEP} spikes "
             "in one time step: use whole counts, a smaller delta_t, or spread those spikes"
         )
-    bad = jnp.any(bad)
-    axes = tuple(sorted(varying_axes(bad)))
-    if axes:  # inside jax.shard_map: one verdict for all devices (error_if's branches must agree)
-        bad = jax.lax.pmax(bad.astype(jnp.int32), axes) > 0
-    # The check on a zero added to the counts: the run depends on it, and its type stays the
-    # counts' (varying across a shard_map's devices or not).
-    return counts + eqx.error_if(jnp.zeros((), counts.dtype), bad, message)
+    return _error_if(counts, jnp.any(bad), message)
 
 
 def _check_events_per_step(system: System, train: int, counts: np.ndarray, delta_t: float) -> None:

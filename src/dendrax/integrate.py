@@ -22,6 +22,7 @@ from jaxtyping import Array, Float
 from .adjoint import reversible_step
 from .call_inputs import (
     check_clamp_ranges,
+    checked_clamps_when_run,
     checked_params,
     checked_spike_input,
     checked_trainables,
@@ -343,6 +344,7 @@ def integrate(
     # Outside: traced counts are checked by the run (error_if), which that context would
     # evaluate now, raising for valid counts too.
     spike_input = checked_spike_input(system, spike_trains, delta_t, n_steps)
+    clamp_values = checked_clamps_when_run(system, clamp_values)
     if system.spike_times:  # read here; inside, new times would only force a new compile
         system = dataclasses.replace(system, spike_times=[])
     events = spike_trains is None and system.layout.network.n_trains > 0

@@ -324,14 +324,20 @@ class Channel(Mechanism):
             bad = values[(values < 0.0) | (values > 1.0)]
             # Which states are gates is asked only for values outside [0, 1] (tracing
             # `gates` takes milliseconds: not at every check).
-            if bad.size and name in self._gate_names():
+            if bad.size and name in self.gate_names():
                 return f"is a gating variable (the fraction of open gates) and must be in [0, 1]; got {bad.ravel()[0]}"
         return error
 
-    def _gate_names(self) -> frozenset[str]:
-        """The states `gates` returns, found by tracing it on shapes alone (no computation,
-        nothing compiled); none when it cannot be traced so (it needs more than the
-        mechanism's parameters, its ions' variables and ``celsius``)."""
+    def gate_names(self) -> frozenset[str]:
+        """The states `gates` returns (gating variables, in [0, 1]), found by tracing it on
+        shapes alone (no computation, nothing compiled); none when it cannot be traced so
+        (it needs more than the mechanism's parameters, its ions' variables and ``celsius``).
+
+        Example:
+            >>> from dendrax.channels import HH
+            >>> sorted(HH().gate_names())
+            ['h', 'm', 'n']
+        """
         one = jax.ShapeDtypeStruct((1,), jnp.result_type(float))
         names = list(self.params) + [f"{k}{ion}" for ion in self.ions for k in ("e", "i")]
         names += [f"{ion}{side}" for ion in self.ions for side in ("i", "o")]
