@@ -54,9 +54,9 @@ def test_hay_l5pc_refuses_a_cell_with_its_channels_before_changing_anything():
     np.testing.assert_array_equal(cell.get("axial_resistivity"), before.get("axial_resistivity"))
 
 
-def test_call_time_clamps_of_states_are_range_checked_like_clamp():
-    # clamps= was checked only for finite values: a negative or zero calcium ran into NaN,
-    # a gate held at 5 ran (review of error handling); clamp() refused them on the description.
+def calcium_clamped_cell():
+    """A compartment with Ca_HVA and CaDynamics_E2 recording v, its calcium clamped at
+    1e-4 mM for 1 ms (41 time points)."""
     from dendrax.channels import Ca_HVA, CaDynamics_E2
 
     cell = dx.Compartment()
@@ -64,6 +64,13 @@ def test_call_time_clamps_of_states_are_range_checked_like_clamp():
     cell.insert(CaDynamics_E2())
     cell.record("v")
     cell.clamp("CaDynamics_E2_cai", np.full(41, 1e-4))
+    return cell
+
+
+def test_call_time_clamps_of_states_are_range_checked_like_clamp():
+    # clamps= was checked only for finite values: a negative or zero calcium ran into NaN,
+    # a gate held at 5 ran (review of error handling); clamp() refused them on the description.
+    cell = calcium_clamped_cell()
     for bad in (-1.0, 0.0):
         with pytest.raises(ValueError, match=r"clamps\[0\] holds CaDynamics_E2_cai, which must be > 0 mM"):
             dx.integrate(cell, t_max=1.0, clamps=np.full((1, 41), bad))
@@ -225,14 +232,8 @@ def test_concrete_call_time_inputs_are_checked_and_read_inside_a_callers_jit():
     # Inside the caller's jax.jit, concrete NumPy inputs became traced constants before they
     # were checked (review of combined features): a NaN stimulus and a negative clamped
     # calcium ran (NaN voltages), and concrete delays were refused as traced.
-    from dendrax.channels import Ca_HVA, CaDynamics_E2
-
-    cell = dx.Compartment()
-    cell.insert(Ca_HVA())
-    cell.insert(CaDynamics_E2())
-    cell.record("v")
+    cell = calcium_clamped_cell()
     cell.stimulate(np.zeros(41))
-    cell.clamp("CaDynamics_E2_cai", np.full(41, 1e-4))
     nan_stimulus = np.zeros((1, 41))
     nan_stimulus[0, 10] = np.nan
     with pytest.raises(ValueError, match=r"stimuli\[0, 10\] is nan"):
@@ -328,13 +329,7 @@ def test_a_list_of_traced_waveforms_is_stacked_like_an_array():
 def test_traced_clamped_states_are_range_checked_when_the_run_starts():
     # Under vmap a negative clamped calcium ran silently wrong (review of this session's
     # fixes); concrete values were refused. Valid traced values run as concrete ones.
-    from dendrax.channels import Ca_HVA, CaDynamics_E2
-
-    cell = dx.Compartment()
-    cell.insert(Ca_HVA())
-    cell.insert(CaDynamics_E2())
-    cell.record("v")
-    cell.clamp("CaDynamics_E2_cai", np.full(41, 1e-4))
+    cell = calcium_clamped_cell()
     batched = jax.vmap(lambda c: dx.integrate(cell, t_max=1.0, clamps=c))
     good = np.stack([np.full((1, 41), 2e-4), np.full((1, 41), 5e-4)])  # mM
     np.testing.assert_allclose(batched(good)[1], dx.integrate(cell, t_max=1.0, clamps=good[1]), rtol=0, atol=1e-12)
