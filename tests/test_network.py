@@ -407,7 +407,7 @@ def test_a_network_integrates_inside_jit():
 
 def test_recorded_synapse_current_and_its_gradient():
     """``net.synapses.ExpSyn.record("i")`` (NEURON's ``syn._ref_i``, nA, outward; compared
-    with NEURON in test_nmodl_models) is ``g (v - e)`` of the step leading to each point, and
+    with NEURON in test_nmodl_synapses) is ``g (v - e)`` of the step leading to each point, and
     its gradient with respect to the synapse weight matches central differences (float64)."""
     pre = dx.Compartment(length=20.0, radius=10.0)
     pre.insert(HH())

@@ -165,7 +165,7 @@ def _with_diffusion(layout, prepared: Prepared, start, update, step):
     """The states relaxed from ``start`` (``update(start)``: every compartment on its own),
     with each diffusing concentration instead at the fixed point of the run's own step: its
     mechanism's update over one time step ``dt`` (``step(start)``), then the diffusion
-    (`simulate._diffuse`). Relaxed compartment by compartment, a pool fed in one compartment
+    (`diffusion.diffuse`). Relaxed compartment by compartment, a pool fed in one compartment
     rested there as if its ions never spread (a review: 0.018 mM and 0.05 mV of drift over
     2 s from rest on a cable at D = 0.6 µm²/ms).
 

@@ -21,8 +21,9 @@ from jaxtyping import Array, Float
 
 from . import membrane, synaptic
 from .compile.system import System
+from .diffusion import diffuse
 from .prepared import DENSITY_TO_NODE, Prepared, prepare
-from .solve.hines import edge_currents, solve_voltage_system
+from .solve.hines import edge_currents
 from .solve.loops import solve_with_loops
 from .solve.steppers import BackwardEuler, Stepper
 from .synaptic import Surrogate
@@ -496,7 +497,7 @@ def advance(
         layout, aux.states, v_new, prepared.dt, env, prepared.mech_params, ion_currents, prepared.celsius,
         local_slopes, second_order,
     )
-    states = _diffuse(layout, prepared, states)
+    states = diffuse(layout, prepared, states)
     if clamps is not None:
         states = clamp_states(layout, states, clamps)
     spikes, history = state.spikes, state.history
@@ -520,34 +521,6 @@ def advance(
         clamp_currents=clamp_currents,
         v_carry=v_carry,
     )
-
-
-def _diffuse(layout, prepared: Prepared, states):
-    """Implicit-Euler diffusion of each diffusing concentration over the cell's tree.
-
-    Solved for the change, ``A delta = -(net outflux at c)``, not for the new values
-    (``A c' = V c / dt``): the solve's round-off is then relative to the change, not to the
-    concentration, and the outflux, taken from differences, sums to zero. In float32 the
-    amount of ion drifted by 5e-4 in 40,000 steps solved for the values.
-    """
-    if not layout.diffusions:
-        return states
-    out = [dict(s) for s in states]
-    c = layout.n_comps
-    for (var, k), (coupling, total) in zip(layout.diffusions, prepared.diffusion):
-        conc = out[k][var]
-        capacity = prepared.volume / prepared.dt
-        pad = jnp.zeros((layout.n_nodes - c,), conc.dtype)
-        # Zero-area nodes hold no ion: their rows are the neighbours' weighted mean (every
-        # edge's coupling is > 0, even at coefficient 0: `prepared._diffusion_operator`).
-        diag = jnp.concatenate([capacity, pad]) + total
-        # Those nodes start from that mean (exact unless two of them are neighbours; the
-        # solve corrects whatever start it is given).
-        nodes = jnp.concatenate([conc, pad])
-        nodes = nodes.at[c:].set(-edge_currents(layout.solver, coupling, nodes)[c:] / total[c:])
-        change = solve_voltage_system(layout.solver, coupling, diag, -edge_currents(layout.solver, coupling, nodes))
-        out[k][var] = conc + change[:c]
-    return tuple(out)
 
 
 def observe(system: System, state: State) -> Float[Array, " recordings"]:
