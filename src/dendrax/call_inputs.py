@@ -24,7 +24,6 @@ from .compile.reversal import computed_reversal
 from .compile.staging import on_device
 from .compile.system import System
 from .manual_axes import varying_axes
-from .mechanisms.channel import Channel
 from .mechanisms.synapse import Synapse
 from .model.module import NEURON_NAMES
 from .model.network import delay_error, synapse_type_of
@@ -254,14 +253,7 @@ def checked_clamps_when_run(system: System, clamps: Array) -> Array:
     for k, m, state, _ in system.layout.state_clamps:
         mech = system.layout.placements[m].mechanism
         row = clamps[k]
-        wrong = ~jnp.isfinite(row)
-        if state in mech.nonnegative:
-            wrong |= row < 0.0
-        if state in mech.positive:
-            wrong |= row <= 0.0
-        if isinstance(mech, Channel) and state in mech.gate_names():
-            wrong |= (row < 0.0) | (row > 1.0)
-        bad |= jnp.any(wrong)
+        bad |= jnp.any(~jnp.isfinite(row) | mech.out_of_range(state, row))
         names.append(f"clamps[{k}] ({mech.name}_{state})")
     message = (
         f"a clamped state is outside its range (a concentration <= 0, a gate outside [0, 1], or not finite) "

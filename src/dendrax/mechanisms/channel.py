@@ -176,17 +176,31 @@ class Mechanism(eqx.Module):
             k for k in (*self.params, *self.states) if self.units.get(k, "").replace(" ", "") in strictly
         )
 
+    def out_of_range(self, name: str, values: ArrayLike) -> Any:
+        """Where ``values`` of parameter or state ``name`` lie outside its physical range
+        (`nonnegative`, `positive`): a boolean array of their shape, NumPy's for NumPy input
+        and JAX's for JAX arrays (traced ones too: `range_error` phrases the NumPy case, the
+        check of traced clamp values when a run starts uses the JAX one). Not-a-number is
+        not this method's business."""
+        xp = jnp if isinstance(values, jax.Array) else np
+        values = xp.asarray(values)
+        bad = xp.zeros(values.shape, bool)
+        if name in self.nonnegative:
+            bad = bad | (values < 0.0)
+        if name in self.positive:
+            bad = bad | (values <= 0.0)
+        return bad
+
     def range_error(self, name: str, values: ArrayLike) -> str | None:
         """Why ``values`` of parameter or state ``name`` lie outside its physical range
-        (`nonnegative`, `positive`), e.g. ``"must be > 0 ms; got 0.0"``; None if they do not.
+        (`out_of_range`), e.g. ``"must be > 0 ms; got 0.0"``; None if they do not.
         Every check of a value (defaults, `set`, `make_trainable`, ``params=``) asks here."""
         values = np.asarray(values, dtype=np.float64)
-        unit = self.units.get(name, "")
-        if name in self.nonnegative and np.any(values < 0.0):
-            return f"must be >= 0 {unit}; got {values[values < 0.0].ravel()[0]}"
-        if name in self.positive and np.any(values <= 0.0):
-            return f"must be > 0 {unit}; got {values[values <= 0.0].ravel()[0]}"
-        return None
+        bad = Mechanism.out_of_range(self, name, values)
+        if not bad.any():
+            return None
+        rule = "> 0" if name in self.positive else ">= 0"
+        return f"must be {rule} {self.units.get(name, '')}; got {values[bad].ravel()[0]}"
 
     def __check_init__(self):
         # Defaults out of their physical range: a clear error when the mechanism is created.
@@ -315,17 +329,28 @@ class Channel(Mechanism):
         """Steady state and time constant (ms) of each gating variable at voltage ``v``."""
         return {}
 
-    def range_error(self, name: str, values: ArrayLike) -> str | None:
-        """As `Mechanism.range_error`; also a gating variable (a state that `gates` returns)
+    def out_of_range(self, name: str, values: ArrayLike) -> Any:
+        """As `Mechanism.out_of_range`; also a gating variable (a state that `gates` returns)
         must lie in [0, 1]: it is the fraction of open gates."""
+        bad = super().out_of_range(name, values)
+        if name not in self.states:
+            return bad
+        values = jnp.asarray(values) if isinstance(values, jax.Array) else np.asarray(values)
+        outside = (values < 0.0) | (values > 1.0)
+        # Which states are gates is asked only when some value lies outside [0, 1] (tracing
+        # `gates` takes milliseconds: not at every check); traced values always ask.
+        if (isinstance(outside, jax.Array) or outside.any()) and name in self.gate_names():
+            bad = bad | outside
+        return bad
+
+    def range_error(self, name: str, values: ArrayLike) -> str | None:
+        """As `Mechanism.range_error`, and the rule for gating variables (`out_of_range`)."""
         error = super().range_error(name, values)
-        if error is None and name in self.states:
+        if error is None:
             values = np.asarray(values, dtype=np.float64)
-            bad = values[(values < 0.0) | (values > 1.0)]
-            # Which states are gates is asked only for values outside [0, 1] (tracing
-            # `gates` takes milliseconds: not at every check).
-            if bad.size and name in self.gate_names():
-                return f"is a gating variable (the fraction of open gates) and must be in [0, 1]; got {bad.ravel()[0]}"
+            bad = self.out_of_range(name, values)
+            if bad.any():
+                return f"is a gating variable (the fraction of open gates) and must be in [0, 1]; got {values[bad].ravel()[0]}"
         return error
 
     def gate_names(self) -> frozenset[str]:
