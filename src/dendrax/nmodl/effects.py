@@ -157,13 +157,16 @@ def expressions(st: Stmt) -> list[Expr]:
 
 
 def walk(expr: Expr):
-    yield expr
-    for child in getattr(expr, "args", ()) or ():
-        yield from walk(child)
-    for attr in ("operand", "left", "right"):
-        child = getattr(expr, attr, None)
-        if child is not None:
-            yield from walk(child)
+    """Every node of ``expr``, the node before its children (call arguments, then operand,
+    left, right), in order. Iterative: nested generators made a sum of n terms (a tree n
+    deep) cost n² steps, 8.5 s to translate at 3,000 terms."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        children = list(getattr(node, "args", ()) or ())
+        children += [c for c in (getattr(node, a, None) for a in ("operand", "left", "right")) if c is not None]
+        stack.extend(reversed(children))
 
 
 def flat(body):
