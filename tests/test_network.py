@@ -532,3 +532,37 @@ def test_loc_on_a_cell_of_a_network_is_refused_where_the_cell_has_many_branches(
     points = dx.Network([dx.Compartment(), dx.Compartment()])  # one branch per cell: one point each
     points.cell("all").loc(0.5).stimulate(np.zeros(11))
     assert len(points.stimuli) == 2
+
+
+@pytest.mark.parametrize("root_first", [True, False], ids=["root_listed_first", "root_listed_second"])
+def test_a_cells_own_point_is_on_its_root_branch_wherever_the_cell_lists_it(root_first):
+    # dx.Cell accepts a root that is not branch 0 (parents=[1, -1]); a network took the cell's
+    # first branch as its root, so its spike source and the synapses of connect(net.cell(i))
+    # sat on the dendrite: the target fired 0.35 ms late and its soma was 98 mV off (a review).
+    # Reference: the same network with the root listed first, whose traces test_network's
+    # NEURON comparisons cover; the listing order must change nothing.
+    def cell(first):
+        soma = dx.Branch(length=20.0, radius=10.0, ncomp=1)
+        dend = dx.Branch(length=400.0, radius=0.5, ncomp=4)
+        c = dx.Cell([soma, dend], parents=[-1, 0]) if first else dx.Cell([dend, soma], parents=[1, -1])
+        c.insert(HH())
+        return c
+
+    def run(first):
+        soma = 0 if first else 1
+        net = dx.Network([cell(first), cell(first)])
+        site = net.cell_site(0)
+        dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.05, delay=1.0)
+        net.cell(0).branch(soma).loc(0.5).stimulate(dx.step_current(1.0, 2.0, 1.0, DT, 30.0))
+        net.record_spikes(threshold=10.0)
+        for i in range(2):
+            net.cell(i).branch(soma).loc(0.5).record("v")
+        return site, net.cell(0).branch(soma).loc(0.5).sites[0], np.asarray(dx.integrate(net, t_max=30.0, delta_t=DT))
+
+    site, soma_site, out = run(root_first)
+    assert site == soma_site  # the middle of the root branch, the soma
+    _, _, reference = run(True)
+    assert [np.flatnonzero(r).tolist() for r in out[:2]] == [np.flatnonzero(r).tolist() for r in reference[:2]]
+    assert np.flatnonzero(out[1]).size == 1  # the target fires (so the check has teeth)
+    # The same equations on renumbered compartments: round-off.
+    np.testing.assert_allclose(out[2:], reference[2:], rtol=0, atol=1e-9)

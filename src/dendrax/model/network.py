@@ -146,8 +146,10 @@ class Network(Module):
         return Site("comp", int(self.cell_sites(np.array([cell]))[0]))
 
     def cell_sites(self, cells: np.ndarray) -> np.ndarray:
-        """Compartment index of each cell's own point (the middle of its root branch)."""
-        b = self._cell_branch_start[np.asarray(cells, dtype=np.int64)]
+        """Compartment index of each cell's own point (the middle of its root branch, the one
+        whose parent is -1, wherever the cell lists it)."""
+        roots = np.flatnonzero(self._data.parent < 0)  # one per cell, in cell order
+        b = roots[np.asarray(cells, dtype=np.int64)]
         n = self._data.ncomp[b]
         return self._data.comp_start[b] + np.minimum(n // 2, n - 1)
 

@@ -105,14 +105,15 @@ class View(NoNewAttributes):
 
     def branch(self, index: int | Sequence[int] | slice | str) -> View:
         """Select branches (by index among this view's branches, or ``"all"``); on cells of a
-        network, by index within each cell (``net.cell([0, 1]).branch(0)``: each root).
+        network, by index within each cell (``net.cell([0, 1]).branch(0)``: branch 0 of each, its
+        root where the cell lists its root first).
 
         On a selection that is not made of whole branches (a group, a mask), each branch
         keeps only the selected compartments. For `make_trainable`, each branch is a group.
         """
         data = self._module._data
         if self._cells is not None:
-            # One index per cell: net.cell([0, 1]).branch(0) is the root branch of each cell.
+            # One index per cell: net.cell([0, 1]).branch(0) is branch 0 of each cell.
             net = self._module
             per_cell = [
                 _pick(np.arange(net._cell_branch_start[c], net._cell_branch_start[c + 1]), index, f"branch of cell {c}")
