@@ -35,7 +35,7 @@ from .manual_axes import varying_like
 from .mechanisms.point_neuron import PointNeuron
 from .model.trainable import apply_trainables
 from .model.view import user_stacklevel
-from .rest import rest_iteration
+from .rest import rest_iteration, settled
 from .sampling import sampled_scan
 from .simulate import (
     State,
@@ -60,8 +60,11 @@ class Rest(eqx.Module):
 
     Found by ``steps`` Newton iterations on the current balance with every state at its
     steady state (`rest_iteration`; clamps held at their first value), from the
-    description's initial voltages. Differentiable (through the iterations), so gradients
-    see how the resting state depends on the parameters. Synapses take part (graded ones at
+    description's initial voltages. Differentiable, so gradients see how the resting state
+    depends on the parameters: in reverse mode by one linearisation of an iteration at the
+    rest, applied ``steps`` times (`dendrax.rest.settled`); with
+    ``Checkpoint(adjoint=False)`` JAX differentiates the iterations themselves (forward
+    mode too). Synapses take part (graded ones at
     their steady state, event-driven ones with no spikes in flight); graded synapses make
     convergence linear rather than quadratic (raise ``steps`` if a trace is not flat from
     t = 0). Concentrations written by a mechanism (a calcium pool) settle with the voltage
@@ -137,11 +140,16 @@ def _run(
     if initial is not None:
         at_start = each_clamp(clamps[:, 0])
 
-        def newton(s):
-            return rest_iteration(system, prepared, s, at_start, second_order=solver.extrapolation != 1.0)
+        def newton(s, inputs):
+            model, held, at = inputs
+            return rest_iteration(model, held, s, at, second_order=solver.extrapolation != 1.0)
 
-        before = jax.lax.fori_loop(0, initial.steps - 1, lambda _, s: newton(s), state)
-        state = newton(before)
+        inputs = (system, prepared, at_start)
+        if checkpoint.adjoint:  # one linearisation at the rest for gradients (`settled`)
+            before, state = settled(newton, initial.steps, state, inputs)
+        else:  # JAX differentiates the loop (forward mode too)
+            before = jax.lax.fori_loop(0, initial.steps - 1, lambda _, s: newton(s, inputs), state)
+            state = newton(before, inputs)
         unsettled = _last_change(system.layout, before, state)
         state = with_spikes_at_start(system, with_currents_at_start(system, prepared, state))  # those found
     n_trains = system.layout.network.n_trains

@@ -3,9 +3,13 @@ state (`dendrax.Rest`, ``integrate(..., initial=dx.Rest())``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 from . import membrane, synaptic
@@ -14,7 +18,7 @@ from .prepared import DENSITY_TO_NODE, Prepared
 from .simulate import State, axial_currents, clamp_states, correction_form, voltage_solve
 from .solve.hines import edge_currents, solve_voltage_system
 
-__all__ = ["rest_iteration"]
+__all__ = ["rest_iteration", "settled"]
 
 
 #: S/cm²: far below any membrane's conductance (1 GΩ·cm²); see `rest_iteration`.
@@ -207,3 +211,64 @@ def _replaced(states, k, var, value):
     states = [dict(s) for s in states]
     states[k][var] = value
     return tuple(states)
+
+
+def settled(newton: Callable[[State, Any], State], steps: int, start: State, inputs: Any) -> tuple[State, State]:
+    """The last two of ``steps`` iterations ``s -> newton(s, inputs)`` from ``start``: the
+    one before the last (to tell how far the last one moved) and the last (the resting
+    state), with a reverse-mode derivative that linearises one iteration, at the rest, once.
+
+    Differentiated by JAX through the loop instead, every iteration's linearisation (a
+    forward-mode slope inside each, so second-order code) is compiled and stored. Here the
+    backward pass applies the one linearisation ``steps`` times, as the loop's own
+    derivative would if every iteration sat at the rest: with ``lambda`` the rest's
+    cotangent, ``inputs_bar += (dN/dinputs)^T lambda; lambda <- (dN/ds)^T lambda``. Where
+    the iteration contracts (Newton's: to zero at its fixed point) this is the implicit
+    function theorem's derivative of the resting state, truncated after ``steps`` terms;
+    where it keeps a value (a point neuron's voltage, a membrane without conductance),
+    ``lambda`` passes through to ``start``, whose value the rest keeps, as the loop's does.
+    The cotangent of the state before the last enters one application later. ``newton``
+    must not close over traced values: pass them in ``inputs``. Forward mode (`jax.jvp`)
+    is not available through it (a `jax.custom_vjp`).
+    """
+    diff, rest = eqx.partition((start, inputs), eqx.is_inexact_array)
+    fixed, python = eqx.partition(rest, eqx.is_array)  # integer arrays (traced too), the rest
+
+    def combined(diff, fixed):
+        return eqx.combine(diff, fixed, python)
+
+    def once(s_d, inputs_d, fixed):  # one iteration on the differentiable parts
+        s, args = combined((s_d, inputs_d), fixed)
+        return eqx.partition(newton(s, args), eqx.is_inexact_array)[0]
+
+    @jax.custom_vjp
+    def run(diff, fixed):
+        s, args = combined(diff, fixed)
+        before = jax.lax.fori_loop(0, steps - 1, lambda _, x: newton(x, args), s)
+        last = newton(before, args)
+        return eqx.partition(before, eqx.is_inexact_array)[0], eqx.partition(last, eqx.is_inexact_array)[0]
+
+    def run_fwd(diff, fixed):
+        out = run(diff, fixed)
+        return out, (out[1], diff[1], fixed)
+
+    def run_bwd(residuals, cotangents):
+        rest_d, inputs_d, fixed = residuals
+        before_bar, rest_bar = cotangents
+        _, pullback = jax.vjp(lambda s_d, i_d: once(s_d, i_d, fixed), rest_d, inputs_d)
+
+        def back(k, carry):
+            lam, total = carry
+            lam, inputs_bar = pullback(lam)
+            lam = jax.tree.map(lambda a, b: a + jnp.where(k == 0, b, 0.0), lam, before_bar)
+            return lam, jax.tree.map(jnp.add, total, inputs_bar)
+
+        lam, total = jax.lax.fori_loop(0, steps, back, (rest_bar, jax.tree.map(jnp.zeros_like, inputs_d)))
+        no_cotangent = jax.tree.map(lambda x: np.zeros(np.shape(x), jax.dtypes.float0), fixed)
+        return (lam, total), no_cotangent
+
+    run.defvjp(run_fwd, run_bwd)
+    before_d, last_d = run(diff, fixed)
+    start_rest = combined(diff, fixed)[0]
+    keep = eqx.partition(start_rest, eqx.is_inexact_array)[1]
+    return eqx.combine(before_d, keep), eqx.combine(last_d, keep)
