@@ -24,7 +24,7 @@ import warnings
 
 from .effects import effects_of, flat
 from .emit import Emitter, Scope
-from .kinetic import emit_kinetic, kinetic_states
+from .kinetic import emit_kinetic, kinetic_states, read_before_written, solve_implicitly
 from .symbolic import contains, derivative, substitute
 from .tree import Call, CallStmt, Diff, If, Procedure, Solve
 
@@ -138,7 +138,8 @@ def _implicit(em: Emitter, block: Procedure, scope: Scope, dt: str, keep: set[st
     inner.env.update(zip(states, params))
     if dt != "dt":
         inner.env["dt"] = dt
-    em.emit(f"def {fn}({', '.join(params)}):")
+    lagged = read_before_written(em, effects, states, inner, keep)
+    em.emit(f"def {fn}({', '.join(params + [f'{py}={py}' for py in lagged.values()])}):")
     em.depth += 1
     em.emit(f'"""DERIVATIVE {block.name}: the time derivatives of {", ".join(states)}."""')
     rates: dict[str, str] = {}
@@ -155,12 +156,7 @@ def _implicit(em: Emitter, block: Procedure, scope: Scope, dt: str, keep: set[st
         + (f", {_tuple([inner.env[n] for n in extras])}" if extras else "")
     )
     em.depth -= 1
-    current = _tuple([em.read(s, scope) for s in states])
-    em.bind(states, f"nm.implicit_euler({fn}, {current}, {dt})", scope, unpack=True)
-    if extras:
-        targets = [em.target(n, scope) for n in extras]
-        em.emit(f"_, _, {_tuple(targets)} = {fn}({', '.join(em.read(s, scope) for s in states)})")
-        scope.env.update(zip(extras, targets))
+    solve_implicitly(em, fn, states, params, scope, dt, extras, lagged)
 
 
 def _tuple(items: list[str]) -> str:
