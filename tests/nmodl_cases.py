@@ -37,7 +37,7 @@ class ModCase:
     ions: dict[str, float] = dataclasses.field(default_factory=dict)
     leak: tuple[float, float] | None = (3e-4, -70.0)  # S/cm², mV
     v_init: float = -65.0
-    currents: tuple[str, ...] = ()  # ion currents to compare, e.g. ("ina",)
+    currents: tuple[str, ...] = ()  # ion currents ("ina",) or values BREAKPOINT computes ("<mech>_<name>")
 
     def classes(self) -> dict[str, type]:
         return {name: dx.nmodl.load(MOD_FILES[name]) for name in self.mechanisms}
@@ -131,8 +131,10 @@ def run_neuron(h, case: ModCase, t_max: float, clamp=None, stimulus=None, second
         written = state in getattr(classes[name], "writes", ())
         ref = getattr(seg, f"_ref_{state}") if written else getattr(seg, f"_ref_{state}_{name}")
         recs[f"{name}_{state}"] = h.Vector().record(ref)
-    for current in case.currents:
-        recs[current] = h.Vector().record(getattr(seg, f"_ref_{current}"))
+    for current in case.currents:  # a current ("ina"), or a value BREAKPOINT computes ("<mech>_<name>")
+        owner = next((m for m in case.mechanisms if current.startswith(m + "_")), None)
+        ref = f"_ref_{current}" if owner is None else f"_ref_{current[len(owner) + 1 :]}_{owner}"
+        recs[current] = h.Vector().record(getattr(seg, ref))
     h.secondorder = secondorder
     try:
         return drive_and_run(h, sec, recs, case.v_init, t_max, clamp, stimulus)

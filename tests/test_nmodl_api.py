@@ -273,7 +273,8 @@ PROCEDURE rates(v (mV)) {
 def test_a_state_set_only_in_breakpoint_is_a_value_of_the_current():
     """An instantaneous gate declared STATE and set in BREAKPOINT (ModelDB files do this) is
     a value of the current computation, as if it were ASSIGNED: the same voltages as that
-    form, and not a state (recorded, it read its INITIAL value, 0, all run)."""
+    form, and not a state (recorded, it read its INITIAL value, 0, all run): recorded, it is
+    the value BREAKPOINT computed for the step to each time point."""
     from dendrax.channels import Leak
 
     as_state = dx.nmodl.load_source(STATE_IN_BREAKPOINT, "gateform.mod")
@@ -289,11 +290,13 @@ def test_a_state_set_only_in_breakpoint_is_a_value_of_the_current():
         comp.insert(Leak())
         comp.stimulate(dx.step_current(1.0, 5.0, 0.3, 0.025, 10.0))
         comp.record("v")
+        comp.record("gateform_m")
         traces.append(np.asarray(dx.integrate(comp, t_max=10.0)))
-        with pytest.raises(KeyError, match="unknown parameter or state 'gateform_m'"):
-            comp.record("gateform_m")
-    assert np.ptp(traces[0]) > 10.0  # mV: the sodium current acts
+    v, m = traces[0]
+    assert np.ptp(v) > 10.0  # mV: the sodium current acts
     np.testing.assert_array_equal(traces[0], traces[1])  # the same program
+    # Reference: the formula at the step's starting voltage (float64 round-off).
+    np.testing.assert_allclose(m[1:], 1.0 / (1.0 + np.exp(-(v[:-1] + 38.0) / 6.0)), rtol=1e-13)
 
 
 DEAD_IF = """

@@ -52,7 +52,10 @@ NEURON_NEWTON_MM = 5e-10  # NEURON's largest per-step miss of the exact step (1.
 LEAK = (3e-4, -70.0)
 CASES = {
     "nx_na8st": ModCase({"nx_na8st": {}}, celsius=6.3, currents=("ina",)),
-    "nx_NaTs2_t": ModCase({"nx_NaTs2_t": {"gNaTs2_tbar": 0.05}}, celsius=34.0, currents=("ina",)),
+    # gNaTs2_t: the conductance BREAKPOINT computes (an ASSIGNED), recorded as a current is.
+    "nx_NaTs2_t": ModCase(
+        {"nx_NaTs2_t": {"gNaTs2_tbar": 0.05}}, celsius=34.0, currents=("ina", "nx_NaTs2_t_gNaTs2_t")
+    ),
     "nx_na_ms": ModCase({"nx_na_ms": {"gbar": 500.0}}, celsius=36.0, currents=("ina",)),
     "nx_cal": ModCase({"nx_cad": {}, "nx_cal": {"gcalbar": 3e-3}}, celsius=34.0, currents=("ica",)),
     "nx_cabuf": ModCase({"nx_cabuf": {}, "nx_cal": {"gcalbar": 3e-3}}, celsius=34.0, currents=("ica",)),

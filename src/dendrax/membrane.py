@@ -82,7 +82,8 @@ def membrane_currents(
     Returns ``(current, conductance, ion_currents, ion_slopes)``: mA/cm² and S/cm² per
     compartment (the slope ``d current / d v`` by forward-mode differentiation),
     ``{"ina": ..., ...}`` (plus ``"i_<Mechanism>"``, each mechanism's own total, mA/cm² per
-    compartment), and each ion current's slope ``{"ina": d ina / d v, ...}`` (S/cm²;
+    compartment; and each recorded value a mechanism computes with its current,
+    ``"<Mechanism>_<value>"``, `Mechanism.computed`), and each ion current's slope ``{"ina": d ina / d v, ...}`` (S/cm²;
     NEURON's ``dina_dv_``) from the same pass (XLA drops what a caller does not use).
     """
     c = layout.n_comps
@@ -118,6 +119,12 @@ def membrane_currents(
             current = current.at[pl.nodes].add(i)
         own_total = jnp.zeros_like(v_c)
         ion_currents[f"i_{pl.name}"] = i if pl.everywhere else own_total.at[pl.nodes].set(i)
+        recorded = [k for k in mech.computed if f"{pl.name}_{k}" in layout.recorded_currents]
+        if recorded:  # values computed with the current (`Mechanism.computed`), when recorded
+            values = mech.computed_values(s, v_m, p)
+            for k in recorded:
+                value = jnp.broadcast_to(values[k], v_m.shape)
+                ion_currents[f"{pl.name}_{k}"] = value if pl.everywhere else own_total.at[pl.nodes].set(value)
         for ion, value in parts.items():
             if ion == "nonspecific":
                 continue

@@ -94,6 +94,9 @@ class Mechanism(eqx.Module):
             parameter whose unit is ``S/cm2``).
         positive: parameters and states that must be > 0 (by default every one whose unit is
             a concentration, ``mM``, or a length, ``um``; a mechanism adds its time constants).
+        computed: values the mechanism computes with its current (`computed_values`), which
+            can be recorded as ``"<Name>_<value>"`` like a current (NEURON: an ASSIGNED set
+            in BREAKPOINT, e.g. a conductance or an open probability).
 
     The methods receive ``p``, a dict with the mechanism's parameters under their short
     names and the variables of its ions, each an array over the compartments where the
@@ -132,6 +135,7 @@ class Mechanism(eqx.Module):
     ions: ClassVar[tuple[str, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
     reads: ClassVar[tuple[str, ...]] = ()
+    computed: ClassVar[tuple[str, ...]] = ()
     #: Variables of its ions that are the mechanism's own parameters rather than the ion's
     #: (a .mod PARAMETER ``eca`` that USEION does not READ: NEURON's ``eca_<suffix>``); for
     #: them ``p`` holds the parameter.
@@ -236,6 +240,13 @@ class Mechanism(eqx.Module):
         name (``"na"``, ``"k"``, ``"ca"``, or ``"nonspecific"``) to current density.
         """
         return jnp.zeros_like(v)
+
+    def computed_values(
+        self, s: Mapping[str, Array], v: Float[Array, " n"], p: Mapping[str, Array]
+    ) -> dict[str, Array]:
+        """The values named in `computed`, at voltage ``v`` (mV) and states ``s``, as
+        `current` computes them (one array per name, over the compartments)."""
+        return {}
 
 
 def second_order_keywords(mechanism: Any, second_order: bool) -> dict[str, bool]:

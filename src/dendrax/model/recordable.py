@@ -62,6 +62,8 @@ def check_recordable(module: Any, sites: Sequence[Site], name: str) -> None:
         # recorded where nothing carries it would be a row of zeros.
         if name == "i":
             carriers = None
+        elif computed_owner(module, name) is not None:
+            carriers = [computed_owner(module, name)]
         elif name.startswith("i_") and name[2:] in module._mechanisms:
             carriers = [name[2:]]
         else:
@@ -95,9 +97,19 @@ def _looks_like_a_current(name: str) -> bool:
     return name.startswith("i_") or name in {f"i{ion}" for ion in ION_DEFAULTS}
 
 
+def computed_owner(module, name: str) -> str | None:
+    """The inserted mechanism whose computed value (`Mechanism.computed`) ``name`` is
+    (``"bo_o"``: ``"bo"``), else None."""
+    for m, (mech, _) in module._mechanisms.items():
+        if name.startswith(m + "_") and name[len(m) + 1 :] in mech.computed:
+            return m
+    return None
+
+
 def is_current(module, name: str) -> bool:
-    """Whether ``name`` is a recordable membrane current of ``module``."""
-    if name == "i":
+    """Whether ``name`` is a recordable membrane current of ``module``, or a value a
+    mechanism computes with its current (recorded alike)."""
+    if name == "i" or computed_owner(module, name) is not None:
         return True
     ions = {ion for m, _ in module._mechanisms.values() for ion in m.ions}
     if name in {f"i{ion}" for ion in ions}:

@@ -343,6 +343,10 @@ class View(NoNewAttributes):
         previous voltage and states). With `CrankNicolson`, ion currents (``"ina"``, ...) are
         moved to the half-step voltage along their slope, as NEURON's ``secondorder = 2``
         does (this is also what concentration mechanisms read); ``"i"`` and ``"i_HH"`` are not.
+        A value a mechanism computes with its current (`Mechanism.computed`; for a .mod file,
+        an ASSIGNED set in BREAKPOINT, such as ``gNaTs2_t = gNaTs2_tbar*m*m*m*h``) is
+        recorded as ``"<mechanism>_<name>"`` (``"nx_NaTs2_t_gNaTs2_t"``, NEURON's
+        ``_ref_gNaTs2_t_nx_NaTs2_t``), at the same time points as currents.
 
         ``"i_clamp"`` at a point held by ``clamp("v", ...)`` is the current (nA) the clamp
         injects to hold it, positive into the cell (NEURON's ``SEClamp.i`` in the limit of

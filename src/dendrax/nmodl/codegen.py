@@ -143,8 +143,12 @@ def _class(em: Emitter) -> None:
     nonneg, positive = _bounds(mech)
     em.emit(f"nonnegative = {_tuple(nonneg)}")
     em.emit(f"positive = {_tuple(positive)}")
+    computed = _computed_names(mech)
+    if computed:
+        em.emit(f"computed = {_tuple(computed)}")
     methods = [_init_states]
     methods += [_current] if mech.currents else []
+    methods += [_computed_values] if computed else []
     methods += [_update_states] if mech.solves else []
     methods += [_receive] if "NET_RECEIVE" in mech.model.blocks else []
     for method in methods:
@@ -319,6 +323,36 @@ def _current(em: Emitter) -> None:
         em.emit(f"return {' + '.join(x for xs in parts.values() for x in xs)}")
     else:
         em.emit(f"return {_dict_code({ion: ' + '.join(xs) for ion, xs in parts.items()})}")
+    em.depth -= 1
+
+
+def _computed_names(mech: Mechanism) -> list[str]:
+    """ASSIGNED values BREAKPOINT computes that are neither currents nor carried between
+    steps (hh.mod's ``gna``, a channel's open probability): recordable with the current."""
+    block = mech.model.blocks.get("BREAKPOINT")
+    if block is None or mech.point:
+        return []
+    writes = effects_of(block.body, set(), lambda f: mech.effects.get(f)).writes
+    return [
+        n for n in sorted(writes)
+        if mech.kind.get(n) == "assigned" and n not in mech.currents and n not in mech.carried
+        and n not in mech.states
+    ]
+
+
+def _computed_values(em: Emitter) -> None:
+    mech = em.mech
+    body = mech.model.blocks["BREAKPOINT"].body
+    em.emit("")
+    em.emit("def computed_values(self, s, v, p):")
+    em.depth += 1
+    em.emit('"""BREAKPOINT\'s other values (ASSIGNED), computed as with the current: recordable."""')
+    scope = Scope({"v": "v"})
+    effects = effects_of(body, set(), _calls(em))
+    _load(em, scope, effects.reads, "s", "p", False, False)
+    em.block(body, scope)
+    values = {n: f"nm.like(v, {scope.env.get(n, '0.0')})" for n in _computed_names(mech)}
+    em.emit(f"return {_dict_code(values)}")
     em.depth -= 1
 
 
