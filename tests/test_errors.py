@@ -65,6 +65,25 @@ def test_a_zero_radius_point_is_neurons(neuron_h):
     # The same frusta, NEURON's 1e15 µm⁻¹ floor on 1/d² at the zero end: round-off only.
     np.testing.assert_allclose(compartment_area(branch), [seg.area() for seg in sec], rtol=1e-12)
     np.testing.assert_allclose(neuron_ri(branch), [seg.ri() for seg in sec], rtol=1e-12)
+    # The zero-diameter end node itself, recorded: its half-compartment resistance was
+    # infinite here (not NEURON's 1e15 µm⁻¹ floor), and every trace NaN (a review).
+    branch.insert(Leak())
+    branch.loc(0.5).stimulate(dx.step_current(1.0, 100.0, 0.02, 0.025, 5.0))
+    branch.loc(0.5).record("v")
+    branch.loc(1.0).record("v")
+    ours = np.asarray(dx.integrate(branch, t_max=5.0))
+    sec.insert("pas")
+    for seg in sec:
+        seg.pas.g, seg.pas.e = Leak.params["gLeak"], Leak.params["eLeak"]
+    clamp = neuron_h.IClamp(sec(0.5))
+    clamp.delay, clamp.dur, clamp.amp = 1.0, 100.0, 0.02
+    refs = [neuron_h.Vector().record(sec(x)._ref_v) for x in (0.5, 1.0)]
+    neuron_h.dt = 0.025
+    neuron_h.finitialize(-65.0)  # dendrax's default initial voltage
+    neuron_h.continuerun(5.0)
+    ref = np.array([r.as_numpy() for r in refs])
+    assert np.ptp(ref[1]) > 1.0  # mV: the end node follows the stimulus
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-8)  # float64, the same scheme: round-off
 
 
 @pytest.mark.parametrize("name, value", [("radius", -1.0), ("length", 0.0), ("capacitance", 0.0), ("axial_resistivity", -3.0)])

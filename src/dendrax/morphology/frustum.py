@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .neuron_geometry import TINY
+
 __all__ = ["BranchGeometry", "arc_lengths", "branch_geometry"]
 
 
@@ -102,8 +104,11 @@ def _integrate_halves(arc: np.ndarray, d: np.ndarray, cuts: np.ndarray):
     where = np.searchsorted(cuts, hi, side="left") - 1
     where = np.clip(where, 0, n_int - 1)
     lateral = np.pi * (da + db) / 2.0 * np.sqrt(dx * dx + ((db - da) / 2.0) ** 2)
+    # A piece with a zero diameter at an end: NEURON's floor, d0 d1 / dx at least 1e-15 µm,
+    # adds 1e15 µm⁻¹ (an infinite resistance made every trace NaN where the end node behind
+    # it was recorded or stimulated: a review).
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv_sq = np.where(dx > 0, dx / (da * db), 0.0)
+        inv_sq = np.where(dx > 0, 1.0 / np.maximum(da * db / dx, TINY), 0.0)
     mean_d = (da + db) / 2.0 * dx
     frustum_volume = np.pi / 12.0 * dx * (da * da + da * db + db * db)
     area = np.bincount(where, weights=lateral, minlength=n_int)
