@@ -53,6 +53,24 @@ def test_per_branch_overrides():
     # A negative index counts from the end, as cell.branch(-1) does (it was "out of range").
     last = dx.read_swc(path, discretization=dx.PerBranch(dx.FixedNcomp(1), {-1: dx.FixedNcomp(3)}))
     assert last.ncomp[-1] == 3 and (last.ncomp[:-1] == 1).all()
+    # Nested under a group, a branch index is still the cell's: -1 counted the group's
+    # branches and gave the rule to another branch of the group (a review).
+    basal = [int(b) for b in np.unique(cell._data.comp_branch[cell._data.groups["basal"]])]
+    assert len(basal) > 1 and basal[-1] < cell.n_branches - 1  # -k means different branches in each
+    key = basal[-1] - cell.n_branches  # the last basal branch, counted from the cell's end
+    nested = dx.read_swc(
+        path, discretization=dx.PerBranch(dx.FixedNcomp(1), {"basal": dx.PerBranch(dx.FixedNcomp(2), {key: dx.FixedNcomp(7)})})
+    )
+    flat = dx.read_swc(
+        path, discretization=dx.PerBranch(dx.FixedNcomp(1), {"basal": dx.FixedNcomp(2), basal[-1]: dx.FixedNcomp(7)})
+    )
+    assert nested.ncomp[basal[-1]] == 7
+    np.testing.assert_array_equal(nested.ncomp, flat.ncomp)
+    outside = int(soma_branches[0])  # a valid branch, but not basal: named, not "out of range"
+    with pytest.raises(IndexError, match=f"branch {outside} is not among the branches this rule covers"):
+        dx.read_swc(
+            path, discretization=dx.PerBranch(dx.FixedNcomp(1), {"basal": dx.PerBranch(dx.FixedNcomp(2), {outside: dx.FixedNcomp(7)})})
+        )
 
 
 def test_policy_errors():

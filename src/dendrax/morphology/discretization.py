@@ -48,6 +48,7 @@ class BranchShapes:
         group: (S,) the group name of each branch (``"soma"``, ``"apical"``, ...).
         index: (S,) the branches' indices in the cell (they differ from 0..S-1 in the
             subsets that `PerBranch` gives its policies).
+        cell_branches: the number of branches of the whole cell (S, except in subsets).
     """
 
     length: np.ndarray
@@ -56,10 +57,13 @@ class BranchShapes:
     offsets: np.ndarray
     group: tuple[str, ...]
     index: np.ndarray | None = None
+    cell_branches: int | None = None
 
     def __post_init__(self):
         if self.index is None:
             object.__setattr__(self, "index", np.arange(len(self.length)))
+        if self.cell_branches is None:
+            object.__setattr__(self, "cell_branches", len(self.length))
 
     @property
     def n_branches(self) -> int:
@@ -81,6 +85,7 @@ class BranchShapes:
             offsets=np.concatenate([[0], np.cumsum(counts)]),
             group=tuple(self.group[b] for b in branches),
             index=self.index[branches],
+            cell_branches=self.cell_branches,
         )
 
 
@@ -269,12 +274,18 @@ class PerBranch(Discretization):
                 which[groups == key] = r
         for r, key in enumerate(self.overrides):
             if not isinstance(key, str):
-                # From the end when negative, as cell.branch(-1).
-                index = int(key) + shapes.n_branches if int(key) < 0 else int(key)
+                # A cell's branch index, from the end when negative, as cell.branch(-1); also
+                # in a PerBranch nested under a group (a review: -1 counted the group's).
+                total = shapes.cell_branches
+                index = int(key) + total if int(key) < 0 else int(key)
+                if not 0 <= index < total:
+                    raise IndexError(f"PerBranch: branch {key} is out of range: the cell has {total} branches")
                 hit = np.flatnonzero(shapes.index == index)
                 if not len(hit):
                     raise IndexError(
-                        f"PerBranch: branch {key} is out of range: there are {shapes.n_branches}"
+                        f"PerBranch: branch {key} is not among the branches this rule covers "
+                        f"({shapes.index.tolist()}): a PerBranch nested under a group applies to that "
+                        "group's branches only; give the branch's rule in the outer PerBranch"
                     )
                 which[hit] = r
         n = np.zeros(shapes.n_branches, dtype=np.int64)
