@@ -132,6 +132,22 @@ def test_branch_order_type_change_keeps_order():
     assert by_branch.tolist()[:6] == [0, 1, 1, 1, 2, 2]
 
 
+def test_branch_order_counts_from_the_soma_where_the_root_is_a_neurite():
+    # An axon first (the root), the soma later: valid SWC, as Import3d reads it. The order
+    # counted from the root gave the neurite between it and the soma 0 (a review). Reference:
+    # the docstring's rule, by hand: the soma 0; the axon on the soma 1; past the axon's
+    # branch point (three branches meet) 2; the dendrites on the soma 1.
+    piece = dx.Branch(length=40.0, radius=0.5)
+    #            0 axon   1 axon  2 axon  3 soma  4 apical  5 basal
+    cell = dx.Cell([piece] * 6, parents=[-1, 0, 0, 1, 3, 3])
+    cell.add_group("soma", cell.branch(3))
+    assert dx.branch_order(cell).tolist() == [2, 1, 2, 0, 1, 1]
+    # The same tree listed from the soma (the axon joins it at its 0 end): the same orders.
+    soma_first = dx.Cell([piece] * 6, parents=[-1, 0, 0, 0, 3, 3], parent_locs=[0.0, 1.0, 1.0, 0.0, 1.0, 1.0])
+    soma_first.add_group("soma", soma_first.branch(0))
+    assert dx.branch_order(soma_first).tolist() == [0, 1, 1, 1, 2, 2]
+
+
 def test_hand_built_cells_get_coordinates():
     branches = [dx.Branch(length=100.0, radius=2.0, ncomp=2), dx.Branch(length=50.0, radius=1.0, ncomp=5)]
     cell = dx.Cell([branches[0], branches[1], branches[1]], parents=[-1, 0, 0], parent_locs=[1.0, 1.0, 0.5])

@@ -15,6 +15,7 @@ All take a `Cell` (or any module) and return arrays over its compartments in the
 
 from __future__ import annotations
 
+import collections
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -317,20 +318,37 @@ def branch_order(module: Module) -> Int[np.ndarray, " comps"]:
         soma_branch[np.unique(data.comp_branch[soma])] = True
     from ..model.site import Site, node_key
 
-    # The node each branch starts at (its parent's end, or compartment, or a root's 0 end;
-    # a branch at 0 of a sibling starts at that sibling's start), and how many start there.
-    keys = {b: node_key(data, Site("start", b)) for b in range(data.n_branches) if data.parent[b] >= 0}
-    starting = {}
-    for key in keys.values():
-        starting[key] = starting.get(key, 0) + 1
-    order = np.zeros(data.n_branches, dtype=np.int64)
-    for b in _topological(data.parent):
-        if data.parent[b] < 0 or soma_branch[b]:
-            continue
-        kind, index = keys[b]
-        base = int(data.comp_branch[index]) if kind == "comp" else index  # whose node it is
-        alone = kind != "comp" and starting[keys[b]] == 1 and not soma_branch[base]
-        order[b] = order[base] + (0 if alone else 1)
+    # The branches meeting at each node: a branch starts at its parent's end, at a
+    # compartment inside it, or at a root's 0 end (a branch at 0 of a sibling starts at that
+    # sibling's start); the branch whose end or compartment that is meets them there.
+    meeting: dict = {}
+    for b in range(data.n_branches):
+        if data.parent[b] >= 0:
+            kind, index = key = node_key(data, Site("start", b))
+            host = int(data.comp_branch[index]) if kind == "comp" else index
+            meeting.setdefault(key, [host]).append(b)
+    by_branch: dict[int, list] = {}
+    for key, branches in meeting.items():
+        for b in branches:
+            by_branch.setdefault(b, []).append(key)
+    # Outwards from the soma (the root where there is none), over the tree as an undirected
+    # graph: a soma not at the file's first sample is still where orders start (a review:
+    # the neurite between the root and the soma got 0). Crossing a node costs 1, except
+    # into the soma, and where exactly two branches meet off the soma (a continuation).
+    starts = np.flatnonzero(soma_branch) if soma_branch.any() else np.flatnonzero(data.parent < 0)
+    order = np.full(data.n_branches, -1, dtype=np.int64)
+    order[starts] = 0
+    queue = collections.deque(int(b) for b in starts)
+    while queue:  # each branch is reached once: a tree
+        a = queue.popleft()
+        for key in by_branch.get(a, ()):
+            branches = meeting[key]
+            for c in branches:
+                if order[c] >= 0:
+                    continue
+                through = key[0] == "comp" or soma_branch[a] or len(branches) != 2
+                order[c] = order[a] + (0 if soma_branch[c] else int(through))
+                queue.append(c)
     return order[data.comp_branch]
 
 
