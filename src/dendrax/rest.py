@@ -241,15 +241,18 @@ def settled(newton: Callable[[State, Any], State], steps: int, start: State, inp
         s, args = combined((s_d, inputs_d), fixed)
         return eqx.partition(newton(s, args), eqx.is_inexact_array)[0]
 
-    @jax.custom_vjp
-    def run(diff, fixed):
+    def iterate(diff, fixed):
         s, args = combined(diff, fixed)
         before = jax.lax.fori_loop(0, steps - 1, lambda _, x: newton(x, args), s)
         last = newton(before, args)
         return eqx.partition(before, eqx.is_inexact_array)[0], eqx.partition(last, eqx.is_inexact_array)[0]
 
+    run = jax.custom_vjp(iterate)
+
     def run_fwd(diff, fixed):
-        out = run(diff, fixed)
+        # The plain loop, not `run`: forward mode over this (jax.hessian, forward over
+        # reverse) cannot enter a custom_vjp (a review).
+        out = iterate(diff, fixed)
         return out, (out[1], diff[1], fixed)
 
     def run_bwd(residuals, cotangents):
