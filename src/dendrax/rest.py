@@ -229,7 +229,17 @@ def settled(newton: Callable[[State, Any], State], steps: int, start: State, inp
     ``lambda`` passes through to ``start``, whose value the rest keeps, as the loop's does.
     The cotangent of the state before the last enters one application later. ``newton``
     must not close over traced values: pass them in ``inputs``. Forward mode (`jax.jvp`)
-    is not available through it (a `jax.custom_vjp`).
+    is not available through it (a `jax.custom_vjp`), forward over reverse
+    (`jax.hessian`) is.
+
+    Example:
+        Newton's iteration for the square root of ``a``, and its derivative 1 / (2 sqrt(a)):
+
+        >>> import jax, jax.numpy as jnp
+        >>> from dendrax.rest import settled
+        >>> root = lambda a: settled(lambda x, a: (x + a / x) / 2, 20, jnp.array(1.0), a)[1]
+        >>> round(float(root(2.0)), 6), round(float(jax.grad(root)(2.0)), 6)
+        (1.414214, 0.353553)
     """
     diff, rest = eqx.partition((start, inputs), eqx.is_inexact_array)
     fixed, python = eqx.partition(rest, eqx.is_array)  # integer arrays (traced too), the rest
