@@ -91,6 +91,26 @@ def test_trainables_run_in_both_precisions_in_one_process(order):
     np.testing.assert_allclose(out[False], out[True], rtol=0, atol=1e-3)  # float32 vs float64 (mV)
 
 
+def test_float64_trainable_values_differentiate_in_a_float32_run():
+    # A simulator built with x64, run without it on get_parameters()'s float64 values: the
+    # forward run worked, its gradient failed ("lax.scatter requires arguments to have the
+    # same dtypes"; a review). Reference: the same float32 run given float32 values.
+    cell = dx.Compartment(length=20.0, radius=10.0)
+    cell.insert(HH())
+    cell.stimulate(dx.step_current(0.5, 2.0, 0.3, 0.025, 5.0))
+    cell.record("v")
+    cell.make_trainable("HH_gNa")
+    sim = dx.simulator(cell, t_max=5.0)
+    params = cell.get_parameters()
+    assert params[0]["HH_gNa"].dtype == jnp.float64
+    loss = lambda p: jnp.mean(sim(p))  # noqa: E731
+    with jax.enable_x64(False):
+        ours = float(jax.grad(loss)(params)[0]["HH_gNa"][0])
+        reference = float(jax.grad(loss)([{"HH_gNa": jnp.asarray(params[0]["HH_gNa"], jnp.float32)}])[0]["HH_gNa"][0])
+    assert abs(reference) > 1.0  # mV per S/cm²: the loss depends on gNa
+    assert ours == reference  # the same float32 computation
+
+
 def test_a_simulator_made_in_float32_is_not_run_in_float64():
     # Bug: it ran, returned float64 arrays, and was float32-accurate (4.5e-5 mV off NEURON).
     cell = dx.Compartment()

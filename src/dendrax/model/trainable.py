@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
@@ -129,13 +130,19 @@ def apply_trainables(
         value = jnp.broadcast_to(jnp.asarray(entry[tr.name]), (tr.n_values,))
         if not jnp.issubdtype(value.dtype, jnp.floating):  # an integer or bool written as a value
             value = value.astype(jnp.result_type(float))
+        # float64 values (from get_parameters() with x64) in a run without x64: float32 first
+        # (their scatter into the column failed under grad; a review).
+        value = value.astype(jax.dtypes.canonicalize_dtype(value.dtype))
         if tr.kind == "global":
             params[tr.name] = value[0]
             continue
         writes.setdefault(("state" if tr.kind == "state" else "param", tr.name), []).append((tr, value))
     for (where, name), members in writes.items():
         target = initial_states if where == "state" else params
+        # A float64 column in a float32 run (a System built with x64, called without it): the
+        # run's float32, as the values.
         base = jnp.asarray(target[name])
+        base = base.astype(jax.dtypes.canonicalize_dtype(base.dtype))
         comps = np.concatenate([tr.comps for tr, _ in members])
         # Where selections overlap, the later call wins: keep each compartment's last write.
         last = len(comps) - 1 - np.unique(comps[::-1], return_index=True)[1]
