@@ -41,6 +41,20 @@ def test_sharing_by_selection():
     np.testing.assert_array_equal(c.trainables[3].compartments(1), [8])
 
 
+def test_the_layout_lists_what_each_value_drives_where_calls_overlap():
+    # Later calls win where selections overlap; the layout listed the compartments an
+    # earlier value no longer drives (a review). Reference: set_parameters, which writes
+    # each value where it acts, as a simulation does.
+    c = cell()
+    c.make_trainable("HH_gK")
+    c.branch(0).make_trainable("HH_gK")
+    assert c.trainables[0].compartments(0).tolist() == [3, 4, 5, 6, 7, 8]
+    assert c.trainables[1].compartments(0).tolist() == [0, 1, 2]
+    before = c.get("HH_gK")
+    c.set_parameters([{"HH_gK": 0.05}, {"HH_gK": before[0]}])  # only the first entry changes
+    assert np.flatnonzero(c.get("HH_gK") != before).tolist() == c.trainables[0].compartments(0).tolist()
+
+
 def test_shared_gradient_is_the_sum_of_unshared_ones():
     shared, unshared = cell(), cell()
     shared.make_trainable("HH_gNa")

@@ -20,6 +20,7 @@ from ..mechanisms.ions import ION_DEFAULTS, ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from ..mechanisms.synapse import Synapse
 from .site import Site
+from .trainable import driving
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
 from .values import global_range_error, is_numeric, real_number
 from .view import NoNewAttributes, View
@@ -340,8 +341,10 @@ class Module(NoNewAttributes):
 
     @property
     def trainables(self) -> list:
-        """What each trainable value drives (`Trainable`: name, compartments per value)."""
-        return list(self._trainables)
+        """What each trainable value drives (`Trainable`: name, compartments per value), in
+        `get_parameters` order. Where a later `make_trainable` of the same name covers a
+        compartment, the later one drives it and is the one that lists it."""
+        return driving(self._trainables)
 
     def delete_trainables(self) -> None:
         """Forget all trainable parameters."""

@@ -155,6 +155,22 @@ def apply_trainables(
     return params, initial_states
 
 
+def driving(trainables: Sequence[Trainable]) -> list[Trainable]:
+    """``trainables`` as they act: each without the compartments (or synapses) that a later
+    one of its name takes over (the later wins where two drive one; `apply_trainables`).
+    `Trainable.compartments` on the full list named compartments whose value another entry
+    set, and whose gradient went there (a review)."""
+    out = []
+    for i, tr in enumerate(trainables):
+        later = [t.comps for t in trainables[i + 1 :] if t.name == tr.name and t.over == tr.over]
+        if tr.kind == "global" or not later:
+            out.append(tr)
+            continue
+        keep = ~np.isin(tr.comps, np.concatenate(later))
+        out.append(tr if keep.all() else dataclasses.replace(tr, comps=tr.comps[keep], value_index=tr.value_index[keep]))
+    return out
+
+
 def shadowed_by(earlier: Sequence[Trainable], new: Trainable) -> list[int]:
     """Positions of the ``earlier`` trainables of ``new``'s name that ``new`` (with those
     after them) leaves driving nothing: where two drive one compartment the later wins, so
