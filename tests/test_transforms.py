@@ -193,6 +193,22 @@ def test_inverse_outside_array_bounds_names_the_value_and_its_bounds():
     with pytest.raises(ValueError, match=r"strictly between 0.1 and 0.2 .*got 0.3 at index 1"):
         t.inverse(jnp.array([0.12, 0.3]))
     np.testing.assert_allclose(t.forward(t.inverse(jnp.array([0.25, 0.15]))), [0.25, 0.15], rtol=1e-12)
+    # One value against array bounds is checked against each (it was NumPy's "cannot
+    # broadcast a non-scalar to a scalar array"; a review).
+    with pytest.raises(ValueError, match=r"strictly between 0.1 and 0.2 .*got 0.3 at index 1"):
+        t.inverse(0.3)
+
+
+def test_inverse_refuses_complex_values():
+    # NumPy orders complex numbers: 0.5+0.1j passed the range check and came back complex
+    # (a review). Real values are unaffected.
+    with pytest.raises(TypeError, match=r"inverse takes real numbers"):
+        dx.fit.Sigmoid(0.0, 1.0).inverse(0.5 + 0.1j)
+    with pytest.raises(TypeError, match=r"params\[0\]\['HH_gNa'\]: .*takes real numbers"):
+        dx.fit.ParamTransform({"HH_gNa": dx.fit.Exp(0.0)}).inverse([{"HH_gNa": 0.5 + 0j}])
+    with pytest.raises(TypeError, match=r"params\[0\]\['HH_gK'\]: .*takes real numbers"):
+        dx.fit.ParamTransform({}).inverse([{"HH_gK": np.array([1j])}])  # no transform: still refused
+    assert float(dx.fit.Exp(0.0).inverse(np.e)) == pytest.approx(1.0, rel=1e-15)
 
 
 def test_transform_methods_jit_and_saturated_values_get_a_hint():

@@ -76,19 +76,30 @@ def _check_finite(transform: Transform, **bounds: Any) -> None:
             raise ValueError(f"{type(transform).__name__} needs a finite {name}; got {value}")
 
 
+def _check_real(transform: Any, y: ArrayLike, method: str) -> None:
+    """Raise unless ``y`` (when known) holds real numbers: NumPy orders complex numbers, so
+    ``0.5+0.1j`` passed the range check and came back complex (a review)."""
+    values = _concrete(y)
+    if values is not None and values.dtype.kind not in "biuf":
+        raise TypeError(f"{transform!r}.{method} takes real numbers (parameter values); got {y!r}")
+
+
 def _check_within(transform: Transform, y: ArrayLike, lower: float, upper: float = math.inf) -> None:
     """Raise unless the values ``y`` (when known) lie strictly between ``lower`` and ``upper``."""
+    _check_real(transform, y, "inverse")
     values = _concrete(y)
     if values is None:
         return
+    # Bounds may be arrays (one per value; a single value then checks against each).
+    values, lower, upper = np.broadcast_arrays(values, np.asarray(lower, float), np.asarray(upper, float))
     outside = ~((values > lower) & (values < upper))  # NaN is outside too
     if not np.any(outside):
         return
     first = tuple(np.argwhere(outside)[0].tolist())
     where = "" if values.ndim == 0 else f" at index {first[0] if values.ndim == 1 else first}"
     count = "" if values.size == 1 else f" ({int(np.sum(outside))} of {values.size} values outside)"
-    # Bounds may be arrays (one per value): name the ones of the first value outside.
-    lower, upper = (float(np.broadcast_to(np.asarray(b, float), values.shape)[first]) for b in (lower, upper))
+    # Name the bounds of the first value outside.
+    lower, upper = float(lower[first]), float(upper[first])
     range_ = f"strictly between {lower} and {upper}" if math.isfinite(upper) else f"strictly above {lower}"
     at_bound = float(values[first]) in (lower, upper)
     raise ValueError(
@@ -326,6 +337,10 @@ class ParamTransform(eqx.Module):
 
         def apply(name: str, value: ArrayLike) -> Array:
             t = transforms.get(name)
+            try:
+                _check_real(self if t is None else t, value, method)
+            except TypeError as err:
+                raise TypeError(f"{where}[{name!r}]: {err}") from None
             if t is None:
                 return jnp.asarray(value)
             try:
