@@ -139,6 +139,30 @@ def test_a_float_adjacency_matrix_of_ones_warns_that_it_gives_one_microsiemens()
     np.testing.assert_allclose(quiet.synapses.ExpSyn.get("weight"), [0.001] * 6 + [0.002] * 6)
 
 
+def test_synapse_states_out_of_their_range_are_refused_where_set():
+    # Ionotropic's s (an open fraction) at 5 and Exp2Syn's g (µS) at -1 ran, from set,
+    # make_trainable and params= (a review); the compartments' gates were refused already.
+    net = dx.Network([hh_cell()] * 2)
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.Ionotropic())
+    dx.connect(net.cell(1), net.cell(0), dx.synapses.Exp2Syn(), weight=0.01, delay=1.0)
+    net.cell(0).record("v")
+    before = (net.synapses.Ionotropic.get("s").tolist(), net.synapses.Exp2Syn.get("g").tolist())
+    with pytest.raises(ValueError, match=r"Ionotropic s is a fraction and must be in \[0, 1\]; got 5.0"):
+        net.synapses.Ionotropic.set("s", 5.0)
+    with pytest.raises(ValueError, match=r"is a fraction and must be in \[0, 1\]; got -1.0"):
+        net.synapses.Ionotropic.make_trainable("s", -1.0)
+    with pytest.raises(ValueError, match=r"Exp2Syn g must be >= 0 uS; got -1.0"):
+        net.synapses.Exp2Syn.set("g", -1.0)
+    with pytest.raises(ValueError, match=r"params\['Ionotropic_init_s'\] is a fraction"):
+        dx.integrate(net, t_max=0.1, params={"Ionotropic_init_s": 5.0})
+    with pytest.raises(ValueError, match=r"params\['Exp2Syn_init_g'\] must be >= 0"):
+        dx.integrate(net, t_max=0.1, params={"Exp2Syn_init_g": -1.0})
+    after = (net.synapses.Ionotropic.get("s").tolist(), net.synapses.Exp2Syn.get("g").tolist())
+    np.testing.assert_array_equal(after, before)  # unset (NaN: the synapses' own start) still
+    net.synapses.Ionotropic.set("s", 1.0)  # the ends of the range are states it can take
+    net.synapses.Exp2Syn.set("g", 0.0)
+
+
 def test_bad_network_input():
     net = dx.Network([hh_cell()] * 2)
     with pytest.raises(IndexError):

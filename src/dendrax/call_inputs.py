@@ -152,6 +152,8 @@ def check_range(system: System, name: str, value: Array) -> None:
         if not name.startswith(mech.name + "_"):
             continue
         short = name[len(mech.name) + 1 :]
+        if isinstance(mech, Synapse) and short.startswith("init_") and short[len("init_") :] in mech.states:
+            short = short[len("init_") :]  # a synapse's initial state: the state's range (a review)
         if short == "weight" and isinstance(mech, Synapse):  # a connection's, not the synapse's
             error = mech.weight_error(arr)
         elif short == "delay" and isinstance(mech, Synapse):

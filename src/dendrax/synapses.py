@@ -38,6 +38,7 @@ class Ionotropic(Synapse):
     params = {"gS": 1e-4, "eS": 0.0, "vTh": -35.0, "delta": 10.0, "kMinus": 1.0 / 40.0}
     units = {"gS": "uS", "eS": "mV", "vTh": "mV", "delta": "mV", "kMinus": "1/ms"}
     states = {"s": 0.0}
+    fractions = ("s",)
 
     @property
     def positive(self) -> tuple[str, ...]:
@@ -109,7 +110,7 @@ class ExpSyn(Synapse):
     """
 
     params = {"tau": 0.1, "e": 0.0}
-    units = {"tau": "ms", "e": "mV"}
+    units = {"tau": "ms", "e": "mV", "g": "uS"}
     states = {"g": 0.0}
     event_driven = True
 
@@ -169,7 +170,7 @@ class Exp2Syn(Synapse):
     """
 
     params = {"tau1": 0.1, "tau2": 10.0, "e": 0.0}
-    units = {"tau1": "ms", "tau2": "ms", "e": "mV"}
+    units = {"tau1": "ms", "tau2": "ms", "e": "mV", "g": "uS", "B": "uS"}
     states = {"g": 0.0, "B": 0.0}
     event_driven = True
 

@@ -94,6 +94,7 @@ class Mechanism(eqx.Module):
             parameter whose unit is ``S/cm2``).
         positive: parameters and states that must be > 0 (by default every one whose unit is
             a concentration, ``mM``, or a length, ``um``; a mechanism adds its time constants).
+        fractions: states that are fractions (a synapse's open fraction), in [0, 1].
         computed: values the mechanism computes with its current (`computed_values`), which
             can be recorded as ``"<Name>_<value>"`` like a current (NEURON: an ASSIGNED set
             in BREAKPOINT, e.g. a conductance or an open probability).
@@ -136,6 +137,7 @@ class Mechanism(eqx.Module):
     writes: ClassVar[tuple[str, ...]] = ()
     reads: ClassVar[tuple[str, ...]] = ()
     computed: ClassVar[tuple[str, ...]] = ()
+    fractions: ClassVar[tuple[str, ...]] = ()
     #: Variables of its ions that are the mechanism's own parameters rather than the ion's
     #: (a .mod PARAMETER ``eca`` that USEION does not READ: NEURON's ``eca_<suffix>``); for
     #: them ``p`` holds the parameter.
@@ -193,6 +195,8 @@ class Mechanism(eqx.Module):
             bad = bad | (values < 0.0)
         if name in self.positive:
             bad = bad | (values <= 0.0)
+        if name in self.fractions:
+            bad = bad | (values < 0.0) | (values > 1.0)
         return bad
 
     def range_error(self, name: str, values: ArrayLike) -> str | None:
@@ -203,6 +207,8 @@ class Mechanism(eqx.Module):
         bad = Mechanism.out_of_range(self, name, values)
         if not bad.any():
             return None
+        if name in self.fractions:
+            return f"is a fraction and must be in [0, 1]; got {values[bad].ravel()[0]}"
         rule = "> 0" if name in self.positive else ">= 0"
         return f"must be {rule} {self.units.get(name, '')}; got {values[bad].ravel()[0]}"
 

@@ -84,8 +84,11 @@ class Synapse(Mechanism):
 
     @property
     def nonnegative(self) -> tuple[str, ...]:
-        """Conductances (unit ``uS`` or ``nS``) must not be negative."""
-        return tuple(k for k in self.params if self.units.get(k, "").replace(" ", "") in ("uS", "µS", "nS"))
+        """Conductances (unit ``uS`` or ``nS``), parameters and states, must not be negative
+        (a negative initial conductance ran: a review)."""
+        return tuple(
+            k for k in (*self.params, *self.states) if self.units.get(k, "").replace(" ", "") in ("uS", "µS", "nS")
+        )
 
     @property
     def positive(self) -> tuple[str, ...]:
