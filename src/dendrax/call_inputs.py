@@ -25,7 +25,7 @@ from .compile.staging import on_device
 from .compile.system import System
 from .manual_axes import varying_axes
 from .mechanisms.synapse import Synapse
-from .model.module import NEURON_NAMES
+from .model.names import NEURON_NAMES
 from .model.network import delay_error, synapse_type_of
 from .model.trainable import check_values
 from .model.tree import GEOMETRY, geometry_error

@@ -8,7 +8,6 @@ immutable `System`.
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from ..mechanisms.channel import Mechanism
 from ..mechanisms.ions import ION_DEFAULTS, ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from ..mechanisms.synapse import Synapse
+from .names import name_hint
 from .site import Site
 from .trainable import driving
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
@@ -31,26 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["Module"]
 
 CELSIUS_DEFAULT = 6.3  # °C, NEURON's default
-
-
-# NEURON's names for what dendrax calls otherwise (hints in "unknown parameter" errors).
-NEURON_NAMES = {
-    "diam": "'radius' (µm) = diam / 2",
-    "L": "'length' (µm), per compartment: L / ncomp",
-    "nseg": "the Branch's ncomp, fixed when it is built",
-    "Ra": "'axial_resistivity' (Ω·cm)",
-    "cm": "'capacitance' (µF/cm²)",
-    "V": "'v' (mV)",
-    "v_init": "'v' (mV, the initial membrane potential; h.finitialize(v_init) sets it everywhere)",
-    "dt": "integrate(..., delta_t=...) (ms), not a value of the cell",
-    "tstop": "integrate(..., t_max=...) (ms), not a value of the cell",
-    "gnabar_hh": "'HH_gNa' (S/cm², after insert(HH()))",
-    "gkbar_hh": "'HH_gK' (S/cm², after insert(HH()))",
-    "gl_hh": "'HH_gLeak' (S/cm², after insert(HH()))",
-    "el_hh": "'HH_eLeak' (mV, after insert(HH()))",
-    "g_pas": "'Leak_gLeak' (S/cm², after insert(Leak()))",
-    "e_pas": "'Leak_eLeak' (mV, after insert(Leak()))",
-}
 
 
 class Module(NoNewAttributes):
@@ -428,25 +408,7 @@ class Module(NoNewAttributes):
                 "module, e.g. cell.set('celsius', 37.0), and read it with cell.get('celsius'); it "
                 "cannot be recorded or clamped"
             )
-        same_letters = [p for p in self.parameter_names if p.lower() == name.lower()]  # hh_m: HH_m
-        close = same_letters or difflib.get_close_matches(name, self.parameter_names, n=3)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        param, _, suffix = name.rpartition("_")
-        # NEURON's gnabar_hh is hh_gnabar of a loaded hh.mod; m_hh is HH_m of the built-in HH.
-        loaded = [
-            f"{m}_{param}" for m, (mech, _) in self._mechanisms.items()
-            if param and m.lower() == suffix.lower() and (param in mech.params or param in mech.states)
-        ]
-        bare = [f"{m}_{name}" for m, (mech, _) in self._mechanisms.items() if name in mech.params or name in mech.states]
-        if loaded:
-            hint = f" In dendrax: {loaded[0]!r} (NEURON's <name>_<suffix> is <suffix>_<name>)."
-        elif name in NEURON_NAMES:
-            hint = f" In dendrax: {NEURON_NAMES[name]}."
-        elif bare:
-            hint = f" Names carry their mechanism's prefix: {', '.join(repr(b) for b in bare)}."
-        if "_" in name and not any(name.startswith(m + "_") for m in self._mechanisms):
-            hint += f" Inserted mechanisms: {sorted(self._mechanisms) or 'none'}."
-        raise KeyError(f"unknown parameter or state {name!r}.{hint}{self._network_hint(name)}")
+        raise KeyError(f"unknown parameter or state {name!r}.{name_hint(self, name)}{self._network_hint(name)}")
 
     def _network_hint(self, name: str) -> str:
         """More help for a name that belongs to a network's synapses (see `Network`)."""

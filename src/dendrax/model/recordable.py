@@ -62,8 +62,8 @@ def check_recordable(module: Any, sites: Sequence[Site], name: str) -> None:
         # recorded where nothing carries it would be a row of zeros.
         if name == "i":
             carriers = None
-        elif computed_owner(module, name) is not None:
-            carriers = [computed_owner(module, name)]
+        elif (owner := computed_owner(module, name)) is not None:
+            carriers = [owner]
         elif name.startswith("i_") and name[2:] in module._mechanisms:
             carriers = [name[2:]]
         else:
