@@ -228,7 +228,8 @@ def settled(newton: Callable[[State, Any], State], steps: int, start: State, inp
     where it keeps a value (a point neuron's voltage, a membrane without conductance),
     ``lambda`` passes through to ``start``, whose value the rest keeps, as the loop's does.
     The cotangent of the state before the last enters one application later. ``newton``
-    must not close over traced values: pass them in ``inputs``. Forward mode (`jax.jvp`)
+    must not close over traced values (pass them in ``inputs``) and changes only the
+    floating-point values of the state (its other leaves are returned as in ``start``). Forward mode (`jax.jvp`)
     is not available through it (a `jax.custom_vjp`), forward over reverse
     (`jax.hessian`) is.
 
@@ -282,6 +283,5 @@ def settled(newton: Callable[[State, Any], State], steps: int, start: State, inp
 
     run.defvjp(run_fwd, run_bwd)
     before_d, last_d = run(diff, fixed)
-    start_rest = combined(diff, fixed)[0]
-    keep = eqx.partition(start_rest, eqx.is_inexact_array)[1]
+    keep = eqx.partition(start, eqx.is_inexact_array)[1]  # newton moves floating values only
     return eqx.combine(before_d, keep), eqx.combine(last_d, keep)
