@@ -180,3 +180,18 @@ def test_a_discretization_of_billions_of_compartments_is_refused_before_it_alloc
         dx.read_swc(real_file("l5pc_with_axon.swc"), ncomp=10_000_000)
     with pytest.raises(ValueError, match="more compartments than dendrax builds"):
         dx.Branch(ncomp=10**9)
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("1 1 0 0 0 10 -1\n2 3 10 0 0 1 1\n3 3 1e12 0 0 1 2\n", "length 1e\\+12 µm"),  # a mistyped x
+        ("1 1 0 0 0 10 -1\n2 3 10 0 0 1e-12 1\n3 3 20 0 0 1e-12 2\n", "radius 1e-12 µm"),
+    ],
+)
+def test_compartments_outside_the_range_set_takes_are_refused(tmp_path, text, what):
+    """Found by review: read_swc built a 1e12 µm compartment that the cell's own
+    ``set("length", cell.get("length"))`` then refused. The file is refused instead, naming
+    its lines, the compartment and the value."""
+    with pytest.raises(dx.SwcError, match=f"lines 2-3: compartment 1 \\(branch 1\\) has {what}"):
+        dx.read_swc(write(tmp_path, text))

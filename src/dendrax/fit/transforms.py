@@ -84,6 +84,13 @@ def _check_real(transform: Any, y: ArrayLike, method: str) -> None:
         raise TypeError(f"{transform!r}.{method} takes real numbers (parameter values); got {y!r}")
 
 
+def _normal(z: Array) -> Array:
+    """``z`` (> 0) raised to at least the smallest normal number of its dtype (2.2e-308 in
+    float64): XLA flushes subnormal numbers to zero on CPU, so a value closer to its bound
+    than that had an inverse of -inf (a NaN in the optimiser's first step)."""
+    return jnp.maximum(z, jnp.finfo(z.dtype).tiny)
+
+
 def _check_within(transform: Transform, y: ArrayLike, lower: float, upper: float = math.inf) -> None:
     """Raise unless the values ``y`` (when known) lie strictly between ``lower`` and ``upper``."""
     _check_real(transform, y, "inverse")
@@ -183,7 +190,7 @@ class Sigmoid(Transform):
 
     def inverse(self, y):
         _check_within(self, y, self.lower, self.upper)
-        u = (jnp.asarray(y) - self.lower) / (self.upper - self.lower)
+        u = _normal((jnp.asarray(y) - self.lower) / (self.upper - self.lower))
         return jnp.log(u) - jnp.log1p(-u)
 
 
@@ -209,7 +216,7 @@ class Softplus(Transform):
 
     def inverse(self, y):
         _check_within(self, y, self.lower)
-        z = jnp.asarray(y) - self.lower
+        z = _normal(jnp.asarray(y) - self.lower)
         return z + jnp.log(-jnp.expm1(-z))
 
 
@@ -237,7 +244,7 @@ class Exp(Transform):
 
     def inverse(self, y):
         _check_within(self, y, self.lower)
-        return jnp.log(jnp.asarray(y) - self.lower)
+        return jnp.log(_normal(jnp.asarray(y) - self.lower))
 
 
 class ParamTransform(eqx.Module):

@@ -176,12 +176,9 @@ def shadowed_by(earlier: Sequence[Trainable], new: Trainable) -> list[int]:
     after them) leaves driving nothing: where two drive one compartment the later wins, so
     a `make_trainable` run twice (a notebook cell run again) left an entry whose gradient
     is always 0."""
-    hidden = []
-    for i, tr in enumerate(earlier):
-        if tr.name != new.name or tr.over != new.over:
-            continue
-        later = [t for t in (*earlier[i + 1 :], new) if t.name == tr.name and t.over == tr.over]
-        covered = np.concatenate([t.comps for t in later]) if later else np.zeros(0, np.int64)
-        if tr.kind == "global" or np.all(np.isin(tr.comps, covered)):
-            hidden.append(i)
-    return hidden
+    acting = driving([*earlier, new])
+    return [
+        i
+        for i, (tr, act) in enumerate(zip(earlier, acting))
+        if tr.name == new.name and tr.over == new.over and (tr.kind == "global" or act.comps.size == 0)
+    ]

@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from ..model.cell import MAX_COMPARTMENTS, Cell
-from ..model.tree import CABLE_DEFAULTS, TreeData
+from ..model.tree import CABLE_DEFAULTS, GEOMETRY_RANGE, TreeData
 from ..model.values import flag
 from .discretization import BranchShapes, Discretization, as_discretization
 from .import3d import Sections, import3d_sections
@@ -155,6 +155,17 @@ def _build_cell(
             "over its whole length. NEURON cannot simulate it either (it divides by the area). Give those samples a "
             "radius > 0, or use fewer compartments on that branch"
         )
+    for name, values in (("length", geo.length), ("radius", geo.diam / 2.0)):
+        lo, hi = GEOMETRY_RANGE
+        out = np.flatnonzero((values < lo) | (values > hi))
+        if len(out):  # what set() refuses: a unit slip (nm, pm) or a mistyped coordinate
+            comp = int(out[0])
+            s = int(np.searchsorted(np.cumsum(ncomp), comp, side="right"))
+            raise SwcError(
+                f"{sections.lines(s, samples)}: compartment {comp} (branch {s}) has {name} {values[comp]:g} µm; "
+                f"dendrax takes lengths and radii between {lo:g} and {hi:g} µm. SWC coordinates and radii are in "
+                "µm: check those samples' values (and the file's units)"
+            )
     return Cell.from_tree(_tree_data(sections, ncomp, geo, groups))
 
 

@@ -19,6 +19,8 @@ same file gives the same text) and readable; save it, edit it, import it.
 
 from __future__ import annotations
 
+import functools
+
 from ..mechanisms.ions import ION_DEFAULTS
 from ..mechanisms.ions import names as ion_names
 from .effects import effects_of
@@ -148,7 +150,7 @@ def _class(em: Emitter) -> None:
         em.emit(f"computed = {_tuple(computed)}")
     methods = [_init_states]
     methods += [_current] if mech.currents else []
-    methods += [_computed_values] if computed else []
+    methods += [functools.partial(_computed_values, computed=computed)] if computed else []
     methods += [_update_states] if mech.solves else []
     methods += [_receive] if "NET_RECEIVE" in mech.model.blocks else []
     for method in methods:
@@ -340,7 +342,7 @@ def _computed_names(mech: Mechanism) -> list[str]:
     ]
 
 
-def _computed_values(em: Emitter) -> None:
+def _computed_values(em: Emitter, computed: list[str]) -> None:
     mech = em.mech
     body = mech.model.blocks["BREAKPOINT"].body
     em.emit("")
@@ -351,7 +353,7 @@ def _computed_values(em: Emitter) -> None:
     effects = effects_of(body, set(), _calls(em))
     _load(em, scope, effects.reads, "s", "p", False, False)
     em.block(body, scope)
-    values = {n: f"nm.like(v, {scope.env.get(n, '0.0')})" for n in _computed_names(mech)}
+    values = {n: f"nm.like(v, {scope.env.get(n, '0.0')})" for n in computed}
     em.emit(f"return {_dict_code(values)}")
     em.depth -= 1
 
