@@ -81,7 +81,6 @@ def test_negative_conductance_is_refused_before_compilation(name):
         ("SK_E2", "zTau", "ms"),
         ("CaDynamics_E2", "decay", "ms"),
         ("CaDynamics_E2", "depth", "um"),
-        ("CaDynamics_E2", "minCai", "mM"),
         ("CaDynamics_E2", "cai", "mM"),  # the initial concentration, a state
     ],
 )
@@ -146,3 +145,35 @@ def test_default_eca_is_neurons():
     comp = dx.Compartment()
     comp.insert(channels.CaL())
     assert comp.get("eca")[0] == pytest.approx(12.5 * np.log(2.0 / 5e-5), rel=1e-15)
+
+
+def test_the_calcium_floor_may_be_zero_as_in_neuron():
+    """A review: minCai = 0 was refused as a non-positive concentration; NEURON takes it (it
+    is a floor the buffer relaxes to, not a concentration anything divides by)."""
+    comp = dx.Compartment()
+    comp.insert(channels.CaDynamics_E2())
+    comp.set("CaDynamics_E2_minCai", 0.0)
+    with pytest.raises(ValueError, match=r"CaDynamics_E2_minCai must be >= 0 mM; got -0.0001"):
+        comp.set("CaDynamics_E2_minCai", -1e-4)
+
+
+def test_cat_time_constant_and_its_slope_are_finite_in_float32():
+    """A review: (211.4 + exp(a)) / (1 + exp(b)) was inf/inf in float32 above 328 mV (its slope
+    above 198 mV), a NaN in a run or gradient that strays there. The rewritten form equals
+    the formula to float64 round-off where both are finite (1e-13) and is finite everywhere."""
+    import jax
+
+    cat = channels.CaT()
+    p = {"vx": 2.0, "celsius": 24.0}  # 24 °C: the rates' own temperature (factor 1)
+
+    def tau(v):
+        return cat.gates(v, p)["u"].time_constant
+
+    v32 = jnp.linspace(-400.0, 600.0, 2001, dtype=jnp.float32)
+    assert tau(v32).dtype == jnp.float32
+    assert bool(jnp.all(jnp.isfinite(tau(v32))))
+    assert bool(jnp.all(jnp.isfinite(jax.vmap(jax.grad(tau))(v32))))
+    v = np.linspace(-150.0, 100.0, 501)
+    w = v + 2.0
+    formula = 30.8 + (211.4 + np.exp((w + 113.2) / 5.0)) / (1.0 + np.exp((w + 84.0) / 3.2))
+    np.testing.assert_allclose(np.asarray(tau(jnp.asarray(v))), formula, rtol=1e-13)

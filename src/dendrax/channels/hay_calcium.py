@@ -151,11 +151,11 @@ class CaDynamics_E2(Mechanism):
 
     @property
     def nonnegative(self):
-        return ("gamma",)
+        return ("gamma", "minCai")  # a floor of 0 mM is allowed, as in NEURON
 
     @property
     def positive(self):
-        return (*super().positive, "decay")
+        return (*(k for k in super().positive if k != "minCai"), "decay")
 
     def init_states(self, v, p):
         return {"cai": jnp.broadcast_to(p["cai"], jnp.shape(v)).astype(v.dtype)}

@@ -56,6 +56,7 @@ Example: the regular-spiking cell, a single compartment of 29,000 µm², adapts 
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from ..mechanisms.channel import Channel
@@ -283,7 +284,10 @@ class CaT(Channel):
     def gates(self, v, p):
         w = v + p["vx"]
         inf = reciprocal(1.0 + jnp.exp((w + 81.0) / 4.0))
-        tau = 30.8 + (211.4 + jnp.exp((w + 113.2) / 5.0)) * reciprocal(1.0 + jnp.exp((w + 84.0) / 3.2))
+        # (211.4 + exp(a)) / (1 + exp(b)), with exp(a) / (1 + exp(b)) as exp(a - softplus(b)): the
+        # plain quotient is inf/inf (NaN) in float32 above 328 mV, its slope above 198 mV.
+        b = (w + 84.0) / 3.2
+        tau = 30.8 + 211.4 * jax.nn.sigmoid(-b) + jnp.exp((w + 113.2) / 5.0 - jax.nn.softplus(b))
         return {"u": Gate(inf, tau / _q10(3.0, p["celsius"], 24.0))}
 
     def current(self, s, v, p):
