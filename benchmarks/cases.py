@@ -70,10 +70,11 @@ DATA = Path(
 )
 MORPHOLOGIES = {"ca1": DATA / "ca1_n120.swc", "l5pc": DATA / "l5pc_with_axon.swc"}
 
-# The Hay et al. (2011) L5PC (issue 5): dendrax.models.hay_l5pc on the L5PC morphology,
-# compartments at most 40 µm long (odd counts), as tests/test_l5pc_hay.py; NEURON runs the
+# The Hay et al. (2011) L5PC (issue 5): the published cell, dendrax.models.hay_l5pc on the
+# L5PC morphology with the axon stub and Hay's compartments, as tests/test_l5pc_hay.py; NEURON runs the
 # reference mod files tests/mod/dx_*.mod. The step current of that test, from -80 mV, 34 °C.
-HAY_MAX_LENGTH = 40.0  # µm
+HAY_NSEG_PER = 40.0  # µm: Hay's nseg = 1 + 2 int(L / 40 µm) (dx.OddCount)
+HAY_STUB = ((30.0, 30.0), 1.0)  # µm: the axon stub's section lengths and diameter, on soma(0.5)
 HAY_V_INIT = -80.0  # mV
 HAY_STEP = (50.0, 400.0, 0.793)  # delay (ms), duration (ms), amplitude (nA), into the soma
 HAY_SOURCE = Path(__file__).resolve().parents[1] / "src" / "dendrax" / "models" / "hay2011.py"

@@ -122,8 +122,9 @@ def build_hay(dx, case: C.Case):
     path = C.MORPHOLOGIES["l5pc"]
     if not path.exists():
         raise Skip(f"morphology {path} is absent")
-    cell = dx.read_swc(str(path), discretization=dx.MaxLength(C.HAY_MAX_LENGTH, odd=True))
-    hay_l5pc(cell)
+    cell = dx.read_swc(str(path), discretization=dx.OddCount(C.HAY_NSEG_PER))
+    lengths, diam = C.HAY_STUB
+    cell = hay_l5pc(dx.replace_axon(cell, lengths, diam / 2.0))
     cell.set("v", C.HAY_V_INIT)
     soma = cell.branch(_soma_branch(dx, cell)).loc(0.5)
     soma.stimulate(C.waveform(C.pulses_for("hay", case.t_max), case.t_max))

@@ -172,20 +172,29 @@ class Model:
         self.n_comps = sum(sec.nseg for sec in self.sections)
 
     def _build_hay(self) -> None:
-        """Hay et al.'s L5PC as dendrax.models.hay_l5pc describes it, with the reference mod
-        files: Import3d, nseg = ceil(L / 40) made odd, the channels by section list, Ih
-        growing with the distance from soma[0](0.5), the apical calcium hot zone."""
+        """Hay et al.'s published L5PC (their template, as dendrax.models.hay_l5pc describes
+        it), with the reference mod files: Import3d, the axon replaced by a stub on
+        soma(0.5), nseg = 1 + 2 int(L / 40), the channels by section list, Ih growing with
+        the distance from apic[0](0) over the longest apical path, the calcium hot zone."""
         h = self.h
         nrnmech.load()
-        self.sections = self._read_swc(C.MORPHOLOGIES["l5pc"], nseg=None)
+        for sec in self._read_swc(C.MORPHOLOGIES["l5pc"], nseg=None):
+            if sec.name().startswith("axon"):
+                h.delete_section(sec=sec)
+        lengths, diam = C.HAY_STUB
+        h(f"create axon[{len(lengths)}]")
+        for i, length in enumerate(lengths):
+            h.axon[i].L, h.axon[i].diam = length, diam
+            h.axon[i].connect(h.soma[0](0.5) if i == 0 else h.axon[i - 1](1), 0)
+        self.sections = list(h.allsec())
         for sec in self.sections:
-            n = max(int(np.ceil(sec.L / C.HAY_MAX_LENGTH)), 1)
-            sec.nseg = n + (n % 2 == 0)
+            sec.nseg = 1 + 2 * int(sec.L / C.HAY_NSEG_PER)
         kinds = {"soma": [], "apic": [], "dend": [], "axon": []}
         for sec in self.sections:
             kinds[sec.name().split("[")[0]].append(sec)
         soma = kinds["soma"][0]
-        h.distance(0, soma(0.5))
+        h.distance(0, h.apic[0](0))
+        longest = max(h.distance(s(1)) for s in kinds["apic"] if len(h.SectionRef(sec=s).child) == 0)
         hay = C.hay_tables()
         h.celsius = hay["CELSIUS"]
         for sec in self.sections:
@@ -227,7 +236,7 @@ class Model:
         for sec in kinds["apic"]:
             for seg in sec:
                 d = h.distance(seg)
-                seg.gbar_dx_Ih = 0.0002 * (-0.8696 + 2.087 * np.exp(0.0031 * d))
+                seg.gbar_dx_Ih = 0.0002 * (-0.8696 + 2.087 * np.exp(3.6161 * d / longest))
                 hot = lo < d < hi
                 seg.gbar_dx_Ca_LVAst = 0.0187 * (1.0 if hot else 0.01)
                 seg.gbar_dx_Ca_HVA = 0.000555 * (1.0 if hot else 0.1)

@@ -1,12 +1,14 @@
 """The full Hay et al. (2011) L5PC model on the shared morphology, against NEURON running
-the same mod files: somatic spike times over 500 ms, and a dendritic calcium spike."""
+the same mod files: somatic spike times over 500 ms, and a dendritic calcium spike; the
+published cell's axon stub and distance-dependent densities, against the model's own rules
+computed in NEURON."""
 
 import numpy as np
 import pytest
 
 import dendrax as dx
 from dendrax.models import hay_l5pc
-from dendrax.models.hay2011 import HOT_ZONE
+from dendrax.models.hay2011 import HOT_ZONE, apical_distances
 
 from .neuron_mechanisms import compiled_mechanisms
 from .neuron_reference import MECHANISMS, spike_times
@@ -19,22 +21,37 @@ SPIKE_TOL = 1e-3
 
 
 def dendrax_cell():
-    cell = dx.read_swc(real_file("l5pc_with_axon.swc"), discretization=dx.MaxLength(40.0, odd=True))
-    hay_l5pc(cell)
+    """The published cell: Hay's compartments (1 + 2 int(L / 40 µm)) and axon stub."""
+    cell = dx.read_swc(real_file("l5pc_with_axon.swc"), discretization=dx.OddCount(40.0))
+    cell = hay_l5pc(dx.replace_axon(cell))
     cell.set("v", -80.0)
     return cell
 
 
 def hot_zone_compartment(cell) -> int:
-    distance = dx.path_distance(cell)
+    distance, _ = apical_distances(cell)
     apical = cell.apical.comps
-    inside = apical[(distance[apical] > HOT_ZONE[0] + 20.0) & (distance[apical] < HOT_ZONE[1] - 20.0)]
-    return int(inside[np.argmin(distance[inside])])
+    inside = (distance > HOT_ZONE[0] + 20.0) & (distance < HOT_ZONE[1] - 20.0)
+    return int(apical[inside][np.argmin(distance[inside])])
+
+
+def neuron_sections(h):
+    """NEURON's Import3d cell with its axon replaced as Hay et al.'s template does: two
+    sections of 30 µm, diameter 1 µm, the first on soma(0.5); sections by name."""
+    for name, sec in load_neuron(h, real_file("l5pc_with_axon.swc")).items():
+        if name.startswith("axon"):
+            h.delete_section(sec=sec)
+    h("create axon[2]")
+    for sec in (h.axon[0], h.axon[1]):
+        sec.L, sec.diam, sec.nseg = 30.0, 1.0, 1
+    h.axon[0].connect(h.soma[0](0.5), 0)
+    h.axon[1].connect(h.axon[0](1), 0)
+    return {sec.name(): sec for sec in h.allsec()}
 
 
 def neuron_model(h, cell):
-    """NEURON's Import3d cell with every per-compartment value copied from ``cell``."""
-    sections = load_neuron(h, real_file("l5pc_with_axon.swc"))
+    """The NEURON cell of `neuron_sections` with every per-compartment value copied from ``cell``."""
+    sections = neuron_sections(h)
     names = neuron_names(cell)
     data = cell._data
     cols = data.columns
@@ -126,3 +143,44 @@ def test_dendritic_calcium_spike(model, neuron_h):
     segments = neuron_model(neuron_h, cell)
     ref = run_neuron(neuron_h, cell, segments, t_max, [(hot, epsc)], [hot, soma])
     np.testing.assert_allclose(ours[[0, 2]], ref, atol=1e-4)
+
+
+def test_the_published_cells_stub_and_densities_are_hays(model, neuron_h):
+    """A review: the Ih profile was BluePyOpt's (exp(0.0031 d), d from soma(0.5)) and the hot
+    zone was measured from soma(0.5), where Hay et al.'s code measures both from apic[0](0)
+    and scales Ih's exponent by the longest apical path (3.6161 d / d_max); and the
+    reconstructed axon stayed, where their template puts a 60 µm stub (spikes moved by up
+    to 73 ms). Here NEURON's own h.distance gives each segment's d and d_max, the rules are
+    applied to them, and the stub's sections match the replaced axon's compartments."""
+    cell = model
+    h = neuron_h
+    sections = neuron_sections(h)
+    h.distance(0, sections["apic[0]"](0))
+    apical = [s for n, s in sections.items() if n.startswith("apic")]
+    longest = max(h.distance(s(1)) for s in apical if len(h.SectionRef(sec=s).child) == 0)
+    data = cell._data
+    ih, lva, hva = (cell.get(k) for k in ("Ih_gbar", "Ca_LVAst_gbar", "Ca_HVA_gbar"))
+    checked = 0
+    for b, name in enumerate(neuron_names(cell)):
+        if not name.startswith("apic"):
+            continue
+        sec = sections[name]
+        assert data.ncomp[b] == 1 + 2 * int(sec.L / 40.0)  # Hay's geom_nseg
+        sec.nseg = int(data.ncomp[b])
+        for j, seg in enumerate(sec):
+            c, d = data.comp_start[b] + j, h.distance(seg)
+            hot = HOT_ZONE[0] < d < HOT_ZONE[1]
+            # float64 path lengths summed in another order: round-off
+            assert ih[c] == pytest.approx(0.0002 * (-0.8696 + 2.087 * np.exp(3.6161 * d / longest)), rel=1e-12)
+            assert lva[c] == pytest.approx(0.0187 * (1.0 if hot else 0.01), rel=1e-15)
+            assert hva[c] == pytest.approx(0.000555 * (1.0 if hot else 0.1), rel=1e-15)
+            checked += 1
+    assert checked == len(cell.apical.comps) and np.sum(lva > 0.01) > 20  # the zone has compartments
+    stub = [b for b, n in enumerate(neuron_names(cell)) if n.startswith("axon")]
+    assert [neuron_names(cell)[b] for b in stub] == ["axon[0]", "axon[1]"]
+    for b in stub:
+        sec = sections[neuron_names(cell)[b]]
+        c = data.comp_start[b]
+        assert data.ncomp[b] == 1 and sec.nseg == 1
+        assert data.columns["length"][c] == sec.L == 30.0 and 2.0 * data.columns["radius"][c] == sec.diam == 1.0
+    assert data.parent[stub[0]] == 0 and data.parent_x[stub[0]] == 0.5 and data.parent[stub[1]] == stub[0]

@@ -258,3 +258,87 @@ def test_delete_subtree_keeps_trainables_and_clamps_on_their_compartments():
     only = build(3)
     only.branch(1).make_trainable("HH_gNa")
     assert dx.delete_subtree(only, 1).get_parameters() == []
+
+
+def _neuron_run(h, secs, stim_sec, rec_secs, t_max):
+    """NEURON from -65 mV, dt 0.025 ms: 1.5 nA from 1 to 4 ms into ``stim_sec(0.5)``."""
+    clamp = h.IClamp(stim_sec(0.5))
+    clamp.delay, clamp.dur, clamp.amp = 1.0, 3.0, 1.5
+    recs = [h.Vector().record(sec(0.5)._ref_v) for sec in rec_secs]
+    h.dt, h.celsius = 0.025, 6.3
+    h.finitialize(-65.0)
+    h.continuerun(t_max)
+    return np.array([r.as_numpy() for r in recs])
+
+
+def test_replace_axon_is_hays_stub_in_neuron(neuron_h):
+    """The L5PC with HH everywhere, then its axon replaced (Hay et al. 2011's template: the
+    axon sections deleted, two 30 µm sections of diameter 1 µm created, without
+    mechanisms, the first on soma(0.5)): the soma and the stub's far end as NEURON with
+    the same edit. Same equations, discretisation and update order: round-off (1e-6 mV)."""
+    h, t_max = neuron_h, 8.0
+    cell = dx.read_swc(real_file("l5pc_with_axon.swc"), ncomp=1)
+    cell.insert(HH())
+    before = (cell.n_branches, cell.n_comps, dict(cell._mechanisms))
+    stub = dx.replace_axon(cell)
+    assert (cell.n_branches, cell.n_comps) == before[:2]  # the original is unchanged
+    names = neuron_names(stub)
+    ends = [b for b, n in enumerate(names) if n.startswith("axon")]
+    assert [names[b] for b in ends] == ["axon[0]", "axon[1]"] and ends == [stub.n_branches - 2, stub.n_branches - 1]
+    assert not stub._mechanisms["HH"][1][stub.axon.comps].any()  # a new section has no mechanisms
+    soma = stub.branch(0).loc(0.5)
+    soma.stimulate(dx.step_current(1.0, 3.0, 1.5, 0.025, t_max))
+    soma.record("v")
+    stub.branch(ends[1]).loc(0.5).record("v")
+    ours = np.asarray(dx.integrate(stub, t_max=t_max, delta_t=0.025))
+
+    secs = load_neuron(h, real_file("l5pc_with_axon.swc"))
+    for name in [n for n in secs if n.startswith("axon")]:
+        h.delete_section(sec=secs.pop(name))
+    for sec in secs.values():
+        sec.insert("hh")
+    h("create axon[2]")
+    for sec in (h.axon[0], h.axon[1]):
+        sec.L, sec.diam = 30.0, 1.0
+    h.axon[0].connect(h.soma[0](0.5), 0)
+    h.axon[1].connect(h.axon[0](1), 0)
+    ref = _neuron_run(h, secs, h.soma[0], [h.soma[0], h.axon[1]], t_max)
+    assert ref[0].max() > 0.0  # the soma spikes
+    np.testing.assert_allclose(ours, ref, atol=1e-6)
+
+
+def test_replace_axon_keeps_the_rest_and_refuses_what_it_would_lose():
+    soma = dx.Branch(length=20.0, radius=10.0)
+    axon = dx.Branch(length=500.0, radius=0.5, ncomp=5)
+    dend = dx.Branch(length=200.0, radius=1.0, ncomp=4)
+    cell = dx.Cell([soma, axon, dend, axon], parents=[-1, 0, 0, 1])
+    cell.add_group("soma", cell.branch(0))
+    cell.add_group("axon", cell.branch([1, 3]))
+    cell.branch(2).insert(HH())
+    cell.branch(2).make_trainable("HH_gNa")
+    cell.branch(2).loc(1.0).record("v")
+    new = dx.replace_axon(cell, lengths=[10.0, 20.0, 30.0], radius=0.25, ncomp=3)
+    assert new.n_branches == 5 and new.ncomp.tolist() == [1, 4, 3, 3, 3]
+    assert dx.total_length(new.axon) == pytest.approx(60.0) and set(new.axon.get("radius")) == {0.25}
+    np.testing.assert_array_equal(new.branch(1).get("HH_gNa"), cell.branch(2).get("HH_gNa"))
+    assert len(new.get_parameters()) == 1 and new.trainables[0].compartments(0).tolist() == [1, 2, 3, 4]
+    assert [(s.kind, s.index, n) for s, n in new.recordings] == [("end", 1, "v")]  # renumbered: the tip of branch 1
+    assert new._data.parent.tolist() == [-1, 0, 0, 2, 3] and new._data.parent_x.tolist()[2:] == [0.5, 1.0, 1.0]
+
+    with pytest.raises(ValueError, match=r"lengths must be one or more values between 1e-09 and 1e\+09 µm; got \[-5.0\]"):
+        dx.replace_axon(cell, lengths=[-5.0])
+    with pytest.raises(ValueError, match="radius must be"):
+        dx.replace_axon(cell, radius=0.0)
+    cell.branch(3).loc(0.5).record("v")
+    with pytest.raises(ValueError, match="in the subtree being deleted"):
+        dx.replace_axon(cell)
+    wrong = dx.Cell([soma, axon, dend], parents=[-1, 0, 1])
+    wrong.add_group("soma", wrong.branch(0))
+    wrong.add_group("axon", wrong.branch(1))
+    with pytest.raises(ValueError, match=r"branch 2 is not axon but hangs on the axon \(branch 1\)"):
+        dx.replace_axon(wrong)
+    bare = dx.Cell([soma, axon], parents=[-1, 0])
+    with pytest.raises(ValueError, match="has no 'soma' group"):
+        dx.replace_axon(bare)
+    with pytest.raises(TypeError, match="takes a dx.Cell"):
+        dx.replace_axon(soma)

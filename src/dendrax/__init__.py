@@ -49,9 +49,11 @@ from .morphology.discretization import Discretization as Discretization
 from .morphology.discretization import DLambda as DLambda
 from .morphology.discretization import FixedNcomp as FixedNcomp
 from .morphology.discretization import MaxLength as MaxLength
+from .morphology.discretization import OddCount as OddCount
 from .morphology.discretization import PerBranch as PerBranch
 from .morphology.editing import delete_subtree as delete_subtree
 from .morphology.editing import move as move
+from .morphology.editing import replace_axon as replace_axon
 from .morphology.editing import rotate as rotate
 from .morphology.layout import branch_points as branch_points
 from .morphology.layout import compute_xyz as compute_xyz

@@ -2,7 +2,7 @@
 
 Hay E, Hill S, Schürmann F, Markram H, Segev I (2011). Models of neocortical layer 5b
 pyramidal cells capturing a wide range of dendritic and perisomatic active properties.
-PLoS Comput Biol 7:e1002107.
+PLoS Comput Biol 7:e1002107. The model's code is ModelDB entry 139653.
 
 `hay_l5pc` inserts the published channel set with the densities of the paper's model
 fitted to both back-propagation-activated calcium firing and step-current firing (its
@@ -11,14 +11,23 @@ fitted to both back-propagation-activated calcium firing and step-current firing
 - everywhere: passive leak (reversal -90 mV), cm 1 µF/cm², Ra 100 Ω·cm;
 - soma: NaTa_t, Nap_Et2, K_Pst, K_Tst, SKv3_1, SK_E2, Ca_HVA, Ca_LVAst, Ih, CaDynamics_E2;
 - apical dendrites (cm 2): NaTa_t, SKv3_1, SK_E2, Im, Ca_HVA, Ca_LVAst, CaDynamics_E2, and
-  Ih growing exponentially with the distance from the soma (Kole et al. 2006); the calcium
-  conductances are high in a "hot zone" 685-885 µm from the soma (Ca_LVAst 100 times,
-  Ca_HVA 10 times their value elsewhere);
+  Ih growing exponentially with the distance (Kole et al. 2006); the calcium conductances
+  are high in a "hot zone" 685-885 µm away (Ca_LVAst 100 times, Ca_HVA 10 times their value
+  elsewhere);
 - basal dendrites (cm 2): Ih;
 - ek = -85 mV, ena = 50 mV where sodium or potassium channels are.
 
-The exponential Ih profile is written with the distance in µm,
-``gbar (-0.8696 + 2.087 exp(0.0031 d))``, as in the published BluePyOpt version of the model.
+Apical distances are measured as the model's code measures them: along the cell from the
+start of the first apical branch (NEURON's ``apic[0](0)``), not from the soma's centre.
+Ih's density is ``0.0002 (-0.8696 + 2.087 exp(3.6161 d / d_max))`` S/cm², with ``d_max``
+the longest such distance to the end of an apical branch.
+
+The published cell also replaces the reconstructed axon by a 60 µm stub (`replace_axon`,
+whose defaults are Hay's): ``hay_l5pc(dx.replace_axon(cell))``. Their compartments follow
+``nseg = 1 + 2 int(L / 40 µm)``: ``read_swc(path, discretization=dx.OddCount(40.0))``.
+
+BluePyOpt's L5PC example (Markram et al. 2015's parameters) is another model: it writes
+Ih's profile as ``exp(0.0031 d)`` with ``d`` from the soma's centre.
 """
 
 from __future__ import annotations
@@ -41,9 +50,9 @@ from ..channels import (
 )
 from ..morphology.anatomy import path_distance
 
-__all__ = ["HOT_ZONE", "hay_l5pc"]
+__all__ = ["HOT_ZONE", "apical_distances", "hay_l5pc"]
 
-HOT_ZONE = (685.0, 885.0)  # µm from the soma: the apical calcium "hot zone"
+HOT_ZONE = (685.0, 885.0)  # µm from apic[0](0) (`apical_distances`): the calcium "hot zone"
 CELSIUS = 34.0
 
 SOMA = {
@@ -78,7 +87,9 @@ def hay_l5pc(cell):
     e.g. from `read_swc`) the biophysics of Hay et al. (2011); returns the cell.
 
     Sets ``cell.celsius = 34``. The initial voltage is left to the caller (the paper's
-    simulations start at -80 mV: ``cell.set("v", -80.0)``).
+    simulations start at -80 mV: ``cell.set("v", -80.0)``). A reconstructed axon is kept,
+    passive; the published cell has a 60 µm stub instead: pass ``dx.replace_axon(cell)``
+    (see the module's description, `dendrax.models.hay2011`, for where each value goes).
 
     Example:
         >>> import dendrax as dx
@@ -130,13 +141,31 @@ def hay_l5pc(cell):
         view.set("ek", -85.0)
         view.set("ena", 50.0)
 
-    distance = path_distance(cell)[apical.comps]
-    apical.set("Ih_gbar", 0.0002 * (-0.8696 + 2.087 * np.exp(0.0031 * distance)))
+    distance, longest = apical_distances(cell)
+    apical.set("Ih_gbar", 0.0002 * (-0.8696 + 2.087 * np.exp(3.6161 * distance / longest)))
     hot = (distance > HOT_ZONE[0]) & (distance < HOT_ZONE[1])
     apical.set("Ca_LVAst_gbar", 0.0187 * np.where(hot, 1.0, 0.01))
     apical.set("Ca_HVA_gbar", 0.000555 * np.where(hot, 1.0, 0.1))
     cell.celsius = CELSIUS
     return cell
+
+
+def apical_distances(cell) -> tuple[np.ndarray, float]:
+    """Distances (µm) of the apical compartments' centres (in ``cell.apical.comps`` order)
+    from the start of the first apical branch, NEURON's ``apic[0](0)``, and the longest
+    distance from there to the end of an apical branch without children: what Hay et al.'s
+    code measures the Ih profile and the hot zone with (``d`` and ``d_max`` above)."""
+    data = cell._data
+    apical = cell.apical.comps
+    first = int(data.comp_branch[apical].min())
+    distance = path_distance(cell, origin=(first, 0.0))
+    in_apical = np.zeros(data.n_branches, dtype=bool)
+    in_apical[data.comp_branch[apical]] = True
+    has_child = np.zeros(data.n_branches, dtype=bool)
+    has_child[data.parent[data.parent >= 0]] = True
+    last = data.comp_start + data.ncomp - 1  # a branch's end is half its last compartment on
+    ends = distance[last] + data.columns["length"][last] / 2.0
+    return distance[apical], float(ends[in_apical & ~has_child].max())
 
 
 def _mask(cell, view) -> np.ndarray:

@@ -10,6 +10,7 @@ from .discretization import Discretization as Discretization
 from .discretization import DLambda as DLambda
 from .discretization import FixedNcomp as FixedNcomp
 from .discretization import MaxLength as MaxLength
+from .discretization import OddCount as OddCount
 from .discretization import PerBranch as PerBranch
 from .frustum import branch_geometry as branch_geometry
 from .swc_parse import SwcError as SwcError

@@ -31,6 +31,7 @@ __all__ = [
     "Discretization",
     "FixedNcomp",
     "MaxLength",
+    "OddCount",
     "PerBranch",
     "as_discretization",
 ]
@@ -167,6 +168,33 @@ class MaxLength(Discretization):
         if self.odd:
             n = n + (n % 2 == 0)
         return n
+
+
+@dataclasses.dataclass(frozen=True)
+class OddCount(Discretization):
+    """``1 + 2 int(L / per)`` compartments (``L`` the branch's length, µm): one more than
+    twice the number of whole ``per`` lengths, always odd. This is the rule of Hay et al.
+    (2011)'s template (``nseg = 1 + 2*int(L/40)``, ``per=40``) and of models built on it.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> import dendrax as dx
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "ball_and_stick.swc"
+        >>> _ = path.write_text("1 1 0 0 0 10 -1\\n2 3 10 0 0 0.5 1\\n3 3 510 0 0 0.5 2\\n")   # µm
+        >>> dx.read_swc(path, discretization=dx.OddCount(40.0)).ncomp.tolist()   # 20 µm, 500 µm
+        [1, 25]
+    """
+
+    per: float = 40.0
+
+    def __post_init__(self):
+        if not isinstance(self.per, (int, float, np.floating, np.integer)) or not (
+            math.isfinite(self.per) and self.per > 0
+        ):
+            raise ValueError(f"OddCount needs a finite per > 0 µm; got {self.per!r}")
+
+    def counts(self, shapes: BranchShapes) -> np.ndarray:
+        return (1 + 2 * np.floor(shapes.length / float(self.per))).astype(np.int64)
 
 
 @dataclasses.dataclass(frozen=True)

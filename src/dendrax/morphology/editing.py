@@ -1,4 +1,4 @@
-"""Edit a cell's morphology: move it, rotate it, cut off a subtree.
+"""Edit a cell's morphology: move it, rotate it, cut off a subtree, replace its axon by a stub.
 
 Each function returns a new cell and leaves its argument unchanged. Moving and rotating
 change the 3-D points only (not areas or resistances); a cell built by hand first gets the
@@ -30,7 +30,7 @@ from ..model.tree import TreeData
 from ..model.values import is_numeric, real_number
 from .layout import _topological, branch_points, compute_xyz, point_at
 
-__all__ = ["delete_subtree", "move", "rotate"]
+__all__ = ["delete_subtree", "move", "replace_axon", "rotate"]
 
 M = TypeVar("M", bound=Module)
 
@@ -209,3 +209,112 @@ def _kept_trainable(t, comp_keep: np.ndarray, new_comp: np.ndarray):
     return dataclasses.replace(
         t, comps=new_comp[t.comps[kept]], value_index=value_index.reshape(-1), initial=np.asarray(t.initial)[values]
     )
+
+
+# Hay et al. (2011)'s stub: two sections of 30 µm and diameter 1 µm on soma(0.5).
+HAY_AXON_STUB = ((30.0, 30.0), 0.5)
+
+
+def replace_axon(cell: M, lengths: Any = HAY_AXON_STUB[0], radius: float = HAY_AXON_STUB[1], ncomp: int = 1) -> M:
+    """A copy of ``cell`` whose axon (group ``axon``) is replaced by a stub: a chain of
+    cylinders hanging on the soma's middle, NEURON's ``connect axon[0](0), soma(0.5)``.
+
+    The default is the stub of Hay et al. (2011)'s published model (their template deletes
+    the reconstructed axon and adds two sections of 30 µm, diameter 1 µm, one compartment
+    each): build their cell as ``hay_l5pc(dx.replace_axon(dx.read_swc(path, discretization=dx.OddCount(40.0))))``. Models fitted
+    with such a stub need it; the reconstructed axon loads the soma differently (Hay's
+    somatic spikes move by tens of ms).
+
+    Args:
+        cell: a cell with a ``soma`` group (from `read_swc`); it is left unchanged.
+        lengths: the stub's branches, soma outwards (µm).
+        radius: their radius (µm).
+        ncomp: compartments per branch.
+
+    Returns:
+        A new cell: the old branches keep their order, values, mechanisms, stimuli and
+        recordings (those on the axon must be deleted first); the stub's branches come last,
+        in the ``axon`` group, with NEURON's defaults for a new section (cm 1 µF/cm², Ra
+        35.4 Ω·cm, v -65 mV) and no mechanisms: replace the axon before inserting them.
+        Trainables keep the values that still drive a compartment.
+
+    Example:
+        >>> import dendrax as dx
+        >>> soma = dx.Branch(length=20.0, radius=10.0)
+        >>> axon = dx.Branch(length=1000.0, radius=0.5, ncomp=10)
+        >>> cell = dx.Cell([soma, axon, axon], parents=[-1, 0, 1])
+        >>> cell.add_group("soma", cell.branch(0))
+        >>> cell.add_group("axon", cell.branch([1, 2]))
+        >>> stub = dx.replace_axon(cell)
+        >>> stub.n_branches, dx.total_length(stub.axon), stub.branch(1).get("radius").tolist()
+        (3, 60.0, [0.5])
+    """
+    from ..model.cell import Cell, _check_ncomp
+    from ..model.tree import GEOMETRY_RANGE
+    from ..model.values import real_values
+
+    if not isinstance(cell, Cell):
+        raise TypeError(f"replace_axon() takes a dx.Cell; got {type(cell).__name__}")
+    lengths = real_values(lengths, "lengths (µm)").reshape(-1)
+    radius = real_number(radius, "radius (µm)")
+    ncomp = _check_ncomp(ncomp)
+    lo, hi = GEOMETRY_RANGE
+    for name, values in (("lengths", lengths), ("radius", np.array([radius]))):
+        if len(values) == 0 or not np.all((values >= lo) & (values <= hi)):
+            raise ValueError(f"replace_axon(): {name} must be one or more values between {lo:g} and {hi:g} µm; got {values.tolist()}")
+    if "soma" not in cell.groups:
+        raise ValueError(
+            f"replace_axon() hangs the stub on the soma, but the cell has no 'soma' group (groups: {cell.groups}); "
+            "name it with cell.add_group('soma', cell.branch(0))"
+        )
+    new = cell
+    while True:
+        data = new._data
+        axon = data.groups.get("axon", np.zeros(data.n_comps, bool))[data.comp_start]
+        roots = [b for b in range(data.n_branches) if axon[b] and (data.parent[b] < 0 or not axon[data.parent[b]])]
+        if not roots:
+            break
+        b = roots[0]
+        if data.parent[b] < 0:
+            raise ValueError(f"branch {b}, the cell's root, is axon: replace_axon() keeps the root (a soma)")
+        below = _subtree(data.parent, b)
+        other = [int(k) for k in below if not axon[k]]
+        if other:
+            raise ValueError(
+                f"branch {other[0]} is not axon but hangs on the axon (branch {b}); replace_axon() would delete it. "
+                "Delete it (dx.delete_subtree) or take it out of the 'axon' group first"
+            )
+        new = delete_subtree(new, b)  # refuses stimuli, clamps and recordings on the axon
+    if new is cell:
+        new = cell.copy()
+    data = new._data
+    soma_branch = _soma_branch(new)
+    stub = []
+    for length in lengths:
+        piece = TreeData.cylinder(float(length), radius, ncomp)
+        piece.groups = {"axon": np.ones(ncomp, dtype=bool)}
+        stub.append(piece)
+    n = data.n_branches
+    parent = np.concatenate([data.parent, [soma_branch], n + np.arange(len(stub) - 1)])
+    parent_x = np.concatenate([data.parent_x, [0.5], np.ones(len(stub) - 1)])
+    new._data = TreeData.concatenate([data, *stub], parent, parent_x)
+    added = new._data.n_comps - data.n_comps
+    new._mechanisms = {k: (m, np.concatenate([mask, np.zeros(added, bool)])) for k, (m, mask) in new._mechanisms.items()}
+    new._touch()
+    return new
+
+
+def _subtree(parent: np.ndarray, branch: int) -> np.ndarray:
+    """``branch`` and every branch below it."""
+    inside = np.zeros(len(parent), dtype=bool)
+    for b in _topological(parent):
+        inside[b] = b == branch or (parent[b] >= 0 and inside[parent[b]])
+    return np.flatnonzero(inside)
+
+
+def _soma_branch(cell: Module) -> int:
+    """The branch of NEURON's ``soma`` (``soma[0]``): the root if it is soma, else the first
+    soma branch."""
+    from .anatomy import soma_point
+
+    return soma_point(cell)[0]
