@@ -14,6 +14,8 @@ step function, whose derivative is zero unless a `Surrogate` is used.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from collections.abc import Mapping
 
@@ -138,9 +140,11 @@ def deliver(
             # train up to TRAIN_EVENTS_PER_STEP times (checked where its times are known).
             train = group.source >= network.n_sources
             state = syn_states[k]
+            takes_arrived = _takes_arrived(type(group.mechanism))
             for i in range(TRAIN_EVENTS_PER_STEP if np.any(train) else 1):
                 arrived = count > i
-                fired = group.mechanism.receive(state, weights[k], syn_params[k], arrived=jnp.ones_like(arrived))
+                keywords = {"arrived": jnp.ones_like(arrived)} if takes_arrived else {}
+                fired = group.mechanism.receive(state, weights[k], syn_params[k], **keywords)
                 # The states as a function of the spike's count e (0 or 1): s + e (fired - s),
                 # written so that the forward value is exactly one or the other while the
                 # count's surrogate gradient (a detected spike's; a train's spikes are given)
@@ -154,6 +158,16 @@ def deliver(
         else:
             out[k] = group.mechanism.receive(syn_states[k], count * weights[k], syn_params[k])
     return tuple(out)
+
+
+@functools.cache
+def _takes_arrived(cls: type) -> bool:
+    """Whether ``cls.receive`` takes ``arrived`` (a .mod NET_RECEIVE's does; a Python
+    synapse's ``receive(s, weight, p)`` need not)."""
+    try:
+        return "arrived" in inspect.signature(cls.receive).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 #: Spikes of one spike train in one time step that a ``per_event`` synapse receives apart.

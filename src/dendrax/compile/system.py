@@ -163,10 +163,14 @@ class Layout:
         return hash(self.digest)
 
     def __eq__(self, other: object) -> bool:
+        # The digest names mechanisms by repr only: two classes of one name (a synapse
+        # redefined in a notebook) must not share a compiled program, so the mechanisms
+        # themselves are compared too (equal only if of the same class and values).
         return (
             isinstance(other, Layout)
             and other.digest == self.digest
             and tuple(p.mechanism for p in other.placements) == tuple(p.mechanism for p in self.placements)
+            and tuple(g.mechanism for g in other.network.groups) == tuple(g.mechanism for g in self.network.groups)
         )
 
 

@@ -7,11 +7,12 @@ conductances are in µS. Two kinds:
 - graded (``event_driven = False``): driven continuously by the presynaptic voltage;
 - event-driven (``event_driven = True``): driven by spikes of the presynaptic site, which
   arrive after the connection's delay with its weight (NEURON's NetCon); `receive` adds
-  the delivered weight to the states at the start of the step. Where several spikes arrive
-  in one step (two spikes of a spike train within ``delta_t``), `receive` gets their summed
-  weight once, which is right when it is linear in the weight (as ExpSyn's ``g + weight``);
-  a synapse with ``per_event = True`` gets each spike apart instead, in order (NET_RECEIVE
-  blocks of .mod files, which may be nonlinear: facilitation ``F = F + f``).
+  the delivered weight to the states at the start of every step: 0 where no spike arrives,
+  the summed weight where several arrive in one step (two spikes of a spike train within
+  ``delta_t``). That is right when `receive` is linear in the weight (as ExpSyn's ``g +
+  weight``); a synapse with ``per_event = True`` gets each spike apart instead, in order,
+  and nothing in steps without one (NET_RECEIVE blocks of .mod files, which may be
+  nonlinear: facilitation ``F = F + f``).
 
 Example: NEURON's ``ExpSyn`` in a dozen lines::
 
@@ -67,8 +68,10 @@ class Synapse(Mechanism):
     """
 
     event_driven: ClassVar[bool] = False
-    #: `receive` once per arriving spike (``receive(s, weight, p, arrived=mask)``, the
-    #: connection's weight and where a spike arrives), not once per step on the summed weight.
+    #: `receive` once per arriving spike, with the connection's weight, instead of once per
+    #: step with the weight that arrives then: for a ``receive`` that is not linear in the
+    #: weight (facilitation ``F = F + f``, a state set to a value). Its ``receive(s, weight,
+    #: p)`` may take a keyword ``arrived`` (a boolean array, all true: .mod files use it).
     per_event: ClassVar[bool] = False
     #: Connection weights may be negative (NEURON allows any sign; a .mod NET_RECEIVE may
     #: branch on it). Built-in synapses take conductances, which must be >= 0.
@@ -109,5 +112,14 @@ class Synapse(Mechanism):
         return dict(s)
 
     def receive(self, s: Mapping[str, Array], weight: Array, p: Mapping[str, Array]) -> dict[str, Array]:
-        """States after receiving ``weight`` (0 where nothing arrives) at the start of a step."""
+        """An event-driven synapse's states after spikes deliver ``weight`` (µS, or the unit
+        the synapse gives it), at the start of a step.
+
+        By default it is called at **every** step, with the weight that arrives then: 0
+        where no spike arrives, the sum where several do. So it must leave the states as
+        they are for a weight of 0 and be linear in the weight (``g + weight``). A synapse
+        whose response is not (facilitation ``F = F + f``, a state reset on each spike)
+        sets ``per_event = True``: then `receive` runs once per arriving spike, with the
+        connection's weight, and only its result where a spike arrived is kept.
+        """
         return dict(s)
