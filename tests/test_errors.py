@@ -247,6 +247,9 @@ def test_recording_a_parameter_or_absent_state():
         c.record("ica")
     with pytest.raises(ValueError, match="one mechanism's current is recorded as 'i_HH'"):
         c.record("HH_ina")
+    # Before any insert it read "'i' (all), no ion currents, and no mechanism (one mechanism)"
+    with pytest.raises(ValueError, match=r"cannot record 'ina': no mechanism is inserted yet .*insert the mechanisms first"):
+        dx.Compartment().record("ina")
     with pytest.raises(ValueError, match="capacitive current is cm dV/dt"):
         c.record("i_membrane")
     assert [name for _, name in c.recordings] == ["v"]  # the helper's own; nothing added

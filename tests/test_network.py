@@ -543,6 +543,11 @@ def test_delays_passed_as_params_equal_the_description_and_rarely_recompile():
         # 1, 4 and 5 ms fit the description's 201 rows; 7 to 9 ms share one of 512
         assert _run._cache_size() == size + (delay > 5.0)
 
+    # Traced delays are refused with what to do instead (the docs said every parameter
+    # could be vmapped: a newcomer's review).
+    with pytest.raises(TypeError, match=r"ExpSyn_delay fixes the event schedule.*call once per value in a Python loop"):
+        jax.vmap(lambda d: sim({"ExpSyn_delay": d}))(jnp.array([[1.0], [2.0]]))
+
 
 def test_loc_on_a_cell_of_a_network_is_refused_where_the_cell_has_many_branches():
     # net.cell(0).loc(0.5) chose the middle of every branch of cell 0 (three stimuli for

@@ -83,7 +83,10 @@ def checked_params(system: System, params: Mapping[str, Any] | None) -> dict[str
         if name not in system.params:
             hint = ""
             if name in system.initial_states:
-                hint = " (initial states are set on the description, e.g. cell.set('HH_m', 0.1))"
+                hint = (
+                    f" (an initial state: set it on the description, cell.set({name!r}, ...), or make it trainable, "
+                    f"cell.make_trainable({name!r}), and pass the values of get_parameters())"
+                )
             elif name in NEURON_NAMES:
                 hint = f" (in dendrax: {NEURON_NAMES[name]})"
             known = ", ".join(sorted(system.params))

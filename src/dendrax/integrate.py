@@ -402,7 +402,12 @@ def _longest_lag(system: System, overrides: Mapping[str, Array], delta_t: float)
         key = f"{group.name}_delay"
         delays = overrides.get(key, system.params[key])
         if isinstance(delays, jax.core.Tracer):
-            raise TypeError(f"{key} fixes the event schedule: pass delays as concrete numbers, not traced values")
+            raise TypeError(
+                f"{key} fixes the event schedule (when each spike arrives, rounded to whole steps, and the size "
+                "of the spike buffer), so it takes concrete numbers, not values traced by jax.jit, vmap or grad "
+                f"(it has no gradient). For a sweep, call once per value in a Python loop: params={{{key!r}: d}} "
+                "compiles nothing new while d fits the description's longest delay"
+            )
         delays = np.asarray(delays)
         if len(delays):  # the lags `prepare` computes (`delay_steps`), in the same precision;
             # in NumPy: jnp here compiled a small program per new number of synapses.

@@ -13,6 +13,7 @@ NEURON_NAMES = {
     "diam": "'radius' (µm) = diam / 2",
     "L": "'length' (µm), per compartment: L / ncomp",
     "nseg": "the Branch's ncomp, fixed when it is built",
+    "ncomp": "dx.Branch(..., ncomp=...), fixed when it is built (set('length', ...) is per compartment)",
     "Ra": "'axial_resistivity' (Ω·cm)",
     "cm": "'capacitance' (µF/cm²)",
     "V": "'v' (mV)",

@@ -29,10 +29,15 @@ def check_recordable(module: Any, sites: Sequence[Site], name: str) -> None:
                 raise ValueError(f"cannot record {name!r}: one mechanism's current is recorded as 'i_{mech}'")
         if name not in module._data.columns and _looks_like_a_current(name):
             ions = sorted({ion for m, _ in module._mechanisms.values() for ion in m.ions})
+            if not module._mechanisms:
+                raise ValueError(
+                    f"cannot record {name!r}: no mechanism is inserted yet (of the currents only 'i', the total, is "
+                    "recordable, and it is 0); insert the mechanisms first (e.g. insert(HH())), then record their currents"
+                )
             raise ValueError(
                 f"cannot record {name!r}: no inserted mechanism carries that current. Currents here: "
                 f"'i' (all), {', '.join(repr('i' + ion) for ion in ions) or 'no ion currents'}, and "
-                f"{', '.join(repr('i_' + m) for m in module._mechanisms) or 'no mechanism'} (one mechanism)"
+                f"{', '.join(repr('i_' + m) for m in module._mechanisms)} (one mechanism each)"
             )
         if name in {f"e{ion}" for ion in ION_DEFAULTS}:
             ion = name[1:]
