@@ -267,3 +267,96 @@ def test_a_lif_subclass_with_the_documented_signature_still_runs():
 
     ours = run(MyLIF(), 0.5, 20.0, v0=-70.0)
     np.testing.assert_array_equal(ours, run(LIF(), 0.5, 20.0, v0=-70.0))
+
+
+def _integrator(update, states=None):
+    """A user's point neuron (`PointNeuron`'s example) whose update_voltage is ``update``."""
+
+    class Integrator(dx.PointNeuron):
+        params = {"C": 0.1, "vTh": -50.0, "vReset": -70.0}  # nF, mV, mV
+        units = {"C": "nF", "vTh": "mV", "vReset": "mV"}
+
+    Integrator.states = {"spike": 0.0} if states is None else states
+    Integrator.update_voltage = update
+    return Integrator
+
+
+def _integrated(v, p, i_in, dt):
+    v_next = v + dt * i_in / p["C"]  # nA / nF = mV/ms
+    return v_next, v_next >= p["vTh"]
+
+
+@pytest.mark.parametrize(
+    ("update", "error", "match"),
+    [
+        (lambda self, v, s, i, dt, p: (_integrated(v, p, i, dt)[0], {"spike": _integrated(v, p, i, dt)[1]}),
+         TypeError, r"Integrator.update_voltage\(\) returned state 'spike' of shape \(1,\) and dtype bool.*astype"),
+        (lambda self, v, s, i, dt, p: (_integrated(v, p, i, dt)[0], {"spike": jnp.zeros(1, jnp.float32)}),
+         TypeError, r"returned state 'spike' of shape \(1,\) and dtype float32.*dtype float64"),
+        (lambda self, v, s, i, dt, p: (_integrated(v, p, i, dt)[0], {}),
+         ValueError, r"Integrator.update_voltage\(\) did not return 'spike'"),
+        (lambda self, v, s, i, dt, p: (v, {"spike": jnp.zeros_like(v), "spkie": v}),
+         ValueError, r"Integrator.update_voltage\(\) returned 'spkie', not a declared state"),
+        (lambda self, v, s, i, dt, p: (jnp.asarray(-60.0), {"spike": jnp.zeros_like(v)}),
+         TypeError, r"returned a voltage of shape \(\) and dtype float64; it must be one value per compartment"),
+        (lambda self, v, s, i, dt, p: (v.astype(jnp.float32), {"spike": jnp.zeros_like(v)}),
+         TypeError, r"returned a voltage of shape \(1,\) and dtype float32"),
+        (lambda self, v, s, i, dt, p: v, TypeError, r"must return a pair \(v_next, states\)"),
+    ],
+    ids=["bool spike", "float32 spike", "missing state", "misspelt state", "scalar voltage", "float32 voltage", "no pair"],
+)
+def test_what_a_user_point_neuron_returns_is_checked(update, error, match):
+    """Found by review: update_voltage's results were never checked (update_states' are): a
+    bool or float32 spike gave JAX's "carry input and carry output must have equal types", a
+    misspelt state a pytree-structure error, a missing one a bare KeyError, and a scalar
+    voltage ran, broadcast. Each now names the mechanism, the value and the fix."""
+    cell = dx.Compartment()
+    cell.insert(_integrator(update)())
+    cell.stimulate([0.1] * 41)
+    cell.record("v")
+    with pytest.raises(error, match=match):
+        dx.integrate(cell, t_max=1.0)
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "bad", "match"),
+    [
+        (LIF(), {"vReset": -40.0}, r"LIF_vReset = -40 mV is not below LIF_vTh = -50 mV.*set LIF_vReset below LIF_vTh"),
+        (LIF(), {"vReset": -50.0}, r"LIF_vReset = -50 mV is not below LIF_vTh = -50 mV"),
+        (AdEx(), {"vReset": -30.0}, r"AdEx_vReset = -30 mV is not below AdEx_vPeak = -40.4 mV"),
+        (Izhikevich(), {"c": 40.0}, r"Izhikevich_c = 40 mV is not below the spike peak, 30 mV"),
+    ],
+    ids=["LIF", "LIF at vTh", "AdEx", "Izhikevich"],
+)
+def test_a_reset_at_or_above_the_threshold_is_refused(mechanism, bad, match):
+    """Found by review: a reset at or above the threshold (LIF vReset >= vTh, AdEx vReset >=
+    vPeak, Izhikevich c >= 30 mV) was accepted, and the cell then fired every step with no
+    input (400 spikes in 10 ms). Refused before compiling, from the description's values and
+    from concrete call-time ones (``params=`` overrides and trainable values), naming the
+    values and the compartment; the description is left as it was."""
+    name = mechanism.name
+    (short, value), = bad.items()
+    full = f"{name}_{short}"
+    cell = dx.Compartment()
+    cell.insert(mechanism)
+    cell.record("v")
+    cell.set(full, value)  # one value at a time cannot be judged: set() takes it
+    with pytest.raises(ValueError, match=match + r".*\(compartment 0, where " + name):
+        dx.integrate(cell, t_max=1.0)
+    cell.set(full, mechanism.params[short])  # the description is usable again
+    with pytest.raises(ValueError, match=r"params: " + match):
+        dx.integrate(cell, t_max=1.0, params={full: value})
+    cell.make_trainable(full)
+    with pytest.raises(ValueError, match=r"params: " + match):
+        dx.integrate(cell, t_max=1.0, params=[{full: jnp.array([value])}])
+    assert cell.get(full).tolist() == [mechanism.params[short]]
+    dx.integrate(cell, t_max=1.0, params=[{full: jnp.array([mechanism.params[short] - 1.0])}])  # a valid one runs
+
+
+def test_point_neuron_defaults_that_conflict_are_refused_when_made():
+    # A subclass whose own defaults break the rule fails where it is made, as a default out of range does.
+    class HighReset(LIF):
+        params = {**LIF.params, "vReset": -45.0}
+
+    with pytest.raises(ValueError, match=r"HighReset's defaults do not work together: HighReset_vReset = -45 mV"):
+        HighReset()

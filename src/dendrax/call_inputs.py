@@ -24,6 +24,7 @@ from .compile.reversal import computed_reversal
 from .compile.staging import on_device
 from .compile.system import System
 from .manual_axes import varying_axes
+from .mechanisms.channel import Mechanism
 from .mechanisms.synapse import Synapse
 from .model.names import NEURON_NAMES
 from .model.network import delay_error, synapse_type_of
@@ -41,7 +42,7 @@ from .spike_trains import event_table, time_points
 from .synapses import GapJunction
 from .synaptic import TRAIN_EVENTS_PER_STEP, per_event_trains
 
-__all__ = ["check_clamp_ranges", "check_range", "checked_clamps_when_run", "checked_params", "checked_spike_input", "checked_trainables", "checked_waveforms"]
+__all__ = ["check_clamp_ranges", "check_conflicts", "check_range", "checked_clamps_when_run", "checked_params", "checked_spike_input", "checked_trainables", "checked_waveforms"]
 
 
 def checked_trainables(system: System, params: Sequence[Mapping[str, Any]]) -> list[dict[str, Array]]:
@@ -166,6 +167,39 @@ def check_range(system: System, name: str, value: Array) -> None:
             error = mech.range_error(short, arr)
         if error:
             raise ValueError(f"params[{name!r}] {error}")
+
+
+def check_conflicts(
+    system: System, overrides: Mapping[str, Array], trainable_values: Sequence[Mapping[str, Array]] | None
+) -> None:
+    """Concrete call-time parameter values (``params=``: overrides, or the trainable values)
+    that break a rule between a mechanism's parameters (`Mechanism.conflicts`, e.g. a LIF's
+    reset at or above its threshold), taken with the model's other values, as compiling
+    checks the description's. A mechanism with a traced value among its parameters is not
+    checked: traced values are the caller's business."""
+    trained: dict[str, list[tuple[Any, Array]]] = {}
+    for tr, entry in zip(system.layout.trainables, trainable_values or ()):
+        if tr.kind == "param" and tr.over == "compartments":
+            trained.setdefault(tr.name, []).append((tr, entry[tr.name]))
+    for pl in system.layout.placements:
+        mech = pl.mechanism
+        keys = {k: f"{pl.name}_{k}" for k in mech.params}
+        given = [overrides[key] for key in keys.values() if key in overrides]
+        given += [value for key in keys.values() for _, value in trained.get(key, [])]
+        if type(mech).conflicts is Mechanism.conflicts or not given:
+            continue  # no rules, or no new values
+        if any(isinstance(value, jax.core.Tracer) for value in given + [system.params[key] for key in keys.values()]):
+            continue  # traced (a System traced by jit too)
+        values = {}
+        for k, key in keys.items():
+            column = np.array(overrides.get(key, system.params[key]), dtype=np.float64)
+            for tr, value in trained.get(key, []):  # in call order: the later wins, as in `apply_trainables`
+                column[tr.comps] = np.broadcast_to(np.asarray(value, np.float64), (tr.n_values,))[tr.value_index]
+            values[k] = column[pl.comps]
+        conflict = mech.conflict_error(values)
+        if conflict:
+            i, message = conflict
+            raise ValueError(f"params: {message} (compartment {int(pl.comps[i])}, where {pl.name} is inserted)")
 
 
 def checked_waveforms(

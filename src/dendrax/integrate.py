@@ -22,6 +22,7 @@ from jaxtyping import Array, Float
 from .adjoint import reversible_step
 from .call_inputs import (
     check_clamp_ranges,
+    check_conflicts,
     checked_clamps_when_run,
     checked_params,
     checked_spike_input,
@@ -343,6 +344,7 @@ def integrate(
             overrides, trainable_values = {}, checked_trainables(system, params)
         else:
             overrides, trainable_values = checked_params(system, params), None
+        check_conflicts(system, overrides, trainable_values)
         stim, stim_index = checked_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
         clamp_values, clamp_index = checked_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
         if clamps is not None:

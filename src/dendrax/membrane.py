@@ -177,7 +177,7 @@ def checked_states(mechanism, method: str, states: Mapping[str, Array], like: Ar
                 raise TypeError(
                     f"{mechanism.name}.{method}() returned state {name!r} of shape {shape} and dtype {dtype}; each "
                     f"state must be one value per compartment, like v: shape {like.shape}, dtype {like.dtype} "
-                    "(jnp.full_like(v, x) makes one from a number)"
+                    "(jnp.full_like(v, x) makes one from a number, x.astype(v.dtype) converts one)"
                 )
     unknown = sorted(set(states) - set(mechanism.states))
     missing = sorted(set(mechanism.states) - set(states))
@@ -287,10 +287,34 @@ def point_neuron_voltages(
             continue
         p = _inputs(pl, own, env, c)
         slope = {"g_in": at(pl, node_slope, c)} if _takes_input_conductance(pl.mechanism) else {}
-        v_new, s_new = pl.mechanism.update_voltage(at(pl, v, c), states[k], at(pl, node_input, c), dt, p, **slope)
+        v_m = at(pl, v, c)
+        returned = pl.mechanism.update_voltage(v_m, states[k], at(pl, node_input, c), dt, p, **slope)
+        v_new, s_new = _voltage_and_states(pl.mechanism, returned, v_m)
         held.append((pl, v_new))
         out[k] = s_new
     return held, tuple(out)
+
+
+def _voltage_and_states(mechanism: PointNeuron, returned, v: Array) -> tuple[Array, dict[str, Array]]:
+    """``update_voltage``'s ``(voltage, states)``, checked (while tracing) as `checked_states`
+    checks ``update_states``': a spike returned as a bool, or a float32 voltage in a float64
+    run, failed in JAX's scan with "carry input and carry output must have equal types",
+    naming neither the mechanism nor the value (found by review); a scalar voltage was
+    broadcast silently."""
+    if not (isinstance(returned, (tuple, list)) and len(returned) == 2):
+        raise TypeError(
+            f"{mechanism.name}.update_voltage() must return a pair (v_next, states): the voltage (mV) and a dict "
+            f"of its states; got {type(returned).__name__}"
+        )
+    v_new, states = returned
+    shape, dtype = jnp.shape(v_new), jnp.result_type(v_new)
+    if shape != v.shape or dtype != v.dtype:
+        raise TypeError(
+            f"{mechanism.name}.update_voltage() returned a voltage of shape {shape} and dtype {dtype}; it must be "
+            f"one value per compartment, like v: shape {v.shape}, dtype {v.dtype} (jnp.full_like(v, x) makes one "
+            "from a number, x.astype(v.dtype) converts one)"
+        )
+    return v_new, checked_states(mechanism, "update_voltage", states, v)
 
 
 def _takes_input_conductance(mechanism: PointNeuron) -> bool:

@@ -27,7 +27,7 @@ class LIF(PointNeuron):
     overshoot its reversal potential.
 
     Parameters: ``C`` capacitance (nF, 0.2), ``gLeak`` (µS, 0.01), ``eLeak`` (mV, -70),
-    ``vTh`` (mV, -50), ``vReset`` (mV, -70), ``tRef`` (ms, 2, >= 0).
+    ``vTh`` (mV, -50), ``vReset`` (mV, -70, below ``vTh``), ``tRef`` (ms, 2, >= 0).
     States: ``refractory`` (ms left), ``spike`` (1 in the step of a spike), ``drive`` (mV:
     the voltage before any reset minus ``vTh``, ``vReset - vTh`` while refractory; the
     spike is ``drive >= 0``, and `dx.Surrogate` differentiates spikes through it).
@@ -56,6 +56,16 @@ class LIF(PointNeuron):
         return ("tRef", "refractory")
 
     input_conductance = True  # synaptic conductances are integrated with the leak
+
+    def conflicts(self, p):
+        # Found by review: a reset at or above the threshold was accepted, and the cell then
+        # fired every step after its refractory period, with no input at all.
+        return {
+            "{name}_vReset = {vReset:g} mV is not below {name}_vTh = {vTh:g} mV: a reset at or above the threshold "
+            "fires again as soon as the cell is released, with no input; set {name}_vReset below {name}_vTh": (
+                p["vReset"] >= p["vTh"]
+            )
+        }
 
     def update_voltage(self, v, s, i_in, dt, p, g_in=0.0):
         # The input over the step is i_in - g_in (v' - v) (nA): a conductance held as a
@@ -92,7 +102,7 @@ class Izhikevich(PointNeuron):
     two half steps for v; use a small ``dt`` for accuracy). ``C`` (nF, 1) converts the input
     current to the paper's units (mV/ms): with the default, 10 nA is the paper's ``I = 10``.
 
-    Parameters: ``a`` (1/ms, 0.02), ``b`` (1/ms, 0.2), ``c`` (mV, -65), ``d`` (mV/ms, 8),
+    Parameters: ``a`` (1/ms, 0.02), ``b`` (1/ms, 0.2), ``c`` (mV, -65, below 30), ``d`` (mV/ms, 8),
     ``C`` (nF, 1). States: ``u`` (mV/ms), ``spike``, ``drive`` (mV: ``v`` before the reset
     minus 30, through which `dx.Surrogate` differentiates spikes). Defaults: regular spiking.
 
@@ -117,6 +127,13 @@ class Izhikevich(PointNeuron):
     def positive(self):
         return ("C",)
 
+    def conflicts(self, p):
+        # Found by review: c >= 30 mV was accepted; the reset was then a spike again, every step.
+        return {
+            "{name}_c = {c:g} mV is not below the spike peak, 30 mV: the reset would be a spike again, every "
+            "step with no input; set {name}_c below 30 mV (the paper's regular spiking: -65)": p["c"] >= 30.0
+        }
+
     def update_voltage(self, v, s, i_in, dt, p):
         u = s["u"]
         v_next = v + dt * (0.04 * v * v + 5.0 * v + 140.0 - u + i_in / p["C"])
@@ -140,7 +157,8 @@ class AdEx(PointNeuron):
 
     Parameters (the paper's, converted to nF, µS, nA): ``C`` 0.281, ``gLeak`` 0.030,
     ``eLeak`` -70.6, ``vT`` -50.4, ``deltaT`` 2, ``tauW`` 144, ``a`` 0.004, ``b`` 0.0805,
-    ``vReset`` -70.6, ``vPeak`` -40.4 (= vT + 5 deltaT, as in the paper's simulations).
+    ``vReset`` -70.6 (below ``vPeak``), ``vPeak`` -40.4 (= vT + 5 deltaT, as in the paper's
+    simulations).
     States: ``w`` (nA), ``spike``, ``drive`` (mV: ``v`` before the reset minus ``vPeak``,
     through which `dx.Surrogate` differentiates spikes).
 
@@ -174,6 +192,15 @@ class AdEx(PointNeuron):
     @property
     def positive(self):
         return ("C", "gLeak", "deltaT", "tauW")
+
+    def conflicts(self, p):
+        # Found by review: a reset at or above vPeak was accepted; the cell then fired every step.
+        return {
+            "{name}_vReset = {vReset:g} mV is not below {name}_vPeak = {vPeak:g} mV: a reset at or above the "
+            "spike's peak is a spike again, every step with no input; set {name}_vReset below {name}_vPeak": (
+                p["vReset"] >= p["vPeak"]
+            )
+        }
 
     def update_voltage(self, v, s, i_in, dt, p):
         w = s["w"]

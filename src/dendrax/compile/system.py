@@ -534,7 +534,8 @@ def _children_by_attachment(data) -> dict[tuple[int, str], list[int]]:
 
 def _check_mechanism_values(columns: dict[str, np.ndarray], placements: tuple[Placement, ...]) -> None:
     """Every parameter and ion variable a mechanism reads is a number where it sits (NaN
-    marks "not set" in the description; compiled, it would silently become 0)."""
+    marks "not set" in the description; compiled, it would silently become 0), and its
+    parameters work together (`Mechanism.conflicts`: e.g. a LIF's reset below its threshold)."""
     for pl in placements:
         mech = pl.mechanism
         keys = [f"{pl.name}_{k}" for k in mech.params]
@@ -548,6 +549,10 @@ def _check_mechanism_values(columns: dict[str, np.ndarray], placements: tuple[Pl
                     f"{key} is {values[np.argmax(bad)]} in compartment {comp}, where {pl.name} is inserted; "
                     f"set it with .set({key!r}, value)"
                 )
+        conflict = mech.conflict_error({k: columns[f"{pl.name}_{k}"][pl.comps] for k in mech.params})
+        if conflict:
+            i, message = conflict
+            raise ValueError(f"{message} (compartment {int(pl.comps[i])}, where {pl.name} is inserted)")
 
 
 def _on_device_once(waveforms: list[np.ndarray]) -> list[Array]:

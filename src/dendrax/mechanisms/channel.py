@@ -212,6 +212,36 @@ class Mechanism(eqx.Module):
         rule = "> 0" if name in self.positive else ">= 0"
         return f"must be {rule} {self.units.get(name, '')}; got {values[bad].ravel()[0]}"
 
+    def conflicts(self, p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Rules between parameters, each a message and where ``p`` breaks it (a boolean array).
+
+        ``p`` maps each parameter's short name to its values over the mechanism's
+        compartments (NumPy arrays, in the parameters' units). A message is formatted with
+        the values at the first compartment where its rule is broken (``"{vReset:g}"``), and
+        ``{name}`` is the mechanism's name; it says how to fix them. `conflict_error` asks
+        here before compiling (the description's values) and for concrete values given at
+        call time; traced values (under ``jit``, ``vmap`` or ``grad``) cannot be checked.
+        Default: no rules (each value's own range is `out_of_range`'s business).
+
+        Example:
+            >>> import numpy as np
+            >>> from dendrax.point_neurons import LIF
+            >>> LIF().conflict_error({**LIF.params, "vReset": np.array([-70.0, -45.0])})[0]
+            1
+        """
+        return {}
+
+    def conflict_error(self, p: Mapping[str, ArrayLike]) -> tuple[int, str] | None:
+        """The first compartment (its position in ``p``'s arrays) where the values ``p`` break
+        a rule of `conflicts`, and the rule's message with its values there; None if none."""
+        arrays = dict(zip(p, np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, np.float64)) for v in p.values()))))
+        for message, bad in self.conflicts(arrays).items():
+            bad = np.atleast_1d(np.asarray(bad, dtype=bool))
+            if bad.any():
+                i = int(np.argmax(bad))
+                return i, message.format(name=self.name, **{k: float(a[i]) for k, a in arrays.items()})
+        return None
+
     def __check_init__(self):
         # Defaults out of their physical range: a clear error when the mechanism is created.
         for k, default in {**self.states, **self.params}.items():
@@ -220,6 +250,9 @@ class Mechanism(eqx.Module):
             error = self.range_error(k, default)
             if error:
                 raise ValueError(f"{type(self).__name__}: the default of {k!r} {error}")
+        conflict = self.conflict_error(self.params)
+        if conflict:
+            raise ValueError(f"{type(self).__name__}'s defaults do not work together: {conflict[1]}")
 
     def init_states(self, v: Float[Array, " n"], p: Mapping[str, Array]) -> dict[str, Array]:
         """States at the start of a simulation (default: the declared values)."""

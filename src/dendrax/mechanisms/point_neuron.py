@@ -26,7 +26,11 @@ class PointNeuron(Mechanism):
     neuron fired, else 0.0) so that spikes can be recorded and sent over synapses, and a
     state ``"drive"`` (mV: the voltage before any reset minus the threshold, so that the
     spike is ``drive >= 0``) through which `dx.Surrogate` gives the spikes a gradient;
-    without ``drive`` the spikes pass none.
+    without ``drive`` the spikes pass none. `update_voltage` returns ``(v_next, states)``:
+    the voltage and every declared state, each like ``v`` (one value per compartment, in
+    its dtype: ``spike.astype(v.dtype)``, not a bool), checked when the run is traced.
+    Rules between parameters (a reset below the threshold) go in `Mechanism.conflicts`,
+    checked before compiling.
     Built-in ones: `dendrax.point_neurons` (``LIF``, ``Izhikevich``, ``AdEx``, ``RateNeuron``).
 
     Example:
@@ -56,7 +60,8 @@ class PointNeuron(Mechanism):
     #: ``i_in - g_in (v_next - v)``: a large conductance is then integrated without
     #: overshooting its reversal potential (as `LIF` does).
     input_conductance: ClassVar[bool] = False
-    #: False for a unit that never spikes (`RateNeuron`): event-driven synapses from it are refused.
+    #: False for a unit that never spikes (`RateNeuron`): event-driven synapses from it, and
+    #: recordings of its spikes (`Network.record_spikes`), are refused.
     spikes: ClassVar[bool] = True
 
     def update_voltage(
