@@ -595,3 +595,39 @@ def test_a_cells_own_point_is_on_its_root_branch_wherever_the_cell_lists_it(root
     assert np.flatnonzero(out[1]).size == 1  # the target fires (so the check has teeth)
     # The same equations on renumbered compartments: round-off.
     np.testing.assert_allclose(out[2:], reference[2:], rtol=0, atol=1e-9)
+
+
+def test_a_point_neuron_that_reports_no_spikes_is_refused_as_a_spike_source():
+    """Found by review: a RateNeuron's net.record_spikes() row was silently all zeros (connect
+    refused an event synapse from it already), and a point neuron declaring no 'spike' state,
+    recorded or connected from, failed with a bare KeyError: 'spike' inside the traced step.
+    Both are refused before compiling, naming the cell or synapse and what it needs; the
+    network is left usable."""
+    from dendrax.point_neurons import RateNeuron
+
+    class Integrator(dx.PointNeuron):
+        params = {"C": 0.1}  # nF
+        units = {"C": "nF"}
+        states = {"x": 0.0}
+
+        def update_voltage(self, v, s, i_in, dt, p):
+            return v + dt * i_in / p["C"], {"x": v}
+
+    for mechanism, why in (
+        (RateNeuron(), r"cell 0, a RateNeuron, which never spikes"),
+        (Integrator(), r"cell 0, an Integrator, which declares no 'spike' state.*declare it in `states`"),
+    ):
+        unit = dx.Compartment()
+        unit.insert(mechanism)
+        net = dx.Network([unit, hh_cell()])
+        net.record_spikes()
+        net.cell(0).record("v")
+        with pytest.raises(ValueError, match=r"net.record_spikes\(\) records " + why + r".*record_spikes\(cells=\[\.\.\.\]\)"):
+            dx.integrate(net, t_max=0.1)
+        net.delete_recordings()
+        net.record_spikes(cells=[1])  # the other cell's spikes can be recorded
+        net.cell(0).record("v")
+        assert np.asarray(dx.integrate(net, t_max=0.1)).shape == (2, 5)
+    dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.01)
+    with pytest.raises(ValueError, match=r"ExpSyn 0 \(net.synapses.ExpSyn\[0\]\) comes from an Integrator, which declares no 'spike'"):
+        dx.integrate(net, t_max=0.1)

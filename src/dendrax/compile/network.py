@@ -210,6 +210,19 @@ def _check_point_neuron_thresholds(name, pre, thresholds, from_train, point_node
         )
 
 
+def _why_no_spikes(mechanism: PointNeuron) -> str | None:
+    """Why a point neuron cannot be a spike source (the end of a sentence), or None if it can."""
+    article = "an" if mechanism.name[:1] in "AEIOU" else "a"
+    if not mechanism.spikes:
+        return f"{article} {mechanism.name}, which never spikes (its output is a rate, read as its voltage)"
+    if "spike" not in mechanism.states:
+        return (
+            f"{article} {mechanism.name}, which declares no 'spike' state (the spikes it reports: 1.0 in a step "
+            "where it fired, else 0.0; declare it in `states` and return it from update_voltage)"
+        )
+    return None
+
+
 def compile_network(
     module, site_node, rank: np.ndarray, placements, implicit: np.ndarray, explicit: np.ndarray, merged: np.ndarray
 ) -> NetworkLayout:
@@ -220,7 +233,10 @@ def compile_network(
         if isinstance(pl.mechanism, PointNeuron):
             for pos, node in enumerate(pl.nodes):
                 point_nodes[int(node)] = (k, pos)
-    silent = np.array([n for n, (k, _) in point_nodes.items() if not placements[k].mechanism.spikes], np.int64)
+    # Point neurons that cannot be a spike source (a rate unit, one without a ``spike`` state).
+    mute = {n: _why_no_spikes(placements[k].mechanism) for n, (k, _) in point_nodes.items()}
+    mute = {n: why for n, why in mute.items() if why}
+    silent = np.fromiter(mute, np.int64, len(mute))
     # Spike sources: unique (node, threshold); a point neuron's node is one source whatever
     # the threshold (it reports its own spikes).
     requests_node, requests_threshold, owners = [], [], []
@@ -240,17 +256,27 @@ def compile_network(
             bad = np.flatnonzero(~from_train & np.isin(pre, silent))
             if len(bad):
                 j = int(bad[0])
-                mech = placements[point_nodes[int(pre[j])][0]].mechanism
                 raise ValueError(
-                    f"{t.mechanism.name} {j} (net.synapses.{t.mechanism.name}[{j}]) comes from a {mech.name}, which "
-                    "never spikes (its output is a rate, read as its voltage): an event-driven synapse would receive "
-                    "nothing. Connect it with a graded synapse, e.g. dx.synapses.TanhRate()"
+                    f"{t.mechanism.name} {j} (net.synapses.{t.mechanism.name}[{j}]) comes from {mute[int(pre[j])]}: "
+                    "an event-driven synapse would receive nothing. Connect it with a graded synapse, e.g. "
+                    "dx.synapses.TanhRate()"
                 )
             requests_node.append(pre[~from_train])
             requests_threshold.append(thresholds[~from_train])
             owners.append(len(groups_raw) - 1)
     spike_recs = getattr(module, "_spike_recordings", [])
     rec_nodes = np.array([rank[site_node(site)] for site, _ in spike_recs], dtype=np.int64)
+    bad = np.flatnonzero(np.isin(rec_nodes, silent))
+    if len(bad):
+        # Found by review: a RateNeuron's spike recording was a silent row of zeros, and a
+        # point neuron without a `spike` state failed inside the traced step (KeyError).
+        site = spike_recs[int(bad[0])][0]
+        cell = int(module.cell_of(np.array([[0, site.index]]))[0])
+        raise ValueError(
+            f"net.record_spikes() records cell {cell}, {mute[int(rec_nodes[bad[0]])]}: it would record "
+            "nothing. Leave it out (net.record_spikes(cells=[...]) takes the cells to record), or record its "
+            f"voltage: net.cell({cell}).record('v')"
+        )
     rec_thresholds = np.array([th for _, th in spike_recs], dtype=np.float64)
     all_nodes = np.concatenate(requests_node + [rec_nodes]).astype(np.int64)
     all_thresholds = np.concatenate(requests_threshold + [rec_thresholds]).astype(np.float64)
