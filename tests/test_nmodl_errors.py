@@ -7,6 +7,7 @@ Nothing is translated approximately: a construct dendrax cannot run exactly is a
 from __future__ import annotations
 
 import pickle
+import warnings
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,22 @@ def test_the_line_is_right_in_source_text_too():
     source = "NEURON { SUFFIX s }\n\nBREAKPOINT {\n  x = 1\n}\n"
     with pytest.raises(dx.nmodl.NmodlError, match=r"^<string>:4: x is assigned but not declared"):
         dx.nmodl.load_source(source)
+
+
+def test_an_unknown_unit_in_a_declaration_loads_with_a_warning():
+    """NEURON's translator loads ``gbar = 0.036 (Sx/cm2)`` (checked with nrnivmodl 9.0.2), so
+    dendrax does too, but no longer silently (a newcomer's review): the conductance's >= 0
+    check goes by its unit and is lost. A known unit gives no warning."""
+    source = """
+NEURON { SUFFIX ux NONSPECIFIC_CURRENT i RANGE gbar }
+UNITS { (mA) = (milliamp) (mV) = (millivolt) }
+PARAMETER { gbar = 0.036 (Sx/cm2) }
+ASSIGNED { v (mV) i (mA/cm2) }
+BREAKPOINT { i = gbar * (v + 65) }
+"""
+    with pytest.warns(UserWarning, match=r":4: the unit \(Sx/cm2\) of gbar is not a unit .*unknown unit 'Sx'"):
+        mechanism = dx.nmodl.load_source(source)
+    assert "gbar" not in mechanism().nonnegative  # what the warning is about
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "gbar" in dx.nmodl.load_source(source.replace("Sx/cm2", "S/cm2"))().nonnegative

@@ -133,6 +133,7 @@ class _Analysis(Dataflow):
                 first_line[d.name] = (block, d.line)
         declared = {d.name: d for d in (*m.parameters, *m.assigned, *m.states)}
         unit_of = {d.name: d.unit for d in declared.values() if d.unit}
+        self.warn_unknown_units(declared.values())
         limits = {d.name: d.limits for d in m.parameters if d.limits}
         for name in constants:
             self.kind[name] = "const"
@@ -297,6 +298,25 @@ class _Analysis(Dataflow):
                 warnings.warn(
                     f"{self.m.file}:{proc.line}: FUNCTION {proc.name} never assigns {proc.name}, its return "
                     "value: dendrax returns 0 (NEURON an undefined value); assign it, or make it a PROCEDURE",
+                    UserWarning,
+                    stacklevel=2,
+                )
+
+    def warn_unknown_units(self, declarations) -> None:
+        """Warn of a declaration whose unit is not one: NEURON's translator does not check
+        them (modlunit does), so the file loads, but rules that go by unit (a conductance's
+        >= 0, a concentration's > 0) cannot apply to it (a newcomer's review: a mistyped
+        ``(Sx/cm2)`` loaded silently)."""
+        for d in declarations:
+            if not d.unit:
+                continue
+            try:
+                self.table.value(d.unit)
+            except UnitError as err:
+                warnings.warn(
+                    f"{self.m.file}:{d.line}: the unit ({d.unit}) of {d.name} is not a unit ({err}); it is kept as "
+                    "a label, as NEURON keeps it, but range checks that go by unit (conductances >= 0, "
+                    "concentrations > 0) do not apply to it. Correct it, or define it in the UNITS block",
                     UserWarning,
                     stacklevel=2,
                 )
