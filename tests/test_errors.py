@@ -186,8 +186,11 @@ def test_bad_stimulus():
     c.branch(0).loc(0.0).stimulate(np.zeros(11))
     with pytest.raises(ValueError, match="stimulus 0 has 11 values"):
         dx.integrate(c, t_max=1.0, delta_t=0.025)
-    with pytest.raises(ValueError, match=r"stimuli must have shape \(n_stimuli, n_time_points\) = \(1, 41\)"):
+    with pytest.raises(ValueError, match=r"stimuli must have shape \(n_stimuli, n_time_points\) = \(1, 41\).*one row per stimulus site"):
         dx.integrate(c, t_max=1.0, delta_t=0.025, stimuli=np.zeros((1, 40)))
+    # With none placed it said only "= (0, 41)" (a newcomer's review).
+    with pytest.raises(ValueError, match=r"= \(0, 41\); got \(1, 41\): the model has no stimulus to replace: place them"):
+        dx.integrate(cell(), t_max=1.0, delta_t=0.025, stimuli=np.zeros((1, 41)))
     with pytest.raises(ValueError, match="1-D array"):
         c.branch(0).stimulate(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="the stimulus is nan at index 3"):
@@ -439,3 +442,16 @@ def test_one_value_per_compartment_of_a_selection_that_repeats_one():
     assert c.get("radius").tolist() == [1.0] * 6
     c.branch([1, 1]).set("radius", 2.0)  # one value: unambiguous
     assert c.get("radius").tolist() == [1.0, 1.0, 2.0, 2.0, 1.0, 1.0]
+
+
+def test_a_radius_in_metres_gets_a_warning():
+    """A newcomer's review: Compartment(length=20e-6, radius=10e-6), meant in metres, ran
+    silently (up to 2e11 mV). A radius below 0.01 µm (thinner than a membrane) warns; a
+    spine neck's 0.05 µm does not."""
+    with pytest.warns(UserWarning, match=r"radius 1e-05 µm is thinner than any neurite .* in µm"):
+        dx.Compartment(length=20e-6, radius=10e-6)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dx.Branch(length=1.0, radius=0.05)

@@ -234,7 +234,15 @@ def checked_waveforms(
     if arr.dtype.kind not in "iuf":  # booleans, complex numbers and strings, NumPy or JAX
         raise TypeError(f"{many} must be real numbers; got an array of {arr.dtype}")
     if arr.shape != (n, n_points):
-        raise ValueError(f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}")
+        where = (
+            f"the model has no {one} to replace: place them on the description first (e.g. "
+            f"cell.branch(0).loc(0.5).{'stimulate' if one == 'stimulus' else 'clamp'}(...)), then pass {many} here"
+            if n == 0
+            else f"one row per {one} site, in the order they were placed (a call on k points places k)"
+        )
+        raise ValueError(
+            f"{many} must have shape (n_{many}, n_time_points) = ({n}, {n_points}); got {arr.shape}: {where}"
+        )
     if isinstance(arr, np.ndarray):
         arr = on_device(arr.astype(jnp.result_type(float)))
     elif not isinstance(arr, jax.core.Tracer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,10 @@ from ..morphology.frustum import branch_geometry
 from .module import Module, joined_model_wide, warn_dropped_attachments
 from .tree import CABLE_DEFAULTS, GEOMETRY_RANGE, TreeData, geometry_error
 from .values import real_values
-from .view import View
+from .view import View, user_stacklevel
+
+# µm: thinner than a membrane is thick; a radius below it is a unit slip (metres, mm).
+THINNEST_NEURITE = 0.01
 
 __all__ = ["Branch", "Cell", "Compartment"]
 
@@ -207,6 +211,12 @@ def _cylinder(length, radius, ncomp) -> TreeData:
         if error:
             raise ValueError(error)
         numbers.append(number)
+    if numbers[1] < THINNEST_NEURITE:
+        warnings.warn(
+            f"radius {numbers[1]:g} µm is thinner than any neurite (< {THINNEST_NEURITE} µm): lengths and radii are "
+            f"in µm (a value in metres, 10e-6, is a million times too small)",
+            stacklevel=user_stacklevel(),
+        )
     return TreeData.cylinder(numbers[0], numbers[1], ncomp)
 
 
