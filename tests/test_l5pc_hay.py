@@ -184,3 +184,20 @@ def test_the_published_cells_stub_and_densities_are_hays(model, neuron_h):
         assert data.ncomp[b] == 1 and sec.nseg == 1
         assert data.columns["length"][c] == sec.L == 30.0 and 2.0 * data.columns["radius"][c] == sec.diam == 1.0
     assert data.parent[stub[0]] == 0 and data.parent_x[stub[0]] == 0.5 and data.parent[stub[1]] == stub[0]
+
+
+def test_apical_distances_where_no_apical_branch_is_a_tip():
+    """A review: with the tuft typed otherwise, the longest apical path was the max of
+    nothing (numpy's bare error), after hay_l5pc had inserted its channels. Hay's code then
+    takes apic[0]'s length; and a failure leaves the cell as it was."""
+    soma = dx.Branch(length=20.0, radius=10.0)
+    trunk = dx.Branch(length=900.0, radius=1.5, ncomp=9)
+    tuft = dx.Branch(length=200.0, radius=0.8, ncomp=3)
+    cell = dx.Cell([soma, trunk, tuft, tuft], parents=[-1, 0, 1, 0])
+    for name, b in (("soma", 0), ("apical", 1), ("basal", [2, 3])):
+        cell.add_group(name, cell.branch(b))
+    distance, longest = apical_distances(cell)
+    np.testing.assert_allclose(distance, 50.0 + 100.0 * np.arange(9), rtol=1e-15)  # µm from the trunk's start
+    assert longest == pytest.approx(900.0, rel=1e-15)
+    hay_l5pc(cell)
+    assert cell.apical.get("Ih_gbar")[-1] == pytest.approx(0.0002 * (-0.8696 + 2.087 * np.exp(3.6161 * 850.0 / 900.0)))

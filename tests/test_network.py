@@ -631,3 +631,48 @@ def test_a_point_neuron_that_reports_no_spikes_is_refused_as_a_spike_source():
     dx.connect(net.cell(0), net.cell(1), dx.synapses.ExpSyn(), weight=0.01)
     with pytest.raises(ValueError, match=r"ExpSyn 0 \(net.synapses.ExpSyn\[0\]\) comes from an Integrator, which declares no 'spike'"):
         dx.integrate(net, t_max=0.1)
+
+
+class _TwoTau(dx.Synapse):
+    """A double-exponential synapse whose rise must be faster than its decay."""
+
+    params = {"tau1": 0.5, "tau2": 5.0, "e": 0.0}  # ms, ms, mV
+    units = {"tau1": "ms", "tau2": "ms", "e": "mV"}
+    states = {"a": 0.0, "b": 0.0}  # µS
+    event_driven = True
+
+    def conflicts(self, p):
+        return {"{name}_tau1 = {tau1:g} ms is not below {name}_tau2 = {tau2:g} ms": p["tau1"] >= p["tau2"]}
+
+    def current(self, s, v, v_pre, p):
+        return (s["b"] - s["a"]) * (v - p["e"])
+
+    def update_states(self, s, v, v_pre, dt, p):
+        return {"a": s["a"] * jnp.exp(-dt / p["tau1"]), "b": s["b"] * jnp.exp(-dt / p["tau2"])}
+
+    def receive(self, s, weight, p):
+        return {"a": s["a"] + weight, "b": s["b"] + weight}
+
+
+def test_a_synapses_rules_between_parameters_are_checked_like_a_channels():
+    """A review: `Mechanism.conflicts` of a synapse was asked for its defaults only; values
+    set on the description, passed in params or as trainable values ran unchecked."""
+    def network():
+        net = dx.Network([hh_cell(), hh_cell()])
+        dx.connect(net.cell(0), net.cell(1), _TwoTau(), weight=0.01)
+        dx.connect(net.cell(1), net.cell(0), _TwoTau(), weight=0.01)
+        net.cell(1).record("v")
+        return net
+
+    net = network()
+    net.synapses._TwoTau[1].set("tau1", 6.0)
+    with pytest.raises(ValueError, match=r"_TwoTau_tau1 = 6 ms is not below _TwoTau_tau2 = 5 ms \(net.synapses._TwoTau\[1\]\)"):
+        dx.integrate(net, t_max=1.0)
+    sim = dx.simulator(network(), t_max=1.0)
+    with pytest.raises(ValueError, match=r"params: _TwoTau_tau1 = 7 ms .*\(net.synapses._TwoTau\[0\]\)"):
+        sim({"_TwoTau_tau1": np.array([7.0, 0.5])})
+    sim({"_TwoTau_tau1": np.array([4.0, 0.5])})  # below 5 ms: runs
+    net = network()
+    net.synapses._TwoTau.make_trainable("tau2")
+    with pytest.raises(ValueError, match=r"params: _TwoTau_tau1 = 0.5 ms is not below _TwoTau_tau2 = 0.2 ms"):
+        dx.integrate(net, t_max=1.0, params=[{"_TwoTau_tau2": np.array(0.2)}])

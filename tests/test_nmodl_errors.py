@@ -151,7 +151,7 @@ PARAMETER { gbar = 0.036 (Sx/cm2) }
 ASSIGNED { v (mV) i (mA/cm2) }
 BREAKPOINT { i = gbar * (v + 65) }
 """
-    with pytest.warns(UserWarning, match=r":4: the unit \(Sx/cm2\) of gbar is not a unit .*unknown unit 'Sx'"):
+    with pytest.warns(UserWarning, match=r":4: the unit \(Sx/cm2\) of gbar is not in dendrax's unit table .*unknown unit 'Sx'"):
         mechanism = dx.nmodl.load_source(source)
     assert "gbar" not in mechanism().nonnegative  # what the warning is about
     with warnings.catch_warnings():

@@ -360,3 +360,13 @@ def test_point_neuron_defaults_that_conflict_are_refused_when_made():
 
     with pytest.raises(ValueError, match=r"HighReset's defaults do not work together: HighReset_vReset = -45 mV"):
         HighReset()
+
+
+def test_a_lif_subclass_with_parameters_of_its_own_is_not_held_to_lifs_rule():
+    # A review: LIF's reset rule read p["vTh"] for any subclass, a KeyError for one without it.
+    from dendrax.point_neurons import LIF
+
+    class Other(LIF):
+        params = {"theta": -50.0, "reset": -65.0, "tau": 10.0}
+
+    assert Other().conflict_error(Other.params) is None

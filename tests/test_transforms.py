@@ -261,3 +261,9 @@ def test_values_nearer_the_lower_bound_than_the_smallest_normal_number_stay_fini
     assert float(u[0]) < -700.0  # log(2.2e-308) = -708.4: as far below as float64 reaches
     back = np.asarray(transform.forward(u))
     np.testing.assert_allclose(back, [1e-320, 1e-3], rtol=1e-12, atol=2.3e-308)
+
+
+def test_integer_values_and_bounds_still_invert():
+    # A review: the subnormal floor asked finfo of an integer dtype ("int32 not inexact").
+    assert float(dx.fit.Exp(lower=1).inverse(3)) == pytest.approx(np.log(2.0), rel=1e-15)
+    np.testing.assert_allclose(dx.fit.Softplus(lower=0).inverse(jnp.array([1, 2])), np.log(np.expm1([1.0, 2.0])), rtol=1e-12)

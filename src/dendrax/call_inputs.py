@@ -179,11 +179,14 @@ def check_conflicts(
     checked: traced values are the caller's business."""
     trained: dict[str, list[tuple[Any, Array]]] = {}
     for tr, entry in zip(system.layout.trainables, trainable_values or ()):
-        if tr.kind == "param" and tr.over == "compartments":
+        if tr.kind == "param":  # over compartments or synapses: the parameter's name says which
             trained.setdefault(tr.name, []).append((tr, entry[tr.name]))
-    for pl in system.layout.placements:
-        mech = pl.mechanism
-        keys = {k: f"{pl.name}_{k}" for k in mech.params}
+    owners = [(pl.mechanism, pl.name, pl.comps, "compartment {i}, where {name} is inserted") for pl in system.layout.placements]
+    owners += [
+        (g.mechanism, g.name, np.arange(len(g.post)), "net.synapses.{name}[{i}]") for g in system.layout.network.groups
+    ]
+    for mech, name, where, label in owners:
+        keys = {k: f"{name}_{k}" for k in mech.params}
         given = [overrides[key] for key in keys.values() if key in overrides]
         given += [value for key in keys.values() for _, value in trained.get(key, [])]
         if type(mech).conflicts is Mechanism.conflicts or not given:
@@ -195,11 +198,11 @@ def check_conflicts(
             column = np.array(overrides.get(key, system.params[key]), dtype=np.float64)
             for tr, value in trained.get(key, []):  # in call order: the later wins, as in `apply_trainables`
                 column[tr.comps] = np.broadcast_to(np.asarray(value, np.float64), (tr.n_values,))[tr.value_index]
-            values[k] = column[pl.comps]
+            values[k] = column[where]
         conflict = mech.conflict_error(values)
         if conflict:
             i, message = conflict
-            raise ValueError(f"params: {message} (compartment {int(pl.comps[i])}, where {pl.name} is inserted)")
+            raise ValueError(f"params: {message} ({label.format(i=int(where[i]), name=name)})")
 
 
 def checked_waveforms(

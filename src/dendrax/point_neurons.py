@@ -60,6 +60,8 @@ class LIF(PointNeuron):
     def conflicts(self, p):
         # Found by review: a reset at or above the threshold was accepted, and the cell then
         # fired every step after its refractory period, with no input at all.
+        if not {"vReset", "vTh"} <= set(p):  # a subclass with parameters of its own
+            return {}
         return {
             "{name}_vReset = {vReset:g} mV is not below {name}_vTh = {vTh:g} mV: a reset at or above the threshold "
             "fires again as soon as the cell is released, with no input; set {name}_vReset below {name}_vTh": (
@@ -129,6 +131,8 @@ class Izhikevich(PointNeuron):
 
     def conflicts(self, p):
         # Found by review: c >= 30 mV was accepted; the reset was then a spike again, every step.
+        if "c" not in p:  # a subclass with parameters of its own
+            return {}
         return {
             "{name}_c = {c:g} mV is not below the spike peak, 30 mV: the reset would be a spike again, every "
             "step with no input; set {name}_c below 30 mV (the paper's regular spiking: -65)": p["c"] >= 30.0
@@ -195,6 +199,8 @@ class AdEx(PointNeuron):
 
     def conflicts(self, p):
         # Found by review: a reset at or above vPeak was accepted; the cell then fired every step.
+        if not {"vReset", "vPeak"} <= set(p):  # a subclass with parameters of its own
+            return {}
         return {
             "{name}_vReset = {vReset:g} mV is not below {name}_vPeak = {vPeak:g} mV: a reset at or above the "
             "spike's peak is a spike again, every step with no input; set {name}_vReset below {name}_vPeak": (

@@ -328,6 +328,16 @@ def compile_network(
     return as_int32(layout)  # int64 index constants break a float32 run after a float64 one
 
 
+def check_synapse_conflicts(network: NetworkLayout, params) -> None:
+    """Raise where synapse parameters break a rule between them (`Mechanism.conflicts`),
+    before compiling, as compartment mechanisms' are checked."""
+    for g in network.groups:
+        conflict = g.mechanism.conflict_error({k: np.asarray(params[f"{g.name}_{k}"]) for k in g.mechanism.params})
+        if conflict:
+            i, message = conflict
+            raise ValueError(f"{message} (net.synapses.{g.name}[{i}])")
+
+
 def network_params(module) -> tuple[dict[str, jnp.ndarray], dict[str, np.ndarray]]:
     """Synapse parameters, weights, delays and initial states: ``"<Type>_<name>"`` -> array,
     and for initial states the mask of those set explicitly (unset ones hold 0)."""

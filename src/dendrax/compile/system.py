@@ -33,6 +33,7 @@ from ..solve.contraction import as_int32
 from ..solve.layout import SolverLayout, plan_solver
 from .network import (
     NetworkLayout,
+    check_synapse_conflicts,
     compile_network,
     gap_junction_nodes,
     network_params,
@@ -501,6 +502,7 @@ def compile_module(module: Module) -> System:
     for var, coefficient in module._diffusion.items():
         params[f"{var}_diffusion"] = on_device(coefficient)
     synapse_params, synapse_given = network_params(module)
+    check_synapse_conflicts(network, synapse_params)
     clash = set(synapse_params) & set(params)
     if clash:
         raise ValueError(f"synapse parameters {sorted(clash)} clash with compartment parameters; rename the synapse")

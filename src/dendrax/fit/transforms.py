@@ -88,6 +88,9 @@ def _normal(z: Array) -> Array:
     """``z`` (> 0) raised to at least the smallest normal number of its dtype (2.2e-308 in
     float64): XLA flushes subnormal numbers to zero on CPU, so a value closer to its bound
     than that had an inverse of -inf (a NaN in the optimiser's first step)."""
+    z = jnp.asarray(z)
+    if not jnp.issubdtype(z.dtype, jnp.inexact):  # integers (an integer value and bound)
+        z = z.astype(jnp.result_type(float))
     return jnp.maximum(z, jnp.finfo(z.dtype).tiny)
 
 

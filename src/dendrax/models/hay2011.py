@@ -123,6 +123,7 @@ def hay_l5pc(cell):
             f"hay_l5pc inserts its own channels, but the cell already has {', '.join(present)}; start from a "
             "cell without them (read the morphology again, or keep a cell.copy() from before)"
         )
+    distance, longest = apical_distances(cell)  # before any change: a failure leaves the cell as it was
     for view, kinds in placed:
         for kind in kinds:
             view.insert(kind())
@@ -141,7 +142,6 @@ def hay_l5pc(cell):
         view.set("ek", -85.0)
         view.set("ena", 50.0)
 
-    distance, longest = apical_distances(cell)
     apical.set("Ih_gbar", 0.0002 * (-0.8696 + 2.087 * np.exp(3.6161 * distance / longest)))
     hot = (distance > HOT_ZONE[0]) & (distance < HOT_ZONE[1])
     apical.set("Ca_LVAst_gbar", 0.0187 * np.where(hot, 1.0, 0.01))
@@ -154,7 +154,9 @@ def apical_distances(cell) -> tuple[np.ndarray, float]:
     """Distances (µm) of the apical compartments' centres (in ``cell.apical.comps`` order)
     from the start of the first apical branch, NEURON's ``apic[0](0)``, and the longest
     distance from there to the end of an apical branch without children: what Hay et al.'s
-    code measures the Ih profile and the hot zone with (``d`` and ``d_max`` above)."""
+    code measures the Ih profile and the hot zone with (``d`` and ``d_max`` above). Where no
+    apical branch ends the cell (its tips in another group), ``d_max`` is the first apical
+    branch's length, as in their code."""
     data = cell._data
     apical = cell.apical.comps
     first = int(data.comp_branch[apical].min())
@@ -165,7 +167,11 @@ def apical_distances(cell) -> tuple[np.ndarray, float]:
     has_child[data.parent[data.parent >= 0]] = True
     last = data.comp_start + data.ncomp - 1  # a branch's end is half its last compartment on
     ends = distance[last] + data.columns["length"][last] / 2.0
-    return distance[apical], float(ends[in_apical & ~has_child].max())
+    tips = in_apical & ~has_child
+    if not tips.any():
+        first_length = data.columns["length"][data.comp_start[first] : data.comp_start[first] + data.ncomp[first]].sum()
+        return distance[apical], float(first_length)
+    return distance[apical], float(ends[tips].max())
 
 
 def _mask(cell, view) -> np.ndarray:

@@ -235,7 +235,8 @@ def replace_axon(cell: M, lengths: Any = HAY_AXON_STUB[0], radius: float = HAY_A
         A new cell: the old branches keep their order, values, mechanisms, stimuli and
         recordings (those on the axon must be deleted first); the stub's branches come last,
         in the ``axon`` group, with NEURON's defaults for a new section (cm 1 µF/cm², Ra
-        35.4 Ω·cm, v -65 mV) and no mechanisms: replace the axon before inserting them.
+        35.4 Ω·cm, v -65 mV) and no mechanisms: replace the axon before inserting them (an
+        ion that diffuses needs its writer on the stub too, or the cell does not compile).
         Trainables keep the values that still drive a compartment.
 
     Example:

@@ -314,8 +314,8 @@ class _Analysis(Dataflow):
                 self.table.value(d.unit)
             except UnitError as err:
                 warnings.warn(
-                    f"{self.m.file}:{d.line}: the unit ({d.unit}) of {d.name} is not a unit ({err}); it is kept as "
-                    "a label, as NEURON keeps it, but range checks that go by unit (conductances >= 0, "
+                    f"{self.m.file}:{d.line}: the unit ({d.unit}) of {d.name} is not in dendrax's unit table ({err}); "
+                    "it is kept as a label, as NEURON's translator keeps it, but range checks that go by unit (conductances >= 0, "
                     "concentrations > 0) do not apply to it. Correct it, or define it in the UNITS block",
                     UserWarning,
                     stacklevel=2,

@@ -77,6 +77,7 @@ _BASE: dict[str, str | tuple[float, Dims]] = {
     "R": "gasconstant", "planck": "6.62607015e-34 joule-sec", "hbar": "planck/two-pi",
     "degC": "K", "kelvin": "K", "degK": "K", "degF": "0.5555555555555556 degC",
     "atmosphere": "1.01325e5 nt/m2", "atm": "atmosphere", "avogadro": "mole",
+    "percent": "0.01", "%": "percent", "degree": "0.002777777777777778",  # 1/360 of a turn (radian: 1/2 pi)
 }  # fmt: skip
 
 
