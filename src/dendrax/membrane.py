@@ -172,13 +172,7 @@ def checked_states(mechanism, method: str, states: Mapping[str, Array], like: Ar
         raise TypeError(f"{mechanism.name}.{method}() must return a dict of its states; got {type(states).__name__}")
     if like is not None:
         for name, value in states.items():
-            shape, dtype = jnp.shape(value), jnp.result_type(value)
-            if shape != like.shape or dtype != like.dtype:
-                raise TypeError(
-                    f"{mechanism.name}.{method}() returned state {name!r} of shape {shape} and dtype {dtype}; each "
-                    f"state must be one value per compartment, like v: shape {like.shape}, dtype {like.dtype} "
-                    "(jnp.full_like(v, x) makes one from a number, x.astype(v.dtype) converts one)"
-                )
+            _check_like_v(mechanism, method, f"state {name!r}", value, like)
     unknown = sorted(set(states) - set(mechanism.states))
     missing = sorted(set(mechanism.states) - set(states))
     if unknown or missing:
@@ -307,14 +301,20 @@ def _voltage_and_states(mechanism: PointNeuron, returned, v: Array) -> tuple[Arr
             f"of its states; got {type(returned).__name__}"
         )
     v_new, states = returned
-    shape, dtype = jnp.shape(v_new), jnp.result_type(v_new)
+    _check_like_v(mechanism, "update_voltage", "a voltage", v_new, v)
+    return v_new, checked_states(mechanism, "update_voltage", states, v)
+
+
+def _check_like_v(mechanism, method: str, what: str, value: Array, v: Array) -> None:
+    """Raise unless ``value``, which ``mechanism.method()`` returned, is one value per
+    compartment like ``v`` (its shape and dtype)."""
+    shape, dtype = jnp.shape(value), jnp.result_type(value)
     if shape != v.shape or dtype != v.dtype:
         raise TypeError(
-            f"{mechanism.name}.update_voltage() returned a voltage of shape {shape} and dtype {dtype}; it must be "
-            f"one value per compartment, like v: shape {v.shape}, dtype {v.dtype} (jnp.full_like(v, x) makes one "
-            "from a number, x.astype(v.dtype) converts one)"
+            f"{mechanism.name}.{method}() returned {what} of shape {shape} and dtype {dtype}; it must be one value "
+            f"per compartment, like v: shape {v.shape}, dtype {v.dtype} (jnp.full_like(v, x) makes one from a "
+            "number, x.astype(v.dtype) converts one)"
         )
-    return v_new, checked_states(mechanism, "update_voltage", states, v)
 
 
 def _takes_input_conductance(mechanism: PointNeuron) -> bool:
