@@ -112,8 +112,9 @@ def checked_params(system: System, params: Mapping[str, Any] | None) -> dict[str
         require_real_dtype(arr.dtype, f"params[{name!r}]")
         if not isinstance(arr, jax.core.Tracer):
             # The model's dtype, never weakly typed: an int, a float32 value under float64 or
-            # a weakly typed jnp scalar each compiled the run again (0.6-0.9 s).
-            arr = arr.astype(system.params[name].dtype)
+            # a weakly typed jnp scalar each compiled the run again (0.6-0.9 s). A JAX array
+            # takes the run's dtype (a System built under float64, run without it, is float32).
+            arr = arr.astype(system.params[name].dtype if xp is np else jnp.result_type(float))
         elif not jnp.issubdtype(arr.dtype, jnp.floating):
             arr = arr.astype(jnp.result_type(float))
         expected = system.params[name].shape

@@ -36,6 +36,7 @@ from .manual_axes import varying_like
 from .mechanisms.point_neuron import PointNeuron
 from .model.trainable import apply_trainables
 from .model.view import user_stacklevel
+from .prepared import warn_float32_capacitance
 from .rest import rest_iteration, settled
 from .sampling import sampled_scan
 from .simulate import (
@@ -345,6 +346,7 @@ def integrate(
         else:
             overrides, trainable_values = checked_params(system, params), None
         check_conflicts(system, overrides, trainable_values)
+        warn_float32_capacitance(system, delta_t)
         stim, stim_index = checked_waveforms(system.stimuli, stimuli, n_steps, "stimulus", "stimuli")
         clamp_values, clamp_index = checked_waveforms(system.clamps, clamps, n_steps, "clamp", "clamps")
         if clamps is not None:

@@ -8,10 +8,13 @@ every time step.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array
 
 from .compile.system import Placement, System
@@ -243,3 +246,31 @@ def _diffusion_operator(layout, coefficient, length, radius, shape):
     if len(layout.edge_nodes):
         total = total.at[layout.edge_nodes[:, 0]].add(k_edge).at[layout.edge_nodes[:, 1]].add(k_edge)
     return couple(layout.solver, -k_edge), total
+
+
+def warn_float32_capacitance(system: System, delta_t: float) -> None:
+    """Warn where, in float32, a compartment's C/dt is lost in the axial conductances it is
+    added to in the voltage equation (float32 resolves their sum to 6e-8 of it): very short
+    compartments, e.g. 0.05 µm at 0.025 ms, whose voltages are then tenths of a mV off
+    (a review of float32). The estimate takes two neighbours like the compartment itself."""
+    p = system.params
+    if jnp.result_type(float) != jnp.float32 or any(not hasattr(p[k], "__array__") or isinstance(p[k], jax.core.Tracer) for k in _GEOMETRY):
+        return
+    length, radius, ra, cm = (np.asarray(p[k], np.float64) for k in _GEOMETRY)
+    if length.ndim == 0 or len(length) < 2:
+        return  # one compartment: no axial conductance
+    half = RESISTANCE_TO_MOHM * ra * (length / 2.0) / (np.pi * radius * radius)  # MΩ
+    cap = cm * 2.0 * np.pi * radius * length * CAPACITANCE_TO_NODE / delta_t  # µS
+    error = np.finfo(np.float32).eps * (1.0 / half) / cap  # two edges of 1 / (2 half) each
+    worst = int(np.argmax(error))
+    if error[worst] > 0.1:
+        warnings.warn(
+            f"in float32, compartment {worst} ({length[worst]:.3g} µm long) is so short for dt = {delta_t:g} ms that "
+            f"its capacitance is resolved only to {error[worst]:.0%} in the voltage equation ({int(np.sum(error > 0.1))} "
+            "compartments beyond 10 %): voltages may be tenths of a mV off float64. Use float64, fewer "
+            "compartments on the short branches, or a longer dt",
+            stacklevel=3,
+        )
+
+
+_GEOMETRY = ("length", "radius", "axial_resistivity", "capacitance")

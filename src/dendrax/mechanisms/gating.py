@@ -97,8 +97,12 @@ def relaxed_fraction(k: ArrayLike) -> Array:
     exact = 1.0 - jnp.exp(-k)
     if jnp.finfo(k.dtype).bits > 32:
         return exact
-    taylor = k * (1.0 - k * (0.5 - k * (1.0 / 6.0 - k * (1.0 / 24.0))))
-    return jnp.where(jnp.abs(k) < SMALL_STEP, taylor, exact)
+    small = jnp.abs(k) < SMALL_STEP
+    # The polynomial of a large k overflows (k ~ 1e20: a saturated rate) and its zero
+    # cotangent times inf was a NaN gradient through the branch not taken: fed 0 there.
+    ks = jnp.where(small, k, 0.0)
+    taylor = ks * (1.0 - ks * (0.5 - ks * (1.0 / 6.0 - ks * (1.0 / 24.0))))
+    return jnp.where(small, taylor, exact)
 
 
 def relax_linear(x: ArrayLike, x_inf: ArrayLike, k: ArrayLike) -> Array:
