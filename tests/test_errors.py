@@ -455,3 +455,18 @@ def test_a_radius_in_metres_gets_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dx.Branch(length=1.0, radius=0.05)
+
+
+def test_inserting_neurons_names_or_a_module_says_what_to_insert():
+    """A newcomer's review: insert("hh") and insert(dendrax.channels.hh), a module, said only
+    that insert takes a Mechanism."""
+    from dendrax.channels import hh
+
+    comp = dx.Compartment()
+    with pytest.raises(TypeError, match=r"got 'hh' \(NEURON's 'hh': from dendrax.channels import HH; insert\(HH\(\)\)\)"):
+        comp.insert("hh")
+    with pytest.raises(TypeError, match=r"got 'pas' \(NEURON's 'pas': .*insert\(Leak\(\)\)\)"):
+        comp.insert("pas")
+    with pytest.raises(TypeError, match=r"a module: insert an instance of its class, e.g. insert\(HH\(\)\)"):
+        comp.insert(hh)
+    assert not comp.mechanisms

@@ -18,7 +18,7 @@ from ..mechanisms.channel import Mechanism
 from ..mechanisms.ions import ION_DEFAULTS, ion_variables
 from ..mechanisms.point_neuron import PointNeuron
 from ..mechanisms.synapse import Synapse
-from .names import name_hint
+from .names import insert_hint, name_hint
 from .site import Site
 from .trainable import driving
 from .tree import CABLE_DEFAULTS, GEOMETRY, SHAPE, TreeData
@@ -433,7 +433,7 @@ class Module(NoNewAttributes):
                 f"with dx.connect(pre, post, {type(mechanism).__name__}(), ...), not insert()"
             )
         if not isinstance(mechanism, Mechanism):
-            raise TypeError(f"insert() takes a dendrax Mechanism (e.g. HH()); got {mechanism!r}")
+            raise TypeError(f"insert() takes a dendrax Mechanism (e.g. HH()); got {mechanism!r}{insert_hint(mechanism)}")
         name = mechanism.name
         for ion in mechanism.ions:
             ion_variables(ion)  # raises for an unknown ion

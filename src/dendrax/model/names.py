@@ -6,7 +6,10 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-__all__ = ["NEURON_NAMES", "name_hint"]
+__all__ = ["NEURON_NAMES", "insert_hint", "name_hint"]
+
+# NEURON's built-in mechanisms, as NEURON users name them to insert().
+NEURON_MECHANISMS = {"hh": "from dendrax.channels import HH; insert(HH())", "pas": "from dendrax.channels import Leak; insert(Leak())"}
 
 # NEURON's names for what dendrax calls otherwise (hints in "unknown parameter" errors).
 NEURON_NAMES = {
@@ -50,3 +53,18 @@ def name_hint(module: Any, name: str) -> str:
     if "_" in name and not any(name.startswith(m + "_") for m in module._mechanisms):
         hint += f" Inserted mechanisms: {sorted(module._mechanisms) or 'none'}."
     return hint
+
+
+def insert_hint(value: Any) -> str:
+    """The hint after "insert() takes a dendrax Mechanism; got ..." ('' if none): NEURON's
+    name of a mechanism, a module instead of its class, a class instead of an instance."""
+    import types
+
+    if isinstance(value, str):
+        if value in NEURON_MECHANISMS:
+            return f" (NEURON's {value!r}: {NEURON_MECHANISMS[value]})"
+        return " (a name: insert an instance of the mechanism's class, or dx.nmodl.load('file.mod')() for a .mod file)"
+    if isinstance(value, types.ModuleType):
+        classes = sorted(n for n in getattr(value, "__all__", ()) if n[:1].isupper())
+        return f", a module: insert an instance of its class, e.g. insert({classes[0]}())" if classes else ", a module"
+    return ""
