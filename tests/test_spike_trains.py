@@ -9,7 +9,7 @@ import pytest
 import dendrax as dx
 from dendrax.channels import HH
 
-from .test_network import hh_cell, neuron_cell
+from .network_cells import hh_cell, neuron_cell
 
 DT = 0.025
 # Same delivery rule as NEURON's fixed step for times on the grid: traces differ only by

@@ -14,8 +14,6 @@ step function, whose derivative is zero unless a `Surrogate` is used.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
 from collections.abc import Mapping
 
@@ -26,7 +24,7 @@ import numpy as np
 from jaxtyping import Array
 
 from .compile.network import NetworkLayout
-from .mechanisms.channel import second_order_keywords
+from .mechanisms.channel import second_order_keywords, takes_keyword
 from .static_values import python_number
 
 __all__ = ["Surrogate", "delay_steps", "deliver", "detect_spikes", "spikes_at_start", "synaptic_terms", "update_synapses"]
@@ -140,7 +138,7 @@ def deliver(
             # train up to TRAIN_EVENTS_PER_STEP times (checked where its times are known).
             train = group.source >= network.n_sources
             state = syn_states[k]
-            takes_arrived = _takes_arrived(type(group.mechanism))
+            takes_arrived = takes_keyword(type(group.mechanism), "receive", "arrived")
             for i in range(TRAIN_EVENTS_PER_STEP if np.any(train) else 1):
                 arrived = count > i
                 keywords = {"arrived": jnp.ones_like(arrived)} if takes_arrived else {}
@@ -158,16 +156,6 @@ def deliver(
         else:
             out[k] = group.mechanism.receive(syn_states[k], count * weights[k], syn_params[k])
     return tuple(out)
-
-
-@functools.cache
-def _takes_arrived(cls: type) -> bool:
-    """Whether ``cls.receive`` takes ``arrived`` (a .mod NET_RECEIVE's does; a Python
-    synapse's ``receive(s, weight, p)`` need not)."""
-    try:
-        return "arrived" in inspect.signature(cls.receive).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 #: Spikes of one spike train in one time step that a ``per_event`` synapse receives apart.

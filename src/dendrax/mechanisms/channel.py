@@ -295,13 +295,15 @@ def second_order_keywords(mechanism: Any, second_order: bool) -> dict[str, bool]
     ``secondorder`` rule; a user's mechanism may take it too), else ``{}``."""
     if not second_order:
         return {}
-    return {"second_order": True} if _takes_second_order(type(mechanism)) else {}
+    return {"second_order": True} if takes_keyword(type(mechanism), "update_states", "second_order") else {}
 
 
 @functools.cache
-def _takes_second_order(cls: type) -> bool:
+def takes_keyword(cls: type, method: str, keyword: str) -> bool:
+    """Whether ``cls.<method>`` takes ``keyword`` (optional arguments a mechanism may accept:
+    ``second_order`` of ``update_states``, ``arrived`` of a synapse's ``receive``)."""
     try:
-        return "second_order" in inspect.signature(cls.update_states).parameters
+        return keyword in inspect.signature(getattr(cls, method)).parameters
     except (TypeError, ValueError):
         return False
 

@@ -148,11 +148,8 @@ def delete_subtree(module: M, branch: int) -> M:
         raise IndexError(f"branch {b0} is out of range: there are {data.n_branches}")
     if data.parent[b0] == -1:
         raise ValueError(f"branch {b0} is the root; deleting it would delete the whole cell")
-    remove = np.zeros(data.n_branches, dtype=bool)
-    for b in _topological(data.parent):
-        p = data.parent[b]
-        remove[b] = b == b0 or (p >= 0 and remove[p])
-    keep = ~remove
+    keep = np.ones(data.n_branches, dtype=bool)
+    keep[_subtree(data.parent, b0)] = False
     new_branch = np.cumsum(keep) - 1
     comp_keep = keep[data.comp_branch]
     new_comp = np.cumsum(comp_keep) - 1
@@ -253,6 +250,7 @@ def replace_axon(cell: M, lengths: Any = HAY_AXON_STUB[0], radius: float = HAY_A
     from ..model.cell import Cell, _check_ncomp
     from ..model.tree import GEOMETRY_RANGE
     from ..model.values import real_values
+    from .anatomy import soma_point
 
     if not isinstance(cell, Cell):
         raise TypeError(f"replace_axon() takes a dx.Cell; got {type(cell).__name__}")
@@ -289,7 +287,7 @@ def replace_axon(cell: M, lengths: Any = HAY_AXON_STUB[0], radius: float = HAY_A
     if new is cell:
         new = cell.copy()
     data = new._data
-    soma_branch = _soma_branch(new)
+    soma_branch = soma_point(new)[0]  # NEURON's soma[0]: the root if it is soma
     stub = []
     for length in lengths:
         piece = TreeData.cylinder(float(length), radius, ncomp)
@@ -312,10 +310,3 @@ def _subtree(parent: np.ndarray, branch: int) -> np.ndarray:
         inside[b] = b == branch or (parent[b] >= 0 and inside[parent[b]])
     return np.flatnonzero(inside)
 
-
-def _soma_branch(cell: Module) -> int:
-    """The branch of NEURON's ``soma`` (``soma[0]``): the root if it is soma, else the first
-    soma branch."""
-    from .anatomy import soma_point
-
-    return soma_point(cell)[0]
