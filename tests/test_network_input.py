@@ -160,14 +160,32 @@ def test_connection_inputs_found_by_a_user_review():
     with pytest.raises(ValueError, match="weights must be finite; got inf"):  # was "got []"
         dx.connect(net.cell(0), net.cell(1), exp, weight=[0.1, np.inf][1])
     # A gap junction from a point to itself: refused at connect (it stayed in the network and
-    # failed at integrate), or at compilation when two different sites are one node.
+    # failed at integrate), also where two names are one node: a branch's 1 end and its
+    # child's 0 end (that one was stored, and then every compilation failed: a review).
     with pytest.raises(ValueError, match="connection 0: a gap junction from a point to itself"):
         dx.connect(net.cell(0), net.cell(0), dx.synapses.GapJunction())
     assert "GapJunction" not in net._synapse_tables
     ends = dx.Network([hh_cell()])
-    dx.connect(ends.cell(0).branch(1).loc(1.0), ends.cell(0).branch(2).loc(0.0), dx.synapses.GapJunction())
-    with pytest.raises(ValueError, match=r"gap junction 0 \(net.synapses.GapJunction\[0\]\) joins a point to itself"):
-        dx.integrate(ends, t_max=0.1)
+    assert ends._data.parent[2] == 1 and ends._data.parent_x[2] == 1.0
+    with pytest.raises(ValueError, match="connection 0: a gap junction from a point to itself"):
+        dx.connect(ends.cell(0).branch(1).loc(1.0), ends.cell(0).branch(2).loc(0.0), dx.synapses.GapJunction())
+    assert "GapJunction" not in ends._synapse_tables
+    # Two different nodes of one cell are fine (its 1 end and its parent's 0 end are not one).
+    dx.connect(ends.cell(0).branch(2).loc(1.0), ends.cell(0).branch(2).loc(0.0), dx.synapses.GapJunction())
+    assert ends.synapses.GapJunction.n == 1
+    # A subclass of GapJunction ran as a one-way graded synapse, and a gap junction's current
+    # could be asked for but failed to compile with a KeyError (a review): both refused.
+    class StrongGap(dx.synapses.GapJunction):
+        params = {"gGap": 0.1}
+
+    with pytest.raises(TypeError, match="StrongGap subclasses dx.synapses.GapJunction, which cannot be subclassed"):
+        dx.connect(net.cell(0), net.cell(1), StrongGap())
+    Impostor = type("GapJunction", (dx.synapses.Ionotropic,), {})  # another class of that name
+    with pytest.raises(TypeError, match="is named 'GapJunction', the name of dendrax's gap junction"):
+        dx.connect(net.cell(0), net.cell(1), Impostor())
+    with pytest.raises(ValueError, match="a gap junction's current is not recorded: it is gGap"):
+        ends.synapses.GapJunction.record("i")
+    assert ends.recordings == []
     # A point neuron sends the spikes it reports itself: a threshold would be ignored.
     lif = dx.Compartment()
     lif.insert(LIF())

@@ -36,7 +36,7 @@ OUT.mkdir(parents=True, exist_ok=True)
 DT = 0.025  # ms
 
 
-def timed(f, *args, repeats=5):
+def timed(f, *args, repeats=2 if QUICK else 5):
     """Seconds of the first call (compile + run) and the median of warm calls."""
     start = time.perf_counter()
     jax.block_until_ready(f(*args))  # JAX returns before the work is done: wait for it

@@ -20,7 +20,9 @@ import warnings
 import numpy as np
 
 from ..mechanisms.synapse import Synapse
+from ..synapses import GapJunction
 from .network import KIND, Network, SpikeTrainView, _check_delays
+from .site import Site, node_key
 from .values import flag, is_numeric, real_number
 from .view import View, user_stacklevel
 
@@ -56,6 +58,17 @@ def _check_synapse(synapse: Synapse) -> None:
         raise TypeError(f"pass a synapse instance, e.g. {synapse.__name__}()")
     if not isinstance(synapse, Synapse):
         raise TypeError(f"expected a dx synapse (e.g. dx.synapses.ExpSyn()); got {synapse!r}")
+    if isinstance(synapse, GapJunction) and type(synapse) is not GapJunction:
+        raise TypeError(
+            f"{type(synapse).__name__} subclasses dx.synapses.GapJunction, which cannot be subclassed: a gap "
+            "junction is part of the voltage solve, not a synapse current. Connect GapJunction() and set its "
+            "conductance, e.g. net.synapses.GapJunction.set('gGap', 0.01) (µS)"
+        )
+    if synapse.name == "GapJunction" and type(synapse) is not GapJunction:
+        raise TypeError(
+            f"{synapse!r} is named 'GapJunction', the name of dendrax's gap junction (dx.synapses.GapJunction): "
+            "rename your synapse class"
+        )
 
 
 def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, post: np.ndarray, weight, delay, threshold):
@@ -93,13 +106,29 @@ def _add(pre_view: View, post_view: View, synapse: Synapse, pre: np.ndarray, pos
         raise ValueError(f"{synapse.name} is a graded synapse: it takes no weight or delay")
     elif threshold != DEFAULT_THRESHOLD:
         raise ValueError(f"{synapse.name} is a graded synapse: it takes no spike threshold")
-    if _is_gap_junction(synapse) and len(same := np.flatnonzero(np.all(pre == post, axis=1))):
+    if _is_gap_junction(synapse) and len(same := np.flatnonzero(_same_node(net, pre, post))):
         raise ValueError(
-            f"connection {int(same[0])}: a gap junction from a point to itself carries no current; connect two different "
-            "points"
+            f"connection {int(same[0])}: a gap junction from a point to itself carries no current (a branch's 0 end is "
+            "its parent's node where it attaches, e.g. the parent's 1 end); connect two different points"
         )
     if n:
         net._add_synapses(synapse, pre, post, columns)
+
+
+def _same_node(net: Network, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """Whether each pre and post point (rows of (site kind, index)) is one node of the
+    voltage equation, under one name or two (``branch(0).loc(1.0)`` and, for its child,
+    ``branch(1).loc(0.0)``)."""
+    names = {code: kind for kind, code in KIND.items()}
+
+    def key(row) -> tuple[str, int]:
+        return node_key(net._data, Site(names[int(row[0])], int(row[1])))
+
+    same = np.all(pre == post, axis=1)
+    start = KIND["start"]
+    for k in np.flatnonzero(~same & ((pre[:, 0] == start) | (post[:, 0] == start))):  # only 0 ends have aliases
+        same[k] = key(pre[k]) == key(post[k])
+    return same
 
 
 def _per_connection(value, name: str, n: int) -> np.ndarray:
@@ -168,7 +197,7 @@ def _pairs(pre: View, post: View, mask: np.ndarray, synapse, weight, delay, thre
 
 
 def _is_gap_junction(synapse) -> bool:
-    return isinstance(synapse, Synapse) and synapse.name == "GapJunction"
+    return type(synapse) is GapJunction
 
 
 def _one_orientation(a: np.ndarray, b: np.ndarray, candidates: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:

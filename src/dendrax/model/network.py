@@ -381,6 +381,11 @@ class SynapseView:
         if not isinstance(name, str):
             raise TypeError(f"record() takes the name of a synapse state, e.g. 'g'; got {name!r}")
         states = list(self._table().mechanism.states)
+        if name == "i" and self._name == "GapJunction":
+            raise ValueError(
+                "a gap junction's current is not recorded: it is gGap (µS) x (v_post - v_pre) (mV) = nA (outward "
+                "positive at the post point). Record 'v' at its two points and compute it from them"
+            )
         if name not in states and name != "i":
             raise ValueError(
                 f"{self._name} has no state {name!r} to record; its states: {states or 'none'}, and its current "

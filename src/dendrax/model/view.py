@@ -350,8 +350,9 @@ class View(NoNewAttributes):
 
         ``"i_clamp"`` at a point held by ``clamp("v", ...)`` is the current (nA) the clamp
         injects to hold it, positive into the cell (NEURON's ``SEClamp.i`` in the limit of
-        no series resistance): the capacitive, membrane and axial currents of the step that
-        led to the time point, less any stimulus there. With `CrankNicolson` it is the
+        no series resistance): the capacitive, membrane (synaptic and gap junction currents
+        included) and axial currents of the step that led to the time point, less any
+        stimulus there. With `CrankNicolson` it is the
         current at the step's midpoint. At t = 0 it is 0.
         """
         module = self._module
