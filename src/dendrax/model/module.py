@@ -189,6 +189,10 @@ class Module(NoNewAttributes):
         """Insert ``mechanism`` in every compartment (see `View.insert`)."""
         self._all().insert(mechanism)
 
+    def uninsert(self, mechanism: Mechanism | str) -> None:
+        """Remove a mechanism (or its name, ``"HH"``) from every compartment (see `View.uninsert`)."""
+        self._all().uninsert(mechanism)
+
     def set(self, name: str, value: Any, *, keep_shape: bool = False) -> None:
         """Set ``name`` in every compartment (see `View.set`); also accepts ``"celsius"``."""
         if name == "celsius":

@@ -13,6 +13,7 @@ import numpy as np
 from .recordable import CLAMP_CURRENT, NO_MEMBRANE, check_recordable, state_hint
 from .site import Site, node_key
 from .tree import GEOMETRY
+from .uninsert import uninsert
 from .values import (
     check_not_nernst,
     check_values,
@@ -241,6 +242,23 @@ class View(NoNewAttributes):
         """
         self._nonempty("insert")
         self._module._insert(mechanism, np.unique(self._comps))
+
+    def uninsert(self, mechanism: Mechanism | str) -> None:
+        """Remove a mechanism (or its name, ``"HH"``) from the selected compartments, as
+        NEURON's ``sec.uninsert("hh")`` (details: `dendrax.model.uninsert.uninsert`).
+
+        Example:
+            >>> import dendrax as dx
+            >>> from dendrax.channels import HH, Leak
+            >>> cell = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0])
+            >>> cell.insert(HH())
+            >>> cell.branch(2).uninsert("HH")
+            >>> cell.branch(2).insert(Leak())           # a passive branch
+            >>> cell.get("HH_gNa").tolist()             # NaN: not inserted there
+            [0.12, 0.12, 0.12, 0.12, nan, nan]
+        """
+        self._nonempty("uninsert")
+        uninsert(self._module, mechanism, self._comps)
 
     def set(self, name: str, value: Any, *, keep_shape: bool = False) -> None:
         """Set a quantity in the selected compartments.
