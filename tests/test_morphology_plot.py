@@ -113,3 +113,30 @@ def test_a_selection_colours_and_bad_input():
     with pytest.raises(ValueError, match="one string per recording"):
         dx.plot.traces(np.zeros((4, 10)), 0.025, labels="soma")
     assert dx.plot.traces(np.zeros(10), 0.025, labels="soma").lines[0].get_label() == "soma"
+
+
+def test_selection_order_infinite_and_empty_colours_and_a_3d_view_to_scale():
+    # Found by review: values given for branch([2, 1]) were drawn in sorted order (each
+    # branch in the other's colour); one inf value mapped every compartment to one colour;
+    # an empty selection raised NumPy's "zero-size array"; the 3-D box was not to scale.
+    cell = dx.Cell(
+        [dx.Branch(length=100.0, radius=1.0, ncomp=1), dx.Branch(length=100.0, radius=0.5, ncomp=1),
+         dx.Branch(length=100.0, radius=2.0, ncomp=1)],
+        parents=[-1, 0, 0],
+    )
+    selection = cell.branch([2, 1])
+    ax = dx.plot.morphology(selection, color=selection.get("radius"))
+    segments, values = ax.collections[0].get_segments(), ax.collections[0].get_array()
+    widths = ax.collections[0].get_linewidths()
+    assert list(values) == [2.0, 0.5] and list(widths) == [4.0, 1.0]  # each branch its own radius (µm)
+    np.testing.assert_allclose(segments[0], dx.plot.morphology(cell.branch(2)).collections[0].get_segments()[0])
+    twice = cell.branch([1, 1])
+    np.testing.assert_array_equal(dx.plot.morphology(twice, color=twice.get("radius")).collections[0].get_array(), [0.5])
+    with pytest.raises(ValueError, match=r"color value 1 \(of the compartments drawn\) is inf"):
+        dx.plot.morphology(cell, color=np.array([1.0, np.inf, 2.0]))
+    with pytest.raises(ValueError, match="morphology\\(\\) of an empty selection"):
+        dx.plot.morphology(cell.select(np.zeros(3, dtype=bool)), color=np.zeros(0))
+    ax3 = dx.plot.morphology(cell, dims=(0, 1, 2))
+    spans = np.array([np.ptp(ax3.get_xlim()), np.ptp(ax3.get_ylim()), np.ptp(ax3.get_zlim())])
+    box = np.asarray(ax3.get_box_aspect())
+    np.testing.assert_allclose(box / box[0], spans / spans[0], rtol=1e-9)  # to scale

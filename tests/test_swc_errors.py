@@ -195,3 +195,32 @@ def test_compartments_outside_the_range_set_takes_are_refused(tmp_path, text, wh
     its lines, the compartment and the value."""
     with pytest.raises(dx.SwcError, match=f"lines 2-3: compartment 1 \\(branch 1\\) has {what}"):
         dx.read_swc(write(tmp_path, text))
+
+
+def test_write_swc_writes_utf8_in_any_locale_and_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    # Found by review: under a locale that cannot encode the header's "µm" (C/ASCII, CJK
+    # Windows code pages) write_swc raised UnicodeEncodeError and left the target empty.
+    import os
+    import subprocess
+    import sys
+
+    target = tmp_path / "cell.swc"
+    target.write_text("1 1 0 0 0 5 -1\n")
+    code = (
+        "import dendrax as dx; c = dx.Cell([dx.Branch(length=100.0, radius=1.0, ncomp=2)] * 3, parents=[-1, 0, 0]); "
+        f"dx.write_swc(c, {str(target)!r})"
+    )
+    env = dict(os.environ, PYTHONUTF8="0", PYTHONCOERCECLOCALE="0", LC_ALL="C", LANG="C")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "(µm)" in target.read_text(encoding="utf-8")
+    assert dx.read_swc(target, ncomp=2).n_comps == 6
+    before = target.read_bytes()
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        dx.write_swc(dx.Compartment(), target)
+    assert target.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["cell.swc"]

@@ -186,7 +186,15 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
     if comment:
         header += ["# " + line for line in str(comment).splitlines()]
     body = [f"{i} {t} {x!r} {y!r} {z!r} {r!r} {q}" for i, t, x, y, z, r, q in _floats(rows)]
-    Path(path).write_text("\n".join(header + body) + "\n")
+    # UTF-8 (the header's "µm"; a locale's encoding failed to write it), through a file beside
+    # the target that then replaces it: a failed write leaves an existing file as it was.
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        partial.write_text("\n".join(header + body) + "\n", encoding="utf-8")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _plan(data, points, order, soma_type):

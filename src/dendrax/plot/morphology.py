@@ -56,7 +56,7 @@ def morphology(
         color: one value per compartment drawn (e.g. voltages, `dx.path_distance(cell)`;
             for a selection, also one per compartment of the cell) mapped through ``cmap``;
             or one matplotlib colour (a name, or an RGB(A) tuple); or (n, 3 or 4) RGB(A)
-            rows. Default black.
+            rows. Default black. A NaN value leaves its compartment undrawn.
         ax: the matplotlib Axes to draw in (a 3-D Axes when ``dims`` has three entries);
             default a new figure.
         dims: which coordinates to show: ``(0, 1)`` is x-y, ``(0, 2)`` x-z, ``(1, 2)`` y-z,
@@ -83,8 +83,16 @@ def morphology(
     from ..model.view import View
 
     plt = _mpl.pyplot()
+    selected = None
     if isinstance(module, View):
-        module, drawn = module._module, np.unique(module.comps)
+        # In the selection's order (each compartment once): values given per selected
+        # compartment are in that order (sorted, branch([2, 1]) drew each branch in the
+        # other's colour: a review).
+        selected = module.comps
+        _, first = np.unique(selected, return_index=True)
+        module, drawn = module._module, selected[np.sort(first)]
+        if not len(drawn):
+            raise ValueError("morphology() of an empty selection: it selects no compartment to draw")
     elif isinstance(module, Module):
         drawn = None
     else:
@@ -128,10 +136,18 @@ def morphology(
         values = np.asarray(color)
         if drawn is not None and values.shape[:1] == (n_all,) and n_all != n:
             values = values[drawn]  # values for the whole cell: those of the selection
+        elif selected is not None and values.shape[:1] == (len(selected),) != (n,):
+            values = values[np.sort(first)]  # a selection that lists compartments twice
         if values.shape == (n,) and values.dtype.kind in "biuf":
             numeric = values.astype(np.float64)
             if n and not np.isfinite(numeric).any():
                 raise ValueError("color has no finite value to map through the colour map")
+            if np.isinf(numeric).any():  # the colour range became (.., inf): one colour for all
+                k = int(np.flatnonzero(np.isinf(numeric))[0])
+                raise ValueError(
+                    f"color value {k} (of the compartments drawn) is {numeric[k]}: give finite values (NaN leaves a "
+                    "compartment undrawn)"
+                )
             coll = Collection(segments, cmap=cmap, linewidths=widths)
             coll.set_array(numeric)
             coll.set_clim(
@@ -154,6 +170,7 @@ def morphology(
         ax.set_xlim(lo[0] - pad, hi[0] + pad)
         ax.set_ylim(lo[1] - pad, hi[1] + pad)
         ax.set_zlim(lo[2] - pad, hi[2] + pad)
+        ax.set_box_aspect(hi - lo + 2 * pad)  # to scale, as the 2-D views (equal aspect)
         ax.set_xlabel(names[dims[0]])
         ax.set_ylabel(names[dims[1]])
         ax.set_zlabel(names[dims[2]])
