@@ -45,6 +45,53 @@ def test_neuron_reads_the_written_file_as_the_original(neuron_h, tmp_path, name)
     compare_geometry(neuron_h, cell, load_neuron(neuron_h, out))
 
 
+@pytest.mark.parametrize("name", ["soma_three_point.swc", "soma_single_point.swc"])
+def test_hays_axon_stub_on_a_single_point_soma_is_written_whole(neuron_h, tmp_path, name):
+    """Hay's two 30 µm stub sections from the middle of a single-point soma (wired there by
+    Import3d): the first one's point at the soma's centre was dropped as Import3d's copy of
+    the soma sample, and the two came back as one axon of 30 µm (half the area; a review).
+    Read back by dendrax and by NEURON: two sections of 30 µm, the areas of the original to
+    NEURON's float32 rounding of the points."""
+    cell = dx.replace_axon(dx.read_swc(hand_file(name), ncomp=1))
+    out = tmp_path / "stub.swc"
+    dx.write_swc(cell, out)
+    again = dx.read_swc(out, ncomp=1)
+    np.testing.assert_allclose(again.axon.get("length"), [30.0, 30.0], rtol=1e-6)
+    np.testing.assert_allclose(dx.total_area(again.axon), 60.0 * np.pi, rtol=1e-6)  # µm², diameter 1 µm
+    np.testing.assert_allclose(compartment_area(again), compartment_area(cell), rtol=1e-6)
+    secs = load_neuron(neuron_h, out)
+    assert sorted((n, round(s.L, 4)) for n, s in secs.items() if n.startswith("axon")) == [
+        ("axon[0]", 30.0), ("axon[1]", 30.0)
+    ]
+    compare_geometry(neuron_h, again, secs)
+
+
+@pytest.mark.parametrize("ncomp", [1, 3])
+def test_dendrites_on_the_middle_of_a_hand_built_soma_are_written_there(neuron_h, tmp_path, ncomp):
+    """NEURON's idiom ``dend.connect(soma(0.5))`` on a soma built by hand (its points: two
+    ends): the dendrites were written on the soma's first sample and read at soma(0), 210 µm
+    long (the gap to the middle read as cable, +5 % of basal area; a review). A sample at
+    the soma's middle carries them: read back at 0.5, 200 µm, by dendrax and by NEURON."""
+    soma = dx.Branch(length=20.0, radius=10.0, ncomp=ncomp)
+    dend = dx.Branch(length=200.0, radius=1.0, ncomp=ncomp)
+    cell = dx.Cell([soma, dend, dend, dend], parents=[-1, 0, 0, 0], parent_locs=[1.0, 0.5, 0.5, 1.0])
+    cell.add_group("soma", cell.branch(0))
+    cell.add_group("basal", cell.branch([1, 2, 3]))
+    out = tmp_path / "soma_middle.swc"
+    dx.write_swc(cell, out)
+    again = dx.read_swc(out, ncomp=ncomp)
+    np.testing.assert_array_equal(again._data.parent_x, cell._data.parent_x)
+    np.testing.assert_allclose(compartment_area(again), compartment_area(cell), rtol=1e-6)  # float32 points
+    secs = load_neuron(neuron_h, out)
+    at = sorted((n, round(s.L, 4), h_parent_x(neuron_h, s)) for n, s in secs.items() if n.startswith("dend"))
+    assert at == [("dend[0]", 200.0, 0.5), ("dend[1]", 200.0, 0.5), ("dend[2]", 200.0, 1.0)]
+    compare_geometry(neuron_h, again, secs)
+
+
+def h_parent_x(h, sec) -> float:
+    return float(h.SectionRef(sec=sec).sec.parentseg().x)
+
+
 def test_hand_built_cell_to_swc(tmp_path):
     """A cell built by hand is written from its laid-out points; read back, its cylinders
     have the same areas (to NEURON's float32 rounding of the points)."""

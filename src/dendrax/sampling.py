@@ -47,13 +47,34 @@ def sampled_scan(
             return (s, count + s.spikes if counts_spikes else count), None
 
         zero = jnp.zeros_like(state.spikes) if counts_spikes else None
-        (state, count), _ = jax.lax.scan(one, (state, zero), inputs, length=every)
+        if inner:
+            state, count = _checkpointed_steps(one, (state, zero), inputs, every, steps)
+        else:
+            (state, count), _ = jax.lax.scan(one, (state, zero), inputs, length=every)
         sample = observe(eqx.tree_at(lambda s: s.spikes, state, count) if counts_spikes else state)
         return state, (sample, observe(state)[spike_rows])  # the last step's own spikes
 
     steps = checkpoint.segment_length(n_steps)
-    segments = Checkpoint(every=max(1, steps // every), adjoint=checkpoint.adjoint)
+    # Intervals of at most about a segment: segments of whole intervals. Longer ones: each
+    # interval checkpointed within (with whole intervals as segments, an interval of t_max
+    # kept every step, as much memory as no checkpointing: a review).
+    inner = every >= 2 * steps
+    segments = Checkpoint(every=n_chunks if inner else max(1, steps // every), adjoint=checkpoint.adjoint)
     _, (samples, last) = checkpointed_scan(chunk, state, chunked, n_chunks, segments)
     if len(spike_rows):
         samples = samples.at[-1, spike_rows].add(-last[-1])
     return samples
+
+
+def _checkpointed_steps(one: Callable, carry: Any, inputs: Any, n: int, k: int) -> Any:
+    """The carry after ``lax.scan(one, carry, inputs)`` over ``n >= 2 k`` steps, in segments
+    of ``k`` steps and one of the remaining ``n mod k`` that keep only their starting carry
+    for the backward pass (exactly ``n`` steps: `checkpointed_scan` would pad the last)."""
+    m, r = divmod(n, k)
+    head = jax.tree.map(lambda x: x[: m * k], inputs)
+    carry, _ = checkpointed_scan(one, carry, head, m * k, Checkpoint(every=k))
+    if r:
+        tail = jax.tree.map(lambda x: x[m * k :], inputs)
+        rest = jax.checkpoint(lambda c, x: jax.lax.scan(one, c, x, length=r)[0], prevent_cse=False)
+        carry = rest(carry, tail)
+    return carry

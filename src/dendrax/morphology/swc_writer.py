@@ -126,7 +126,11 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
     order = list(range(data.n_branches))
     if any(data.parent[b] >= b for b in order if data.parent[b] >= 0):
         order = _topological(data.parent)
-    own, attach, relay, owner = _plan(data, points, order, soma_type)
+    continued = np.zeros(data.n_branches, dtype=bool)  # one child only, at its 1 end, of its type
+    for b in range(data.n_branches):
+        kids = np.flatnonzero(data.parent == b)
+        continued[b] = len(kids) == 1 and data.parent_x[kids[0]] == 1.0 and types[kids[0]] == types[b]
+    own, attach, relay, owner = _plan(data, points, order, soma_type, continued)
     n_attached: dict[tuple[int, int], int] = {}
     for b, k in attach.items():
         key = (owner.get(b, int(data.parent[b])), k)
@@ -197,7 +201,7 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
         partial.unlink(missing_ok=True)
 
 
-def _plan(data, points, order, soma_type):
+def _plan(data, points, order, soma_type, continued):
     """Per branch, the points to write, the index of the parent's written sample it attaches
     to, (``relay``) a first point at the parent's sample but with another radius, and
     (``owner``) for a branch at 0 of a non-root branch whose first point is not written (the
@@ -218,6 +222,8 @@ def _plan(data, points, order, soma_type):
             x_single = np.where(soma_type[b] & ~soma_type[kids], 0.5, 0.0)
             single = _is_sphere(pts) and np.array_equal(data.parent_x[kids], x_single)
             own[b] = pts[1:2] if single else pts
+            if soma_type[b] and not single:
+                own[b] = _with_samples_where_neurites_hang(data, b, pts, points, soma_type)
             continue
         gp = int(data.parent[p])
         first_written = len(own[p]) == len(points[p])
@@ -233,11 +239,36 @@ def _plan(data, points, order, soma_type):
             # the branch (its descendants follow, each to its own attachment) to close it.
             pts = pts.copy()
             pts[:, :3] += written_p[k][:3] - pts[0, :3]
-        kind = _first_point(data, b, pts, written_p[k], soma_type, len(written_p))
+        kind = _first_point(data, b, pts, written_p[k], soma_type, len(written_p), continued[b])
         own[b] = pts if kind == "own" else pts[1:]
         if kind == "other radius":
             relay[b] = pts[0]
     return own, attach, relay, owner
+
+
+def _with_samples_where_neurites_hang(data, b: int, pts: np.ndarray, points, soma_type) -> np.ndarray:
+    """The soma's points, with a sample added where a neurite hangs strictly inside it at a
+    place that is no sample (a soma built by hand, with dendrites on ``soma(0.5)``): Import3d
+    connects a neurite on an inner soma sample at that sample's place; without one, the
+    neurite was written on the first sample and read at 0, its gap as more cable (a review)."""
+    from .layout import point_at
+
+    out = pts
+    for kid in np.flatnonzero(data.parent == b):
+        x = float(data.parent_x[kid])
+        first = points[kid][0]
+        if soma_type[kid] or not 0.0 < x < 1.0 or any(np.array_equal(q[:3], first[:3]) for q in out):
+            continue
+        if not np.allclose(first[:3], point_at(out, x), rtol=0.0, atol=1e-9 * (1.0 + np.abs(first[:3]).max())):
+            continue  # the neurite starts elsewhere: placed as before (`_parent_sample`)
+        xyz = out[:, :3]
+        arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(xyz, axis=0), axis=1))])
+        k = int(np.searchsorted(arc, x * arc[-1], side="right"))  # insert before out[k]
+        if not 0 < k < len(out):
+            continue
+        radius = np.interp(x * arc[-1], arc, out[:, 3])  # on the frustum between its neighbours
+        out = np.insert(out, k, [first[0], first[1], first[2], radius], axis=0)
+    return out
 
 
 def _would_merge(
@@ -282,7 +313,7 @@ def _needs_gap(data, b: int, types: np.ndarray, k: int, n_parent: int, relayed: 
 
 
 def _first_point(
-    data, b: int, pts: np.ndarray, sample: np.ndarray, soma_type: np.ndarray, n_parent: int
+    data, b: int, pts: np.ndarray, sample: np.ndarray, soma_type: np.ndarray, n_parent: int, continued: bool
 ) -> str:
     """What the branch's first point is: ``"copy"``, the copy of its parent's sample that
     Import3d adds when reading (not written); ``"other radius"``, at the parent's sample but
@@ -294,8 +325,11 @@ def _first_point(
     if not (soma_type[p] and not soma_type[b]):
         return "copy" if pts[0, 3] == sample[3] else "other radius"
     # A neurite on the soma: the copy has the radius of the neurite's next point, and the
-    # neurite is a "wire" (no copy at all) where NEURON makes one (`_wire`).
-    if _wire(data, b, soma_type, n_parent) and len(pts) > 2:
+    # neurite is a "wire" (no copy at all) where NEURON makes one (`_wire`). A wired neurite of
+    # one sample is read from the soma's sample (its first point here); with a child of its
+    # type after it, the two are read as one section from that child's first sample on: write
+    # the first point (two 30 µm pieces of Hay's axon stub came back as one of 30: a review).
+    if _wire(data, b, soma_type, n_parent) and (len(pts) > 2 or continued):
         return "own"
     return "copy" if pts[0, 3] == pts[1, 3] else "other radius"
 
