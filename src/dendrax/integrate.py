@@ -62,19 +62,21 @@ class Rest(eqx.Module):
 
     Found by ``steps`` Newton iterations on the current balance with every state at its
     steady state (`rest_iteration`; clamps held at their first value), from the
-    description's initial voltages. Differentiable, so gradients see how the resting state
-    depends on the parameters: in reverse mode by one linearisation of an iteration at the
-    rest, applied ``steps`` times (`dendrax.rest.settled`); with
-    ``Checkpoint(adjoint=False)`` JAX differentiates the iterations themselves (forward
-    mode too). Synapses take part (graded ones at
-    their steady state, event-driven ones with no spikes in flight); graded synapses make
-    convergence linear rather than quadratic (raise ``steps`` if a trace is not flat from
-    t = 0). Concentrations written by a mechanism (a calcium pool) settle with the voltage
-    (`rest_iteration`): Hay et al.'s channels with ``CaDynamics_E2`` at ``gamma`` 1 are at
-    rest to 1e-12 mV after 7 iterations. A diffusing concentration (``cell.diffuse``) rests
-    where the run's step (its mechanism's update, then diffusion) leaves it unchanged, when
-    its mechanism has no other state; a pool with a buffer (several states) rests
-    compartment by compartment, as without diffusion (its run then drifts).
+    description's initial voltages. Differentiable: in reverse mode by one linearisation of
+    an iteration at the rest, applied ``steps`` times (`dendrax.rest.settled`); with
+    ``Checkpoint(adjoint=False)`` JAX differentiates the iterations (forward mode too).
+    Synapses take part (graded ones at their steady state, event-driven ones with no spikes
+    in flight); graded synapses make convergence linear (raise ``steps`` if a trace is not
+    flat from t = 0). Concentrations written by a mechanism (a calcium pool) settle with
+    the voltage: Hay et al.'s channels with ``CaDynamics_E2`` are at rest to 1e-12 mV after
+    7 iterations. A diffusing concentration rests where the run's step leaves it unchanged,
+    when its mechanism has no other state; a pool with a buffer rests compartment by
+    compartment, as without diffusion (its run then drifts). Point neurons keep their
+    description's voltage and states (a LIF then drifts towards its own rest).
+    The rest found is an equilibrium, not always a stable one: the one Newton's iterations
+    reach from the description's voltages. A cell that fires on its own (HH with ``eLeak``
+    at -10 mV) starts at its unstable equilibrium and stays there until perturbed; a cell
+    with several equilibria rests at the one its start leads to (set ``v`` to choose).
     Called with concrete values (not under ``jit``, ``vmap`` or ``grad``), `integrate` warns
     when the last iteration still moved a voltage by more than 1e-6 mV or a state by more
     than 1e-6 of its value (float32: 1e-3 mV, 1e-4): the model has no resting state (a
