@@ -134,6 +134,8 @@ def test_selection_order_infinite_and_empty_colours_and_a_3d_view_to_scale():
     np.testing.assert_array_equal(dx.plot.morphology(twice, color=twice.get("radius")).collections[0].get_array(), [0.5])
     with pytest.raises(ValueError, match=r"color value 1 \(of the compartments drawn\) is inf"):
         dx.plot.morphology(cell, color=np.array([1.0, np.inf, 2.0]))
+    with pytest.raises(ValueError, match=r"vmin \(5.0\) is above vmax \(1.0\)"):
+        dx.plot.morphology(cell, color=np.array([1.0, 2.0, 3.0]), vmin=5.0, vmax=1.0)
     with pytest.raises(ValueError, match="morphology\\(\\) of an empty selection"):
         dx.plot.morphology(cell.select(np.zeros(3, dtype=bool)), color=np.zeros(0))
     ax3 = dx.plot.morphology(cell, dims=(0, 1, 2))

@@ -52,7 +52,9 @@ def morphology(
 
     Args:
         module: a cell (branches built by hand are laid out as in `dx.compute_xyz`), or a
-            selection of one (``cell.apical``): only its compartments are drawn.
+            selection of one (``cell.apical``): only its compartments are drawn. A network
+            is drawn with each cell at its own coordinates (`dx.move` its cells apart
+            before building it if they overlap).
         color: one value per compartment drawn (e.g. voltages, `dx.path_distance(cell)`;
             for a selection, also one per compartment of the cell) mapped through ``cmap``;
             or one matplotlib colour (a name, or an RGB(A) tuple); or (n, 3 or 4) RGB(A)
@@ -105,6 +107,8 @@ def morphology(
     if drawn is not None:
         lines, diameter = [lines[k] for k in drawn], diameter[drawn]
     n = len(lines)
+    if vmin is not None and vmax is not None and float(vmin) > float(vmax):
+        raise ValueError(f"vmin ({vmin}) is above vmax ({vmax}): give the colour range low to high")
     if linewidth is not None and not (np.isfinite(float(linewidth)) and float(linewidth) > 0.0):
         raise ValueError(f"linewidth must be > 0 points; got {linewidth!r}")
     segments = [line[:, dims] for line in lines]
