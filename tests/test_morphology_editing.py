@@ -88,6 +88,27 @@ def test_dendrites_on_the_middle_of_a_hand_built_soma_are_written_there(neuron_h
     compare_geometry(neuron_h, again, secs)
 
 
+def test_a_neurite_inside_a_soma_elsewhere_than_its_middle_is_announced(neuron_h, tmp_path):
+    """Import3d connects a neurite on an inner soma sample at 0.5, wherever the sample is: a
+    dendrite at soma(0.3) is read at 0.5 (its length and area kept), with a warning that
+    says so (a review of the change)."""
+    soma = dx.Branch(length=30.0, radius=5.0, ncomp=1)
+    dend = dx.Branch(length=200.0, radius=1.0, ncomp=1)
+    cell = dx.Cell([soma, dend, dend], parents=[-1, 0, 0], parent_locs=[1.0, 0.3, 0.5])
+    cell.add_group("soma", cell.branch(0))
+    cell.add_group("basal", cell.branch([1, 2]))
+    out = tmp_path / "soma_x.swc"
+    with pytest.warns(UserWarning, match=r"at x = 0.3: NEURON's Import3d connects a neurite inside a soma at its middle"):
+        dx.write_swc(cell, out)
+    again = dx.read_swc(out, ncomp=1)
+    np.testing.assert_array_equal(again._data.parent_x, [1.0, 0.5, 0.5])
+    np.testing.assert_allclose(compartment_area(again), compartment_area(cell), rtol=1e-6)
+    secs = load_neuron(neuron_h, out)
+    assert sorted((n, round(s.L, 4), h_parent_x(neuron_h, s)) for n, s in secs.items() if n.startswith("dend")) == [
+        ("dend[0]", 200.0, 0.5), ("dend[1]", 200.0, 0.5)
+    ]
+
+
 def h_parent_x(h, sec) -> float:
     return float(h.SectionRef(sec=sec).sec.parentseg().x)
 

@@ -224,3 +224,11 @@ def test_write_swc_writes_utf8_in_any_locale_and_a_failed_write_keeps_the_old_fi
     with pytest.raises(OSError, match="disk full"):
         dx.write_swc(dx.Compartment(), target)
     assert target.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["cell.swc"]
+    monkeypatch.undo()
+    # Through a symbolic link, the file it names is written (the link stays), with its permissions.
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.swc"
+    link.symlink_to(target)
+    dx.write_swc(dx.Compartment(), link)
+    assert link.is_symlink() and dx.read_swc(target, ncomp=1).n_comps == 1
+    assert target.stat().st_mode & 0o777 == 0o640

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dendrax as dx
-from dendrax.channels import HH, Leak
+from dendrax.channels import HH, Leak, NaTa_t
 
 from .neuron_reference import build
 
@@ -95,6 +95,16 @@ def test_a_refused_uninsert_changes_nothing():
         cell.branch(0).comp(1).uninsert("HH")
     with pytest.raises(ValueError, match="HH_h is clamped at compartment 2, which HH would leave.*delete_clamps"):
         cell.branch(0).comp(2).uninsert("HH")
+    # An ion's current where nothing else carries the ion would be a row of zeros, which
+    # record() refuses (a review): refused too; where another mechanism carries it, allowed.
+    sodium = tree()
+    sodium.insert(HH())
+    sodium.branch(1).comp(0).record("ina")
+    with pytest.raises(ValueError, match="ina is recorded at compartment 4, which HH would leave"):
+        sodium.branch(1).uninsert("HH")
+    sodium.branch(1).insert(NaTa_t())
+    sodium.branch(1).uninsert("HH")  # NaTa_t carries sodium there
+    assert not sodium._mechanisms["HH"][1][4:7].any()
     with pytest.raises(ValueError, match="the inserted HH is a different mechanism"):
         cell.uninsert(type("HH", (Leak,), {})())
 

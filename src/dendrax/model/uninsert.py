@@ -37,6 +37,14 @@ def uninsert(module: Any, mechanism: Mechanism | str, comps: np.ndarray) -> None
                 f"{t.name} is trainable in compartments {name} would leave (e.g. compartment "
                 f"{int(t.comps[hit[t.comps]][0])}); call delete_trainables() first, then make the rest trainable again"
             )
+    # An ion's current where no other mechanism carries that ion would be a row of zeros,
+    # which `record` refuses (a review).
+    others = [(m2, mask2) for m, (m2, mask2) in module._mechanisms.items() if m != name]
+    for ion in mech.ions:
+        for site, var in module._recordings:
+            if var == f"i{ion}" and site.kind == "comp" and hit[site.index]:
+                if not any(ion in m2.ions and mask2[site.index] for m2, mask2 in others):
+                    used = used | {var}
     for site, var in module._recordings:
         if var in used and site.kind == "comp" and hit[site.index]:
             raise ValueError(

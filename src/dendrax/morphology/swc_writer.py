@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import warnings
 from pathlib import Path
 
@@ -192,10 +193,12 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
     body = [f"{i} {t} {x!r} {y!r} {z!r} {r!r} {q}" for i, t, x, y, z, r, q in _floats(rows)]
     # UTF-8 (the header's "µm"; a locale's encoding failed to write it), through a file beside
     # the target that then replaces it: a failed write leaves an existing file as it was.
-    target = Path(path)
-    partial = target.with_name(target.name + ".partial")
+    target = Path(os.path.realpath(path))  # through a symbolic link, to the file it names
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     try:
         partial.write_text("\n".join(header + body) + "\n", encoding="utf-8")
+        if target.is_file():
+            shutil.copymode(target, partial)  # the replaced file's permissions
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -248,12 +251,22 @@ def _plan(data, points, order, soma_type, continued):
 
 def _with_samples_where_neurites_hang(data, b: int, pts: np.ndarray, points, soma_type) -> np.ndarray:
     """The soma's points, with a sample added where a neurite hangs strictly inside it at a
-    place that is no sample (a soma built by hand, with dendrites on ``soma(0.5)``): Import3d
-    connects a neurite on an inner soma sample at that sample's place; without one, the
-    neurite was written on the first sample and read at 0, its gap as more cable (a review)."""
+    place that is no sample (a soma built by hand, with dendrites on ``soma(0.5)``): without
+    one, the neurite was written on the first sample and read at 0, its gap as more cable
+    (a review). Import3d connects a neurite on an inner soma sample at the soma's middle
+    (0.5) wherever the sample is: elsewhere than 0.5 a warning says so."""
     from .layout import point_at
 
     out = pts
+    neurites = [k for k in np.flatnonzero(data.parent == b) if not soma_type[k]]
+    moved = sorted({float(data.parent_x[k]) for k in neurites} - {0.0, 0.5, 1.0})
+    if moved:
+        warnings.warn(
+            f"neurites hang on the soma (branch {b}) at x = {', '.join(f'{x:g}' for x in moved)}: NEURON's Import3d "
+            "connects a neurite inside a soma at its middle (0.5), so the file is read with them there (their "
+            "lengths and radii as they are)",
+            stacklevel=4,
+        )
     for kid in np.flatnonzero(data.parent == b):
         x = float(data.parent_x[kid])
         first = points[kid][0]
