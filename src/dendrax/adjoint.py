@@ -37,6 +37,7 @@ import jax.numpy as jnp
 from jaxtyping import Array
 
 from . import synaptic
+from .manual_axes import varying_like
 from .simulate import Prepared, State, advance, assemble, voltage_solve
 from .solve.hines import matvec
 from .solve.steppers import Stepper
@@ -92,7 +93,10 @@ def reversible_step(layout: Any, solver: Stepper, surrogate: Surrogate | None):
             (diag, _, aux), pre_vjp = jax.vjp(pre, prepared, state, i_ext, clamps, arrivals)
             # `advance` writes this step's spikes into the buffer; the cotangents of the
             # parameters do not depend on its other rows.
-            full_state = dataclasses.replace(state, history=jnp.zeros(buffer["shape"], buffer["dtype"]))
+            # Varying across devices as the state is (inside shard_map over spike inputs, an
+            # invariant buffer made the cotangent's type mismatch: a review).
+            zeros = varying_like(jnp.zeros(buffer["shape"], buffer["dtype"]), (state, ct))
+            full_state = dataclasses.replace(state, history=zeros)
         ct_state, ct_aux, ct_x = post_vjp(ct)
         _, params_vjp = jax.vjp(lambda p, c: post(p, full_state, aux, x, c), prepared, clamps)
         ct_prepared, ct_clamps = params_vjp(ct)

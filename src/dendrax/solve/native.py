@@ -17,9 +17,10 @@ It is used when all of these hold, and the vectorised solve otherwise:
 - ``DENDRAX_NATIVE_SOLVE`` is not ``0``.
 
 Without a compiler (or if the build fails) everything works as before; `status()` says why.
-It is always called inside ``lax.custom_linear_solve`` (`hines.solve_voltage_system`),
-whose derivative rules only call it again, so first- and higher-order derivatives never
-differentiate it. A
+It is called inside ``lax.custom_linear_solve`` (`hines.solve_voltage_system`), whose
+derivative rules only call it again, or inside the hand-written adjoint's `jax.custom_vjp`
+(`dendrax.adjoint`), which solves the adjoint system with it: derivatives of any order
+never differentiate it. A
 program that contains it cannot be serialised with ``jax.export`` (XLA gives custom calls
 no compatibility guarantee): export with ``DENDRAX_NATIVE_SOLVE=0``.
 """
@@ -147,8 +148,9 @@ def solve(
 
 
 def supports(weights: tuple[Array, ...], diag: Array, rhs: Array) -> bool:
-    """Whether the compiled routine takes these operands (float32 or float64, one dtype, not
-    inside `jax.shard_map`, whose per-device types its batching rule does not carry)."""
+    """Whether the compiled routine takes these operands (float32 or float64, one dtype, none
+    that differs across devices inside `jax.shard_map`, whose per-device types its batching
+    rule does not carry; operands the same on every device are fine)."""
     dtypes = {np.dtype(a.dtype) for a in (weights[-1], diag, rhs)}
     if any(varying_axes(a) for a in (weights[-1], diag, rhs)):
         return False
