@@ -17,9 +17,10 @@ import numpy as np
 from ..mechanisms.synapse import Synapse
 from .module import Module, joined_model_wide, warn_dropped_attachments
 from .site import Site
+from .trainable_edit import warn_mean_replaces, warn_shadowed
 from .tree import TreeData
 from .values import real_number, real_values
-from .view import View, _pick, warn_mean_replaces, warn_shadowed
+from .view import View, _pick
 
 __all__ = ["Network", "SpikeTrainView", "SynapseView"]
 

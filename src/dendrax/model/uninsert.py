@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
 
 from ..mechanisms.channel import Mechanism
+from .recordable import check_recordable
 
 __all__ = ["uninsert"]
 
@@ -30,35 +32,35 @@ def uninsert(module: Any, mechanism: Mechanism | str, comps: np.ndarray) -> None
     hit = np.zeros(module.n_comps, dtype=bool)
     hit[removed] = True
     values = {f"{name}_{k}" for k in (*mech.params, *mech.states)}
-    used = values | {f"{name}_{k}" for k in mech.computed} | {f"i_{name}"}
     for t in module._trainables:
         if t.over == "compartments" and t.name in values and np.any(hit[t.comps]):
             raise ValueError(
                 f"{t.name} is trainable in compartments {name} would leave (e.g. compartment "
                 f"{int(t.comps[hit[t.comps]][0])}); call delete_trainables() first, then make the rest trainable again"
             )
-    # An ion's current where no other mechanism carries that ion would be a row of zeros,
-    # which `record` refuses (a review).
-    others = [(m2, mask2) for m, (m2, mask2) in module._mechanisms.items() if m != name]
-    for ion in mech.ions:
-        for site, var in module._recordings:
-            if var == f"i{ion}" and site.kind == "comp" and hit[site.index]:
-                if not any(ion in m2.ions and mask2[site.index] for m2, mask2 in others):
-                    used = used | {var}
+    mask = mask.copy()
+    mask[removed] = False
+    # Every recording there must stay recordable once it is gone, by `record`'s own rule
+    # (its states, its current, an ion's current nothing else there carries: a review).
+    after = copy.copy(module)
+    after._mechanisms = {m: entry for m, entry in module._mechanisms.items() if m != name}
+    if mask.any():
+        after._mechanisms[name] = (mech, mask)
     for site, var in module._recordings:
-        if var in used and site.kind == "comp" and hit[site.index]:
-            raise ValueError(
-                f"{var} is recorded at {site.describe()}, which {name} would leave; call delete_recordings() "
-                "first, then record the rest again"
-            )
+        if site.kind == "comp" and hit[site.index]:
+            try:
+                check_recordable(after, [site], var)
+            except ValueError as err:
+                raise ValueError(
+                    f"{var} is recorded at {site.describe()}, which {name} would leave ({err}); call "
+                    "delete_recordings() first, then record the rest again"
+                ) from None
     for site, var, _ in module._clamps:
         if var in values and site.kind == "comp" and hit[site.index]:
             raise ValueError(
                 f"{var} is clamped at {site.describe()}, which {name} would leave; call delete_clamps() first"
             )
     # Checked: now change the description.
-    mask = mask.copy()
-    mask[removed] = False
     cols = module._data.columns
     if mask.any():
         module._mechanisms[name] = (mech, mask)

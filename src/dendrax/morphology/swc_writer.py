@@ -127,10 +127,12 @@ def write_swc(module: Module, path: str | os.PathLike, *, comment: str | None = 
     order = list(range(data.n_branches))
     if any(data.parent[b] >= b for b in order if data.parent[b] >= 0):
         order = _topological(data.parent)
-    continued = np.zeros(data.n_branches, dtype=bool)  # one child only, at its 1 end, of its type
-    for b in range(data.n_branches):
-        kids = np.flatnonzero(data.parent == b)
-        continued[b] = len(kids) == 1 and data.parent_x[kids[0]] == 1.0 and types[kids[0]] == types[b]
+    # Branches with one child only, at their 1 end, of their type.
+    hung = np.flatnonzero(data.parent >= 0)
+    n_kids = np.bincount(data.parent[hung], minlength=data.n_branches)
+    kid = np.zeros(data.n_branches, dtype=np.int64)
+    kid[data.parent[hung]] = hung  # the child, where there is one only
+    continued = (n_kids == 1) & (data.parent_x[kid] == 1.0) & (types[kid] == types)
     own, attach, relay, owner = _plan(data, points, order, soma_type, continued)
     n_attached: dict[tuple[int, int], int] = {}
     for b, k in attach.items():
