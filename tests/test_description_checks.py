@@ -5,6 +5,7 @@ leaves the description as it was."""
 import warnings
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -201,6 +202,16 @@ def test_settings_are_checked_when_the_simulator_is_made():
     expected = np.asarray(dx.integrate(c, t_max=T_MAX, checkpoint=dx.Checkpoint(every=8), initial=dx.Rest(steps=5)))
     ours = dx.integrate(c, t_max=T_MAX, checkpoint=dx.Checkpoint(every=np.int64(8)), initial=dx.Rest(steps=np.int32(5)))
     np.testing.assert_array_equal(np.asarray(ours), expected)
+    # So are NumPy booleans and concrete JAX scalars: Checkpoint(adjoint=np.True_) was refused,
+    # and every=jnp.asarray(8) drew Equinox's "JAX array set as static" warning, then an error.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        setting = dx.Checkpoint(every=jnp.asarray(8), adjoint=np.True_)
+        assert setting == dx.Checkpoint(every=8) and type(setting.every) is int
+        assert dx.Rest(steps=jnp.asarray(5)) == dx.Rest(steps=5)
+    # A traced value has no number until the run: said so at once (no static-array warning).
+    with pytest.raises(TypeError, match=r"traced value .* pass a Python number"):
+        jax.jit(lambda n: dx.Rest(steps=n))(5)
 
 
 def test_expsyn_tau_default_is_checked():

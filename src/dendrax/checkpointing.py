@@ -55,7 +55,7 @@ class Checkpoint(eqx.Module):
     """
 
     every: int | None = eqx.field(default=None, static=True, converter=python_number)
-    adjoint: bool = eqx.field(default=True, static=True)
+    adjoint: bool = eqx.field(default=True, static=True, converter=python_number)
 
     def __check_init__(self):
         if self.every is not None and (

@@ -4,24 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import numpy as np
 
 __all__ = ["python_number"]
 
 
 def python_number(value: Any) -> Any:
-    """A NumPy scalar (``np.int64(8)``, ``np.float64(0.5)``) as the Python number it holds;
-    anything else unchanged (and checked by the setting's own rule).
+    """A NumPy scalar (``np.int64(8)``, ``np.float64(0.5)``, ``np.True_``) or a concrete
+    JAX scalar (``jnp.asarray(5)``) as the Python number it holds; anything else unchanged
+    (and checked by the setting's own rule).
 
-    Static fields are hashed into the compiled program, where a NumPy value draws JAX's
-    "JAX array is being set as static" warning.
+    Static fields are hashed into the compiled program, where an array value draws
+    Equinox's "JAX array is being set as static" warning. A traced value (one computed
+    inside ``jit``, ``vmap`` or ``grad``) has no number yet: TypeError, saying so.
 
     Example:
         >>> import numpy as np
         >>> from dendrax.static_values import python_number
-        >>> python_number(np.int64(8)), python_number(np.bool_(True)), python_number("x")
-        (8, True, 'x')
+        >>> import jax.numpy as jnp
+        >>> python_number(np.int64(8)), python_number(np.bool_(True)), python_number(jnp.asarray(5)), python_number("x")
+        (8, True, 5, 'x')
     """
-    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+    if isinstance(value, jax.core.Tracer):
+        raise TypeError(
+            f"got a traced value ({value}) for a setting that is fixed when the simulation is "
+            "compiled (a number of steps, an option): pass a Python number, not one computed "
+            "inside jax.jit, jax.vmap or jax.grad"
+        )
+    if isinstance(value, np.generic | jax.Array) and value.shape == () and value.dtype.kind in "biuf":
         return value.item()
     return value
