@@ -136,3 +136,24 @@ def test_summary_statistics_of_a_nan_trace_are_nan():
     v = jnp.asarray(trace()).at[..., 10].set(jnp.nan)
     mean, std = np.asarray(dx.fit.summary_statistics(v, DT))[..., :2].T
     assert np.all(np.isnan(mean)) and np.all(np.isnan(std))
+
+
+def test_integer_traces_are_compared_as_numbers():
+    """A review: integer traces (a recording digitised as int16) were compared in integer
+    arithmetic: mse of ±300 mV int16 traces overflowed to 21546.7 (it is 240000 mV²), and a
+    uint8 spike counted 0 (the difference wrapped round)."""
+    a, b = np.int16([0, 300, -300]), np.int16([0, -300, 300])
+    assert float(dx.fit.mse(a, b)) == pytest.approx(240000.0, rel=1e-12)
+    assert float(dx.fit.smoothed_mse(a, b, sigma=0.05, delta_t=DT)) == pytest.approx(
+        float(dx.fit.smoothed_mse(a.astype(float), b.astype(float), sigma=0.05, delta_t=DT)), rel=1e-12
+    )
+    spike = np.uint8([0, 200, 0])
+    assert float(dx.fit.soft_spike_count(spike, threshold=100.0)) == pytest.approx(
+        float(dx.fit.soft_spike_count(spike.astype(float), threshold=100.0)), rel=1e-12
+    )
+    assert float(dx.fit.soft_spike_count(spike, threshold=100.0)) > 0.99
+    np.testing.assert_allclose(
+        dx.fit.summary_statistics(spike, delta_t=DT, threshold=100.0),
+        dx.fit.summary_statistics(spike.astype(float), delta_t=DT, threshold=100.0),
+        rtol=1e-12,
+    )

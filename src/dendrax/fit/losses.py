@@ -42,7 +42,14 @@ def _same_shape(loss: str, v: ArrayLike, target: ArrayLike) -> tuple[Array, Arra
     if v.size == 0:
         raise ValueError(f"{loss} got empty traces (shape {v.shape}): there is nothing to compare")
     _real_traces(loss, v, target)
-    return v, target
+    return _as_float(v), _as_float(target)
+
+
+def _as_float(trace: Array) -> Array:
+    """An integer trace (a recording digitised as int16) as floating point: integer
+    arithmetic overflowed or wrapped (``mse`` of two int16 traces of ±300 was 21546.7, not
+    240000; a spike of a uint8 trace counted 0; a review)."""
+    return trace if jnp.issubdtype(trace.dtype, jnp.floating) else trace.astype(jnp.result_type(float))
 
 
 def _real_traces(loss: str, *traces: Array) -> None:
@@ -61,7 +68,7 @@ def _time_axis(loss: str, v: ArrayLike, samples: int = 1) -> Array:
             f"got shape {v.shape}"
         )
     _real_traces(loss, v)
-    return v
+    return _as_float(v)
 
 
 def _known(loss: str, name: str, value: Any, unit: str, scalar: bool) -> np.ndarray:
@@ -186,7 +193,7 @@ def soft_spike_count(
     with ``k = sharpness`` (1/mV): about 0 away from the threshold. A crossing adds about 1
     only when it takes one step, i.e. when ``k`` times the voltage change per step near the
     threshold is large; a crossing spread over several steps adds a little at each, more in
-    total, so the count grows as ``delta_t`` shrinks (an HH spike train of 2 spikes counts
+    total (a slow downward crossing adds too: a spike's repolarisation), so the count grows as ``delta_t`` shrinks (an HH spike train of 2 spikes counts
     3.05 at dt = 0.025 ms and 11.8 at 0.005 ms with ``k = 1``; 2.01 and 3.04 with ``k = 5``).
     Compare counts computed at the same ``delta_t`` and ``sharpness``, or raise
     ``sharpness`` until the count of a known trace is right.

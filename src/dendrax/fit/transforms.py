@@ -20,6 +20,7 @@ to parameter values (``forward``) and back (``inverse``), per parameter name:
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -94,14 +95,32 @@ def _normal(z: Array) -> Array:
     return jnp.maximum(z, jnp.finfo(z.dtype).tiny)
 
 
+def _working_dtype(y: ArrayLike, *bounds: Any) -> Any:
+    """The floating dtype ``inverse`` computes in: that of ``y`` with the bounds (float32
+    unless JAX's 64-bit mode is on), floating point for integers."""
+    floats = [d for d in (jnp.asarray(x).dtype for x in (y, *bounds)) if jnp.issubdtype(d, jnp.inexact)]
+    return functools.reduce(np.promote_types, floats) if floats else jnp.result_type(float)
+
+
 def _check_within(transform: Transform, y: ArrayLike, lower: float, upper: float = math.inf) -> None:
-    """Raise unless the values ``y`` (when known) lie strictly between ``lower`` and ``upper``."""
+    """Raise unless the values ``y`` (when known) lie strictly between ``lower`` and ``upper``,
+    compared in the dtype the inverse computes in (in float64 a float32 value one rounding
+    above its bound passed, and its inverse was inf or NaN; a review)."""
     _check_real(transform, y, "inverse")
     values = _concrete(y)
-    if values is None:
+    if values is None or _concrete(lower) is None or _concrete(upper) is None:  # traced
         return
-    # Bounds may be arrays (one per value; a single value then checks against each).
-    values, lower, upper = np.broadcast_arrays(values, np.asarray(lower, float), np.asarray(upper, float))
+    dtype = _working_dtype(y, lower, upper)
+    given = np.asarray(lower, float), np.asarray(upper, float)  # as the user wrote them, for the message
+    values, lower, upper = (np.asarray(jnp.asarray(x, dtype)) for x in (values, lower, upper))
+    try:  # bounds may be arrays (one per value; a single value then checks against each)
+        values, lower, upper, *given = np.broadcast_arrays(values, lower, upper, *given)
+    except ValueError:
+        raise ValueError(
+            f"{transform!r}.inverse got values of shape {values.shape}, which do not match its "
+            f"bounds' shape {np.broadcast_shapes(lower.shape, upper.shape)}: give one bound per value, "
+            "or a single bound for all"
+        ) from None
     outside = ~((values > lower) & (values < upper))  # NaN is outside too
     if not np.any(outside):
         return
@@ -109,14 +128,16 @@ def _check_within(transform: Transform, y: ArrayLike, lower: float, upper: float
     where = "" if values.ndim == 0 else f" at index {first[0] if values.ndim == 1 else first}"
     count = "" if values.size == 1 else f" ({int(np.sum(outside))} of {values.size} values outside)"
     # Name the bounds of the first value outside.
-    lower, upper = float(lower[first]), float(upper[first])
+    # On a bound, or one rounding beyond it: what forward returns for a saturated parameter.
+    nearest = min(abs(values[first] - lower[first]), abs(values[first] - upper[first]))
+    at_bound = nearest <= 16 * np.finfo(dtype).eps * max(abs(lower[first]), abs(values[first]))
+    lower, upper = float(given[0][first]), float(given[1][first])
     range_ = f"strictly between {lower} and {upper}" if math.isfinite(upper) else f"strictly above {lower}"
-    at_bound = float(values[first]) in (lower, upper)
     raise ValueError(
         f"{transform!r}.inverse needs values {range_} (a bound maps to infinity); "
         f"got {float(values[first])!r}{where}{count}. "
         + (
-            "forward gives a bound exactly when the optimiser has pushed the parameter far "
+            "forward gives a bound (or a value a rounding beyond it) when the optimiser has pushed the parameter far "
             "against it (saturated, with no gradient left): move such values inside, e.g. "
             "by 1e-6 of the range, before inverse. "
             if at_bound
@@ -189,12 +210,18 @@ class Sigmoid(Transform):
             raise ValueError(f"Sigmoid needs lower < upper; got {self.lower}, {self.upper}")
 
     def forward(self, x):
-        return self.lower + (self.upper - self.lower) * jax.nn.sigmoid(jnp.asarray(x))
+        x = jnp.asarray(x)
+        if not jnp.issubdtype(x.dtype, jnp.inexact):  # jax.nn.sigmoid refuses integers
+            x = x.astype(jnp.result_type(float))
+        return self.lower + (self.upper - self.lower) * jax.nn.sigmoid(x)
 
     def inverse(self, y):
         _check_within(self, y, self.lower, self.upper)
-        u = _normal((jnp.asarray(y) - self.lower) / (self.upper - self.lower))
-        return jnp.log(u) - jnp.log1p(-u)
+        dtype = _working_dtype(y, self.lower, self.upper)
+        y, lower, upper = (jnp.asarray(x, dtype) for x in (y, self.lower, self.upper))
+        # log(u / (1 - u)) for u = (y - lower) / (upper - lower), with each distance to a
+        # bound exact and kept normal: 1 - u rounded to 0 near the upper bound (inf).
+        return jnp.log(_normal(y - lower)) - jnp.log(_normal(upper - y))
 
 
 class Softplus(Transform):
@@ -250,6 +277,16 @@ class Exp(Transform):
         return jnp.log(_normal(jnp.asarray(y) - self.lower))
 
 
+def _own_copy(transforms: Any) -> Any:
+    """A copy of the user's dict (or of each dict in a list): changing theirs afterwards
+    skipped the checks, and a ``jax.jit(pt.forward)`` kept the old bounds (a review)."""
+    if isinstance(transforms, Mapping):
+        return dict(transforms)
+    if isinstance(transforms, (list, tuple)):
+        return [dict(entry) if isinstance(entry, Mapping) else entry for entry in transforms]
+    return transforms
+
+
 class ParamTransform(eqx.Module):
     """A `Transform` per parameter name, applied to a parameter pytree.
 
@@ -275,7 +312,7 @@ class ParamTransform(eqx.Module):
         [0.25, 0.025]
     """
 
-    transforms: dict[str, Transform] | list[dict[str, Transform]]
+    transforms: dict[str, Transform] | list[dict[str, Transform]] = eqx.field(converter=_own_copy)
 
     # `jax.jit(pt.forward)` hashes the bound method, hence ``pt``: by identity (its dict of
     # transforms is not hashable; "unhashable type: 'dict'" otherwise).
@@ -295,6 +332,11 @@ class ParamTransform(eqx.Module):
                     f"get_parameters() in a list); got {entry!r}"
                 )
             for name, t in entry.items():
+                if not isinstance(name, str):
+                    raise TypeError(
+                        f"{where} maps parameter names (strings such as 'HH_gNa') to transforms; "
+                        f"got the key {name!r}"
+                    )
                 if not isinstance(t, Transform):
                     raise TypeError(f"{where}[{name!r}] must be a dx.fit transform (e.g. Sigmoid); got {t!r}")
 
@@ -313,6 +355,8 @@ class ParamTransform(eqx.Module):
                     + (f" of length {len(params)}" if isinstance(params, (list, tuple)) else "")
                 )
             for k, (entry, p) in enumerate(zip(self.transforms, params)):
+                if entry and not isinstance(p, Mapping):
+                    raise TypeError(f"parameters[{k}] must be a dict of parameters (as from get_parameters()); got {p!r}")
                 missing = [name for name in entry if not isinstance(p, Mapping) or name not in p]
                 if missing:
                     raise ValueError(
