@@ -470,3 +470,44 @@ def test_inserting_neurons_names_or_a_module_says_what_to_insert():
     with pytest.raises(TypeError, match=r"a module: insert an instance of its class, e.g. insert\(HH\(\)\)"):
         comp.insert(hh)
     assert not comp.mechanisms
+
+
+def test_the_low_level_step_checks_one_input_per_stimulus_and_clamp():
+    """A review: `step` and `init_state` (docs/reference/lowlevel.md, for one's own time loop)
+    took inputs of the wrong length: one current for three stimuli was injected at all three
+    (40.8 mV instead of -18.4 mV), a current for a model without stimuli was dropped, one
+    value for two voltage clamps held both, a third value was ignored."""
+    from dendrax.simulate import init_state, observe, prepare, step
+
+    comp = dx.Compartment(length=20.0, radius=10.0)
+    comp.insert(HH())
+    comp.record("v")
+    system = comp.compile()
+    prepared = prepare(system, delta_t=0.025)
+    state = init_state(system, prepared)
+    with pytest.raises(ValueError, match=r"i_ext must have shape \(0,\).*it has none: stimulate a site first.*got shape \(1,\)"):
+        step(system, prepared, state, jnp.array([0.5]))
+    assert float(observe(system, step(system, prepared, state, jnp.zeros(0)))[0]) == pytest.approx(-65.0, abs=0.1)
+
+    cable = dx.Branch(length=300.0, radius=1.0, ncomp=3)
+    cable.insert(HH())
+    cable.comp([0, 1, 2]).stimulate(np.zeros(41))
+    cable.comp(0).clamp("v", np.full(41, -40.0))
+    cable.comp(2).clamp("v", np.full(41, -50.0))
+    cable.comp(2).record("v")
+    system = cable.compile()
+    prepared = prepare(system, delta_t=0.025)
+    state = init_state(system, prepared, jnp.array([-40.0, -50.0]))
+    for i_ext, clamps, match in [
+        (jnp.array([0.5]), jnp.array([-40.0, -50.0]), r"i_ext must have shape \(3,\).*got shape \(1,\)"),
+        (jnp.float64(0.5), jnp.array([-40.0, -50.0]), r"i_ext must have shape \(3,\).*got shape \(\)"),
+        (jnp.zeros(3), jnp.array([-40.0]), r"clamps must have shape \(2,\).*got shape \(1,\)"),
+        (jnp.zeros(3), jnp.array([-40.0, -50.0, 0.0]), r"clamps must have shape \(2,\).*got shape \(3,\)"),
+        (jnp.zeros(3), None, r"clamps must have shape \(2,\).*got None"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            step(system, prepared, state, i_ext, clamps=clamps)
+    with pytest.raises(ValueError, match=r"init_state: clamps must have shape \(2,\)"):
+        init_state(system, prepared, jnp.array([-40.0]))
+    held = observe(system, step(system, prepared, state, jnp.zeros(3), clamps=jnp.array([-40.0, -50.0])))
+    assert float(held[0]) == pytest.approx(-50.0, abs=1e-9)  # the second clamp's value, at its own site

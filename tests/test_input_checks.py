@@ -340,3 +340,20 @@ def test_traced_clamped_states_are_range_checked_when_the_run_starts():
     gate.clamp("HH_m", np.full(41, 0.5))
     with pytest.raises(Exception, match=r"a clamped state is outside its range .* \(HH_m\)"):
         jax.block_until_ready(jax.vmap(lambda c: dx.integrate(gate, t_max=1.0, clamps=c))(np.full((2, 1, 41), 1.5)))
+
+
+def test_times_given_as_float32_or_jax_scalars_mean_the_decimal_written():
+    """A review: record_interval read a float32 0.1 as 0.10000000149 ("not a whole number of
+    steps; use e.g. 0.1") and refused jnp.asarray(0.5), which t_max and delta_t take; and
+    step_current switched on one step late at i_delay=np.float32(0.0125), a tie with
+    NEURON's t at the first step's middle."""
+    from dendrax.time_grid import checked_record_interval
+
+    assert checked_record_interval(np.float32(0.1), 20.0, 0.025) == 4
+    assert checked_record_interval(jnp.asarray(0.5), 20.0, 0.025) == 20
+    written = dx.step_current(0.0125, 1.0, 0.5, 0.025, 2.0)
+    np.testing.assert_array_equal(dx.step_current(np.float32(0.0125), jnp.asarray(1.0), np.float32(0.5), 0.025, 2.0), written)
+    assert written[0] == 0.5  # on from the first step (its middle is at t = 0.0125 ms)
+    # A traced amplitude: the message says how to differentiate with respect to it instead.
+    with pytest.raises(TypeError, match=r"i_amp takes a number, not a traced value.*stimuli="):
+        jax.grad(lambda a: jnp.sum(dx.step_current(1.0, 1.0, a, 0.025, 2.0)))(0.3)

@@ -14,6 +14,8 @@ The resting state (`dendrax.Rest`) is found by `dendrax.rest.rest_iteration`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
@@ -99,6 +101,8 @@ def init_state(system: System, prepared: Prepared, clamps: Array | None = None, 
         >>> round(float(state.states[0]["m"][0]), 4)                   # m∞ at -65 mV
         0.0529
     """
+    if clamps is not None:
+        check_step_inputs(system, None, clamps, "init_state")
     layout = system.layout
     v = prepared.v_init
     if clamps is not None and len(layout.voltage_clamps):
@@ -257,6 +261,30 @@ def clamp_states(layout, states, clamps):
     return tuple(out)
 
 
+def check_step_inputs(system: System, i_ext: Any, clamps: Any, where: str) -> None:
+    """Raise unless ``i_ext`` holds one current per stimulus and ``clamps`` one value per
+    clamp (shapes are known while tracing, so this costs nothing under ``jit``). Without it
+    a single current was added at every stimulus site, a clamp value held every clamp, and
+    a current given to a model without stimuli was dropped (a review)."""
+    n_stimuli, n_clamps = len(system.layout.stimulus_nodes), len(system.clamps)
+    if i_ext is not None and jnp.shape(i_ext) != (n_stimuli,):
+        fix = (
+            "it has none: stimulate a site first (e.g. stimulate(np.zeros(n_time_points))), or pass jnp.zeros(0)"
+            if n_stimuli == 0
+            else "in the order the sites were stimulated"
+        )
+        raise ValueError(
+            f"{where}: i_ext must have shape ({n_stimuli},), one current (nA) per stimulus of the model "
+            f"({fix}); got shape {jnp.shape(i_ext)}"
+        )
+    if (clamps is None and n_clamps) or (clamps is not None and jnp.shape(clamps) != (n_clamps,)):
+        raise ValueError(
+            f"{where}: clamps must have shape ({n_clamps},), one value per clamp of the model (mV for a "
+            f"voltage clamp, the state's unit for a state clamp) in the order they were placed; got "
+            + ("None" if clamps is None else f"shape {jnp.shape(clamps)}")
+        )
+
+
 def step(
     system: System,
     prepared: Prepared,
@@ -297,6 +325,7 @@ def step(
         >>> round(v_end, 3), abs(v_end - float(dx.integrate(cell, t_max=1.0)[0, -1])) < 1e-9
         (33.296, True)
     """
+    check_step_inputs(system, i_ext, clamps, "step")
     diag, rhs, aux = assemble(system.layout, prepared, state, i_ext, solver, clamps)
     x = voltage_solve(system.layout, prepared, diag, rhs)
     return advance(system.layout, prepared, state, aux, x, solver, clamps, surrogate, local_slopes)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
-from ..time_grid import checked_times
+from ..time_grid import as_written, checked_times
 
 __all__ = ["step_current"]
 
@@ -40,7 +41,15 @@ def step_current(
         ((201,), 1.0)
     """
     t_max, delta_t, n_steps = checked_times(t_max, delta_t)
-    for name, value in (("i_delay", i_delay), ("i_amp", i_amp), ("i_offset", i_offset), ("i_dur", i_dur)):
+    values = {"i_delay": i_delay, "i_amp": i_amp, "i_offset": i_offset, "i_dur": i_dur}
+    for name, value in values.items():
+        if isinstance(value, jax.core.Tracer):
+            raise TypeError(
+                f"step_current: {name} takes a number, not a traced value: the waveform is fixed data "
+                "made before the run. To differentiate with respect to the amplitude, pass "
+                "a * dx.step_current(..., i_amp=1.0) as stimuli= to a dx.simulator at call time"
+            )
+        value = values[name] = as_written(value)  # a float32 0.0125 is 0.0125 (was one step late)
         try:
             number = None if isinstance(value, (bool, np.bool_, str)) or np.ndim(value) else float(value)
         except TypeError:
@@ -50,6 +59,7 @@ def step_current(
         endless = name == "i_dur" and number == np.inf  # a step that never ends
         if not (np.isfinite(number) or endless):
             raise ValueError(f"step_current: {name} must be a finite number; got {value!r}")
+    i_delay, i_amp, i_offset, i_dur = values["i_delay"], values["i_amp"], values["i_offset"], values["i_dur"]
     if i_dur < 0:
         raise ValueError(f"i_dur must be >= 0 ms; got {i_dur}")
     # NEURON's t, half a step at a time: t_0 = 0, m_0, t_1, m_1, ... (cumsum adds in order).
