@@ -357,3 +357,22 @@ def test_times_given_as_float32_or_jax_scalars_mean_the_decimal_written():
     # A traced amplitude: the message says how to differentiate with respect to it instead.
     with pytest.raises(TypeError, match=r"i_amp takes a number, not a traced value.*stimuli="):
         jax.grad(lambda a: jnp.sum(dx.step_current(1.0, 1.0, a, 0.025, 2.0)))(0.3)
+
+
+def test_a_concentration_whose_writers_start_is_set_cannot_be_passed_or_trained():
+    """A review: where the writer's start (CaDynamics_E2_cai) is set, a cai passed at call
+    time or made trainable was ignored without a word (zero gradient). Refused like a
+    reversal potential the Nernst equation computes; where it is not set, cai is the start."""
+    from dendrax.channels import Ca_HVA, CaDynamics_E2, Leak
+
+    comp = dx.Compartment()
+    for mechanism in (Leak(), Ca_HVA(), CaDynamics_E2()):
+        comp.insert(mechanism)
+    comp.record("CaDynamics_E2_cai")
+    assert float(dx.integrate(comp, t_max=0.05, params={"cai": 5e-4})[0, 0]) == 5e-4  # mM: the start
+    comp.set("CaDynamics_E2_cai", 1e-3)
+    with pytest.raises(ValueError, match=r"params\['cai'\]: cai starts at CaDynamics_E2_cai in compartment 0"):
+        dx.integrate(comp, t_max=0.05, params={"cai": 5e-4})
+    comp.make_trainable("cai", 5e-4)
+    with pytest.raises(ValueError, match=r"make_trainable\('cai'\): .* would be ignored"):
+        dx.integrate(comp, t_max=0.05)

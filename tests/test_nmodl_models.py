@@ -29,7 +29,17 @@ import pytest
 import dendrax as dx
 from dendrax.channels import Leak, NaTs2_t
 
-from .channel_cases import CLAMP_V_MV, CURRENT_REL, DIAM, DT, INJECTION_V_MV, LENGTH, STATES, clamp_wave
+from .channel_cases import (
+    CLAMP_V_MV,
+    CURRENT_REL,
+    DIAM,
+    DT,
+    INJECTION_V_MV,
+    LENGTH,
+    STATES,
+    clamp_wave,
+    drive_and_run,
+)
 from .neuron_mechanisms import CACHE_DIR, compiled_mechanisms
 from .nmodl_cases import MOD_FILES, ModCase, analysed, dendrax_compartment, run_dendrax, run_neuron
 from .nmodl_library import build_folder, nmodl_library  # noqa: F401 (a session fixture)
@@ -460,3 +470,51 @@ def test_an_iterated_block_reads_what_it_writes_at_the_new_states(method):
     np.testing.assert_allclose(ours[0], a, rtol=0, atol=1e-12)
     np.testing.assert_allclose(ours[1], c, rtol=0, atol=1e-12)
     assert c[-1] > 0.5  # C moves (so the check has teeth)
+
+
+@pytest.mark.parametrize("files", [("nx_naacc", "nx_natrack", "nx_rdeca"), ("nx_natrack", "nx_rdeca")], ids=["writer", "readers"])
+def test_reversal_potentials_at_the_start_and_in_state_updates_are_neurons(files, neuron_h):
+    """Which reversal potential a .mod file reads, against NEURON (a review):
+
+    - readers of a concentration with no writer in the model (nx_natrack, nx_rdeca): NEURON
+      computes ena and eca by the Nernst equation before INITIAL, where dendrax passed the
+      parameters (e0 started at 132.46 mV instead of 127.59, x at 50 instead of 63.55);
+    - nx_naacc writes nai and reads ena in its INITIAL: the same (it got the parameter);
+    - with nx_naacc, nx_natrack reads ena and nai in its DERIVATIVE block: it sees the nai
+      just written and the ena of the step's start (computed with the currents), where
+      dendrax gave it the ena of the new nai (x 0.046 mV off).
+    Tolerances: as the other injections (INJECTION_V_MV: NEURON's finite-difference slope);
+    the reversal-potential states follow ena and e0 linearly, to round-off (1e-9 mV)."""
+    from dendrax.channels import HH
+
+    mods = {name: dx.nmodl.load(MOD_FILES[name]) for name in files}
+    stimulus = injected_current()
+    comp = dx.Compartment(length=LENGTH, radius=DIAM / 2.0)
+    comp.insert(HH())
+    for cls in mods.values():
+        comp.insert(cls())
+    comp.stimulate(stimulus)
+    recorded = {"v": "v", "nx_naacc_nai": "nai", "nx_naacc_e1": "e1_nx_naacc", "nx_natrack_x": "x_nx_natrack",
+                "nx_natrack_cy": "cy_nx_natrack", "nx_rdeca_e0": "e0_nx_rdeca"}  # dendrax's name: NEURON's
+    recorded = {k: r for k, r in recorded.items() if k == "v" or k.rsplit("_", 1)[0] in files}
+    for name in recorded:
+        comp.record(name)
+    ours = dict(zip(recorded, np.asarray(dx.integrate(comp, t_max=INJECTION_T_MAX, delta_t=DT))))
+
+    sec = neuron_h.Section(name="ions")
+    sec.L, sec.diam, sec.nseg = LENGTH, DIAM, 1
+    for name in ("hh", *files):
+        sec.insert(name)
+    seg = sec(0.5)
+    recs = {ours_name: neuron_h.Vector().record(getattr(seg, f"_ref_{ref}")) for ours_name, ref in recorded.items()}
+    ref = drive_and_run(neuron_h, sec, recs, -65.0, INJECTION_T_MAX, stimulus=stimulus)
+
+    assert np.ptp(ref["v"]) > 80.0  # spikes
+    assert abs(ref["nx_rdeca_e0"][0] - 127.5895) < 1e-4  # Nernst at 6.3 °C of cai 5e-5, cao 2 mM
+    assert abs(ref["nx_natrack_x"][0] - 63.5515) < 1e-4  # of nai 10, nao 140 mM (the parameter ena is 50)
+    if "nx_naacc" in files:
+        assert np.ptp(ref["nx_naacc_nai"]) > 1e-3 and np.ptp(ref["nx_natrack_x"]) > 0.1  # sodium accumulates
+    assert np.max(np.abs(ours["v"] - ref["v"])) < INJECTION_V_MV
+    for name in recorded:
+        scale = 1.0 if name.endswith(("_e1", "_x", "_e0")) else np.max(ref[name])  # mV; mM relative
+        assert np.max(np.abs(ours[name] - ref[name])) < 1e-9 * scale, name

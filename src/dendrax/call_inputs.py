@@ -11,6 +11,7 @@ would otherwise compile the whole run again (0.6-0.9 s).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import equinox as eqx
@@ -20,7 +21,7 @@ import numpy as np
 from jaxtyping import Array
 
 from .compile.network import GAP
-from .compile.reversal import computed_reversal
+from .compile.reversal import computed_reversal, concentration_set_by_writer, ignored_concentration_message
 from .compile.staging import on_device
 from .compile.system import System
 from .manual_axes import varying_axes
@@ -102,6 +103,9 @@ def checked_params(system: System, params: Mapping[str, Any] | None) -> dict[str
                 f"params[{name!r}]: {name} is computed from the concentrations (Nernst) in compartment {comp}, "
                 f"where {mech} uses them, so a value there would be ignored; pass the concentrations instead"
             )
+        where = concentration_set_by_writer(layout.placements, layout.writers, partial(layout.is_set, trained=True), name)
+        if where:
+            raise ValueError(ignored_concentration_message(f"params[{name!r}]", name, where))
         # NumPy arrays and numbers are converted and broadcast in NumPy: jnp would compile a
         # small program per shape here (slow on a GPU). JAX arrays (traced, or placed and
         # sharded by the caller) stay JAX arrays.

@@ -40,7 +40,8 @@ def scatter(placement: Placement, full: Array, values: Array) -> Array:
 def ion_environment(layout: Layout, ion_params: Mapping[str, Array], states: States, celsius: Array) -> Env:
     """Reversal potentials and concentrations over all compartments, for the present states.
 
-    Concentrations written by a mechanism come from its state; reversal potentials where a
+    Concentrations written by a mechanism come from its state (from ``ion_params`` for a
+    writer without states yet: before its start values); reversal potentials where a
     concentration is read or written follow the Nernst equation (NEURON's rule), elsewhere
     they are parameters.
     """
@@ -48,7 +49,7 @@ def ion_environment(layout: Layout, ion_params: Mapping[str, Array], states: Sta
     computed: dict[str, Array] = {}
     for var, k in layout.writers + layout.readers:
         pl = layout.placements[k]
-        if (var, k) in layout.writers:
+        if (var, k) in layout.writers and var in states[k]:
             env[var] = scatter(pl, env[var], states[k][var])
         mask = computed.get(var[:-1], jnp.zeros(layout.n_comps, bool))
         computed[var[:-1]] = scatter(pl, mask, jnp.ones(len(pl.nodes), bool))
@@ -202,8 +203,13 @@ def _advance_states(layout, second_order, states, v_new, dt, env, mech_params, i
         new = pl.mechanism.update_states(states[k], v_m, dt, p, **second_order_keywords(pl.mechanism, second_order))
         out[k] = checked_states(pl.mechanism, "update_states", new, v_m)
         if k in writers:
-            # Later mechanisms see the concentrations this one has just written.
-            env = ion_environment(layout, {kk: env[kk] for kk in env}, tuple(out), celsius)
+            # Later mechanisms see the concentrations this one has just written, and the
+            # reversal potentials of the step's start (NEURON computes those with the
+            # currents; a reader's SOLVE block sees them: one with the new ena was 0.046 mV off).
+            env = dict(env)
+            for var, writer in layout.writers:
+                if writer == k:
+                    env[var] = scatter(pl, env[var], out[k][var])
     return tuple(out)
 
 
@@ -336,16 +342,19 @@ def initial_states(
     trained: bool = False,
 ) -> States:
     """States at t = 0: concentration writers first, then the others (steady state unless set;
-    ``trained``: set by trainables too, see `Layout.is_set`)."""
+    ``trained``: set by trainables too, see `Layout.is_set`).
+
+    Each mechanism starts with the reversal potentials of the concentrations so far, as
+    NEURON's ``finitialize`` computes them before the INITIAL blocks and again after each
+    writer's: a mechanism reading ``eca`` at its start got the parameter (132.5 mV) instead
+    of the Nernst value of the concentrations (127.6 mV at 6.3 °C; a review)."""
     c = layout.n_comps
     states: list[dict[str, Array]] = [dict() for _ in layout.placements]
     writers = sorted({k for _, k in layout.writers})
     order = writers + [k for k in range(len(layout.placements)) if k not in writers]
-    env = dict(ion_params)
+    env = ion_environment(layout, ion_params, tuple(states), celsius)
     for k in order:
         pl, own = layout.placements[k], mech_params[k]
-        if k not in writers:
-            env = ion_environment(layout, ion_params, tuple(states), celsius) if writers else env
         p = _inputs(pl, own, env, c)
         v_m = at(pl, v, c)
         s = checked_states(pl.mechanism, "init_states", pl.mechanism.init_states(v_m, p), v_m)
@@ -354,4 +363,6 @@ def initial_states(
             if mask is not None and name in explicit[k]:
                 s[name] = jnp.where(mask[pl.comps], explicit[k][name], s[name])
         states[k] = s
+        if k in writers:
+            env = ion_environment(layout, ion_params, tuple(states), celsius)
     return tuple(states)

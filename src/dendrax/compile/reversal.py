@@ -1,9 +1,10 @@
 """Reversal potentials that follow the Nernst equation (NEURON's rule: where a mechanism
-reads or writes the ion's concentrations), and the values a description may not give them."""
+reads or writes the ion's concentrations), and the values a description may not give them
+(nor a concentration whose writer's start value is set)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +16,13 @@ if TYPE_CHECKING:
     from ..model.trainable import Trainable
     from .system import Placement
 
-__all__ = ["check_reversal_values", "computed_reversal"]
+__all__ = [
+    "check_concentration_trainables",
+    "check_reversal_values",
+    "computed_reversal",
+    "concentration_set_by_writer",
+    "ignored_concentration_message",
+]
 
 
 def computed_reversal(
@@ -63,3 +70,67 @@ def check_reversal_values(
                     f"train the concentrations or the mechanisms' parameters instead (delete_trainables() "
                     f"removes the trainables, this one with the others: make those again)"
                 )
+
+
+def concentration_set_by_writer(
+    placements: Sequence[Placement],
+    writers: Sequence[tuple[str, int]],
+    is_set: Callable[[str], np.ndarray | None],
+    name: str,
+    comps: Sequence[int] | None = None,
+) -> tuple[int, str] | None:
+    """(compartment, state) where a mechanism that writes the concentration ``name``
+    (``"cai"``) has its own start value set (``is_set(state)``: a mask over compartments, or
+    None): there that state is the start, and a value of ``name`` would be ignored (it was,
+    silently, with a zero gradient; a review). None where there is no such compartment
+    (among ``comps``, if given)."""
+    for var, k in writers:
+        if var != name:
+            continue
+        key = f"{placements[k].name}_{var}"
+        mask = is_set(key)
+        if mask is None:
+            continue
+        hit = [int(c) for c in placements[k].comps if mask[c] and (comps is None or c in comps)]
+        if hit:
+            return hit[0], key
+    return None
+
+
+def ignored_concentration_message(what: str, name: str, where: tuple[int, str]) -> str:
+    comp, key = where
+    return (
+        f"{what}: {name} starts at {key} in compartment {comp}, where that state's start value is set "
+        f"(set({key!r}, ...) or a trainable), so a value of {name} would be ignored there; give the "
+        f"start as {key} instead (set or make_trainable), or set {name} only where that is not set"
+    )
+
+
+def check_concentration_trainables(
+    trainables: Sequence[Trainable],
+    placements: Sequence[Placement],
+    writers: Sequence[tuple[str, int]],
+    initial_set: Mapping[str, np.ndarray],
+    n_comps: int,
+) -> None:
+    """Refuse a trainable concentration (``make_trainable("cai")``) where its writer's start
+    value is set: the trainable would drive nothing there."""
+
+    def is_set(key: str) -> np.ndarray | None:
+        driving = [t for t in trainables if t.name == key and t.kind != "global"]
+        if key not in initial_set and not driving:
+            return None
+        mask = np.array(initial_set.get(key, np.zeros(n_comps, bool)), bool)
+        for t in driving:
+            mask[t.comps] = True
+        return mask
+
+    for tr in trainables:
+        if tr.kind == "global" or not any(var == tr.name for var, _ in writers):
+            continue
+        where = concentration_set_by_writer(placements, writers, is_set, tr.name, set(int(c) for c in tr.comps))
+        if where:
+            raise ValueError(
+                ignored_concentration_message(f"make_trainable({tr.name!r})", tr.name, where)
+                + " (delete_trainables() removes the trainables, this one with the others: make those again)"
+            )

@@ -40,7 +40,7 @@ from .network import (
     network_sites,
     split_loops,
 )
-from .reversal import check_reversal_values
+from .reversal import check_concentration_trainables, check_reversal_values
 from .staging import on_device
 
 if TYPE_CHECKING:
@@ -449,6 +449,7 @@ def compile_module(module: Module) -> System:
     trained = {tr.name for tr in module._trainables if tr.kind == "state" or tr.name in given}
     initial_set = tuple((k, m) for k, m in sorted(given.items()) if m.any() or k in trained)
     _warn_two_initial_concentrations(data.columns, placements_t, writers)
+    check_concentration_trainables(module._trainables, placements_t, writers, dict(initial_set), n_comps)
 
     h = hashlib.sha1()
     h.update(solver.digest.encode())

@@ -44,8 +44,8 @@ def check_recordable(module: Any, sites: Sequence[Site], name: str) -> None:
             writers = [f"{m}_{ion}i" for m, (mech, _) in module._mechanisms.items() if f"{ion}i" in mech.states]
             raise ValueError(
                 f"cannot record {name!r}: reversal potentials are not recorded. A fixed one is a parameter "
-                f"(module.get({name!r})); where a mechanism writes the concentration, it follows Nernst: record that "
-                f"state ({' or '.join(repr(w) for w in writers) or f'the {ion}i of the mechanism that writes it'}) "
+                f"(module.get({name!r})); where a mechanism reads or writes the concentrations, it follows Nernst (get "
+                f"then shows the unused parameter): record the concentration's state ({' or '.join(repr(w) for w in writers) or f'the {ion}i of the mechanism that writes it'}) "
                 f"and compute dendrax.mechanisms.ions.nernst({ion}i, {ion}o, valence, celsius)"
             )
         key = module._resolve_name(name)
