@@ -11,11 +11,13 @@ check has two tiers:
     compare fairly. Float32 (round-off grows along each trace) and Jaxley's SWC reader
     (cylindrical compartments, where NEURON integrates frustums) are held to this tier.
 
-``SAME_NUMERICS`` (dendrax in float64 on the hand-built models, networks included):
-    dendrax implements NEURON's discretisation and update order, so what is left is
-    round-off: the largest voltage difference must be below 1e-6 mV (we see ~1e-11; 5e-8
-    in the recurrent 100-cell network). A larger difference is a bug in dendrax, and its
-    timing is not reported as a ratio until it is fixed.
+``SAME_NUMERICS`` (dendrax in float64, on every model: hand-built, SWC cells, Hay's L5PC,
+    networks): dendrax implements NEURON's discretisation and update order, so what is
+    left is round-off: the largest voltage difference must be below 1e-6 mV (we see
+    ~1e-11 to 6e-10 on the cells, 5e-8 on Hay's L5PC and in the recurrent 100-cell
+    network). A larger difference is a bug in dendrax, and its timing is not reported as a
+    ratio until it is fixed. (The SWC cells and Hay's were held to the first tier only,
+    where a 1 mV regression would still have been timed.)
 
 Gradients (central finite differences in NEURON, automatic differentiation elsewhere) must
 agree to a relative 1e-4 in float64 (finite differences of step 1e-4 are accurate to
@@ -64,7 +66,7 @@ def tolerance_for(sim: str, model: str, dtype: str) -> Tolerance:
     """The tier a (simulator, model, precision) is held to; see the module docstring."""
     if dtype != "float64":
         return SAME_MODEL_F32
-    if sim == "dendrax" and model in ("single", "tree", "network", "ring"):
+    if sim == "dendrax" and model != "demo":
         return SAME_NUMERICS
     if sim == "jaxley" and model in ("ca1", "l5pc"):
         return SAME_MODEL_SWC

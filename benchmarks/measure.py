@@ -148,20 +148,21 @@ def peak_during(fn: Callable[[], Any]) -> tuple[Any, float | None]:
     return out, max(peak - before, 0.0)
 
 
-def gradient_memory(jax, gradient, params, record: Record):
+def gradient_memory(jax, gradient, params, record: Record, repeats: int = 3):
     """Memory cases (every runner): compile ahead of time (XLA's count of the temporary
-    buffers comes with it), call once, then time one warm call while measuring how far it
-    raises the resident memory. Returns the gradient."""
+    buffers comes with it), call once, measure in one warm call how far it raises the
+    resident memory, then time ``repeats`` more warm calls (the median; the memory call
+    starts with a garbage collection, which timed with it added ~5 % on the L5PC).
+    Returns the gradient."""
     compiled, record.times["grad_compile"] = timed(lambda: gradient.lower(params).compile())
     try:
         record.grad_temp_mb = compiled.memory_analysis().temp_size_in_bytes / 2**20
     except Exception:  # not every backend reports it
         record.grad_temp_mb = None
     g = jax.block_until_ready(compiled(params))
-    start = time.perf_counter()
     _, record.grad_memory_mb = peak_during(lambda: jax.block_until_ready(compiled(params)))
-    record.times["grad"] = time.perf_counter() - start
-    record.notes.append("memory case: one warm gradient call, timed and measured")
+    record.times["grad"], _ = median_time(lambda: jax.block_until_ready(compiled(params)), repeats)
+    record.notes.append(f"memory case: memory of one warm gradient call; time the median of {repeats} more")
     return g
 
 

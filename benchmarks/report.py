@@ -227,6 +227,28 @@ def _ckpt(sim: str, case_name: str) -> str:
     return "with checkpoint_lengths=[101, 101]" if how == "sqrt" else "without checkpointing (default)"
 
 
+def _other_commits(records: list[dict], commit: str | None) -> str:
+    """A note on records kept from runs of other commits (merged results), with their cases."""
+    other: dict[str, set[str]] = {}
+    for r in records:
+        if r.get("commit", commit) != commit:  # (records made before commits were stored have none)
+            other.setdefault(r["commit"], set()).add(r["case"])
+    if not other:
+        return ""
+    return "; **kept from other commits**: " + "; ".join(
+        f"{c}: {', '.join(sorted(cases))}" for c, cases in sorted(other.items())
+    )
+
+
+def _spread(r: dict, phase: str) -> str:
+    """`` (a–b, n processes)``: the phase's times in every process a record's is the median
+    of (`run._median_process`); empty for one process."""
+    times = r.get("process_times", {}).get(phase, [])
+    if len(times) < 2:
+        return ""
+    return f" ({_fmt(min(times))}–{_fmt(max(times))}, {len(times)} proc.)"
+
+
 def _fmt(x, digits=3) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "—"
@@ -283,7 +305,7 @@ def _records_table(records: list[dict]) -> list[str]:
         lines.append(
             f"| {r['case']} | {size} | {r['dtype']} | {r['sim']} "
             f"| {_fmt(t.get('import'))} | {_fmt(t.get('build'))} "
-            f"| {_fmt(t.get('compile'))} | {_fmt(t.get('run'))} "
+            f"| {_fmt(t.get('compile'))} | {_fmt(t.get('run'))}{_spread(r, 'run') if t else ''} "
             f"| {_fmt(r.get('ns_per_comp_step') if t else None)} "
             f"| {grad} "
             f"| {_fmt(r['peak_memory_mb'])} | {_fmt(r.get('other_load'), 2)} | {_agreement_cell(r)} |"
@@ -447,7 +469,8 @@ def _header(machine: dict, records: list[dict]) -> list[str]:
         f"- date: {when}",
         f"- machine: {machine['cpu']} ({', '.join(machine.get('cpu_flags', []))}), {machine['cores']} cores, "
         f"{machine.get('memory_gib')} GiB; GPU: {machine.get('gpu', 'none')}",
-        f"- OS {machine['os']}, Python {machine['python']}; dendrax commit {machine.get('commit') or '?'}",
+        f"- OS {machine['os']}, Python {machine['python']}; dendrax commit {machine.get('commit') or '?'}"
+        + _other_commits(records, machine.get("commit")),
         "- versions: " + ", ".join(f"{k} {'/'.join(sorted(v))}" for k, v in sorted(versions.items())),
     ]
     if loads:
@@ -467,7 +490,9 @@ def _header(machine: dict, records: list[dict]) -> list[str]:
         )
     lines += [
         "",
-        "Times in seconds; run = median of ≥ 5 warm runs; compile = first call − median warm call; "
+        "Times in seconds; run = median of ≥ 5 warm runs in one process, that of the median of "
+        "several fresh processes run in alternating rounds where a range (a–b, n proc.) follows; "
+        "compile = first call − median warm call; "
         "ns/comp/step = run ÷ (compartments × steps × parameter sets). NEURON: float64 only, "
         "batches = sets × median time of one set (serial), gradient = central finite differences. "
         "See benchmarks/README.md.",
