@@ -283,7 +283,7 @@ def test_a_neuron_style_concentration_name_points_to_its_state():
     c.insert(CaDynamics_E2())
     # NEURON records `_ref_cai`; here the concentration is the writer's state.
     hint = "'cai' is not a state; did you mean 'CaDynamics_E2_cai'?"
-    with pytest.raises(ValueError, match=hint):
+    with pytest.raises(ValueError, match=r"recorded as the state of the mechanism that writes it \('CaDynamics_E2_cai'\)"):
         c.record("cai")
     with pytest.raises(ValueError, match=hint):
         c.clamp("cai", np.zeros(41))
@@ -511,3 +511,20 @@ def test_the_low_level_step_checks_one_input_per_stimulus_and_clamp():
         init_state(system, prepared, jnp.array([-40.0]))
     held = observe(system, step(system, prepared, state, jnp.zeros(3), clamps=jnp.array([-40.0, -50.0])))
     assert float(held[0]) == pytest.approx(-50.0, abs=1e-9)  # the second clamp's value, at its own site
+
+
+def test_recording_a_concentration_names_the_state_that_holds_it():
+    # A review: record("cai") without a calcium mechanism said "Did you mean 'nai'?".
+    from dendrax.channels import Ca_HVA, CaDynamics_E2
+
+    comp = dx.Compartment()
+    comp.insert(HH())
+    with pytest.raises(ValueError, match=r"\(no inserted mechanism uses cai\) \(a calcium pool .*'CaDynamics_E2_cai'\)"):
+        comp.record("cai")
+    with pytest.raises(ValueError, match=r"none here writes nai, so it keeps its value, module.get\('nai'\)"):
+        comp.record("nai")
+    comp.insert(Ca_HVA())
+    comp.insert(CaDynamics_E2())
+    with pytest.raises(ValueError, match=r"writes it \('CaDynamics_E2_cai'\)$"):
+        comp.record("cai")
+    comp.record("CaDynamics_E2_cai")  # as the message says

@@ -29,3 +29,26 @@ from .pospischil import CaT as CaT
 from .pospischil import K as K
 from .pospischil import Km as Km
 from .pospischil import Na as Na
+
+# The public names: what help() and `import *` list.
+__all__ = [
+    "Ca_HVA",
+    "Ca_LVAst",
+    "CaDynamics_E2",
+    "CaL",
+    "CaT",
+    "HH",
+    "Ih",
+    "Im",
+    "K",
+    "K_Pst",
+    "K_Tst",
+    "Km",
+    "Leak",
+    "Na",
+    "Nap_Et2",
+    "NaTa_t",
+    "NaTs2_t",
+    "SK_E2",
+    "SKv3_1",
+]

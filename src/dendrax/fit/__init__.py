@@ -11,3 +11,18 @@ from .transforms import ParamTransform as ParamTransform
 from .transforms import Sigmoid as Sigmoid
 from .transforms import Softplus as Softplus
 from .transforms import Transform as Transform
+
+# The public names: what help() and `import *` list.
+__all__ = [
+    "Affine",
+    "Exp",
+    "Identity",
+    "mse",
+    "ParamTransform",
+    "Sigmoid",
+    "smoothed_mse",
+    "soft_spike_count",
+    "Softplus",
+    "summary_statistics",
+    "Transform",
+]

@@ -39,6 +39,19 @@ def check_recordable(module: Any, sites: Sequence[Site], name: str) -> None:
                 f"'i' (all), {', '.join(repr('i' + ion) for ion in ions) or 'no ion currents'}, and "
                 f"{', '.join(repr('i_' + m) for m in module._mechanisms)} (one mechanism each)"
             )
+        if name in {var for ion in ION_DEFAULTS.values() for var in ion if var[0] != "e"}:  # cai, nao, ...
+            writers = [f"{m}_{name}" for m, (mech, _) in module._mechanisms.items() if name in mech.states]
+            if writers:
+                why = " or ".join(repr(w) for w in writers)
+            elif name in module._data.columns:
+                why = f"none here writes {name}, so it keeps its value, module.get({name!r})"
+            else:
+                why = f"no inserted mechanism uses {name}"
+            pool = " (a calcium pool such as CaDynamics_E2 makes it one: 'CaDynamics_E2_cai')" if name == "cai" else ""
+            raise ValueError(
+                f"cannot record {name!r}: a concentration is recorded as the state of the mechanism that writes "
+                f"it ({why}){'' if writers else pool}"
+            )
         if name in {f"e{ion}" for ion in ION_DEFAULTS}:
             ion = name[1:]
             writers = [f"{m}_{ion}i" for m, (mech, _) in module._mechanisms.items() if f"{ion}i" in mech.states]

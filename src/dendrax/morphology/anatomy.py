@@ -56,8 +56,9 @@ def soma_point(module: Module, root: int | None = None) -> tuple[int, float]:
 
 
 _NO_SOMA = (
-    "'soma' group, so distances have no default origin; name one with "
-    "cell.add_group('soma', cell.branch(0)) or give origin=cell.branch(0).loc(0.0)"
+    "'soma' group, so distances have no default origin (NEURON's soma(0.5)); name one with "
+    "cell.add_group('soma', cell.branch(0)) (read_swc names it), or give "
+    "origin=cell.branch(0).loc(0.5), the middle of the root branch"
 )
 
 

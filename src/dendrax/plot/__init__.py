@@ -5,3 +5,9 @@ Importing this package does not import matplotlib; each function does, when call
 
 from .morphology import morphology as morphology
 from .traces import traces as traces
+
+# The public names: what help() and `import *` list.
+__all__ = [
+    "morphology",
+    "traces",
+]
