@@ -43,7 +43,7 @@ from .spike_trains import event_table, time_points
 from .synapses import GapJunction
 from .synaptic import TRAIN_EVENTS_PER_STEP, per_event_trains
 
-__all__ = ["check_clamp_ranges", "check_conflicts", "check_range", "checked_clamps_when_run", "checked_params", "checked_spike_input", "checked_trainables", "checked_waveforms"]
+__all__ = ["check_clamp_ranges", "check_conflicts", "check_step_inputs", "check_range", "checked_clamps_when_run", "checked_params", "checked_spike_input", "checked_trainables", "checked_waveforms"]
 
 
 def checked_trainables(system: System, params: Sequence[Mapping[str, Any]]) -> list[dict[str, Array]]:
@@ -417,3 +417,27 @@ def _check_events_per_step(system: System, train: int, counts: np.ndarray, delta
         f"drives {', '.join(names)}, whose NET_RECEIVE runs once per spike (as in NEURON), for at most "
         f"{TRAIN_EVENTS_PER_STEP} spikes of one train per step: use a smaller delta_t, or spread those spikes"
     )
+
+
+def check_step_inputs(system: System, i_ext: Any, clamps: Any, where: str) -> None:
+    """Raise unless ``i_ext`` holds one current per stimulus and ``clamps`` one value per
+    clamp (shapes are known while tracing, so this costs nothing under ``jit``). Without it
+    a single current was added at every stimulus site, a clamp value held every clamp, and
+    a current given to a model without stimuli was dropped (a review)."""
+    n_stimuli, n_clamps = len(system.layout.stimulus_nodes), len(system.clamps)
+    if i_ext is not None and jnp.shape(i_ext) != (n_stimuli,):
+        fix = (
+            "it has none: stimulate a site first (e.g. stimulate(np.zeros(n_time_points))), or pass jnp.zeros(0)"
+            if n_stimuli == 0
+            else "in the order the sites were stimulated"
+        )
+        raise ValueError(
+            f"{where}: i_ext must have shape ({n_stimuli},), one current (nA) per stimulus of the model "
+            f"({fix}); got shape {jnp.shape(i_ext)}"
+        )
+    if (clamps is None and n_clamps) or (clamps is not None and jnp.shape(clamps) != (n_clamps,)):
+        raise ValueError(
+            f"{where}: clamps must have shape ({n_clamps},), one value per clamp of the model (mV for a "
+            f"voltage clamp, the state's unit for a state clamp) in the order they were placed; got "
+            + ("None" if clamps is None else f"shape {jnp.shape(clamps)}")
+        )

@@ -14,14 +14,13 @@ The resting state (`dendrax.Rest`) is found by `dendrax.rest.rest_iteration`.
 
 from __future__ import annotations
 
-from typing import Any
-
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
 from . import membrane, synaptic
+from .call_inputs import check_step_inputs
 from .compile.system import System
 from .diffusion import diffuse
 from .prepared import DENSITY_TO_NODE, Prepared, prepare
@@ -259,30 +258,6 @@ def clamp_states(layout, states, clamps):
     for k, m, name, pos in layout.state_clamps:
         out[m][name] = out[m][name].at[pos].set(clamps[k])
     return tuple(out)
-
-
-def check_step_inputs(system: System, i_ext: Any, clamps: Any, where: str) -> None:
-    """Raise unless ``i_ext`` holds one current per stimulus and ``clamps`` one value per
-    clamp (shapes are known while tracing, so this costs nothing under ``jit``). Without it
-    a single current was added at every stimulus site, a clamp value held every clamp, and
-    a current given to a model without stimuli was dropped (a review)."""
-    n_stimuli, n_clamps = len(system.layout.stimulus_nodes), len(system.clamps)
-    if i_ext is not None and jnp.shape(i_ext) != (n_stimuli,):
-        fix = (
-            "it has none: stimulate a site first (e.g. stimulate(np.zeros(n_time_points))), or pass jnp.zeros(0)"
-            if n_stimuli == 0
-            else "in the order the sites were stimulated"
-        )
-        raise ValueError(
-            f"{where}: i_ext must have shape ({n_stimuli},), one current (nA) per stimulus of the model "
-            f"({fix}); got shape {jnp.shape(i_ext)}"
-        )
-    if (clamps is None and n_clamps) or (clamps is not None and jnp.shape(clamps) != (n_clamps,)):
-        raise ValueError(
-            f"{where}: clamps must have shape ({n_clamps},), one value per clamp of the model (mV for a "
-            f"voltage clamp, the state's unit for a state clamp) in the order they were placed; got "
-            + ("None" if clamps is None else f"shape {jnp.shape(clamps)}")
-        )
 
 
 def step(
