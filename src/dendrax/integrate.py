@@ -37,9 +37,10 @@ from .mechanisms.point_neuron import PointNeuron
 from .model.trainable import apply_trainables
 from .model.view import user_stacklevel
 from .prepared import warn_float32_capacitance
-from .rest import last_change, rest_iteration, settled, warn_unsettled
+from .rest import rest_iteration, settled
 from .sampling import sampled_scan
 from .simulate import (
+    State,
     init_state,
     observe,
     prepare,
@@ -76,8 +77,8 @@ class Rest(eqx.Module):
     reach from the description's voltages. A cell that fires on its own (HH with ``eLeak``
     at -10 mV) starts at its unstable equilibrium and stays there until perturbed; a cell
     with several equilibria rests at the one its start leads to (set ``v`` to choose).
-    `integrate` warns (under ``jit``, ``vmap`` or ``grad`` when the compiled program runs,
-    once per model; ``jax.effects_barrier()`` waits for it) when the last iteration still moved a voltage by more than 1e-6 mV or a state by more
+    Called with concrete values (not under ``jit``, ``vmap`` or ``grad``), `integrate` warns
+    when the last iteration still moved a voltage by more than 1e-6 mV or a state by more
     than 1e-6 of its value (float32: 1e-3 mV, 1e-4): the model has no resting state (a
     concentration that only accumulates) or needs more ``steps``; and when it settled with
     a written concentration below 0 mM (a fixed point of the equations, not a resting state:
@@ -153,7 +154,7 @@ def _run(
         else:  # JAX differentiates the loop (forward mode too)
             before = jax.lax.fori_loop(0, initial.steps - 1, lambda _, s: newton(s, inputs), state)
             state = newton(before, inputs)
-        unsettled = last_change(system.layout, before, state)
+        unsettled = _last_change(system.layout, before, state)
         state = with_spikes_at_start(system, with_currents_at_start(system, prepared, state))  # those found
     n_trains = system.layout.network.n_trains
 
@@ -201,6 +202,61 @@ def _run(
         )
     out = jnp.concatenate([first[None], trace], axis=0).T
     return out if unsettled is None else (out, unsettled)
+
+
+def _last_change(layout, before: State, after: State) -> Array:
+    """How far the last Newton iteration of `Rest` moved, and where it arrived: the largest
+    change of a voltage (mV), the largest relative change of a state (mechanisms' and
+    synapses'), then each written concentration's lowest value (mM; +inf where none is
+    written); all NaN where a value is not finite (see `_warn_unsettled`)."""
+    states_before = jax.tree.leaves((before.states, before.synapses))
+    states_after = jax.tree.leaves((after.states, after.synapses))
+    changes = [jnp.max(jnp.abs(after.v - before.v), initial=0.0), jnp.zeros((), after.v.dtype)]
+    for a, b in zip(states_before, states_after):
+        changes[1] = jnp.maximum(changes[1], jnp.max(jnp.abs(b - a) / (jnp.abs(b) + 1e-12), initial=0.0))
+    lowest = [jnp.min(after.states[k][var], initial=jnp.inf) for var, k in layout.writers]
+    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in (after.v, *states_after)]))
+    return jnp.where(finite, jnp.stack(changes + lowest), jnp.nan)
+
+
+def _warn_unsettled(change: Array, initial: Rest, layout) -> None:
+    """Warn when `Rest`'s last iteration still moved the voltage or a state: the model has
+    no resting state (a concentration that only accumulates, with nothing to restore it), or
+    it needs more iterations; and when it settled with a concentration below 0 mM (a pump or
+    outflux that does not vanish as the ion runs out). Checked only for concrete results (not
+    inside jit, vmap, grad)."""
+    if isinstance(change, jax.core.Tracer):
+        return
+    change = np.asarray(change)
+    below = [(var, low) for (var, _), low in zip(layout.writers, change[2:]) if low < 0.0]
+    if below:
+        var, low = below[0]
+        warnings.warn(
+            f"initial=dx.Rest(steps={initial.steps}) reached a concentration below 0: {var} = {low:.3g} mM. "
+            "That is the fixed point of the model's equations, but no resting state: a pump or outflux that "
+            "does not vanish as the ion runs out removes more than returns (check the mechanism's parameters, "
+            "or start from the description's values instead, initial=None)",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+        return
+    change = change[:2]
+    float64 = change.dtype == np.float64
+    mv, relative = (1e-6, 1e-6) if float64 else (1e-3, 1e-4)  # round-off: ~1e-12 mV, ~1e-5 mV
+    if np.all(np.isfinite(change)) and change[0] <= mv and change[1] <= relative:
+        return
+    moved = (
+        "it reached values that are not finite"
+        if not np.all(np.isfinite(change))
+        else f"its last iteration still moved a voltage by {change[0]:.3g} mV and a state by {change[1]:.3g} (relative)"
+    )
+    warnings.warn(
+        f"initial=dx.Rest(steps={initial.steps}) did not settle: {moved}. Either the model has no resting state "
+        "(e.g. a concentration that only accumulates, with no decay or pump to restore it; start from the "
+        "description's values instead, initial=None) or it needs more iterations (dx.Rest(steps=...))",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def integrate(
@@ -322,7 +378,7 @@ def integrate(
     if initial is None:
         return out
     out, change = out
-    warn_unsettled(change, initial.steps, system.layout)
+    _warn_unsettled(change, initial, system.layout)
     return out
 
 

@@ -3,9 +3,7 @@ state (`dendrax.Rest`, ``integrate(..., initial=dx.Rest())``)."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import equinox as eqx
@@ -16,12 +14,11 @@ from jaxtyping import Array, Float
 
 from . import membrane, synaptic
 from .compile.system import System
-from .model.view import user_stacklevel
 from .prepared import DENSITY_TO_NODE, Prepared
 from .simulate import State, axial_currents, clamp_states, correction_form, voltage_solve
 from .solve.hines import edge_currents, solve_voltage_system
 
-__all__ = ["last_change", "rest_iteration", "settled", "warn_unsettled"]
+__all__ = ["rest_iteration", "settled"]
 
 
 #: S/cm²: far below any membrane's conductance (1 GΩ·cm²); see `rest_iteration`.
@@ -288,87 +285,3 @@ def settled(newton: Callable[[State, Any], State], steps: int, start: State, inp
     before_d, last_d = run(diff, fixed)
     keep = eqx.partition(start, eqx.is_inexact_array)[1]  # newton moves floating values only
     return eqx.combine(before_d, keep), eqx.combine(last_d, keep)
-
-
-def last_change(layout, before: State, after: State) -> Array:
-    """How far the last Newton iteration of `Rest` moved, and where it arrived: the largest
-    change of a voltage (mV), the largest relative change of a state (mechanisms' and
-    synapses'), then each written concentration's lowest value (mM; +inf where none is
-    written); all NaN where a value is not finite (see `warn_unsettled`)."""
-    states_before = jax.tree.leaves((before.states, before.synapses))
-    states_after = jax.tree.leaves((after.states, after.synapses))
-    changes = [jnp.max(jnp.abs(after.v - before.v), initial=0.0), jnp.zeros((), after.v.dtype)]
-    for a, b in zip(states_before, states_after):
-        changes[1] = jnp.maximum(changes[1], jnp.max(jnp.abs(b - a) / (jnp.abs(b) + 1e-12), initial=0.0))
-    lowest = [jnp.min(after.states[k][var], initial=jnp.inf) for var, k in layout.writers]
-    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in (after.v, *states_after)]))
-    return jnp.where(finite, jnp.stack(changes + lowest), jnp.nan)
-
-
-def warn_unsettled(change: Array, steps: int, layout) -> None:
-    """Warn when `Rest`'s last iteration (of ``steps``) still moved the voltage or a state:
-    the model has no resting state (a concentration that only accumulates, with nothing to
-    restore it), or it needs more iterations; and when it settled with a concentration below
-    0 mM (a pump or outflux that does not vanish as the ion runs out).
-
-    Inside ``jit``, ``vmap`` or ``grad`` the check runs when the program does (a JAX debug
-    callback), once per model: there ``Rest(steps=2)`` gave a state off rest, and gradients
-    of the fixed point instead of that state, without a word (a review)."""
-    if isinstance(change, jax.core.Tracer):
-        key = (layout.digest, steps)
-        if key not in _WARNED_WHEN_TRACED:
-            jax.debug.callback(partial(_warn_once, key, steps, layout), change)
-        return
-    _warn(np.asarray(change), steps, layout)
-
-
-_WARNED_WHEN_TRACED: set = set()
-
-
-def _warn_once(key, steps: int, layout, change) -> None:
-    """The debug callback's check (``change`` perhaps batched by ``vmap``: its worst set);
-    calls made before the first warning was recorded skip it too."""
-    if key in _WARNED_WHEN_TRACED:
-        return
-    change = np.asarray(change).reshape(-1, np.shape(change)[-1])
-    worst = np.concatenate([np.max(change[:, :2], axis=0), np.min(change[:, 2:], axis=0)])
-    if not np.all(np.isfinite(change[:, :2])):
-        worst[:2] = np.nan
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        _warn(worst, steps, layout)
-    for w in caught:
-        _WARNED_WHEN_TRACED.add(key)
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-
-
-def _warn(change: np.ndarray, steps: int, layout) -> None:
-    below = [(var, low) for (var, _), low in zip(layout.writers, change[2:]) if low < 0.0]
-    if below:
-        var, low = below[0]
-        warnings.warn(
-            f"initial=dx.Rest(steps={steps}) reached a concentration below 0: {var} = {low:.3g} mM. "
-            "That is the fixed point of the model's equations, but no resting state: a pump or outflux that "
-            "does not vanish as the ion runs out removes more than returns (check the mechanism's parameters, "
-            "or start from the description's values instead, initial=None)",
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
-        return
-    change = change[:2]
-    float64 = change.dtype == np.float64
-    mv, relative = (1e-6, 1e-6) if float64 else (1e-3, 1e-4)  # round-off: ~1e-12 mV, ~1e-5 mV
-    if np.all(np.isfinite(change)) and change[0] <= mv and change[1] <= relative:
-        return
-    moved = (
-        "it reached values that are not finite"
-        if not np.all(np.isfinite(change))
-        else f"its last iteration still moved a voltage by {change[0]:.3g} mV and a state by {change[1]:.3g} (relative)"
-    )
-    warnings.warn(
-        f"initial=dx.Rest(steps={steps}) did not settle: {moved}. Either the model has no resting state "
-        "(e.g. a concentration that only accumulates, with no decay or pump to restore it; start from the "
-        "description's values instead, initial=None) or it needs more iterations (dx.Rest(steps=...))",
-        UserWarning,
-        stacklevel=user_stacklevel(),
-    )
