@@ -376,3 +376,26 @@ def test_a_concentration_whose_writers_start_is_set_cannot_be_passed_or_trained(
     comp.make_trainable("cai", 5e-4)
     with pytest.raises(ValueError, match=r"make_trainable\('cai'\): .* would be ignored"):
         dx.integrate(comp, t_max=0.05)
+
+
+def test_a_concentration_used_somewhere_else_is_still_passed():
+    """A review of the refusal above: a cai array was refused where one pool's start was
+    set in one branch, though the other branch's readers use it (a gradient of -7.66 there
+    became an error); and a trainable start counted as set on calls that pass no trainable
+    values. Refused only where every compartment using cai ignores it."""
+    from dendrax.channels import Ca_HVA, CaDynamics_E2, Leak, SK_E2
+
+    cell = dx.Cell([dx.Branch(length=20.0, radius=5.0), dx.Branch(length=20.0, radius=5.0)], parents=[-1, 0])
+    for mechanism in (Leak(), Ca_HVA(), SK_E2()):
+        cell.insert(mechanism)
+    cell.branch(0).insert(CaDynamics_E2())
+    cell.branch(0).set("CaDynamics_E2_cai", 1e-3)
+    cell.branch(1).loc(0.5).record("v")
+    v = lambda x: dx.integrate(cell, t_max=0.5, params={"cai": jnp.array([1e-3, x])})[0, -1]  # noqa: E731
+    assert abs(float(jax.grad(v)(5e-4))) > 0.0  # the reader's branch feels it
+    comp = dx.Compartment()
+    for mechanism in (Leak(), Ca_HVA(), CaDynamics_E2()):
+        comp.insert(mechanism)
+    comp.make_trainable("CaDynamics_E2_cai", 1e-3)
+    comp.record("CaDynamics_E2_cai")
+    assert float(dx.integrate(comp, t_max=0.05, params={"cai": 5e-4})[0, 0]) == 5e-4  # no trainable values: cai starts it

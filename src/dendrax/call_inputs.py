@@ -11,7 +11,6 @@ would otherwise compile the whole run again (0.6-0.9 s).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import equinox as eqx
@@ -103,9 +102,21 @@ def checked_params(system: System, params: Mapping[str, Any] | None) -> dict[str
                 f"params[{name!r}]: {name} is computed from the concentrations (Nernst) in compartment {comp}, "
                 f"where {mech} uses them, so a value there would be ignored; pass the concentrations instead"
             )
-        where = concentration_set_by_writer(layout.placements, layout.writers, partial(layout.is_set, trained=True), name)
+        # Refused only where the value would be ignored wherever the concentration is used
+        # (a value there still starts other writers and reaches readers; trainable start
+        # values apply only to calls with trainable values, so not here: a review).
+        used = {int(c) for var, k in layout.writers + layout.readers if var == name for c in layout.placements[k].comps}
+        where = concentration_set_by_writer(layout.placements, layout.writers, layout.is_set, name)
         if where:
-            raise ValueError(ignored_concentration_message(f"params[{name!r}]", name, where))
+            ignored = {
+                int(c)
+                for var, k in layout.writers
+                if var == name and (mask := layout.is_set(f"{layout.placements[k].name}_{var}")) is not None
+                for c in layout.placements[k].comps
+                if mask[c]
+            }
+            if used <= ignored:
+                raise ValueError(ignored_concentration_message(f"params[{name!r}]", name, where))
         # NumPy arrays and numbers are converted and broadcast in NumPy: jnp would compile a
         # small program per shape here (slow on a GPU). JAX arrays (traced, or placed and
         # sharded by the caller) stay JAX arrays.
