@@ -383,7 +383,7 @@ def test_a_concentration_used_somewhere_else_is_still_passed():
     set in one branch, though the other branch's readers use it (a gradient of -7.66 there
     became an error); and a trainable start counted as set on calls that pass no trainable
     values. Refused only where every compartment using cai ignores it."""
-    from dendrax.channels import Ca_HVA, CaDynamics_E2, Leak, SK_E2
+    from dendrax.channels import SK_E2, Ca_HVA, CaDynamics_E2, Leak
 
     cell = dx.Cell([dx.Branch(length=20.0, radius=5.0), dx.Branch(length=20.0, radius=5.0)], parents=[-1, 0])
     for mechanism in (Leak(), Ca_HVA(), SK_E2()):

@@ -106,17 +106,9 @@ def checked_params(system: System, params: Mapping[str, Any] | None) -> dict[str
         # (a value there still starts other writers and reaches readers; trainable start
         # values apply only to calls with trainable values, so not here: a review).
         used = {int(c) for var, k in layout.writers + layout.readers if var == name for c in layout.placements[k].comps}
-        where = concentration_set_by_writer(layout.placements, layout.writers, layout.is_set, name)
-        if where:
-            ignored = {
-                int(c)
-                for var, k in layout.writers
-                if var == name and (mask := layout.is_set(f"{layout.placements[k].name}_{var}")) is not None
-                for c in layout.placements[k].comps
-                if mask[c]
-            }
-            if used <= ignored:
-                raise ValueError(ignored_concentration_message(f"params[{name!r}]", name, where))
+        ignored = concentration_set_by_writer(layout.placements, layout.writers, layout.is_set, name)
+        if used and used <= ignored.keys():
+            raise ValueError(ignored_concentration_message(f"params[{name!r}]", name, ignored, sorted(used)))
         # NumPy arrays and numbers are converted and broadcast in NumPy: jnp would compile a
         # small program per shape here (slow on a GPU). JAX arrays (traced, or placed and
         # sharded by the caller) stay JAX arrays.

@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import numpy as np
 
-__all__ = ["python_number"]
+__all__ = ["as_written", "python_number"]
 
 
 def python_number(value: Any) -> Any:
@@ -32,6 +32,26 @@ def python_number(value: Any) -> Any:
             "compiled (a number of steps, an option): pass a Python number, not one computed "
             "inside jax.jit, jax.vmap or jax.grad"
         )
-    if isinstance(value, np.generic | jax.Array) and value.shape == () and value.dtype.kind in "biuf":
-        return value.item()
+    return as_written(value)
+
+
+def as_written(value: Any) -> Any:
+    """A number in a 0-d array or NumPy scalar as a Python number; anything else unchanged.
+    A float32 one stands for the decimal the user wrote (0.025, not 0.02500000037): its
+    shortest repr, as JAX's default precision makes ``jnp.asarray(0.025)`` float32.
+
+    Example:
+        >>> import numpy as np
+        >>> from dendrax.static_values import as_written
+        >>> as_written(np.float32(0.1)), as_written(np.asarray(4)), as_written("x")
+        (0.1, 4, 'x')
+    """
+    if (
+        isinstance(value, (np.ndarray, jax.Array, np.generic))
+        and not isinstance(value, jax.core.Tracer)
+        and np.ndim(value) == 0
+        and value.dtype.kind in "biuf"
+    ):
+        held = np.asarray(value)[()]
+        return float(str(held)) if held.dtype.kind == "f" and held.dtype.itemsize < 8 else held.item()
     return value

@@ -8,7 +8,9 @@ from typing import Any
 import jax
 import numpy as np
 
-__all__ = ["as_written", "checked_record_interval", "checked_times", "n_steps_of"]
+from .static_values import as_written
+
+__all__ = ["checked_record_interval", "checked_times", "n_steps_of"]
 
 
 #: Steps in one run at most: the step counter is a 32-bit integer.
@@ -18,28 +20,6 @@ MAX_STEPS = 2**31 - 2
 def n_steps_of(t_max: Any, delta_t: Any) -> int:
     """The number of steps of ``delta_t`` in ``t_max`` (ms); see `checked_times`."""
     return checked_times(t_max, delta_t)[2]
-
-
-def as_written(value: Any) -> Any:
-    """A number in a 0-d array or NumPy scalar as a Python number; anything else unchanged.
-    A float32 one stands for the decimal the user wrote (0.025, not 0.02500000037): its
-    shortest repr, as JAX's default precision makes ``jnp.asarray(0.025)`` float32.
-
-    Example:
-        >>> import numpy as np
-        >>> from dendrax.time_grid import as_written
-        >>> as_written(np.float32(0.1)), as_written(np.asarray(4)), as_written("x")
-        (0.1, 4, 'x')
-    """
-    if (
-        isinstance(value, (np.ndarray, jax.Array, np.generic))
-        and not isinstance(value, jax.core.Tracer)
-        and np.ndim(value) == 0
-        and value.dtype.kind in "iuf"
-    ):
-        held = np.asarray(value)[()]
-        return float(str(held)) if held.dtype.kind == "f" and held.dtype.itemsize < 8 else held.item()
-    return value
 
 
 def checked_times(t_max: Any, delta_t: Any) -> tuple[float, float, int]:

@@ -77,28 +77,23 @@ def concentration_set_by_writer(
     writers: Sequence[tuple[str, int]],
     is_set: Callable[[str], np.ndarray | None],
     name: str,
-    comps: Sequence[int] | None = None,
-) -> tuple[int, str] | None:
-    """(compartment, state) where a mechanism that writes the concentration ``name``
+) -> dict[int, str]:
+    """Compartment -> state, where a mechanism that writes the concentration ``name``
     (``"cai"``) has its own start value set (``is_set(state)``: a mask over compartments, or
     None): there that state is the start, and a value of ``name`` would be ignored (it was,
-    silently, with a zero gradient; a review). None where there is no such compartment
-    (among ``comps``, if given)."""
+    silently, with a zero gradient; a review)."""
+    out: dict[int, str] = {}
     for var, k in writers:
-        if var != name:
-            continue
-        key = f"{placements[k].name}_{var}"
-        mask = is_set(key)
-        if mask is None:
-            continue
-        hit = [int(c) for c in placements[k].comps if mask[c] and (comps is None or c in comps)]
-        if hit:
-            return hit[0], key
-    return None
+        mask = is_set(f"{placements[k].name}_{var}") if var == name else None
+        if mask is not None:
+            out.update((int(c), f"{placements[k].name}_{var}") for c in placements[k].comps if mask[c])
+    return out
 
 
-def ignored_concentration_message(what: str, name: str, where: tuple[int, str]) -> str:
-    comp, key = where
+def ignored_concentration_message(what: str, name: str, ignored: Mapping[int, str], comps) -> str:
+    """The refusal, naming the first of ``comps`` where the value of ``name`` is ignored."""
+    comp = next(int(c) for c in comps if int(c) in ignored)
+    key = ignored[comp]
     return (
         f"{what}: {name} starts at {key} in compartment {comp}, where that state's start value is set "
         f"(set({key!r}, ...) or a trainable), so a value of {name} would be ignored there; give the "
@@ -128,9 +123,9 @@ def check_concentration_trainables(
     for tr in trainables:
         if tr.kind == "global" or not any(var == tr.name for var, _ in writers):
             continue
-        where = concentration_set_by_writer(placements, writers, is_set, tr.name, set(int(c) for c in tr.comps))
-        if where:
+        ignored = concentration_set_by_writer(placements, writers, is_set, tr.name)
+        if any(int(c) in ignored for c in tr.comps):
             raise ValueError(
-                ignored_concentration_message(f"make_trainable({tr.name!r})", tr.name, where)
+                ignored_concentration_message(f"make_trainable({tr.name!r})", tr.name, ignored, tr.comps)
                 + " (delete_trainables() removes the trainables, this one with the others: make those again)"
             )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from ..time_grid import as_written, checked_times
+from ..static_values import as_written
+from ..time_grid import checked_times
 
 __all__ = ["step_current"]
 
